@@ -1,0 +1,263 @@
+//! `gateward check`: loads ONNX Runtime and every model of the pack, runs each once on a real
+//! photo, and prints a table; exits non-zero when anything is wrong.
+//!
+//! The photos are compiled into the binary (from `fixtures/`), so the check works wherever the
+//! binary is installed. Each model's answer is also sanity-checked (a face on the astronaut, a
+//! vehicle on the car photo…), which catches a wrong normalisation as well as a broken file.
+
+use std::time::Instant;
+
+use anyhow::Context;
+use comfy_table::Table;
+use image::RgbImage;
+use ndarray::{Array4, ArrayD, Axis};
+
+use crate::config::Config;
+use crate::vision::image_ops;
+use crate::vision::manifest::{Manifest, ModelEntry, Role};
+use crate::vision::runtime::{Model, Runtime};
+
+const ASTRONAUT: &[u8] = include_bytes!("../../fixtures/astronaut.png");
+const OBAMA: &[u8] = include_bytes!("../../fixtures/obama.jpg");
+const CAR: &[u8] = include_bytes!("../../fixtures/car-czech.png");
+
+/// COCO class ids (0-based) the vehicle detector reports for vehicles.
+const COCO_VEHICLES: [(usize, &str); 4] = [(2, "car"), (3, "motorcycle"), (5, "bus"), (7, "truck")];
+
+/// One line of the table.
+#[derive(Debug)]
+pub struct Row {
+    pub role: Role,
+    pub file: String,
+    pub megabytes: f64,
+    pub input: String,
+    pub load_ms: Option<f64>,
+    pub run_ms: Option<f64>,
+    /// What the model answered, or why it failed.
+    pub outcome: Result<String, String>,
+}
+
+/// Runs the check and prints the table; an error return means something is wrong.
+pub fn run(config: &Config) -> anyhow::Result<()> {
+    let runtime = Runtime::init(config.paths.onnxruntime.as_deref())?;
+    println!(
+        "ONNX Runtime {} from {}",
+        runtime.version(),
+        runtime.library().display()
+    );
+    let manifest = Manifest::load(&config.paths.models)?;
+    println!("Model pack {}", manifest.dir().display());
+    let rows = check_all(&runtime, &manifest, config.vision.threads)?;
+    println!("{}", table(&rows));
+    let failed: Vec<&Row> = rows.iter().filter(|r| r.outcome.is_err()).collect();
+    for row in &failed {
+        if let Err(why) = &row.outcome {
+            eprintln!("error: {}: {why}", row.role);
+        }
+    }
+    if failed.is_empty() {
+        println!("all {} models ok", rows.len());
+        Ok(())
+    } else {
+        anyhow::bail!("{} of {} models failed the check", failed.len(), rows.len())
+    }
+}
+
+/// Loads and runs every model of the pack; a failing model gives a failed row, not an error.
+pub fn check_all(runtime: &Runtime, manifest: &Manifest, threads: usize) -> anyhow::Result<Vec<Row>> {
+    let photos = Photos {
+        astronaut: image_ops::decode(ASTRONAUT, "fixtures/astronaut.png")?,
+        obama: image_ops::decode(OBAMA, "fixtures/obama.jpg")?,
+        car: image_ops::decode(CAR, "fixtures/car-czech.png")?,
+    };
+    Ok(Role::ALL
+        .iter()
+        .map(|&role| check_one(runtime, manifest, role, threads, &photos))
+        .collect())
+}
+
+struct Photos {
+    astronaut: RgbImage,
+    obama: RgbImage,
+    car: RgbImage,
+}
+
+fn check_one(runtime: &Runtime, manifest: &Manifest, role: Role, threads: usize, photos: &Photos) -> Row {
+    let mut row = Row {
+        role,
+        file: String::from("-"),
+        megabytes: 0.0,
+        input: String::from("-"),
+        load_ms: None,
+        run_ms: None,
+        outcome: Err(String::new()),
+    };
+    let entry = match manifest.model(role) {
+        Ok(e) => e,
+        Err(e) => {
+            row.outcome = Err(e.to_string());
+            return row;
+        }
+    };
+    row.file = entry.file.clone();
+    row.megabytes = entry.bytes as f64 / 1e6;
+    row.outcome = (|| {
+        let input = prepare(role, entry, photos)?;
+        row.input = format!("{:?}", input.shape());
+        let start = Instant::now();
+        let mut model = Model::load(runtime, manifest, role, threads)?;
+        row.load_ms = Some(ms(start));
+        let start = Instant::now();
+        let outputs = model.run(&input)?;
+        row.run_ms = Some(ms(start));
+        if let Some(bad) = outputs.iter().position(|o| o.iter().any(|v| !v.is_finite())) {
+            anyhow::bail!("output \"{}\" holds NaN or infinity", entry.outputs[bad].name);
+        }
+        judge(role, &outputs)
+    })()
+    .map_err(|e| format!("{e:#}"));
+    row
+}
+
+fn ms(start: Instant) -> f64 {
+    start.elapsed().as_secs_f64() * 1e3
+}
+
+/// The input tensor each role is checked with.
+fn prepare(role: Role, entry: &ModelEntry, p: &Photos) -> anyhow::Result<Array4<f32>> {
+    let spec = &entry.input;
+    let sized = |img: &RgbImage, default: (u32, u32)| -> anyhow::Result<RgbImage> {
+        let (h, w) = spec.fixed_size();
+        Ok(image_ops::resize(img, w.unwrap_or(default.0), h.unwrap_or(default.1))?)
+    };
+    let fitted = |img: &RgbImage, max_side: u32| -> anyhow::Result<RgbImage> {
+        let (w, h) = image_ops::fit_size(img.width(), img.height(), max_side, 32);
+        sized(img, (w, h))
+    };
+    let tensor = match role {
+        Role::FaceDetect => image_ops::to_tensor(&[&fitted(&p.astronaut, 640)?], spec)?,
+        // Two different people in one batch: proves the batch dimension is dynamic.
+        Role::FaceEmbed => {
+            let a = sized(&p.astronaut, (112, 112))?;
+            let b = sized(&p.obama, (112, 112))?;
+            image_ops::to_tensor(&[&a, &b], spec)?
+        }
+        Role::PlateDetect => image_ops::to_tensor(&[&fitted(&p.car, 640)?], spec)?,
+        Role::PlateRead => image_ops::to_tensor(&[&sized(&p.car, (160, 32))?], spec)?,
+        Role::TextRead => image_ops::to_tensor(&[&sized(&p.car, (320, 48))?], spec)?,
+        Role::VehicleDetect => image_ops::to_tensor(&[&fitted(&p.car, 512)?], spec)?,
+    };
+    Ok(tensor)
+}
+
+/// Reads the outputs the way later stages will and says whether the answer makes sense.
+fn judge(role: Role, outputs: &[ArrayD<f32>]) -> anyhow::Result<String> {
+    let out = |i: usize| outputs.get(i).context("the model returned too few outputs");
+    match role {
+        Role::FaceDetect | Role::PlateDetect => {
+            // outputs: loc, conf, landmarks; conf [1, anchors, 2] = (background, object)
+            let conf = out(1)?;
+            let best = conf
+                .lanes(Axis(conf.ndim() - 1))
+                .into_iter()
+                .map(|l| object_probability(l[0], l[1]))
+                .fold(0.0f32, f32::max);
+            let (what, photo) = if role == Role::FaceDetect {
+                ("face", "the astronaut photo")
+            } else {
+                ("plate", "the car photo")
+            };
+            anyhow::ensure!(
+                best >= 0.5,
+                "found no {what} on {photo} (best score {best:.2}); the model or its normalisation is wrong"
+            );
+            Ok(format!("{what} found, score {best:.2}"))
+        }
+        Role::FaceEmbed => {
+            let emb = out(0)?;
+            anyhow::ensure!(emb.ndim() == 2 && emb.shape()[0] == 2, "expected 2 embeddings, got shape {:?}", emb.shape());
+            let rows: Vec<Vec<f32>> = emb.outer_iter().map(|r| normalise(r.iter().copied())).collect();
+            let cos: f32 = rows[0].iter().zip(&rows[1]).map(|(a, b)| a * b).sum();
+            anyhow::ensure!(cos < 0.9, "two different people gave the same embedding (cosine {cos:.2})");
+            Ok(format!("{}-d, 2 people cos {cos:.2}", emb.shape()[1]))
+        }
+        Role::PlateRead | Role::TextRead => {
+            let probs = out(0)?;
+            anyhow::ensure!(probs.ndim() == 3, "expected [batch, steps, classes], got {:?}", probs.shape());
+            Ok(format!("{} steps × {} classes", probs.shape()[1], probs.shape()[2]))
+        }
+        Role::VehicleDetect => {
+            // [1, 100, 6]: x1, y1, x2, y2, score, class
+            let dets = out(0)?;
+            let best = dets
+                .lanes(Axis(dets.ndim() - 1))
+                .into_iter()
+                .filter_map(|d| {
+                    let class = d[5].round() as usize;
+                    COCO_VEHICLES.iter().find(|(id, _)| *id == class).map(|(_, n)| (*n, d[4]))
+                })
+                .fold(None, |acc: Option<(&str, f32)>, cur| match acc {
+                    Some(a) if a.1 >= cur.1 => Some(a),
+                    _ => Some(cur),
+                });
+            match best {
+                Some((name, score)) if score >= 0.3 => Ok(format!("{name} found, score {score:.2}")),
+                _ => anyhow::bail!("found no vehicle on the car photo; the model or its normalisation is wrong"),
+            }
+        }
+    }
+}
+
+/// Probability of the object class from a (background, object) pair, whether the model already
+/// applied softmax or returns logits.
+fn object_probability(background: f32, object: f32) -> f32 {
+    if (background + object - 1.0).abs() < 1e-3 && (0.0..=1.0).contains(&object) {
+        object
+    } else {
+        1.0 / (1.0 + (background - object).exp())
+    }
+}
+
+fn normalise(v: impl Iterator<Item = f32>) -> Vec<f32> {
+    let v: Vec<f32> = v.collect();
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(f32::EPSILON);
+    v.into_iter().map(|x| x / norm).collect()
+}
+
+/// The table shown to the user.
+pub fn table(rows: &[Row]) -> Table {
+    let mut t = Table::new();
+    t.set_header([
+        "model", "file", "MB", "input", "load ms", "run ms", "result", "status",
+    ]);
+    let time = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.0}"));
+    for r in rows {
+        let (result, status) = match &r.outcome {
+            Ok(text) => (text.as_str(), "ok"),
+            Err(_) => ("see below", "ERROR"),
+        };
+        t.add_row([
+            r.role.to_string(),
+            r.file.clone(),
+            format!("{:.1}", r.megabytes),
+            r.input.clone(),
+            time(r.load_ms),
+            time(r.run_ms),
+            result.to_owned(),
+            status.to_owned(),
+        ]);
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::object_probability;
+
+    #[test]
+    fn probability_from_softmax_or_logits() {
+        assert!((object_probability(0.1, 0.9) - 0.9).abs() < 1e-6);
+        assert!(object_probability(-3.0, 3.0) > 0.99);
+        assert!(object_probability(3.0, -3.0) < 0.01);
+    }
+}

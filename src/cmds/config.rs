@@ -1,0 +1,26 @@
+//! `gateward config`: prints the settings in force, so a user can see what a config file and
+//! the command-line options add up to.
+
+use crate::config::Config;
+use crate::vision::runtime::default_library;
+
+/// Prints the effective configuration as `key = value` lines.
+pub fn run(config: &Config) -> anyhow::Result<()> {
+    let source = config
+        .source
+        .as_ref()
+        .map_or_else(|| "(none: defaults)".to_owned(), |p| p.display().to_string());
+    let ort = config
+        .paths
+        .onnxruntime
+        .clone()
+        .unwrap_or_else(default_library);
+    println!("config file  = {source}");
+    println!("gate name    = {}", config.gate.name);
+    println!("time zone    = {}", config.gate.time_zone);
+    println!("data         = {}", config.paths.data.display());
+    println!("models       = {}", config.paths.models.display());
+    println!("onnxruntime  = {}", ort.display());
+    println!("threads      = {}", config.vision.threads);
+    Ok(())
+}

@@ -1,0 +1,59 @@
+//! The command line: global options, one module per subcommand.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, Overrides};
+
+pub mod check;
+pub mod config;
+
+/// gateward — 门岗助手: recognises residents, VIPs and vehicles at the gate and tells the
+/// guard what the rules ask (who is arriving, how to greet them, whom to notify).
+#[derive(Debug, Parser)]
+#[command(name = "gateward", version)]
+pub struct Cli {
+    /// Config file (配置文件) [default: ./gateward.toml when present]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Data folder for records and snapshots (数据目录); overrides the config
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Model pack folder holding manifest.toml (模型目录); overrides the config
+    #[arg(long, global = true, value_name = "DIR")]
+    pub models: Option<PathBuf>,
+    /// More log output (-v info, -vv debug); RUST_LOG overrides
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check ONNX Runtime and every model on real photos (检查运行环境和模型)
+    Check,
+    /// Show the settings in force after the config file and options (显示当前配置)
+    Config,
+}
+
+impl Cli {
+    /// Loads the config this invocation asks for.
+    pub fn load_config(&self) -> anyhow::Result<Config> {
+        let overrides = Overrides {
+            data: self.data.clone(),
+            models: self.models.clone(),
+        };
+        Ok(Config::load(self.config.as_deref(), &overrides)?)
+    }
+}
+
+/// Runs the parsed command.
+pub fn run(cli: &Cli) -> anyhow::Result<()> {
+    let config = cli.load_config()?;
+    match cli.command {
+        Command::Check => check::run(&config),
+        Command::Config => config::run(&config),
+    }
+}

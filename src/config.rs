@@ -1,0 +1,262 @@
+//! The TOML configuration (`gateward.toml`): the gate, its time zone, where data and models live.
+//!
+//! Relative paths in a config file are taken relative to the folder of that file, so a config
+//! can be moved together with its data. Command-line options (`--data`, `--models`) override
+//! the file; they are relative to the current directory like any other path on a command line.
+
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
+use serde::Deserialize;
+
+/// The name of the config file looked for in the current directory when `--config` is not given.
+pub const DEFAULT_FILE: &str = "gateward.toml";
+
+/// What went wrong reading the configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the config file {path}: {source}; check the path given to --config")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the config file {path} is not valid: {message}; see gateward.toml in the repository for every setting")]
+    Parse { path: PathBuf, message: String },
+    #[error("unknown time zone \"{name}\" in {path} ([gate] time_zone); use a name such as Asia/Shanghai")]
+    TimeZone { path: PathBuf, name: String },
+    #[error("{what} must be at least 1 in {path}")]
+    Zero { path: PathBuf, what: &'static str },
+}
+
+/// The configuration in force, after the file and the command-line overrides.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it came from, if any.
+    pub source: Option<PathBuf>,
+    pub gate: Gate,
+    pub paths: Paths,
+    pub vision: Vision,
+}
+
+/// The gate this box watches.
+#[derive(Debug, Clone)]
+pub struct Gate {
+    /// Shown on the guard's screen and in the records, e.g. "东门".
+    pub name: String,
+    /// The gate's local time zone: greetings, shifts and gate hours follow it.
+    pub time_zone: Tz,
+}
+
+/// Where things live on disk.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    /// Records, snapshots and face thumbnails.
+    pub data: PathBuf,
+    /// The model pack: `manifest.toml` and the ONNX files it lists.
+    pub models: PathBuf,
+    /// The ONNX Runtime shared library; `None` means the one `scripts/setup` installed.
+    pub onnxruntime: Option<PathBuf>,
+}
+
+/// How the models run.
+#[derive(Debug, Clone)]
+pub struct Vision {
+    /// Threads each model may use for one inference.
+    pub threads: usize,
+}
+
+/// Overrides given on the command line; `None` leaves the file's value.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub data: Option<PathBuf>,
+    pub models: Option<PathBuf>,
+}
+
+// The file's shape. Every section and key is optional; unknown keys are refused so that a
+// misspelt setting is reported instead of silently ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct FileConfig {
+    gate: FileGate,
+    paths: FilePaths,
+    vision: FileVision,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct FileGate {
+    name: String,
+    time_zone: String,
+}
+
+impl Default for FileGate {
+    fn default() -> Self {
+        FileGate {
+            name: "大门".to_owned(),
+            time_zone: "Asia/Shanghai".to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct FilePaths {
+    data: Option<PathBuf>,
+    models: Option<PathBuf>,
+    onnxruntime: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct FileVision {
+    threads: usize,
+}
+
+impl Default for FileVision {
+    fn default() -> Self {
+        FileVision { threads: 2 }
+    }
+}
+
+impl Config {
+    /// Loads the configuration: the file named by `--config`, else `gateward.toml` in the
+    /// current directory when there is one, else the defaults; then applies the overrides.
+    pub fn load(explicit: Option<&Path>, overrides: &Overrides) -> Result<Config, ConfigError> {
+        let path = match explicit {
+            Some(p) => Some(p.to_path_buf()),
+            None => Some(PathBuf::from(DEFAULT_FILE)).filter(|p| p.is_file()),
+        };
+        let (file, base) = match &path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+                    path: p.clone(),
+                    source,
+                })?;
+                let base = p.parent().map(Path::to_path_buf).unwrap_or_default();
+                (parse(&text, p)?, base)
+            }
+            None => (FileConfig::default(), PathBuf::new()),
+        };
+        let origin = path.clone().unwrap_or_else(|| PathBuf::from("(defaults)"));
+        let time_zone: Tz = file
+            .gate
+            .time_zone
+            .parse()
+            .map_err(|_| ConfigError::TimeZone {
+                path: origin.clone(),
+                name: file.gate.time_zone.clone(),
+            })?;
+        if file.vision.threads == 0 {
+            return Err(ConfigError::Zero {
+                path: origin,
+                what: "[vision] threads",
+            });
+        }
+        let from_file = |p: Option<PathBuf>| p.map(|p| base.join(p));
+        let data = overrides
+            .data
+            .clone()
+            .or_else(|| from_file(file.paths.data))
+            .unwrap_or_else(|| PathBuf::from("data"));
+        let models = overrides
+            .models
+            .clone()
+            .or_else(|| from_file(file.paths.models))
+            .unwrap_or_else(default_models_dir);
+        Ok(Config {
+            source: path,
+            gate: Gate {
+                name: file.gate.name,
+                time_zone,
+            },
+            paths: Paths {
+                data,
+                models,
+                onnxruntime: from_file(file.paths.onnxruntime),
+            },
+            vision: Vision {
+                threads: file.vision.threads,
+            },
+        })
+    }
+}
+
+fn parse(text: &str, path: &Path) -> Result<FileConfig, ConfigError> {
+    toml::from_str(text).map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        // toml's message spans several lines with a caret diagram; keep it to one line.
+        message: e.to_string().split_whitespace().collect::<Vec<_>>().join(" "),
+    })
+}
+
+/// `models/` in the current directory when there is one, else the model pack of the source
+/// tree this binary was built from.
+fn default_models_dir() -> PathBuf {
+    let here = PathBuf::from("models");
+    if here.join(crate::vision::manifest::MANIFEST_FILE).is_file() {
+        here
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("models")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(text: &str, overrides: &Overrides) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gate.toml");
+        std::fs::write(&path, text).unwrap();
+        Config::load(Some(&path), overrides)
+    }
+
+    #[test]
+    fn empty_file_means_shanghai_time_and_two_threads() {
+        let c = load_text("", &Overrides::default()).unwrap();
+        assert_eq!(c.gate.time_zone, chrono_tz::Asia::Shanghai);
+        assert_eq!(c.vision.threads, 2);
+    }
+
+    #[test]
+    fn relative_paths_follow_the_config_file_and_overrides_win() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gate.toml");
+        std::fs::write(&path, "[paths]\ndata = \"records\"\nmodels = \"pack\"\n").unwrap();
+        let c = Config::load(Some(&path), &Overrides::default()).unwrap();
+        assert_eq!(c.paths.data, dir.path().join("records"));
+        assert_eq!(c.paths.models, dir.path().join("pack"));
+        let o = Overrides {
+            data: Some("/tmp/elsewhere".into()),
+            models: None,
+        };
+        let c = Config::load(Some(&path), &o).unwrap();
+        assert_eq!(c.paths.data, PathBuf::from("/tmp/elsewhere"));
+        assert_eq!(c.paths.models, dir.path().join("pack"));
+    }
+
+    #[test]
+    fn misspelt_time_zone_is_named() {
+        let e = load_text("[gate]\ntime_zone = \"Asia/Shanghia\"\n", &Overrides::default())
+            .unwrap_err();
+        assert!(e.to_string().contains("Asia/Shanghia"), "{e}");
+    }
+
+    #[test]
+    fn unknown_key_is_refused_on_one_line() {
+        let e = load_text("[gate]\nnmae = \"东门\"\n", &Overrides::default()).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("nmae"), "{msg}");
+        assert!(!msg.contains('\n'), "{msg}");
+    }
+
+    #[test]
+    fn missing_explicit_file_is_an_error() {
+        let e = Config::load(
+            Some(Path::new("/nonexistent/gateward.toml")),
+            &Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(e, ConfigError::Read { .. }));
+    }
+}

@@ -1,0 +1,186 @@
+//! Image operations shared by the vision stages: decoding with clear errors, SIMD resizing, and
+//! writing pixels straight into a model's input tensor in the layout, channel order and
+//! normalisation its manifest entry names.
+
+use std::path::{Path, PathBuf};
+
+use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
+use image::RgbImage;
+use ndarray::Array4;
+
+use super::manifest::{Colour, InputSpec, Layout};
+
+/// Why an image could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ImageError {
+    #[error("cannot read the image {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{what} is not a readable image (damaged, or not JPEG/PNG/WebP): {reason}")]
+    Decode { what: String, reason: String },
+    #[error("cannot resize an image of {width}×{height} to {to_width}×{to_height}")]
+    Resize {
+        width: u32,
+        height: u32,
+        to_width: u32,
+        to_height: u32,
+    },
+    #[error("a batch needs images of one size; got {first:?} and {other:?}")]
+    MixedSizes {
+        first: (u32, u32),
+        other: (u32, u32),
+    },
+}
+
+/// Reads and decodes an image file into RGB.
+pub fn open(path: &Path) -> Result<RgbImage, ImageError> {
+    let bytes = std::fs::read(path).map_err(|source| ImageError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    decode(&bytes, &path.display().to_string())
+}
+
+/// Decodes image bytes into RGB; `what` names the image in the error.
+pub fn decode(bytes: &[u8], what: &str) -> Result<RgbImage, ImageError> {
+    image::load_from_memory(bytes)
+        .map(|img| img.to_rgb8())
+        .map_err(|e| ImageError::Decode {
+            what: what.to_owned(),
+            reason: e.to_string(),
+        })
+}
+
+/// Resizes to exactly `width`×`height` (aspect ratio not kept). Shrinking averages every source
+/// pixel (convolution), so small faces and characters are not aliased away.
+pub fn resize(img: &RgbImage, width: u32, height: u32) -> Result<RgbImage, ImageError> {
+    let err = || ImageError::Resize {
+        width: img.width(),
+        height: img.height(),
+        to_width: width,
+        to_height: height,
+    };
+    if width == 0 || height == 0 || img.width() == 0 || img.height() == 0 {
+        return Err(err());
+    }
+    if (width, height) == img.dimensions() {
+        return Ok(img.clone());
+    }
+    let mut dst = RgbImage::new(width, height);
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
+    Resizer::new()
+        .resize(img, &mut dst, &options)
+        .map_err(|_| err())?;
+    Ok(dst)
+}
+
+/// The size an image scales to so that its longer side is at most `max_side` and both sides
+/// are multiples of `multiple` (detectors with strided feature maps want that).
+pub fn fit_size(width: u32, height: u32, max_side: u32, multiple: u32) -> (u32, u32) {
+    let scale = (max_side as f32 / width.max(height) as f32).min(1.0);
+    let round = |v: u32| {
+        let scaled = (v as f32 * scale).round() as u32;
+        (scaled.div_ceil(multiple) * multiple).max(multiple)
+    };
+    (round(width), round(height))
+}
+
+/// Writes a batch of equally sized RGB images into a tensor laid out, ordered and normalised as
+/// `spec` says: value = (pixel − mean) / std.
+pub fn to_tensor(images: &[&RgbImage], spec: &InputSpec) -> Result<Array4<f32>, ImageError> {
+    let first = images.first().map_or((0, 0), |i| i.dimensions());
+    if let Some(other) = images.iter().map(|i| i.dimensions()).find(|&d| d != first) {
+        return Err(ImageError::MixedSizes { first, other });
+    }
+    let (w, h) = (first.0 as usize, first.1 as usize);
+    let n = images.len();
+    // Channel c of the tensor takes RGB channel order[c].
+    let order = match spec.colour {
+        Colour::Rgb => [0, 1, 2],
+        Colour::Bgr => [2, 1, 0],
+    };
+    let scale = spec.std.map(|s| 1.0 / s);
+    let mut tensor = match spec.layout {
+        Layout::Nchw => Array4::<f32>::zeros((n, 3, h, w)),
+        Layout::Nhwc => Array4::<f32>::zeros((n, h, w, 3)),
+    };
+    for (b, img) in images.iter().enumerate() {
+        for (x, y, px) in img.enumerate_pixels() {
+            let (x, y) = (x as usize, y as usize);
+            for c in 0..3 {
+                let v = (f32::from(px.0[order[c]]) - spec.mean[c]) * scale[c];
+                match spec.layout {
+                    Layout::Nchw => tensor[[b, c, y, x]] = v,
+                    Layout::Nhwc => tensor[[b, y, x, c]] = v,
+                }
+            }
+        }
+    }
+    Ok(tensor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(layout: Layout, colour: Colour) -> InputSpec {
+        InputSpec {
+            name: "in".into(),
+            shape: vec![-1, -1, -1, -1],
+            layout,
+            colour,
+            mean: [104.0, 117.0, 123.0],
+            std: [1.0, 2.0, 4.0],
+        }
+    }
+
+    #[test]
+    fn bgr_nchw_puts_blue_first_and_normalises_per_channel() {
+        let img = RgbImage::from_pixel(2, 1, image::Rgb([200, 100, 50]));
+        let t = to_tensor(&[&img], &spec(Layout::Nchw, Colour::Bgr)).unwrap();
+        assert_eq!(t.shape(), &[1, 3, 1, 2]);
+        assert_eq!(t[[0, 0, 0, 1]], 50.0 - 104.0);
+        assert_eq!(t[[0, 1, 0, 1]], (100.0 - 117.0) / 2.0);
+        assert_eq!(t[[0, 2, 0, 1]], (200.0 - 123.0) / 4.0);
+    }
+
+    #[test]
+    fn rgb_nhwc_keeps_red_first() {
+        let img = RgbImage::from_pixel(1, 2, image::Rgb([200, 100, 50]));
+        let t = to_tensor(&[&img, &img], &spec(Layout::Nhwc, Colour::Rgb)).unwrap();
+        assert_eq!(t.shape(), &[2, 2, 1, 3]);
+        assert_eq!(t[[1, 1, 0, 0]], 200.0 - 104.0);
+    }
+
+    #[test]
+    fn mixed_sizes_are_refused() {
+        let a = RgbImage::new(2, 2);
+        let b = RgbImage::new(3, 2);
+        assert!(to_tensor(&[&a, &b], &spec(Layout::Nchw, Colour::Rgb)).is_err());
+    }
+
+    #[test]
+    fn fit_size_keeps_aspect_and_strides() {
+        assert_eq!(fit_size(1920, 1080, 1280, 32), (1280, 736));
+        assert_eq!(fit_size(400, 300, 1280, 32), (416, 320));
+    }
+
+    #[test]
+    fn shrinking_averages_pixels() {
+        let mut img = RgbImage::new(4, 4);
+        for (x, _, p) in img.enumerate_pixels_mut() {
+            *p = image::Rgb(if x % 2 == 0 { [0; 3] } else { [200; 3] });
+        }
+        let small = resize(&img, 1, 1).unwrap();
+        let v = small.get_pixel(0, 0).0[0];
+        assert!((90..=110).contains(&v), "{v}");
+    }
+
+    #[test]
+    fn garbage_bytes_are_a_clear_error() {
+        let e = decode(b"not an image", "upload.jpg").unwrap_err().to_string();
+        assert!(e.contains("upload.jpg"), "{e}");
+    }
+}

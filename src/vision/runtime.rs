@@ -1,0 +1,243 @@
+//! The ONNX Runtime environment and model sessions: loads the shared library with clear errors,
+//! checks each model file against the manifest before ONNX Runtime sees it, and runs sessions.
+
+use std::path::{Path, PathBuf};
+
+use ndarray::{Array4, ArrayD};
+use ort::session::{Session, builder::GraphOptimizationLevel};
+use ort::value::TensorRef;
+
+use super::manifest::{Manifest, ManifestError, ModelEntry, Role};
+
+/// The ONNX Runtime version `scripts/setup` installs.
+pub const ORT_VERSION: &str = "1.31.1";
+
+/// Why ONNX Runtime could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    #[error("ONNX Runtime is not installed: {path} does not exist; run scripts/setup (it puts onnxruntime {ORT_VERSION} in .ort/)")]
+    Missing { path: PathBuf },
+    #[error("ONNX Runtime at {path} could not be loaded ({reason}); run scripts/setup to reinstall it")]
+    Load { path: PathBuf, reason: String },
+    #[error("ONNX Runtime at {path} is version {found}, gateward needs 1.31 or newer; run scripts/setup to install {ORT_VERSION}")]
+    TooOld { path: PathBuf, found: String },
+    #[error("ONNX Runtime could not start: {0}")]
+    Environment(String),
+}
+
+/// Why a model could not be loaded or run.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    #[error("ONNX Runtime could not load the model {path}: {reason}; restore the pack (in a checkout: `git checkout -- models/`) or rebuild it with `tools/models/build`")]
+    Load { path: PathBuf, reason: String },
+    #[error("the model {path} does not match its manifest entry: {detail}")]
+    Mismatch { path: PathBuf, detail: String },
+    #[error("the model {file} failed: {reason}")]
+    Run { file: String, reason: String },
+}
+
+/// A loaded ONNX Runtime. Only one may exist per process.
+#[derive(Debug)]
+pub struct Runtime {
+    library: PathBuf,
+    environment: ort::environment::Environment,
+}
+
+impl Runtime {
+    /// Loads the shared library and starts the ONNX Runtime environment. `library` is the path
+    /// from the config; `None` means [`default_library`].
+    pub fn init(library: Option<&Path>) -> Result<Runtime, RuntimeError> {
+        let library = library.map_or_else(default_library, Path::to_path_buf);
+        if !library.exists() {
+            return Err(RuntimeError::Missing { path: library });
+        }
+        let builder = ort::init_from(&library).map_err(|e| match e {
+            ort::LoadDynamicError::BadVersion { version_str, path } => RuntimeError::TooOld {
+                path,
+                found: version_str,
+            },
+            other => RuntimeError::Load {
+                path: library.clone(),
+                reason: one_line(&other.to_string()),
+            },
+        })?;
+        // Telemetry off: nothing about the gate leaves the box.
+        let environment = builder
+            .with_name("gateward")
+            .with_telemetry(false)
+            .build()
+            .map_err(|e| RuntimeError::Environment(e.to_string()))?;
+        Ok(Runtime {
+            library,
+            environment,
+        })
+    }
+
+    /// The shared library in use.
+    pub fn library(&self) -> &Path {
+        &self.library
+    }
+
+    /// The version, as the library's file name gives it (`libonnxruntime.so.1.31.1`); the
+    /// loader has already refused anything older than 1.31.
+    pub fn version(&self) -> String {
+        self.library
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_prefix("libonnxruntime.so."))
+            .filter(|v| !v.is_empty())
+            .unwrap_or("1.31 or newer")
+            .to_owned()
+    }
+}
+
+/// Where ONNX Runtime is looked for when the config does not say: `$ORT_DYLIB_PATH`, else the
+/// `.ort/` folder of the checkout this binary was built in (set by `.cargo/config.toml`), else
+/// beside the executable.
+pub fn default_library() -> PathBuf {
+    let file = format!("libonnxruntime.so.{ORT_VERSION}");
+    std::env::var_os("ORT_DYLIB_PATH")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| option_env!("ORT_DYLIB_PATH").map(PathBuf::from))
+        .or_else(|| {
+            std::env::current_exe()
+                .ok()
+                .and_then(|exe| exe.parent().map(|dir| dir.join(&file)))
+        })
+        .unwrap_or_else(|| PathBuf::from(file))
+}
+
+/// One model of the pack, verified and ready to run.
+#[derive(Debug)]
+pub struct Model {
+    entry: ModelEntry,
+    path: PathBuf,
+    session: Session,
+}
+
+impl Model {
+    /// Verifies the model file against the manifest, then opens an ONNX Runtime session with
+    /// `threads` threads for one inference.
+    pub fn load(
+        runtime: &Runtime,
+        manifest: &Manifest,
+        role: Role,
+        threads: usize,
+    ) -> Result<Model, ModelError> {
+        let entry = manifest.model(role)?.clone();
+        let path = manifest.verify_model(&entry)?;
+        let load_err = |reason: String| ModelError::Load {
+            path: path.clone(),
+            reason: one_line(&reason),
+        };
+        let mut builder = Session::builder(&runtime.environment)
+            .map_err(|e| load_err(e.to_string()))?
+            .with_optimization_level(GraphOptimizationLevel::All)
+            .and_then(|b| b.with_intra_threads(threads))
+            .and_then(|b| b.with_inter_threads(1))
+            // Threads sleep between frames instead of spinning: an idle gate costs no CPU.
+            .and_then(|b| b.with_config_entry("session.intra_op.allow_spinning", "0"))
+            .map_err(|e| load_err(e.to_string()))?;
+        let session = builder
+            .commit_from_file(&path)
+            .map_err(|e| load_err(e.to_string()))?;
+        let model = Model {
+            entry,
+            path,
+            session,
+        };
+        model.check_signature()?;
+        Ok(model)
+    }
+
+    /// Confirms the graph has the input and outputs the manifest names, so a file swapped
+    /// together with its manifest entry cannot be fed the wrong tensor.
+    fn check_signature(&self) -> Result<(), ModelError> {
+        let mismatch = |detail: String| ModelError::Mismatch {
+            path: self.path.clone(),
+            detail,
+        };
+        let input = &self.entry.input;
+        let outlet = self
+            .session
+            .inputs()
+            .iter()
+            .find(|i| i.name() == input.name)
+            .ok_or_else(|| {
+                mismatch(format!(
+                    "expected an input named \"{}\", the file has {}",
+                    input.name,
+                    names(self.session.inputs())
+                ))
+            })?;
+        if let Some(shape) = outlet.dtype().tensor_shape()
+            && shape.len() != input.shape.len()
+        {
+            return Err(mismatch(format!(
+                "input \"{}\" has {} dimensions, the manifest says {}",
+                input.name,
+                shape.len(),
+                input.shape.len()
+            )));
+        }
+        for output in &self.entry.outputs {
+            if !self.session.outputs().iter().any(|o| o.name() == output.name) {
+                return Err(mismatch(format!(
+                    "expected an output named \"{}\", the file has {}",
+                    output.name,
+                    names(self.session.outputs())
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The manifest entry this model was loaded from.
+    pub fn entry(&self) -> &ModelEntry {
+        &self.entry
+    }
+
+    /// The model file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs the model on one input tensor and returns its outputs in manifest order.
+    pub fn run(&mut self, input: &Array4<f32>) -> Result<Vec<ArrayD<f32>>, ModelError> {
+        let run_err = |reason: String| ModelError::Run {
+            file: self.entry.file.clone(),
+            reason: one_line(&reason),
+        };
+        let tensor = TensorRef::from_array_view(input.view()).map_err(|e| run_err(e.to_string()))?;
+        let outputs = self
+            .session
+            .run(ort::inputs![self.entry.input.name.as_str() => tensor])
+            .map_err(|e| run_err(e.to_string()))?;
+        self.entry
+            .outputs
+            .iter()
+            .map(|spec| {
+                let value = outputs.get(spec.name.as_str()).ok_or_else(|| {
+                    run_err(format!("output \"{}\" missing", spec.name))
+                })?;
+                value
+                    .try_extract_array::<f32>()
+                    .map(|a| a.to_owned())
+                    .map_err(|e| run_err(format!("output \"{}\": {e}", spec.name)))
+            })
+            .collect()
+    }
+}
+
+fn names(outlets: &[ort::value::Outlet]) -> String {
+    let list: Vec<String> = outlets.iter().map(|o| format!("\"{}\"", o.name())).collect();
+    list.join(", ")
+}
+
+/// Error texts from ONNX Runtime can span lines; the user gets one.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

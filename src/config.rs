@@ -20,9 +20,13 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("the config file {path} is not valid: {message}; see gateward.toml in the repository for every setting")]
+    #[error(
+        "the config file {path} is not valid: {message}; see gateward.toml in the repository for every setting"
+    )]
     Parse { path: PathBuf, message: String },
-    #[error("unknown time zone \"{name}\" in {path} ([gate] time_zone); use a name such as Asia/Shanghai")]
+    #[error(
+        "unknown time zone \"{name}\" in {path} ([gate] time_zone); use a name such as Asia/Shanghai"
+    )]
     TimeZone { path: PathBuf, name: String },
     #[error("{what} must be at least 1 in {path}")]
     Zero { path: PathBuf, what: &'static str },
@@ -185,7 +189,11 @@ fn parse(text: &str, path: &Path) -> Result<FileConfig, ConfigError> {
     toml::from_str(text).map_err(|e| ConfigError::Parse {
         path: path.to_path_buf(),
         // toml's message spans several lines with a caret diagram; keep it to one line.
-        message: e.to_string().split_whitespace().collect::<Vec<_>>().join(" "),
+        message: e
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
     })
 }
 
@@ -237,8 +245,11 @@ mod tests {
 
     #[test]
     fn misspelt_time_zone_is_named() {
-        let e = load_text("[gate]\ntime_zone = \"Asia/Shanghia\"\n", &Overrides::default())
-            .unwrap_err();
+        let e = load_text(
+            "[gate]\ntime_zone = \"Asia/Shanghia\"\n",
+            &Overrides::default(),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("Asia/Shanghia"), "{e}");
     }
 

@@ -21,6 +21,7 @@ fn main() -> ExitCode {
         .init();
     match cmds::run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is::<cmds::Reported>() => ExitCode::FAILURE,
         Err(e) => {
             // One line the user can act on: the error and its causes, no backtrace.
             eprintln!("error: {e:#}");

@@ -49,22 +49,28 @@ pub fn run(config: &Config) -> anyhow::Result<()> {
     println!("Model pack {}", manifest.dir().display());
     let rows = check_all(&runtime, &manifest, config.vision.threads)?;
     println!("{}", table(&rows));
-    let failed: Vec<&Row> = rows.iter().filter(|r| r.outcome.is_err()).collect();
-    for row in &failed {
+    let mut failed = 0;
+    for row in &rows {
         if let Err(why) = &row.outcome {
             eprintln!("error: {}: {why}", row.role);
+            failed += 1;
         }
     }
-    if failed.is_empty() {
+    if failed == 0 {
         println!("all {} models ok", rows.len());
         Ok(())
     } else {
-        anyhow::bail!("{} of {} models failed the check", failed.len(), rows.len())
+        println!("{failed} of {} models failed the check", rows.len());
+        Err(super::Reported.into())
     }
 }
 
 /// Loads and runs every model of the pack; a failing model gives a failed row, not an error.
-pub fn check_all(runtime: &Runtime, manifest: &Manifest, threads: usize) -> anyhow::Result<Vec<Row>> {
+pub fn check_all(
+    runtime: &Runtime,
+    manifest: &Manifest,
+    threads: usize,
+) -> anyhow::Result<Vec<Row>> {
     let photos = Photos {
         astronaut: image_ops::decode(ASTRONAUT, "fixtures/astronaut.png")?,
         obama: image_ops::decode(OBAMA, "fixtures/obama.jpg")?,
@@ -82,7 +88,13 @@ struct Photos {
     car: RgbImage,
 }
 
-fn check_one(runtime: &Runtime, manifest: &Manifest, role: Role, threads: usize, photos: &Photos) -> Row {
+fn check_one(
+    runtime: &Runtime,
+    manifest: &Manifest,
+    role: Role,
+    threads: usize,
+    photos: &Photos,
+) -> Row {
     let mut row = Row {
         role,
         file: String::from("-"),
@@ -110,8 +122,14 @@ fn check_one(runtime: &Runtime, manifest: &Manifest, role: Role, threads: usize,
         let start = Instant::now();
         let outputs = model.run(&input)?;
         row.run_ms = Some(ms(start));
-        if let Some(bad) = outputs.iter().position(|o| o.iter().any(|v| !v.is_finite())) {
-            anyhow::bail!("output \"{}\" holds NaN or infinity", entry.outputs[bad].name);
+        if let Some(bad) = outputs
+            .iter()
+            .position(|o| o.iter().any(|v| !v.is_finite()))
+        {
+            anyhow::bail!(
+                "output \"{}\" holds NaN or infinity",
+                entry.outputs[bad].name
+            );
         }
         judge(role, &outputs)
     })()
@@ -128,7 +146,11 @@ fn prepare(role: Role, entry: &ModelEntry, p: &Photos) -> anyhow::Result<Array4<
     let spec = &entry.input;
     let sized = |img: &RgbImage, default: (u32, u32)| -> anyhow::Result<RgbImage> {
         let (h, w) = spec.fixed_size();
-        Ok(image_ops::resize(img, w.unwrap_or(default.0), h.unwrap_or(default.1))?)
+        Ok(image_ops::resize(
+            img,
+            w.unwrap_or(default.0),
+            h.unwrap_or(default.1),
+        )?)
     };
     let fitted = |img: &RgbImage, max_side: u32| -> anyhow::Result<RgbImage> {
         let (w, h) = image_ops::fit_size(img.width(), img.height(), max_side, 32);
@@ -152,15 +174,22 @@ fn prepare(role: Role, entry: &ModelEntry, p: &Photos) -> anyhow::Result<Array4<
 
 /// Reads the outputs the way later stages will and says whether the answer makes sense.
 fn judge(role: Role, outputs: &[ArrayD<f32>]) -> anyhow::Result<String> {
+    // Outputs are found by shape, so the manifest may list them in any order.
+    let last_dim = |n: usize| {
+        outputs
+            .iter()
+            .find(|o| o.shape().last() == Some(&n))
+            .with_context(|| format!("no output has a last dimension of {n}"))
+    };
     let out = |i: usize| outputs.get(i).context("the model returned too few outputs");
     match role {
         Role::FaceDetect | Role::PlateDetect => {
-            // outputs: loc, conf, landmarks; conf [1, anchors, 2] = (background, object)
-            let conf = out(1)?;
+            // outputs: loc, conf, landmarks; conf [1, anchors, 2] = softmax (background, object)
+            let conf = last_dim(2)?;
             let best = conf
                 .lanes(Axis(conf.ndim() - 1))
                 .into_iter()
-                .map(|l| object_probability(l[0], l[1]))
+                .map(|l| l[1])
                 .fold(0.0f32, f32::max);
             let (what, photo) = if role == Role::FaceDetect {
                 ("face", "the astronaut photo")
@@ -175,52 +204,72 @@ fn judge(role: Role, outputs: &[ArrayD<f32>]) -> anyhow::Result<String> {
         }
         Role::FaceEmbed => {
             let emb = out(0)?;
-            anyhow::ensure!(emb.ndim() == 2 && emb.shape()[0] == 2, "expected 2 embeddings, got shape {:?}", emb.shape());
-            let rows: Vec<Vec<f32>> = emb.outer_iter().map(|r| normalise(r.iter().copied())).collect();
+            anyhow::ensure!(
+                emb.ndim() == 2 && emb.shape()[0] == 2,
+                "expected 2 embeddings, got shape {:?}",
+                emb.shape()
+            );
+            let rows: Vec<Vec<f32>> = emb
+                .outer_iter()
+                .map(|r| normalise(r.iter().copied()))
+                .collect();
             let cos: f32 = rows[0].iter().zip(&rows[1]).map(|(a, b)| a * b).sum();
-            anyhow::ensure!(cos < 0.9, "two different people gave the same embedding (cosine {cos:.2})");
+            anyhow::ensure!(
+                cos < 0.9,
+                "two different people gave the same embedding (cosine {cos:.2})"
+            );
             Ok(format!("{}-d, 2 people cos {cos:.2}", emb.shape()[1]))
         }
         Role::PlateRead | Role::TextRead => {
             let probs = out(0)?;
-            anyhow::ensure!(probs.ndim() == 3, "expected [batch, steps, classes], got {:?}", probs.shape());
-            Ok(format!("{} steps × {} classes", probs.shape()[1], probs.shape()[2]))
+            anyhow::ensure!(
+                probs.ndim() == 3,
+                "expected [batch, steps, classes], got {:?}",
+                probs.shape()
+            );
+            Ok(format!(
+                "{} steps × {} classes",
+                probs.shape()[1],
+                probs.shape()[2]
+            ))
         }
         Role::VehicleDetect => {
             // [1, 100, 6]: x1, y1, x2, y2, score, class
-            let dets = out(0)?;
+            let dets = last_dim(6)?;
             let best = dets
                 .lanes(Axis(dets.ndim() - 1))
                 .into_iter()
                 .filter_map(|d| {
                     let class = d[5].round() as usize;
-                    COCO_VEHICLES.iter().find(|(id, _)| *id == class).map(|(_, n)| (*n, d[4]))
+                    COCO_VEHICLES
+                        .iter()
+                        .find(|(id, _)| *id == class)
+                        .map(|(_, n)| (*n, d[4]))
                 })
                 .fold(None, |acc: Option<(&str, f32)>, cur| match acc {
                     Some(a) if a.1 >= cur.1 => Some(a),
                     _ => Some(cur),
                 });
             match best {
-                Some((name, score)) if score >= 0.3 => Ok(format!("{name} found, score {score:.2}")),
-                _ => anyhow::bail!("found no vehicle on the car photo; the model or its normalisation is wrong"),
+                Some((name, score)) if score >= 0.3 => {
+                    Ok(format!("{name} found, score {score:.2}"))
+                }
+                _ => anyhow::bail!(
+                    "found no vehicle on the car photo; the model or its normalisation is wrong"
+                ),
             }
         }
     }
 }
 
-/// Probability of the object class from a (background, object) pair, whether the model already
-/// applied softmax or returns logits.
-fn object_probability(background: f32, object: f32) -> f32 {
-    if (background + object - 1.0).abs() < 1e-3 && (0.0..=1.0).contains(&object) {
-        object
-    } else {
-        1.0 / (1.0 + (background - object).exp())
-    }
-}
-
 fn normalise(v: impl Iterator<Item = f32>) -> Vec<f32> {
     let v: Vec<f32> = v.collect();
-    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(f32::EPSILON);
+    let norm = v
+        .iter()
+        .map(|x| x * x)
+        .sum::<f32>()
+        .sqrt()
+        .max(f32::EPSILON);
     v.into_iter().map(|x| x / norm).collect()
 }
 
@@ -248,16 +297,4 @@ pub fn table(rows: &[Row]) -> Table {
         ]);
     }
     t
-}
-
-#[cfg(test)]
-mod tests {
-    use super::object_probability;
-
-    #[test]
-    fn probability_from_softmax_or_logits() {
-        assert!((object_probability(0.1, 0.9) - 0.9).abs() < 1e-6);
-        assert!(object_probability(-3.0, 3.0) > 0.99);
-        assert!(object_probability(3.0, -3.0) < 0.01);
-    }
 }

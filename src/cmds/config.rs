@@ -6,10 +6,10 @@ use crate::vision::runtime::default_library;
 
 /// Prints the effective configuration as `key = value` lines.
 pub fn run(config: &Config) -> anyhow::Result<()> {
-    let source = config
-        .source
-        .as_ref()
-        .map_or_else(|| "(none: defaults)".to_owned(), |p| p.display().to_string());
+    let source = config.source.as_ref().map_or_else(
+        || "(none: defaults)".to_owned(),
+        |p| p.display().to_string(),
+    );
     let ort = config
         .paths
         .onnxruntime

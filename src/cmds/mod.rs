@@ -49,6 +49,11 @@ impl Cli {
     }
 }
 
+/// An error already shown to the user, line by line; the binary only sets the exit status.
+#[derive(Debug, thiserror::Error)]
+#[error("errors reported above")]
+pub struct Reported;
+
 /// Runs the parsed command.
 pub fn run(cli: &Cli) -> anyhow::Result<()> {
     let config = cli.load_config()?;

@@ -180,7 +180,9 @@ mod tests {
 
     #[test]
     fn garbage_bytes_are_a_clear_error() {
-        let e = decode(b"not an image", "upload.jpg").unwrap_err().to_string();
+        let e = decode(b"not an image", "upload.jpg")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("upload.jpg"), "{e}");
     }
 }

@@ -178,7 +178,9 @@ struct ManifestFile {
 /// What is wrong with the model pack.
 #[derive(Debug, thiserror::Error)]
 pub enum ManifestError {
-    #[error("the model pack manifest {path} is missing; point --models (or [paths] models in gateward.toml) at the folder holding manifest.toml")]
+    #[error(
+        "the model pack manifest {path} is missing; point --models (or [paths] models in gateward.toml) at the folder holding manifest.toml"
+    )]
     Missing { path: PathBuf },
     #[error("cannot read {path}: {source}")]
     Read {
@@ -187,15 +189,21 @@ pub enum ManifestError {
     },
     #[error("the model pack manifest {path} is not valid: {message}; {FIX}")]
     Parse { path: PathBuf, message: String },
-    #[error("the model pack manifest {path} has schema {found}, this gateward reads schema {SCHEMA}; use the models/ folder of the same gateward version")]
+    #[error(
+        "the model pack manifest {path} has schema {found}, this gateward reads schema {SCHEMA}; use the models/ folder of the same gateward version"
+    )]
     Schema { path: PathBuf, found: u32 },
     #[error("the model pack manifest {path} has no {role} model; {FIX}")]
     NoRole { path: PathBuf, role: Role },
-    #[error("the model pack manifest {path} names the file {file} without an [[asset]] entry for it; {FIX}")]
+    #[error(
+        "the model pack manifest {path} names the file {file} without an [[asset]] entry for it; {FIX}"
+    )]
     UnlistedAsset { path: PathBuf, file: String },
     #[error("the model file {path} is missing; {FIX}")]
     FileMissing { path: PathBuf },
-    #[error("the model file {path} is damaged or was replaced: its sha256 is {actual:.12}…, the manifest says {expected:.12}…; {FIX}")]
+    #[error(
+        "the model file {path} is damaged or was replaced: its sha256 is {actual:.12}…, the manifest says {expected:.12}…; {FIX}"
+    )]
     Changed {
         path: PathBuf,
         expected: String,
@@ -228,7 +236,11 @@ impl Manifest {
         })?;
         let file: ManifestFile = toml::from_str(&text).map_err(|e| ManifestError::Parse {
             path: path.clone(),
-            message: e.to_string().split_whitespace().collect::<Vec<_>>().join(" "),
+            message: e
+                .to_string()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
         })?;
         if file.schema != SCHEMA {
             return Err(ManifestError::Schema {
@@ -275,12 +287,14 @@ impl Manifest {
         let path = self.path_of(&entry.file);
         verify_file(&path, &entry.sha256)?;
         for asset in &entry.assets {
-            let listed = self.assets.iter().find(|a| &a.file == asset).ok_or_else(|| {
-                ManifestError::UnlistedAsset {
+            let listed = self
+                .assets
+                .iter()
+                .find(|a| &a.file == asset)
+                .ok_or_else(|| ManifestError::UnlistedAsset {
                     path: self.dir.join(MANIFEST_FILE),
                     file: asset.clone(),
-                }
-            })?;
+                })?;
             verify_file(&self.path_of(asset), &listed.sha256)?;
         }
         Ok(path)

@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use ndarray::{Array4, ArrayD};
-use ort::session::{Session, builder::GraphOptimizationLevel};
+use ort::session::Session;
+use ort::session::builder::{GraphOptimizationLevel, SessionBuilder};
 use ort::value::TensorRef;
 
 use super::manifest::{Manifest, ManifestError, ModelEntry, Role};
@@ -15,11 +16,17 @@ pub const ORT_VERSION: &str = "1.31.1";
 /// Why ONNX Runtime could not be started.
 #[derive(Debug, thiserror::Error)]
 pub enum RuntimeError {
-    #[error("ONNX Runtime is not installed: {path} does not exist; run scripts/setup (it puts onnxruntime {ORT_VERSION} in .ort/)")]
+    #[error(
+        "ONNX Runtime is not installed: {path} does not exist; run scripts/setup (it puts onnxruntime {ORT_VERSION} in .ort/)"
+    )]
     Missing { path: PathBuf },
-    #[error("ONNX Runtime at {path} could not be loaded ({reason}); run scripts/setup to reinstall it")]
+    #[error(
+        "ONNX Runtime at {path} could not be loaded ({reason}); run scripts/setup to reinstall it"
+    )]
     Load { path: PathBuf, reason: String },
-    #[error("ONNX Runtime at {path} is version {found}, gateward needs 1.31 or newer; run scripts/setup to install {ORT_VERSION}")]
+    #[error(
+        "ONNX Runtime at {path} is version {found}, gateward needs 1.31 or newer; run scripts/setup to install {ORT_VERSION}"
+    )]
     TooOld { path: PathBuf, found: String },
     #[error("ONNX Runtime could not start: {0}")]
     Environment(String),
@@ -30,7 +37,9 @@ pub enum RuntimeError {
 pub enum ModelError {
     #[error(transparent)]
     Manifest(#[from] ManifestError),
-    #[error("ONNX Runtime could not load the model {path}: {reason}; restore the pack (in a checkout: `git checkout -- models/`) or rebuild it with `tools/models/build`")]
+    #[error(
+        "ONNX Runtime could not load the model {path}: {reason}; restore the pack (in a checkout: `git checkout -- models/`) or rebuild it with `tools/models/build`"
+    )]
     Load { path: PathBuf, reason: String },
     #[error("the model {path} does not match its manifest entry: {detail}")]
     Mismatch { path: PathBuf, detail: String },
@@ -133,14 +142,7 @@ impl Model {
             path: path.clone(),
             reason: one_line(&reason),
         };
-        let mut builder = Session::builder(&runtime.environment)
-            .map_err(|e| load_err(e.to_string()))?
-            .with_optimization_level(GraphOptimizationLevel::All)
-            .and_then(|b| b.with_intra_threads(threads))
-            .and_then(|b| b.with_inter_threads(1))
-            // Threads sleep between frames instead of spinning: an idle gate costs no CPU.
-            .and_then(|b| b.with_config_entry("session.intra_op.allow_spinning", "0"))
-            .map_err(|e| load_err(e.to_string()))?;
+        let mut builder = session_builder(runtime, threads).map_err(load_err)?;
         let session = builder
             .commit_from_file(&path)
             .map_err(|e| load_err(e.to_string()))?;
@@ -184,7 +186,12 @@ impl Model {
             )));
         }
         for output in &self.entry.outputs {
-            if !self.session.outputs().iter().any(|o| o.name() == output.name) {
+            if !self
+                .session
+                .outputs()
+                .iter()
+                .any(|o| o.name() == output.name)
+            {
                 return Err(mismatch(format!(
                     "expected an output named \"{}\", the file has {}",
                     output.name,
@@ -211,7 +218,8 @@ impl Model {
             file: self.entry.file.clone(),
             reason: one_line(&reason),
         };
-        let tensor = TensorRef::from_array_view(input.view()).map_err(|e| run_err(e.to_string()))?;
+        let tensor =
+            TensorRef::from_array_view(input.view()).map_err(|e| run_err(e.to_string()))?;
         let outputs = self
             .session
             .run(ort::inputs![self.entry.input.name.as_str() => tensor])
@@ -220,9 +228,9 @@ impl Model {
             .outputs
             .iter()
             .map(|spec| {
-                let value = outputs.get(spec.name.as_str()).ok_or_else(|| {
-                    run_err(format!("output \"{}\" missing", spec.name))
-                })?;
+                let value = outputs
+                    .get(spec.name.as_str())
+                    .ok_or_else(|| run_err(format!("output \"{}\" missing", spec.name)))?;
                 value
                     .try_extract_array::<f32>()
                     .map(|a| a.to_owned())
@@ -232,8 +240,28 @@ impl Model {
     }
 }
 
+/// A session builder with gateward's settings: full graph optimisation, `threads` threads for
+/// one inference, and threads that sleep between frames instead of spinning, so an idle gate
+/// costs no CPU.
+fn session_builder(runtime: &Runtime, threads: usize) -> Result<SessionBuilder, String> {
+    let text = |e: ort::Error<SessionBuilder>| e.to_string();
+    Session::builder(&runtime.environment)
+        .map_err(|e| e.to_string())?
+        .with_optimization_level(GraphOptimizationLevel::All)
+        .map_err(text)?
+        .with_intra_threads(threads)
+        .map_err(text)?
+        .with_inter_threads(1)
+        .map_err(text)?
+        .with_config_entry("session.intra_op.allow_spinning", "0")
+        .map_err(text)
+}
+
 fn names(outlets: &[ort::value::Outlet]) -> String {
-    let list: Vec<String> = outlets.iter().map(|o| format!("\"{}\"", o.name())).collect();
+    let list: Vec<String> = outlets
+        .iter()
+        .map(|o| format!("\"{}\"", o.name()))
+        .collect();
     list.join(", ")
 }
 

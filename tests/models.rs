@@ -1,0 +1,205 @@
+//! The model pack as committed: every file matches the manifest and MODELS.md, and each model
+//! gives a sensible answer on real photos through the real ONNX Runtime.
+
+mod common;
+
+use std::sync::OnceLock;
+
+use gateward::vision::image_ops;
+use gateward::vision::manifest::{Manifest, Role};
+use gateward::vision::runtime::{Model, Runtime};
+use ndarray::{ArrayD, Axis};
+
+/// ONNX Runtime allows one environment per process: the tests of this file share it.
+fn runtime() -> &'static Runtime {
+    static RT: OnceLock<Runtime> = OnceLock::new();
+    RT.get_or_init(|| Runtime::init(None).expect("ONNX Runtime (run scripts/setup)"))
+}
+
+fn manifest() -> Manifest {
+    Manifest::load(&common::models()).expect("models/manifest.toml")
+}
+
+fn model(role: Role) -> Model {
+    Model::load(runtime(), &manifest(), role, 2).expect("model loads")
+}
+
+/// The output whose last dimension is `n`.
+fn by_last_dim(outputs: &[ArrayD<f32>], n: usize) -> &ArrayD<f32> {
+    outputs
+        .iter()
+        .find(|o| o.shape().last() == Some(&n))
+        .expect("output of that shape")
+}
+
+#[test]
+fn every_role_has_a_model_whose_bytes_match_the_manifest() {
+    let m = manifest();
+    for role in Role::ALL {
+        let entry = m.model(role).unwrap();
+        let path = m.verify_model(entry).unwrap();
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().len(),
+            entry.bytes,
+            "{}",
+            entry.file
+        );
+        assert_eq!(entry.sha256.len(), 64, "{}", entry.file);
+        assert_eq!(entry.source_sha256.len(), 64, "{}", entry.file);
+    }
+}
+
+#[test]
+fn every_file_in_models_is_listed_and_documented_with_a_redistributable_licence() {
+    let m = manifest();
+    let doc = std::fs::read_to_string(common::models().join("MODELS.md")).unwrap();
+    let text = std::fs::read_to_string(common::models().join("manifest.toml")).unwrap();
+    for entry in std::fs::read_dir(common::models()).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if name == "manifest.toml" || name == "MODELS.md" {
+            continue;
+        }
+        assert!(
+            text.contains(&format!("file = \"{name}\"")),
+            "{name} is in models/ but not in manifest.toml"
+        );
+        assert!(doc.contains(&name), "{name} is not described in MODELS.md");
+    }
+    for entry in m.models() {
+        assert!(
+            doc.contains(&entry.sha256[..12]),
+            "MODELS.md lacks the sha256 of {}",
+            entry.file
+        );
+        assert!(
+            [
+                "MIT",
+                "Apache-2.0",
+                "BSD-2-Clause",
+                "BSD-3-Clause",
+                "CC0-1.0"
+            ]
+            .iter()
+            .any(|l| entry.licence.contains(l)),
+            "{}: licence {}",
+            entry.file,
+            entry.licence
+        );
+    }
+}
+
+#[test]
+fn vehicle_detector_finds_the_car_on_both_car_photos() {
+    let mut det = model(Role::VehicleDetect);
+    let spec = det.entry().input.clone();
+    for photo in ["car-czech.png", "car-open-image-models.webp"] {
+        let img = image_ops::open(&common::fixture(photo)).unwrap();
+        let (h, w) = spec.fixed_size();
+        let img = image_ops::resize(&img, w.unwrap_or(512), h.unwrap_or(512)).unwrap();
+        let out = det
+            .run(&image_ops::to_tensor(&[&img], &spec).unwrap())
+            .unwrap();
+        let dets = by_last_dim(&out, 6);
+        // x1, y1, x2, y2, score, class; COCO car = 2
+        let best_car = dets
+            .lanes(Axis(dets.ndim() - 1))
+            .into_iter()
+            .filter(|d| d[5].round() as i64 == 2)
+            .map(|d| d[4])
+            .fold(0.0f32, f32::max);
+        assert!(best_car >= 0.3, "{photo}: best car score {best_car}");
+    }
+}
+
+#[test]
+fn face_embedder_batch_is_dynamic_and_each_face_is_independent_of_its_batch() {
+    let mut emb = model(Role::FaceEmbed);
+    let spec = emb.entry().input.clone();
+    let faces: Vec<_> = ["astronaut.png", "obama.jpg", "biden.jpg"]
+        .iter()
+        .map(|f| {
+            let img = image_ops::open(&common::fixture(f)).unwrap();
+            image_ops::resize(&img, 112, 112).unwrap()
+        })
+        .collect();
+    let one = emb
+        .run(&image_ops::to_tensor(&[&faces[1]], &spec).unwrap())
+        .unwrap();
+    let three = emb
+        .run(&image_ops::to_tensor(&[&faces[0], &faces[1], &faces[2]], &spec).unwrap())
+        .unwrap();
+    assert_eq!(one[0].shape(), &[1, 192]);
+    assert_eq!(three[0].shape(), &[3, 192]);
+    let a = one[0].index_axis(Axis(0), 0);
+    let b = three[0].index_axis(Axis(0), 1);
+    let diff = a
+        .iter()
+        .zip(b.iter())
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0f32, f32::max);
+    assert!(diff < 1e-3, "same face, different batch: max diff {diff}");
+}
+
+#[test]
+fn face_detector_is_confident_on_the_astronaut_and_not_on_the_empty_corner() {
+    let mut det = model(Role::FaceDetect);
+    let spec = det.entry().input.clone();
+    let img = image_ops::open(&common::fixture("astronaut.png")).unwrap();
+    let best = |det: &mut Model, img: &image::RgbImage| {
+        let out = det
+            .run(&image_ops::to_tensor(&[img], &spec).unwrap())
+            .unwrap();
+        let conf = by_last_dim(&out, 2);
+        conf.lanes(Axis(2))
+            .into_iter()
+            .map(|l| l[1]) // softmax (background, face)
+            .fold(0.0f32, f32::max)
+    };
+    assert!(best(&mut det, &img) > 0.9);
+    // the top-right 128×128 of the astronaut photo is the flag and background: no face
+    let corner = image::imageops::crop_imm(&img, 384, 0, 128, 128).to_image();
+    assert!(best(&mut det, &corner) < 0.5);
+}
+
+#[test]
+fn plate_detector_finds_a_plate_on_each_shared_chinese_photo() {
+    let Some(dir) =
+        common::shared_plates("plate_detector_finds_a_plate_on_each_shared_chinese_photo")
+    else {
+        return;
+    };
+    let mut det = model(Role::PlateDetect);
+    let spec = det.entry().input.clone();
+    let labels = std::fs::read_to_string(dir.join("labels.tsv")).unwrap();
+    let mut found = 0;
+    let mut total = 0;
+    let files: std::collections::BTreeSet<&str> = labels
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split('\t').next())
+        .collect();
+    for file in files {
+        let img = image_ops::open(&dir.join(file)).unwrap();
+        let (w, h) = image_ops::fit_size(img.width(), img.height(), 1280, 32);
+        let img = image_ops::resize(&img, w, h).unwrap();
+        let out = det
+            .run(&image_ops::to_tensor(&[&img], &spec).unwrap())
+            .unwrap();
+        let conf = by_last_dim(&out, 2);
+        let best = conf
+            .lanes(Axis(2))
+            .into_iter()
+            .map(|l| l[1]) // softmax (background, plate)
+            .fold(0.0f32, f32::max);
+        total += 1;
+        if best > 0.7 {
+            found += 1;
+        }
+    }
+    eprintln!("plate detector: a plate above 0.7 on {found}/{total} photos");
+    assert!(total >= 30, "{total}");
+    assert!(
+        found * 10 >= total * 8,
+        "plate found on only {found}/{total} photos"
+    );
+}

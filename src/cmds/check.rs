@@ -234,30 +234,21 @@ fn judge(role: Role, outputs: &[ArrayD<f32>]) -> anyhow::Result<String> {
             ))
         }
         Role::VehicleDetect => {
-            // [1, 100, 6]: x1, y1, x2, y2, score, class
-            let dets = last_dim(6)?;
-            let best = dets
-                .lanes(Axis(dets.ndim() - 1))
+            // scores [1, cells, 80]: per-class probabilities, COCO classes numbered from 0
+            let scores = last_dim(80)?;
+            let (name, score) = scores
+                .lanes(Axis(scores.ndim() - 1))
                 .into_iter()
-                .filter_map(|d| {
-                    let class = d[5].round() as usize;
-                    COCO_VEHICLES
-                        .iter()
-                        .find(|(id, _)| *id == class)
-                        .map(|(_, n)| (*n, d[4]))
-                })
-                .fold(None, |acc: Option<(&str, f32)>, cur| match acc {
-                    Some(a) if a.1 >= cur.1 => Some(a),
-                    _ => Some(cur),
-                });
-            match best {
-                Some((name, score)) if score >= 0.3 => {
-                    Ok(format!("{name} found, score {score:.2}"))
-                }
-                _ => anyhow::bail!(
-                    "found no vehicle on the car photo; the model or its normalisation is wrong"
-                ),
-            }
+                .flat_map(|cell| COCO_VEHICLES.map(|(id, name)| (name, cell[id])))
+                .fold(
+                    ("", 0.0f32),
+                    |best, cur| if cur.1 > best.1 { cur } else { best },
+                );
+            anyhow::ensure!(
+                score >= 0.35,
+                "found no vehicle on the car photo (best {score:.2}); the model or its normalisation is wrong"
+            );
+            Ok(format!("{name} found, score {score:.2}"))
         }
     }
 }

@@ -78,6 +78,7 @@ impl Runtime {
             .with_telemetry(false)
             .build()
             .map_err(|e| RuntimeError::Environment(e.to_string()))?;
+        tracing::info!(library = %library.display(), "ONNX Runtime loaded");
         Ok(Runtime {
             library,
             environment,
@@ -152,6 +153,7 @@ impl Model {
             session,
         };
         model.check_signature()?;
+        tracing::info!(role = %role, file = %model.entry.file, threads, "model loaded");
         Ok(model)
     }
 

@@ -26,6 +26,8 @@ fn check_runs_every_model_on_real_photos_and_says_ok() {
     }
     assert!(text.contains("face found"), "{text}");
     assert!(text.contains("2 people"), "{text}");
+    // both readers read the Czech plate of the car photo exactly
+    assert_eq!(text.matches("read as \"5AU5341\"").count(), 2, "{text}");
     assert!(text.contains("all 6 models ok"), "{text}");
 }
 

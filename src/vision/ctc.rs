@@ -82,13 +82,13 @@ pub fn greedy_decode(probs: ArrayView2<'_, f32>, charset: &Charset) -> Reading {
     let mut chars: Vec<Char> = Vec::new();
     let mut previous = 0usize;
     for step in probs.outer_iter() {
-        let (class, p) = step
-            .iter()
-            .copied()
-            .enumerate()
-            .fold((0, f32::NEG_INFINITY), |best, cur| {
-                if cur.1 > best.1 { cur } else { best }
-            });
+        let (class, p) =
+            step.iter()
+                .copied()
+                .enumerate()
+                .fold((0, f32::NEG_INFINITY), |best, cur| {
+                    if cur.1 > best.1 { cur } else { best }
+                });
         match charset.symbol(class) {
             Some(text) if class != previous => chars.push(Char {
                 text: text.to_owned(),

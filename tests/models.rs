@@ -24,12 +24,24 @@ fn model(role: Role) -> Model {
     Model::load(runtime(), &manifest(), role, 2).expect("model loads")
 }
 
-/// The output whose last dimension is `n`.
-fn by_last_dim(outputs: &[ArrayD<f32>], n: usize) -> &ArrayD<f32> {
+/// Runs a model on one image.
+fn run_on(model: &mut Model, img: &image::RgbImage) -> Vec<ArrayD<f32>> {
+    let spec = model.entry().input.clone();
+    model
+        .run(&image_ops::to_tensor(&[img], &spec).unwrap())
+        .unwrap()
+}
+
+/// The best score of `class` in the `[1, rows, classes]` output that has `classes` columns.
+fn best_score(outputs: &[ArrayD<f32>], classes: usize, class: usize) -> f32 {
     outputs
         .iter()
-        .find(|o| o.shape().last() == Some(&n))
+        .find(|o| o.shape().last() == Some(&classes))
         .expect("output of that shape")
+        .lanes(Axis(2))
+        .into_iter()
+        .map(|row| row[class])
+        .fold(0.0f32, f32::max)
 }
 
 #[test]
@@ -96,16 +108,8 @@ fn vehicle_detector_finds_the_car_on_both_car_photos() {
         let img = image_ops::open(&common::fixture(photo)).unwrap();
         let (h, w) = spec.fixed_size();
         let img = image_ops::resize(&img, w.unwrap_or(512), h.unwrap_or(512)).unwrap();
-        let out = det
-            .run(&image_ops::to_tensor(&[&img], &spec).unwrap())
-            .unwrap();
         // scores [1, cells, 80]: per-class probabilities; COCO car = 2
-        let scores = by_last_dim(&out, 80);
-        let best_car = scores
-            .lanes(Axis(2))
-            .into_iter()
-            .map(|cell| cell[2])
-            .fold(0.0f32, f32::max);
+        let best_car = best_score(&run_on(&mut det, &img), 80, 2);
         assert!(best_car >= 0.5, "{photo}: best car score {best_car}");
     }
 }
@@ -142,22 +146,12 @@ fn face_embedder_batch_is_dynamic_and_each_face_is_independent_of_its_batch() {
 #[test]
 fn face_detector_is_confident_on_the_astronaut_and_not_on_the_empty_corner() {
     let mut det = model(Role::FaceDetect);
-    let spec = det.entry().input.clone();
     let img = image_ops::open(&common::fixture("astronaut.png")).unwrap();
-    let best = |det: &mut Model, img: &image::RgbImage| {
-        let out = det
-            .run(&image_ops::to_tensor(&[img], &spec).unwrap())
-            .unwrap();
-        let conf = by_last_dim(&out, 2);
-        conf.lanes(Axis(2))
-            .into_iter()
-            .map(|l| l[1]) // softmax (background, face)
-            .fold(0.0f32, f32::max)
-    };
-    assert!(best(&mut det, &img) > 0.9);
+    // conf [1, priors, 2]: softmax (background, face)
+    assert!(best_score(&run_on(&mut det, &img), 2, 1) > 0.9);
     // the top-right 128×128 of the astronaut photo is the flag and background: no face
     let corner = image::imageops::crop_imm(&img, 384, 0, 128, 128).to_image();
-    assert!(best(&mut det, &corner) < 0.5);
+    assert!(best_score(&run_on(&mut det, &corner), 2, 1) < 0.5);
 }
 
 #[test]
@@ -168,7 +162,6 @@ fn plate_detector_finds_a_plate_on_each_shared_chinese_photo() {
         return;
     };
     let mut det = model(Role::PlateDetect);
-    let spec = det.entry().input.clone();
     let labels = std::fs::read_to_string(dir.join("labels.tsv")).unwrap();
     let mut found = 0;
     let mut total = 0;
@@ -181,15 +174,8 @@ fn plate_detector_finds_a_plate_on_each_shared_chinese_photo() {
         let img = image_ops::open(&dir.join(file)).unwrap();
         let (w, h) = image_ops::fit_size(img.width(), img.height(), 1280, 32);
         let img = image_ops::resize(&img, w, h).unwrap();
-        let out = det
-            .run(&image_ops::to_tensor(&[&img], &spec).unwrap())
-            .unwrap();
-        let conf = by_last_dim(&out, 2);
-        let best = conf
-            .lanes(Axis(2))
-            .into_iter()
-            .map(|l| l[1]) // softmax (background, plate)
-            .fold(0.0f32, f32::max);
+        // conf [1, priors, 2]: softmax (background, plate)
+        let best = best_score(&run_on(&mut det, &img), 2, 1);
         total += 1;
         if best > 0.7 {
             found += 1;

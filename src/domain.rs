@@ -1,0 +1,233 @@
+//! The shared vocabulary every layer speaks: classes of people, posts to notify, vehicles and
+//! plates, directions, shifts and prompts. Plain data, no I/O; `rules` and `store` both use it
+//! and neither imports the other.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// Defines a closed set of values with a stable machine name (used in CSV files, the database
+/// and the API) and a Chinese name for the guard's screen.
+macro_rules! vocabulary {
+    ($(#[$meta:meta])* $name:ident, $what:literal { $($(#[$vmeta:meta])* $variant:ident = ($key:literal, $zh:literal)),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            /// Every value, in definition order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The machine name (CSV, database, API).
+            pub fn key(self) -> &'static str {
+                match self { $($name::$variant => $key),+ }
+            }
+
+            /// The Chinese name shown to guards.
+            pub fn zh(self) -> &'static str {
+                match self { $($name::$variant => $zh),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.key())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownValue;
+            /// Accepts the machine name or the Chinese name, ignoring case and surrounding space.
+            fn from_str(s: &str) -> Result<Self, UnknownValue> {
+                let s = s.trim();
+                $name::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.key().eq_ignore_ascii_case(s) || v.zh() == s)
+                    .ok_or_else(|| UnknownValue {
+                        what: $what,
+                        value: s.to_owned(),
+                        allowed: $name::ALL.iter().map(|v| v.key()).collect::<Vec<_>>().join(", "),
+                    })
+            }
+        }
+    };
+}
+
+/// A value that is not one of a closed set; says which values are allowed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} \"{value}\"; use one of: {allowed}")]
+pub struct UnknownValue {
+    pub what: &'static str,
+    pub value: String,
+    pub allowed: String,
+}
+
+vocabulary! {
+    /// Who arrives at the gate (SPEC §1).
+    PersonClass, "class" {
+        /// 贵宾客户: government heads, group/company and developer leaders, owners' committee.
+        Vip = ("vip", "贵宾"),
+        /// 业主 / 租户.
+        Resident = ("resident", "业主"),
+        /// 管理处内部员工.
+        OfficeStaff = ("office_staff", "管理处员工"),
+        /// 公司员工 (the property company's staff from elsewhere).
+        CompanyStaff = ("company_staff", "公司员工"),
+        /// 持出入证人员: renovation workers, newspaper and milk delivery…
+        PassHolder = ("pass_holder", "持证人员"),
+        /// 来访人员: anyone not recognised.
+        Visitor = ("visitor", "访客"),
+        /// 拾荒、小摊贩、推销人员.
+        Barred = ("barred", "禁止进入人员"),
+        /// 辞职辞退人员: treated as a visitor, reported to the shift leader.
+        FormerStaff = ("former_staff", "离职人员"),
+    }
+}
+
+vocabulary! {
+    /// Whether a person still belongs to the compound.
+    PersonStatus, "status" {
+        Active = ("active", "在册"),
+        Left = ("left", "已离开"),
+    }
+}
+
+vocabulary! {
+    /// The posts a prompt may ask the guard to notify (SPEC §1).
+    Post, "post" {
+        /// 管理处值班人员.
+        OfficeDuty = ("office_duty", "管理处值班人员"),
+        /// 当班分队长.
+        ShiftLeader = ("shift_leader", "当班分队长"),
+        /// 巡逻岗.
+        Patrol = ("patrol", "巡逻岗"),
+        /// 中控岗.
+        CentralControl = ("central_control", "中控岗"),
+    }
+}
+
+vocabulary! {
+    /// Why a non-owner comes in (SPEC §1, §3.1 of the seed).
+    VisitPurpose, "visit purpose" {
+        Visitor = ("visitor", "访客"),
+        NewspaperMilk = ("newspaper_milk", "送报送奶"),
+        FoodDelivery = ("food_delivery", "送餐"),
+        Tour = ("tour", "参观"),
+        Renovation = ("renovation", "装修"),
+        ClubhouseCustomer = ("clubhouse_customer", "会所消费"),
+        Installer = ("installer", "临时安装"),
+        OfficeBusiness = ("office_business", "办事"),
+        GovernmentOfficial = ("government_official", "政府人员"),
+        Salesperson = ("salesperson", "推销"),
+        PropertyAgent = ("property_agent", "地产中介"),
+        HourlyWorker = ("hourly_worker", "钟点工"),
+        OfficeStaff = ("office_staff", "管理处员工"),
+        FormerStaff = ("former_staff", "离职人员"),
+    }
+}
+
+vocabulary! {
+    /// Why a vehicle is known (vehicles.csv `kind`).
+    VehicleKind, "vehicle kind" {
+        Household = ("household", "业主车辆"),
+        Vip = ("vip", "贵宾车辆"),
+        Staff = ("staff", "员工车辆"),
+        /// 搬家车辆, expected within a date window.
+        MovingTruck = ("moving_truck", "搬家车辆"),
+        /// 特种车辆: police, fire, ambulance, rescue.
+        Special = ("special", "特种车辆"),
+        Barred = ("barred", "禁止进入车辆"),
+    }
+}
+
+vocabulary! {
+    /// Colour of a Chinese plate (SPEC §3).
+    PlateColour, "plate colour" {
+        /// small car
+        Blue = ("blue", "蓝牌"),
+        /// large vehicle (大型汽车), also coaches, motorcycles, driving-school
+        Yellow = ("yellow", "黄牌"),
+        /// small new-energy vehicle
+        Green = ("green", "绿牌"),
+        /// large new-energy vehicle
+        YellowGreen = ("yellow_green", "黄绿牌"),
+        /// police, military, emergency
+        White = ("white", "白牌"),
+        /// foreign, Hong Kong / Macau
+        Black = ("black", "黑牌"),
+    }
+}
+
+vocabulary! {
+    /// Which way someone passes the gate.
+    Direction, "direction" {
+        In = ("in", "进"),
+        Out = ("out", "出"),
+    }
+}
+
+vocabulary! {
+    /// The four 6-hour shifts of a gate (SPEC §5).
+    Shift, "shift" {
+        /// 00:00–06:00
+        Night = ("night", "夜班 00:00–06:00"),
+        /// 06:00–12:00
+        Morning = ("morning", "早班 06:00–12:00"),
+        /// 12:00–18:00
+        Afternoon = ("afternoon", "中班 12:00–18:00"),
+        /// 18:00–24:00
+        Evening = ("evening", "晚班 18:00–24:00"),
+    }
+}
+
+impl Shift {
+    /// The hour the shift starts (local time).
+    pub fn start_hour(self) -> u32 {
+        match self {
+            Shift::Night => 0,
+            Shift::Morning => 6,
+            Shift::Afternoon => 12,
+            Shift::Evening => 18,
+        }
+    }
+}
+
+/// What the guard's screen says for one sighting, and whom the guard must notify.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    /// The words to say, exactly (e.g. 王总，早上好，欢迎光临).
+    pub say: String,
+    /// What to do, short imperative lines in Chinese (check the work ID, register…).
+    pub actions: Vec<String>,
+    /// Posts to notify, in order.
+    pub notify: Vec<Post>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classes_parse_from_csv_names_and_chinese() {
+        assert_eq!("vip".parse::<PersonClass>(), Ok(PersonClass::Vip));
+        assert_eq!(" Former_Staff ".parse::<PersonClass>(), Ok(PersonClass::FormerStaff));
+        assert_eq!("业主".parse::<PersonClass>(), Ok(PersonClass::Resident));
+    }
+
+    #[test]
+    fn unknown_class_lists_the_allowed_ones() {
+        let e = "owner".parse::<PersonClass>().unwrap_err().to_string();
+        assert!(e.contains("\"owner\""), "{e}");
+        assert!(e.contains("resident, office_staff"), "{e}");
+    }
+
+    #[test]
+    fn every_key_round_trips() {
+        for c in PersonClass::ALL {
+            assert_eq!(c.key().parse::<PersonClass>(), Ok(*c));
+        }
+        for k in VehicleKind::ALL {
+            assert_eq!(k.zh().parse::<VehicleKind>(), Ok(*k));
+        }
+    }
+}

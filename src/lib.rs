@@ -10,4 +10,5 @@ pub mod clock;
 pub mod cmds;
 pub mod config;
 pub mod domain;
+pub mod rules;
 pub mod vision;

@@ -1,0 +1,282 @@
+//! Gate events: every sighting, registration and alert with the decision taken, the posts
+//! notified and the snapshot; the raw material of the duty record.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, Row, params, params_from_iter, types::Value};
+
+use super::{
+    Ctx, Store, StoreError, from_ms, key_col, normalise_plate, opt_key_col, posts_col, posts_text,
+    to_ms,
+};
+use crate::domain::{Direction, PersonClass, PlateColour, Post, Shift, UnknownValue};
+
+/// What a gate event records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EventKind {
+    /// A person seen (recognised or not).
+    Person,
+    /// A vehicle seen.
+    Vehicle,
+    /// An alert: oversize vehicle, barred person, prohibited goods…
+    Alert,
+    /// A registration the guard made (visitor, pass, goods slip).
+    Registration,
+}
+
+impl EventKind {
+    /// Every value, in definition order.
+    pub const ALL: &'static [EventKind] = &[
+        EventKind::Person,
+        EventKind::Vehicle,
+        EventKind::Alert,
+        EventKind::Registration,
+    ];
+
+    /// The machine name (database, CSV, API).
+    pub fn key(self) -> &'static str {
+        match self {
+            EventKind::Person => "person",
+            EventKind::Vehicle => "vehicle",
+            EventKind::Alert => "alert",
+            EventKind::Registration => "registration",
+        }
+    }
+
+    /// The Chinese name shown to guards.
+    pub fn zh(self) -> &'static str {
+        match self {
+            EventKind::Person => "人员",
+            EventKind::Vehicle => "车辆",
+            EventKind::Alert => "警报",
+            EventKind::Registration => "登记",
+        }
+    }
+}
+
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+impl FromStr for EventKind {
+    type Err = UnknownValue;
+    /// Accepts the machine name or the Chinese name, ignoring case and surrounding space.
+    fn from_str(s: &str) -> Result<EventKind, UnknownValue> {
+        let s = s.trim();
+        EventKind::ALL
+            .iter()
+            .copied()
+            .find(|k| k.key().eq_ignore_ascii_case(s) || k.zh() == s)
+            .ok_or_else(|| UnknownValue {
+                what: "event kind",
+                value: s.to_owned(),
+                allowed: EventKind::ALL
+                    .iter()
+                    .map(|k| k.key())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+}
+
+/// A gate event to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewGateEvent {
+    pub at: DateTime<Utc>,
+    /// The gate's name, e.g. "东门".
+    pub gate: String,
+    /// The camera's name; empty for registrations made by hand.
+    pub camera: String,
+    pub kind: EventKind,
+    pub direction: Option<Direction>,
+    pub person_id: Option<i64>,
+    /// Normalised on the way in (京A·12345 → 京A12345).
+    pub plate: Option<String>,
+    pub plate_colour: Option<PlateColour>,
+    pub class: Option<PersonClass>,
+    /// What the screen said or decided (the prompt, a refusal, the alert).
+    pub decision: String,
+    /// Posts notified, in order.
+    pub notified: Vec<Post>,
+    /// Snapshot file, relative to the data folder.
+    pub snapshot: Option<String>,
+    /// Recognition score.
+    pub score: Option<f32>,
+    /// The shift the event belongs to (from the rules, in the gate's time zone).
+    pub shift: Shift,
+}
+
+impl NewGateEvent {
+    /// An event of `kind` at `at` with nothing else known.
+    pub fn new(at: DateTime<Utc>, gate: impl Into<String>, kind: EventKind, shift: Shift) -> Self {
+        NewGateEvent {
+            at,
+            gate: gate.into(),
+            camera: String::new(),
+            kind,
+            direction: None,
+            person_id: None,
+            plate: None,
+            plate_colour: None,
+            class: None,
+            decision: String::new(),
+            notified: Vec::new(),
+            snapshot: None,
+            score: None,
+            shift,
+        }
+    }
+}
+
+/// A stored gate event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GateEvent {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub gate: String,
+    pub camera: String,
+    pub kind: EventKind,
+    pub direction: Option<Direction>,
+    pub person_id: Option<i64>,
+    pub plate: Option<String>,
+    pub plate_colour: Option<PlateColour>,
+    pub class: Option<PersonClass>,
+    pub decision: String,
+    pub notified: Vec<Post>,
+    pub snapshot: Option<String>,
+    pub score: Option<f32>,
+    pub shift: Shift,
+}
+
+/// Which gate events to list; every field left `None` matches all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventQuery {
+    /// From this instant, inclusive.
+    pub from: Option<DateTime<Utc>>,
+    /// Until this instant, exclusive.
+    pub to: Option<DateTime<Utc>>,
+    /// Plates containing this text (normalised first: "a·123" finds 京A12345).
+    pub plate: Option<String>,
+    pub person_id: Option<i64>,
+    pub class: Option<PersonClass>,
+    pub shift: Option<Shift>,
+    pub gate: Option<String>,
+    pub kind: Option<EventKind>,
+    /// At most this many, the oldest first.
+    pub limit: Option<usize>,
+}
+
+fn event_row(r: &Row<'_>) -> rusqlite::Result<GateEvent> {
+    Ok(GateEvent {
+        id: r.get(0)?,
+        at: from_ms(1, r.get(1)?)?,
+        gate: r.get(2)?,
+        camera: r.get(3)?,
+        kind: key_col(r, 4)?,
+        direction: opt_key_col(r, 5)?,
+        person_id: r.get(6)?,
+        plate: r.get(7)?,
+        plate_colour: opt_key_col(r, 8)?,
+        class: opt_key_col(r, 9)?,
+        decision: r.get(10)?,
+        notified: posts_col(r, 11)?,
+        snapshot: r.get(12)?,
+        score: r.get::<_, Option<f64>>(13)?.map(|s| s as f32),
+        shift: key_col(r, 14)?,
+    })
+}
+
+/// Inserts one event inside the caller's transaction; returns its id.
+pub(crate) fn insert_tx(conn: &Connection, ctx: &Ctx, e: &NewGateEvent) -> Result<i64, StoreError> {
+    let plate = e
+        .plate
+        .as_deref()
+        .map(normalise_plate)
+        .filter(|p| !p.is_empty());
+    let mut st = conn
+        .prepare_cached(
+            "INSERT INTO gate_events (at_ms, gate, camera, kind, direction, person_id, plate, \
+             plate_colour, class, decision, notified, snapshot, score, shift) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        )
+        .map_err(|err| ctx.err(err))?;
+    st.execute(params![
+        to_ms(e.at),
+        e.gate,
+        e.camera,
+        e.kind.key(),
+        e.direction.map(|d| d.key()),
+        e.person_id,
+        plate,
+        e.plate_colour.map(|c| c.key()),
+        e.class.map(|c| c.key()),
+        e.decision,
+        posts_text(&e.notified),
+        e.snapshot,
+        e.score.map(f64::from),
+        e.shift.key(),
+    ])
+    .map_err(|err| ctx.err(err))?;
+    Ok(conn.last_insert_rowid())
+}
+
+impl Store {
+    /// Records a gate event; returns its id once it is durable. Events queued together are
+    /// committed in one transaction.
+    pub fn insert_event(&self, e: NewGateEvent) -> Result<i64, StoreError> {
+        self.write(move |conn, ctx| insert_tx(conn, ctx, &e))
+    }
+
+    /// The gate events matching `q`, oldest first.
+    pub fn events(&self, q: &EventQuery) -> Result<Vec<GateEvent>, StoreError> {
+        let mut sql = "SELECT id, at_ms, gate, camera, kind, direction, person_id, plate, \
+             plate_colour, class, decision, notified, snapshot, score, shift FROM gate_events \
+             WHERE 1"
+            .to_owned();
+        let mut args: Vec<Value> = Vec::new();
+        let mut add = |clause: &str, v: Value| {
+            sql.push_str(clause);
+            args.push(v);
+        };
+        if let Some(from) = q.from {
+            add(" AND at_ms >= ?", Value::Integer(to_ms(from)));
+        }
+        if let Some(to) = q.to {
+            add(" AND at_ms < ?", Value::Integer(to_ms(to)));
+        }
+        if let Some(plate) = &q.plate {
+            add(
+                " AND instr(plate, ?) > 0",
+                Value::Text(normalise_plate(plate)),
+            );
+        }
+        if let Some(id) = q.person_id {
+            add(" AND person_id = ?", Value::Integer(id));
+        }
+        if let Some(class) = q.class {
+            add(" AND class = ?", Value::Text(class.key().to_owned()));
+        }
+        if let Some(shift) = q.shift {
+            add(" AND shift = ?", Value::Text(shift.key().to_owned()));
+        }
+        if let Some(gate) = &q.gate {
+            add(" AND gate = ?", Value::Text(gate.clone()));
+        }
+        if let Some(kind) = q.kind {
+            add(" AND kind = ?", Value::Text(kind.key().to_owned()));
+        }
+        sql.push_str(" ORDER BY at_ms, id");
+        if let Some(limit) = q.limit {
+            sql.push_str(&format!(" LIMIT {limit}"));
+        }
+        self.read(|c, _| {
+            let mut st = c.prepare(&sql)?;
+            let rows = st.query_map(params_from_iter(args), event_row)?;
+            rows.collect()
+        })
+    }
+}

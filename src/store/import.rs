@@ -1,0 +1,193 @@
+//! Whole imports (households, people with photos, vehicles) written in one transaction: all of
+//! it or nothing.
+
+use rusqlite::{Connection, params};
+
+use super::people::{self, NewHousehold, NewPerson, NewPhoto};
+use super::vehicles::{self, NewVehicle};
+use super::{Ctx, Store, StoreError, audit};
+
+/// A person of an import, with the photos to record for them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportPerson {
+    /// Where the row came from, for error messages ("people.csv line 4").
+    pub origin: String,
+    pub person: NewPerson,
+    pub photos: Vec<NewPhoto>,
+}
+
+/// A vehicle of an import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportVehicle {
+    /// Where the row came from, for error messages ("vehicles.csv line 7").
+    pub origin: String,
+    pub vehicle: NewVehicle,
+}
+
+/// Everything one import writes. Households are written first, then people (who may name a
+/// household of the batch), then vehicles (whose owner may be a person or household of the
+/// batch).
+///
+/// A person is matched to an existing one by name and household: a match is updated, otherwise
+/// a new person is added. A vehicle is matched by plate and date window the same way.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportBatch {
+    /// What was imported (file or folder name), for the audit log.
+    pub source: String,
+    pub households: Vec<NewHousehold>,
+    pub people: Vec<ImportPerson>,
+    pub vehicles: Vec<ImportVehicle>,
+}
+
+/// What an import wrote (or would write).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub households_added: usize,
+    pub households_updated: usize,
+    pub people_added: usize,
+    pub people_updated: usize,
+    pub photos_added: usize,
+    pub vehicles_added: usize,
+    pub vehicles_updated: usize,
+}
+
+fn existing_person(conn: &Connection, ctx: &Ctx, p: &NewPerson) -> Result<Option<i64>, StoreError> {
+    let household = p
+        .household
+        .as_deref()
+        .map(|code| people::household_id(conn, ctx, code))
+        .transpose()?;
+    let mut st = conn
+        .prepare_cached("SELECT id FROM people WHERE name = ?1 AND household_id IS ?2 LIMIT 2")
+        .map_err(|e| ctx.err(e))?;
+    let ids = st
+        .query_map(params![p.name.trim(), household], |r| r.get::<_, i64>(0))
+        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<i64>>>())
+        .map_err(|e| ctx.err(e))?;
+    match ids[..] {
+        [] => Ok(None),
+        [id] => Ok(Some(id)),
+        _ => Err(StoreError::Invalid {
+            what: "person",
+            message: format!(
+                "several people called {} already live in the same household; edit them by hand",
+                p.name.trim()
+            ),
+        }),
+    }
+}
+
+/// Writes the batch inside a savepoint; keeps it only when `keep` and every row was good.
+fn run(
+    conn: &Connection,
+    ctx: &Ctx,
+    actor: &str,
+    batch: &ImportBatch,
+    keep: bool,
+) -> Result<ImportSummary, StoreError> {
+    conn.execute_batch("SAVEPOINT import")
+        .map_err(|e| ctx.err(e))?;
+    let mut sum = ImportSummary::default();
+    let mut problems = Vec::new();
+    let written = (|| -> Result<(), StoreError> {
+        for h in &batch.households {
+            match people::upsert_household_tx(conn, ctx, h) {
+                Ok((_, true)) => sum.households_added += 1,
+                Ok((_, false)) => sum.households_updated += 1,
+                Err(e @ (StoreError::Constraint { .. } | StoreError::Invalid { .. })) => {
+                    problems.push(format!("household {}: {e}", h.code.trim()))
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        for p in &batch.people {
+            let result = existing_person(conn, ctx, &p.person).and_then(|found| match found {
+                Some(id) => {
+                    people::update_person_tx(conn, ctx, id, &p.person)?;
+                    sum.people_updated += 1;
+                    Ok(id)
+                }
+                None => {
+                    let id = people::insert_person_tx(conn, ctx, &p.person)?;
+                    sum.people_added += 1;
+                    Ok(id)
+                }
+            });
+            let result = result.and_then(|id| {
+                for photo in &p.photos {
+                    if people::add_photo_tx(conn, ctx, id, photo)?.1 {
+                        sum.photos_added += 1;
+                    }
+                }
+                Ok(())
+            });
+            match result {
+                Ok(()) => {}
+                Err(e) if is_row_problem(&e) => problems.push(format!("{}: {e}", p.origin)),
+                Err(e) => return Err(e),
+            }
+        }
+        for v in &batch.vehicles {
+            match vehicles::upsert_vehicle_tx(conn, ctx, &v.vehicle) {
+                Ok((_, true)) => sum.vehicles_added += 1,
+                Ok((_, false)) => sum.vehicles_updated += 1,
+                Err(e) if is_row_problem(&e) => problems.push(format!("{}: {e}", v.origin)),
+                Err(e) => return Err(e),
+            }
+        }
+        if problems.is_empty() && keep {
+            let detail = format!(
+                "households +{} ~{}, people +{} ~{}, photos +{}, vehicles +{} ~{}",
+                sum.households_added,
+                sum.households_updated,
+                sum.people_added,
+                sum.people_updated,
+                sum.photos_added,
+                sum.vehicles_added,
+                sum.vehicles_updated
+            );
+            audit::append_tx(conn, ctx, actor, "import", &batch.source, &detail)?;
+        }
+        Ok(())
+    })();
+    let good = written.is_ok() && problems.is_empty();
+    let end = if good && keep {
+        "RELEASE import"
+    } else {
+        "ROLLBACK TO import; RELEASE import"
+    };
+    let ended = conn.execute_batch(end).map_err(|e| ctx.err(e));
+    written?;
+    ended?;
+    if problems.is_empty() {
+        Ok(sum)
+    } else {
+        Err(StoreError::ImportRejected { problems })
+    }
+}
+
+fn is_row_problem(e: &StoreError) -> bool {
+    matches!(
+        e,
+        StoreError::Constraint { .. } | StoreError::Invalid { .. } | StoreError::NotFound { .. }
+    )
+}
+
+impl Store {
+    /// Writes the whole batch in one transaction, with an audit entry `import`: either every row
+    /// is written, or none is and [`StoreError::ImportRejected`] lists every bad row.
+    pub fn import_batch(
+        &self,
+        actor: &str,
+        batch: ImportBatch,
+    ) -> Result<ImportSummary, StoreError> {
+        let actor = actor.to_owned();
+        self.write(move |conn, ctx| run(conn, ctx, &actor, &batch, true))
+    }
+
+    /// Runs the batch as [`Store::import_batch`] would and rolls it back: what an import would
+    /// write, or every bad row (`--dry-run`).
+    pub fn check_import(&self, batch: ImportBatch) -> Result<ImportSummary, StoreError> {
+        self.write(move |conn, ctx| run(conn, ctx, "", &batch, false))
+    }
+}

@@ -1,0 +1,70 @@
+//! Text-level helpers for imported files: telling UTF-8 from GBK, and undoing the full-width
+//! characters a Chinese input method types into plates and room numbers.
+
+use std::borrow::Cow;
+
+use encoding_rs::GBK;
+
+/// The encodings a CSV file may come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// UTF-8, with or without a byte-order mark (Excel's "CSV UTF-8").
+    Utf8,
+    /// GBK / GB18030, what Excel on a Chinese Windows saves as plain "CSV (逗号分隔)".
+    Gbk,
+}
+
+/// Decodes a file's bytes: valid UTF-8 (a leading BOM is dropped) is taken as UTF-8, anything
+/// else is decoded as GBK. Returns `None` when the bytes are neither.
+pub fn decode(bytes: &[u8]) -> Option<(Cow<'_, str>, Encoding)> {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Ok(text) = std::str::from_utf8(body) {
+        return Some((Cow::Borrowed(text), Encoding::Utf8));
+    }
+    GBK.decode_without_bom_handling_and_without_replacement(bytes)
+        .map(|text| (text, Encoding::Gbk))
+}
+
+/// Turns full-width ASCII (ＡＢＣ１２３－) and the ideographic space into their plain forms.
+pub fn to_halfwidth(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            _ => c,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_with_and_without_bom() {
+        let (t, e) = decode("\u{FEFF}姓名".as_bytes()).unwrap();
+        assert_eq!((t.as_ref(), e), ("姓名", Encoding::Utf8));
+        let (t, e) = decode("姓名".as_bytes()).unwrap();
+        assert_eq!((t.as_ref(), e), ("姓名", Encoding::Utf8));
+    }
+
+    #[test]
+    fn gbk_is_decoded() {
+        let (bytes, _, bad) = GBK.encode("王总,川A8H458");
+        assert!(!bad);
+        let (t, e) = decode(&bytes).unwrap();
+        assert_eq!((t.as_ref(), e), ("王总,川A8H458", Encoding::Gbk));
+    }
+
+    #[test]
+    fn neither_utf8_nor_gbk_is_refused() {
+        // 0xFF is not a valid first byte in UTF-8 nor in GBK
+        assert!(decode(b"name\n\xFF\xFF\n").is_none());
+    }
+
+    #[test]
+    fn full_width_becomes_half_width() {
+        assert_eq!(to_halfwidth("３－２－１５０２"), "3-2-1502");
+        assert_eq!(to_halfwidth("粤Ｂ６Ｒ６７８"), "粤B6R678");
+    }
+}

@@ -210,7 +210,10 @@ mod tests {
     #[test]
     fn classes_parse_from_csv_names_and_chinese() {
         assert_eq!("vip".parse::<PersonClass>(), Ok(PersonClass::Vip));
-        assert_eq!(" Former_Staff ".parse::<PersonClass>(), Ok(PersonClass::FormerStaff));
+        assert_eq!(
+            " Former_Staff ".parse::<PersonClass>(),
+            Ok(PersonClass::FormerStaff)
+        );
         assert_eq!("业主".parse::<PersonClass>(), Ok(PersonClass::Resident));
     }
 

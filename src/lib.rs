@@ -10,5 +10,8 @@ pub mod clock;
 pub mod cmds;
 pub mod config;
 pub mod domain;
+pub mod import;
+pub mod recognize;
 pub mod rules;
+pub mod store;
 pub mod vision;

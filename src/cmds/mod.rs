@@ -8,6 +8,9 @@ use crate::config::{Config, Overrides};
 
 pub mod check;
 pub mod config;
+pub mod import;
+pub mod log;
+pub mod prompt;
 
 /// gateward — 门岗助手: recognises residents, VIPs and vehicles at the gate and tells the
 /// guard what the rules ask (who is arriving, how to greet them, whom to notify).
@@ -36,6 +39,12 @@ pub enum Command {
     Check,
     /// Show the settings in force after the config file and options (显示当前配置)
     Config,
+    /// Import people and vehicles from CSV (UTF-8 or GBK) (导入人员和车辆)
+    Import(import::Args),
+    /// Search the gate log, or export it as CSV for Excel (查询/导出门岗记录)
+    Log(log::Args),
+    /// Show what the screen says for a person or plate at a given time (预览提示语)
+    Prompt(prompt::Args),
 }
 
 impl Cli {
@@ -57,8 +66,11 @@ pub struct Reported;
 /// Runs the parsed command.
 pub fn run(cli: &Cli) -> anyhow::Result<()> {
     let config = cli.load_config()?;
-    match cli.command {
+    match &cli.command {
         Command::Check => check::run(&config),
         Command::Config => config::run(&config),
+        Command::Import(args) => import::run(&config, args),
+        Command::Log(args) => log::run(&config, args),
+        Command::Prompt(args) => prompt::run(&config, args),
     }
 }

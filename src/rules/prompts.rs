@@ -4,7 +4,7 @@
 use chrono::NaiveTime;
 
 use super::greeting::greeting_at;
-use crate::domain::{Direction, PersonClass, Post, Prompt};
+use crate::domain::{Direction, PersonClass, PersonStatus, Post, Prompt};
 
 /// The first question to a visitor (对来访人员的第一句问话).
 pub const VISITOR_FIRST: &str = "先生/小姐，请问有什么需要帮忙吗？";
@@ -33,6 +33,20 @@ pub struct Arrival<'a> {
     pub direction: Direction,
     /// Company staff who asked the gate not to tell the management office.
     pub ask_not_to_notify: bool,
+}
+
+/// The class the rules treat a person as: someone who has left is no longer what the records
+/// say. Staff who left are former staff (a visitor, reported to the shift leader); anyone
+/// else who left (a resident who moved out, a pass holder whose work ended) is a visitor.
+pub fn effective_class(class: PersonClass, status: PersonStatus) -> PersonClass {
+    match (status, class) {
+        (PersonStatus::Active, c) => c,
+        (PersonStatus::Left, PersonClass::OfficeStaff | PersonClass::CompanyStaff) => {
+            PersonClass::FormerStaff
+        }
+        (PersonStatus::Left, PersonClass::Barred | PersonClass::FormerStaff) => class,
+        (PersonStatus::Left, _) => PersonClass::Visitor,
+    }
 }
 
 /// The prompt for a person at the gate at a local time of day.
@@ -304,6 +318,26 @@ mod tests {
         assert!(p.notify.contains(&Post::ShiftLeader));
         assert!(p.notify.contains(&Post::Patrol));
         assert!(!p.say.contains("主管"), "never greeted as staff");
+    }
+
+    #[test]
+    fn staff_who_left_are_former_staff_and_others_who_left_are_visitors() {
+        use PersonClass::*;
+        assert_eq!(
+            effective_class(OfficeStaff, PersonStatus::Left),
+            FormerStaff
+        );
+        assert_eq!(
+            effective_class(CompanyStaff, PersonStatus::Left),
+            FormerStaff
+        );
+        assert_eq!(effective_class(Resident, PersonStatus::Left), Visitor);
+        assert_eq!(effective_class(Vip, PersonStatus::Left), Visitor);
+        assert_eq!(effective_class(Barred, PersonStatus::Left), Barred);
+        assert_eq!(
+            effective_class(OfficeStaff, PersonStatus::Active),
+            OfficeStaff
+        );
     }
 
     #[test]

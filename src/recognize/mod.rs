@@ -1,0 +1,3 @@
+//! Recognition above the models: matching what was read or seen against what is known.
+
+pub mod plate_match;

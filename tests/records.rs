@@ -231,3 +231,53 @@ fn log_csv_export_starts_with_a_bom_so_excel_reads_chinese() {
     assert_eq!(text.lines().count(), 3, "{text}");
     assert!(text.contains("管理处值班人员"), "{text}");
 }
+
+#[test]
+fn report_for_the_day_counts_the_vip_and_the_car() {
+    let data = demo();
+    seed_events(data.path());
+    let out = run(data.path(), &["report", "--day", "2026-11-28"]);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(text.contains("贵宾 vip: 1"), "{text}");
+    assert!(text.contains("车辆 vehicles: 0 in, 1 out"), "{text}");
+    let out = run(data.path(), &["report", "--day", "2026-11-29"]);
+    assert!(stdout(&out).contains("人员 people: 0"), "{}", stdout(&out));
+}
+
+#[test]
+fn handover_reads_the_two_previous_shifts_with_their_follow_ups() {
+    use gateward::domain::Shift;
+    use gateward::store::{NewShiftRecord, Store, database_path};
+    let data = demo();
+    seed_events(data.path());
+    let store = Store::open(database_path(data.path())).unwrap();
+    store
+        .save_shift_record(
+            "张班长",
+            NewShiftRecord {
+                gate: "大门".to_owned(),
+                date: chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+                shift: Shift::Evening,
+                guard: "刘保安".to_owned(),
+                notes: "3-2-1502 快递放门岗".to_owned(),
+                follow_ups: "明早提醒业主取快递".to_owned(),
+                handed_over: true,
+            },
+        )
+        .unwrap();
+    drop(store);
+    // taking over the night shift of the 29th: the 28th's afternoon and evening
+    let out = run(
+        data.path(),
+        &["handover", "--date", "2026-11-29", "--shift", "night"],
+    );
+    let text = stdout(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(text.contains("2026-11-28 中班"), "{text}");
+    assert!(text.contains("2026-11-28 晚班"), "{text}");
+    assert!(!text.contains("早班"), "{text}");
+    assert!(text.contains("刘保安"), "{text}");
+    assert!(text.contains("明早提醒业主取快递"), "{text}");
+    assert!(text.contains("1 out"), "{text}");
+}

@@ -5,7 +5,10 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+
+use super::when::{parse_local, to_utc};
+use crate::clock::{Clock, SystemClock};
+use chrono::{NaiveDate, NaiveTime};
 use chrono_tz::Tz;
 
 use crate::config::Config;
@@ -46,14 +49,21 @@ pub struct Args {
 pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
     let tz = config.gate.time_zone;
     let store = Store::open(database_path(&config.paths.data))?;
+    let today = SystemClock.now().with_timezone(&tz).date_naive();
     let (from, to) = match args.day {
         Some(day) => (
             Some(day.and_time(NaiveTime::MIN)),
             Some(day.succ_opt().unwrap_or(day).and_time(NaiveTime::MIN)),
         ),
         None => (
-            args.from.as_deref().map(parse_local).transpose()?,
-            args.to.as_deref().map(parse_local).transpose()?,
+            args.from
+                .as_deref()
+                .map(|t| parse_local(t, today))
+                .transpose()?,
+            args.to
+                .as_deref()
+                .map(|t| parse_local(t, today))
+                .transpose()?,
         ),
     };
     let person_id = match &args.person {
@@ -103,26 +113,6 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
             Ok(())
         }
     }
-}
-
-fn parse_local(text: &str) -> anyhow::Result<NaiveDateTime> {
-    let text = text.trim();
-    for f in ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M"] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(text, f) {
-            return Ok(t);
-        }
-    }
-    if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        return Ok(d.and_time(NaiveTime::MIN));
-    }
-    bail!("cannot read the time \"{text}\"; write it as \"2026-11-28 07:00\" or \"2026-11-28\"")
-}
-
-fn to_utc(local: NaiveDateTime, tz: Tz) -> anyhow::Result<chrono::DateTime<Utc>> {
-    tz.from_local_datetime(&local)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-        .with_context(|| format!("{local} does not exist in the time zone {tz}"))
 }
 
 const HEADER: [&str; 12] = [

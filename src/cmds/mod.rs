@@ -8,9 +8,12 @@ use crate::config::{Config, Overrides};
 
 pub mod check;
 pub mod config;
+pub mod handover;
 pub mod import;
 pub mod log;
 pub mod prompt;
+pub mod report;
+pub mod when;
 
 /// gateward — 门岗助手: recognises residents, VIPs and vehicles at the gate and tells the
 /// guard what the rules ask (who is arriving, how to greet them, whom to notify).
@@ -43,6 +46,10 @@ pub enum Command {
     Import(import::Args),
     /// Search the gate log, or export it as CSV for Excel (查询/导出门岗记录)
     Log(log::Args),
+    /// The duty record to read when taking over a shift (交接班：前两班记录)
+    Handover(handover::Args),
+    /// Counts for a day, week or month: people, vehicles, alerts (日报/周报/月报)
+    Report(report::Args),
     /// Show what the screen says for a person or plate at a given time (预览提示语)
     Prompt(prompt::Args),
 }
@@ -72,5 +79,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Import(args) => import::run(&config, args),
         Command::Log(args) => log::run(&config, args),
         Command::Prompt(args) => prompt::run(&config, args),
+        Command::Handover(args) => handover::run(&config, args),
+        Command::Report(args) => report::run(&config, args),
     }
 }

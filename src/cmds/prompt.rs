@@ -2,8 +2,10 @@
 //! screen will say for a person or a vehicle at a given local time, and whom it notifies, so the
 //! property manager can check the records and the rules before the gate relies on them.
 
-use anyhow::{Context, bail};
-use chrono::{NaiveDateTime, NaiveTime, TimeZone};
+use anyhow::bail;
+
+use super::when;
+use chrono::{NaiveDateTime, NaiveTime};
 use chrono_tz::Tz;
 
 use crate::clock::{Clock, SystemClock};
@@ -32,7 +34,7 @@ pub struct Args {
 /// Looks the subject up in the records and prints the prompt.
 pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
     let tz = config.gate.time_zone;
-    let at = parse_local(args.at.as_deref(), tz, &SystemClock)?;
+    let at = parse_at(args.at.as_deref(), tz, &SystemClock)?;
     let store = Store::open(database_path(&config.paths.data))?;
     let direction = if args.leaving {
         Direction::Out
@@ -47,31 +49,16 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
 }
 
 /// Parses `--at` as local time at the gate; `None` is now.
-pub fn parse_local(text: Option<&str>, tz: Tz, clock: &dyn Clock) -> anyhow::Result<NaiveDateTime> {
+pub fn parse_at(text: Option<&str>, tz: Tz, clock: &dyn Clock) -> anyhow::Result<NaiveDateTime> {
     let now = clock.now().with_timezone(&tz).naive_local();
-    let Some(text) = text.map(str::trim) else {
-        return Ok(now);
-    };
-    let full = [
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%dT%H:%M",
-        "%Y/%m/%d %H:%M",
-    ];
-    if let Some(t) = full
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
-    {
-        // reject times that do not exist locally (none in China, but the config may say otherwise)
-        tz.from_local_datetime(&t)
-            .earliest()
-            .with_context(|| format!("{text} does not exist in the time zone {tz}"))?;
-        return Ok(t);
+    match text {
+        None => Ok(now),
+        Some(text) => {
+            let at = when::parse_local(text, now.date())?;
+            when::to_utc(at, tz)?; // refuse a time that does not exist locally
+            Ok(at)
+        }
     }
-    if let Ok(t) = NaiveTime::parse_from_str(text, "%H:%M") {
-        return Ok(now.date().and_time(t));
-    }
-    bail!("cannot read the time \"{text}\"; write it as \"2026-11-28 07:00\" or \"07:00\"")
 }
 
 /// The text the screen shows for `who` at local time `at`.
@@ -236,18 +223,16 @@ mod tests {
                 .into(),
         );
         let tz: Tz = "Asia/Shanghai".parse().unwrap();
-        let t = parse_local(Some("2026-11-28 07:00"), tz, &clock).unwrap();
+        let t = parse_at(Some("2026-11-28 07:00"), tz, &clock).unwrap();
         assert_eq!((t.hour(), t.minute()), (7, 0));
         // 23:30 UTC is 07:30 the next day in Shanghai: "06:59" means that local day
-        let t = parse_local(Some("06:59"), tz, &clock).unwrap();
+        let t = parse_at(Some("06:59"), tz, &clock).unwrap();
         assert_eq!(t.to_string(), "2026-11-28 06:59:00");
         assert_eq!(
-            parse_local(None, tz, &clock).unwrap().to_string(),
+            parse_at(None, tz, &clock).unwrap().to_string(),
             "2026-11-28 07:30:00"
         );
-        let e = parse_local(Some("7am"), tz, &clock)
-            .unwrap_err()
-            .to_string();
+        let e = parse_at(Some("7am"), tz, &clock).unwrap_err().to_string();
         assert!(e.contains("2026-11-28 07:00"), "{e}");
     }
 }

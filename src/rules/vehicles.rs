@@ -23,6 +23,10 @@ impl KnownVehicle {
     }
 }
 
+/// What the guard says to a large vehicle turned away; the gate log's reports count oversize
+/// refusals by it.
+pub const OVERSIZE_REFUSAL: &str = "对不起，4吨及以上大型车辆不能进入小区";
+
 /// What is known about a vehicle arriving.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VehicleFacts<'a> {
@@ -121,7 +125,7 @@ impl VehicleDecision {
                 vec![],
             ),
             VehicleDecision::Oversize => (
-                "对不起，4吨及以上大型车辆不能进入小区",
+                OVERSIZE_REFUSAL,
                 &[
                     "超限车辆：阻止进入（特种车辆、预约搬家车辆除外）",
                     "报告当班分队长",

@@ -1,0 +1,71 @@
+//! Local times typed on the command line: parsing them, and turning them into UTC for the
+//! records (which keep UTC; the gate's time zone is in the config).
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+/// Reads a local time: "2026-11-28 07:00" (seconds, a `T` or slashes also accepted), a date
+/// "2026-11-28" (its midnight), or "07:00" (on `today`).
+pub fn parse_local(text: &str, today: NaiveDate) -> anyhow::Result<NaiveDateTime> {
+    let text = text.trim();
+    let full = [
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y/%m/%d %H:%M",
+    ];
+    if let Some(t) = full
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+    {
+        return Ok(t);
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(d.and_time(NaiveTime::MIN));
+    }
+    if let Ok(t) = NaiveTime::parse_from_str(text, "%H:%M") {
+        return Ok(today.and_time(t));
+    }
+    bail!(
+        "cannot read the time \"{text}\"; write it as \"2026-11-28 07:00\", \"2026-11-28\" or \"07:00\""
+    )
+}
+
+/// The UTC instant of a local time at the gate.
+pub fn to_utc(local: NaiveDateTime, tz: Tz) -> anyhow::Result<DateTime<Utc>> {
+    tz.from_local_datetime(&local)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .with_context(|| format!("{local} does not exist in the time zone {tz}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_times_in_every_accepted_form() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        let p = |s| parse_local(s, today).unwrap().to_string();
+        assert_eq!(p("2026-11-28 07:00"), "2026-11-28 07:00:00");
+        assert_eq!(p("2026/11/28 07:00"), "2026-11-28 07:00:00");
+        assert_eq!(p("2026-11-27"), "2026-11-27 00:00:00");
+        assert_eq!(p("06:59"), "2026-11-28 06:59:00");
+        let e = parse_local("7am", today).unwrap_err().to_string();
+        assert!(e.contains("2026-11-28 07:00"), "{e}");
+    }
+
+    #[test]
+    fn shanghai_is_eight_hours_ahead_of_utc() {
+        let tz: Tz = "Asia/Shanghai".parse().unwrap();
+        let local = NaiveDate::from_ymd_opt(2026, 11, 28)
+            .unwrap()
+            .and_hms_opt(7, 0, 0)
+            .unwrap();
+        assert_eq!(
+            to_utc(local, tz).unwrap().to_rfc3339(),
+            "2026-11-27T23:00:00+00:00"
+        );
+    }
+}

@@ -192,6 +192,46 @@ impl Shift {
     }
 }
 
+vocabulary! {
+    /// What a gate event records.
+    EventKind, "event kind" {
+        /// A person seen (recognised or not).
+        Person = ("person", "人员"),
+        /// A vehicle seen.
+        Vehicle = ("vehicle", "车辆"),
+        /// An alert: oversize vehicle, barred person, prohibited goods…
+        Alert = ("alert", "警报"),
+        /// A registration the guard made (visitor, pass, goods slip).
+        Registration = ("registration", "登记"),
+    }
+}
+
+/// Separators people type or print between the parts of a plate (京A·12345, 粤B-D12345).
+const PLATE_SEPARATORS: &[char] = &['·', '•', '・', '‧', '.', '-', '_'];
+
+/// A plate as stored and looked up: full-width characters made plain, spaces and separators
+/// dropped, letters in upper case (京A·12345 → 京A12345, 粤ｂ d-12345 → 粤BD12345). It does not
+/// check the plate's shape; the importer and the plate reader do.
+pub fn clean_plate(raw: &str) -> String {
+    to_halfwidth(raw)
+        .chars()
+        .filter(|c| !c.is_whitespace() && !PLATE_SEPARATORS.contains(c))
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+/// Full-width ASCII forms (Ａ, １, ，) and the ideographic space, as Chinese input methods type
+/// them, turned into their plain forms.
+pub fn to_halfwidth(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            _ => c,
+        })
+        .collect()
+}
+
 /// What the guard's screen says for one sighting, and whom the guard must notify.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prompt {
@@ -222,6 +262,13 @@ mod tests {
         let e = "owner".parse::<PersonClass>().unwrap_err().to_string();
         assert!(e.contains("\"owner\""), "{e}");
         assert!(e.contains("resident, office_staff"), "{e}");
+    }
+
+    #[test]
+    fn plates_are_cleaned_of_separators_spaces_and_full_width_forms() {
+        assert_eq!(clean_plate("京A·12345"), "京A12345");
+        assert_eq!(clean_plate(" 粤b d-12345 "), "粤BD12345");
+        assert_eq!(clean_plate("川Ａ８Ｈ４５８"), "川A8H458");
     }
 
     #[test]

@@ -12,9 +12,10 @@ use chrono::{NaiveDate, NaiveTime};
 use chrono_tz::Tz;
 
 use crate::config::Config;
+use crate::domain::clean_plate;
 use crate::domain::{PersonClass, Shift};
 use crate::recognize::plate_match::{PlateMatch, plate_match};
-use crate::store::{EventQuery, GateEvent, Store, database_path, normalise_plate};
+use crate::store::{EventQuery, GateEvent, Store, database_path};
 
 /// Options of the command.
 #[derive(Debug, clap::Args)]
@@ -94,7 +95,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
                 let m = e
                     .plate
                     .as_deref()
-                    .and_then(|p| plate_match(&normalise_plate(q), p))?;
+                    .and_then(|p| plate_match(&clean_plate(q), p))?;
                 Some((e, Some(m)))
             }
         })

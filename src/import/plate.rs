@@ -2,7 +2,7 @@
 //! form the recogniser reads (京A12345), with a loose check of their shape. A full plate grammar
 //! (per plate type and colour) belongs to the recogniser's plate rules and comes later.
 
-use super::text::to_halfwidth;
+use crate::domain::clean_plate;
 
 /// The 31 province-level abbreviations that start a mainland civil plate.
 pub const PROVINCES: &str = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼";
@@ -10,9 +10,6 @@ pub const PROVINCES: &str = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂
 /// Characters that may end a plate: police, driving school, Hong Kong, Macau, trailer, consulate,
 /// test, over-size, embassy.
 pub const SUFFIXES: &str = "警学港澳挂领试超使";
-
-/// Separators people type between the parts of a plate, removed by [`normalise_plate`].
-const SEPARATORS: &[char] = &['·', '•', '・', '‧', '.', '-', '_'];
 
 /// Normalises a typed plate number and checks its shape loosely.
 ///
@@ -23,11 +20,7 @@ const SEPARATORS: &[char] = &['·', '•', '・', '‧', '.', '-', '_'];
 /// digits, letters other than I and O, and one final mark from [`SUFFIXES`] (鄂F8888警) are
 /// allowed. The error says in plain words what is wrong.
 pub fn normalise_plate(raw: &str) -> Result<String, String> {
-    let plate: String = to_halfwidth(raw)
-        .chars()
-        .filter(|c| !c.is_whitespace() && !SEPARATORS.contains(c))
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
+    let plate = clean_plate(raw);
     if plate.is_empty() {
         return Err("write the plate number, e.g. 粤B6R678 (车牌号)".to_owned());
     }

@@ -1,6 +1,7 @@
 //! Text-level helpers for imported files: telling UTF-8 from GBK, and undoing the full-width
 //! characters a Chinese input method types into plates and room numbers.
 
+pub use crate::domain::to_halfwidth;
 use std::borrow::Cow;
 
 use encoding_rs::GBK;
@@ -23,17 +24,6 @@ pub fn decode(bytes: &[u8]) -> Option<(Cow<'_, str>, Encoding)> {
     }
     GBK.decode_without_bom_handling_and_without_replacement(bytes)
         .map(|text| (text, Encoding::Gbk))
-}
-
-/// Turns full-width ASCII (ＡＢＣ１２３－) and the ideographic space into their plain forms.
-pub fn to_halfwidth(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            '\u{3000}' => ' ',
-            _ => c,
-        })
-        .collect()
 }
 
 #[cfg(test)]

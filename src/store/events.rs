@@ -1,87 +1,12 @@
 //! Gate events: every sighting, registration and alert with the decision taken, the posts
 //! notified and the snapshot; the raw material of the duty record.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Row, params, params_from_iter, types::Value};
 
-use super::{
-    Ctx, Store, StoreError, from_ms, key_col, normalise_plate, opt_key_col, posts_col, posts_text,
-    to_ms,
-};
-use crate::domain::{Direction, PersonClass, PlateColour, Post, Shift, UnknownValue};
-
-/// What a gate event records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum EventKind {
-    /// A person seen (recognised or not).
-    Person,
-    /// A vehicle seen.
-    Vehicle,
-    /// An alert: oversize vehicle, barred person, prohibited goods…
-    Alert,
-    /// A registration the guard made (visitor, pass, goods slip).
-    Registration,
-}
-
-impl EventKind {
-    /// Every value, in definition order.
-    pub const ALL: &'static [EventKind] = &[
-        EventKind::Person,
-        EventKind::Vehicle,
-        EventKind::Alert,
-        EventKind::Registration,
-    ];
-
-    /// The machine name (database, CSV, API).
-    pub fn key(self) -> &'static str {
-        match self {
-            EventKind::Person => "person",
-            EventKind::Vehicle => "vehicle",
-            EventKind::Alert => "alert",
-            EventKind::Registration => "registration",
-        }
-    }
-
-    /// The Chinese name shown to guards.
-    pub fn zh(self) -> &'static str {
-        match self {
-            EventKind::Person => "人员",
-            EventKind::Vehicle => "车辆",
-            EventKind::Alert => "警报",
-            EventKind::Registration => "登记",
-        }
-    }
-}
-
-impl fmt::Display for EventKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.key())
-    }
-}
-
-impl FromStr for EventKind {
-    type Err = UnknownValue;
-    /// Accepts the machine name or the Chinese name, ignoring case and surrounding space.
-    fn from_str(s: &str) -> Result<EventKind, UnknownValue> {
-        let s = s.trim();
-        EventKind::ALL
-            .iter()
-            .copied()
-            .find(|k| k.key().eq_ignore_ascii_case(s) || k.zh() == s)
-            .ok_or_else(|| UnknownValue {
-                what: "event kind",
-                value: s.to_owned(),
-                allowed: EventKind::ALL
-                    .iter()
-                    .map(|k| k.key())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })
-    }
-}
+use super::{Ctx, Store, StoreError, from_ms, key_col, opt_key_col, posts_col, posts_text, to_ms};
+pub use crate::domain::EventKind;
+use crate::domain::{Direction, PersonClass, PlateColour, Post, Shift, clean_plate};
 
 /// A gate event to record.
 #[derive(Debug, Clone, PartialEq)]
@@ -195,7 +120,7 @@ pub(crate) fn insert_tx(conn: &Connection, ctx: &Ctx, e: &NewGateEvent) -> Resul
     let plate = e
         .plate
         .as_deref()
-        .map(normalise_plate)
+        .map(clean_plate)
         .filter(|p| !p.is_empty());
     let mut st = conn
         .prepare_cached(
@@ -249,10 +174,7 @@ impl Store {
             add(" AND at_ms < ?", Value::Integer(to_ms(to)));
         }
         if let Some(plate) = &q.plate {
-            add(
-                " AND instr(plate, ?) > 0",
-                Value::Text(normalise_plate(plate)),
-            );
+            add(" AND instr(plate, ?) > 0", Value::Text(clean_plate(plate)));
         }
         if let Some(id) = q.person_id {
             add(" AND person_id = ?", Value::Integer(id));

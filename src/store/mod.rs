@@ -26,7 +26,7 @@
 //! * Closed sets of values are the `key()` strings of [`crate::domain`], guarded by CHECK.
 //! * File paths (photos, thumbnails, snapshots) are relative to the data folder.
 //! * Plates are stored normalised: no `·`, no spaces, letters uppercase (京A12345); see
-//!   [`normalise_plate`].
+//!   [`crate::domain::clean_plate`].
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Sender};
@@ -73,17 +73,6 @@ const READ_POOL: usize = 4;
 /// The path of the records database inside the data folder `data_dir`.
 pub fn database_path(data_dir: &Path) -> PathBuf {
     data_dir.join(FILE_NAME)
-}
-
-/// Normalises a plate for storage and lookup: drops spaces and the separators people type
-/// (`·`, `•`, `-`, `.`), uppercases ASCII letters. 京A·12345 → 京A12345. It does not check the
-/// plate's shape; the importer and the recogniser do.
-pub fn normalise_plate(plate: &str) -> String {
-    plate
-        .chars()
-        .filter(|c| !c.is_whitespace() && !['·', '•', '・', '‧', '.', '-', '_'].contains(c))
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
 }
 
 /// The gate's records. Cheap to share behind an `Arc`; every function may be called from any
@@ -506,11 +495,5 @@ mod tests {
             StoreError::from_sqlite(Path::new("x"), e),
             StoreError::Constraint { .. }
         ));
-    }
-
-    #[test]
-    fn plates_are_normalised_without_separators_and_in_uppercase() {
-        assert_eq!(normalise_plate("京A·12345"), "京A12345");
-        assert_eq!(normalise_plate(" 粤b d-12345 "), "粤BD12345");
     }
 }

@@ -5,10 +5,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{
-    Ctx, Store, StoreError, audit, date_col, date_text, from_ms, key_col, normalise_plate,
-    opt_key_col, people, to_ms,
+    Ctx, Store, StoreError, audit, date_col, date_text, from_ms, key_col, opt_key_col, people,
+    to_ms,
 };
-use crate::domain::{PlateColour, VehicleKind};
+use crate::domain::{PlateColour, VehicleKind, clean_plate};
 
 /// Whose a vehicle is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,7 +145,7 @@ pub(crate) fn upsert_vehicle_tx(
     ctx: &Ctx,
     v: &NewVehicle,
 ) -> Result<(i64, bool), StoreError> {
-    let plate = normalise_plate(&v.plate);
+    let plate = clean_plate(&v.plate);
     if plate.is_empty() {
         return Err(StoreError::Invalid {
             what: "plate",
@@ -218,7 +218,7 @@ impl Store {
             } else {
                 "vehicle.update"
             };
-            let detail = format!("{} ({})", normalise_plate(&v.plate), v.kind.key());
+            let detail = format!("{} ({})", clean_plate(&v.plate), v.kind.key());
             audit::append_tx(conn, ctx, &actor, action, &format!("vehicle:{id}"), &detail)?;
             Ok(id)
         })
@@ -227,7 +227,7 @@ impl Store {
     /// The vehicles with exactly this plate (normalised first), by id; a plate may have several
     /// rows, e.g. moving-truck bookings on different days.
     pub fn find_vehicles(&self, plate: &str) -> Result<Vec<VehicleRecord>, StoreError> {
-        let plate = normalise_plate(plate);
+        let plate = clean_plate(plate);
         self.read(|c, _| {
             let mut st = c.prepare(&format!(
                 "{VEHICLE_COLUMNS} WHERE v.plate = ?1 ORDER BY v.id"

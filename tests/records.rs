@@ -230,6 +230,18 @@ fn log_csv_export_starts_with_a_bom_so_excel_reads_chinese() {
     assert!(text.starts_with("时间,班次,门岗"), "{text}");
     assert_eq!(text.lines().count(), 3, "{text}");
     assert!(text.contains("管理处值班人员"), "{text}");
+    // the export is in the audit log: who took what out
+    use gateward::store::{AuditQuery, Store, database_path};
+    let store = Store::open(database_path(data.path())).unwrap();
+    let audit = store
+        .audit_entries(&AuditQuery {
+            action: Some("export".to_owned()),
+            ..AuditQuery::default()
+        })
+        .unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].actor, "manager");
+    assert!(audit[0].detail.contains("2 gate events"), "{:?}", audit[0]);
 }
 
 #[test]

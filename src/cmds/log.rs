@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::domain::clean_plate;
 use crate::domain::{PersonClass, Shift};
 use crate::recognize::plate_match::{PlateMatch, plate_match};
-use crate::store::{EventQuery, GateEvent, Store, database_path};
+use crate::store::{EventQuery, GateEvent, NewAuditEntry, Store, database_path};
 
 /// Options of the command.
 #[derive(Debug, clap::Args)]
@@ -44,6 +44,9 @@ pub struct Args {
     /// Write CSV (UTF-8 with BOM, opens in Excel) to FILE, or "-" for standard output (导出)
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
+    /// Who exports, for the audit log (操作人)
+    #[arg(long, default_value = "manager")]
+    pub by: String,
 }
 
 /// Runs the search.
@@ -108,7 +111,17 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
             .unwrap_or_default()
     };
     match &args.csv {
-        Some(path) => write_csv(path, &found, tz, names),
+        Some(path) => {
+            write_csv(path, &found, tz, names)?;
+            // Exports of personal data are recorded: who took what out of the box.
+            store.append_audit(NewAuditEntry {
+                actor: args.by.clone(),
+                action: "export".to_owned(),
+                object: path.display().to_string(),
+                detail: format!("{} gate events ({})", found.len(), describe(args)),
+            })?;
+            Ok(())
+        }
         None => {
             print_table(&found, tz, names);
             Ok(())
@@ -160,6 +173,37 @@ fn fields(e: &GateEvent, m: Option<PlateMatch>, tz: Tz, name: String) -> [String
             .join("、"),
         e.snapshot.clone().unwrap_or_default(),
     ]
+}
+
+/// The search, in words, for the audit log.
+fn describe(args: &Args) -> String {
+    let mut parts = Vec::new();
+    if let Some(p) = &args.plate {
+        parts.push(format!("plate {p}"));
+    }
+    if let Some(p) = &args.person {
+        parts.push(format!("person {p}"));
+    }
+    if let Some(c) = args.class {
+        parts.push(format!("class {c}"));
+    }
+    if let Some(d) = args.day {
+        parts.push(format!("day {d}"));
+    }
+    if let Some(f) = &args.from {
+        parts.push(format!("from {f}"));
+    }
+    if let Some(t) = &args.to {
+        parts.push(format!("to {t}"));
+    }
+    if let Some(s) = args.shift {
+        parts.push(format!("shift {s}"));
+    }
+    if parts.is_empty() {
+        "everything".to_owned()
+    } else {
+        parts.join(", ")
+    }
 }
 
 fn print_table(

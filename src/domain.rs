@@ -232,6 +232,24 @@ pub fn to_halfwidth(s: &str) -> String {
         .collect()
 }
 
+/// The state of a pass at the gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PassState {
+    /// The second half (副证) is kept at the gate: the holder is inside.
+    pub second_half_at_gate: bool,
+}
+
+/// What the guard must do with a pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PassOutcome {
+    /// Keep the second half, register, let in; notify patrol and central control.
+    CheckedIn,
+    /// Hand back the second half and register the exit.
+    CheckedOut,
+    /// Not accepted; the reason is shown to the guard.
+    Refused(&'static str),
+}
+
 /// What the guard's screen says for one sighting, and whom the guard must notify.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prompt {

@@ -1,23 +1,7 @@
 //! Passes (出入证) of renovation workers, newspaper and milk deliverers (seed §1.2 D): both halves
 //! are checked on the way in and the second half stays at the gate until the holder leaves.
 
-/// The state of a pass at the gate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct PassState {
-    /// The second half (副证) is kept at the gate: the holder is inside.
-    pub second_half_at_gate: bool,
-}
-
-/// What the guard must do with a pass.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PassOutcome {
-    /// Keep the second half, register, let in; notify patrol and central control.
-    CheckedIn,
-    /// Hand back the second half and register the exit.
-    CheckedOut,
-    /// Not accepted; the reason is shown to the guard.
-    Refused(&'static str),
-}
+pub use crate::domain::{PassOutcome, PassState};
 
 /// Checking in: both halves must be shown; a pass whose second half is already at the gate is
 /// already inside (someone else may be using it).

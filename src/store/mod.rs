@@ -42,17 +42,22 @@ use crate::clock::{Clock, SystemClock};
 mod audit;
 mod error;
 mod events;
+mod goods;
 mod import;
+mod passes;
 mod people;
 pub mod schema;
 mod shifts;
 mod vehicles;
+mod visits;
 mod writer;
 
 pub use audit::{AuditEntry, AuditQuery, NewAuditEntry};
 pub use error::StoreError;
 pub use events::{EventKind, EventQuery, GateEvent, NewGateEvent};
+pub use goods::{GoodsSlipRecord, NewGoodsSlip};
 pub use import::{ImportBatch, ImportPerson, ImportSummary, ImportVehicle};
+pub use passes::{NewPass, PassHalf, PassRecord};
 pub use people::{
     FaceEmbedding, Household, NewFaceEmbedding, NewHousehold, NewPerson, NewPhoto, PersonRecord,
     Photo,
@@ -60,6 +65,7 @@ pub use people::{
 pub use schema::SCHEMA_VERSION;
 pub use shifts::{NewShiftRecord, ShiftRecord};
 pub use vehicles::{NewVehicle, VehicleOwner, VehicleRecord};
+pub use visits::{NewVisit, VisitRecord};
 
 /// The database's file name inside the data folder.
 pub const FILE_NAME: &str = "gateward.sqlite";

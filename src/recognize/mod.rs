@@ -1,3 +1,4 @@
 //! Recognition above the models: matching what was read or seen against what is known.
 
+pub mod gallery;
 pub mod plate_match;

@@ -4,6 +4,8 @@ pub mod align;
 pub mod ctc;
 pub mod face_detect;
 pub mod face_embed;
+pub mod face_quality;
+pub mod faces;
 pub mod image_ops;
 pub mod manifest;
 pub mod nms;

@@ -1,0 +1,77 @@
+//! The face chain in one place: detect every face, align each on its 5 landmarks, embed the
+//! aligned faces in one batch. Used by `analyze`, `enroll` and (later) the live pipeline.
+
+use image::RgbImage;
+
+use super::align::align_face;
+use super::face_detect::{Face, FaceDetectConfig, FaceDetector};
+use super::face_embed::{Embedding, FaceEmbedder};
+use super::manifest::{Manifest, Role};
+use super::runtime::{ModelError, Runtime};
+
+/// One face found in an image.
+#[derive(Debug, Clone)]
+pub struct SeenFace {
+    pub face: Face,
+    /// The 112×112 crop aligned on the landmarks (what was embedded; kept as the thumbnail).
+    pub aligned: RgbImage,
+    /// L2-normalised.
+    pub embedding: Embedding,
+}
+
+/// The detector and the embedder, loaded once.
+#[derive(Debug)]
+pub struct FaceChain {
+    detector: FaceDetector,
+    embedder: FaceEmbedder,
+    /// Names the embeddings' model in the records (file and sha256), so embeddings made by
+    /// another model are never compared with these.
+    model_key: String,
+}
+
+impl FaceChain {
+    /// Loads both models of the pack.
+    pub fn load(
+        runtime: &Runtime,
+        manifest: &Manifest,
+        threads: usize,
+    ) -> Result<FaceChain, ModelError> {
+        let entry = manifest.model(Role::FaceEmbed)?;
+        let model_key = format!(
+            "{}@{}",
+            entry.file,
+            entry.sha256.get(..12).unwrap_or(&entry.sha256)
+        );
+        Ok(FaceChain {
+            detector: FaceDetector::load(runtime, manifest, threads, FaceDetectConfig::default())?,
+            embedder: FaceEmbedder::load(runtime, manifest, threads)?,
+            model_key,
+        })
+    }
+
+    /// The key stored with every embedding this chain makes.
+    pub fn model_key(&self) -> &str {
+        &self.model_key
+    }
+
+    /// Every face of the image, largest first, aligned and embedded.
+    pub fn faces(&mut self, img: &RgbImage) -> Result<Vec<SeenFace>, ModelError> {
+        let mut faces = self.detector.detect(img)?;
+        faces.sort_by(|a, b| b.width().total_cmp(&a.width()));
+        let aligned: Vec<RgbImage> = faces
+            .iter()
+            .map(|f| align_face(img, &f.landmarks))
+            .collect();
+        let embeddings = self.embedder.embed(&aligned)?;
+        Ok(faces
+            .into_iter()
+            .zip(aligned)
+            .zip(embeddings)
+            .map(|((face, aligned), embedding)| SeenFace {
+                face,
+                aligned,
+                embedding,
+            })
+            .collect())
+    }
+}

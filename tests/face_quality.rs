@@ -1,0 +1,158 @@
+//! The face quality gate on real photos through the real detector and aligner: good portraits
+//! pass enrolment, a blurred copy and a shrunk copy are rejected with the right reason, and the
+//! small faces of the Solvay photo pass the recognition profile.
+
+mod common;
+
+use std::sync::OnceLock;
+
+use gateward::vision::align::align_face;
+use gateward::vision::face_detect::{Face, FaceDetectConfig, FaceDetector};
+use gateward::vision::face_quality::{Quality, QualityLimits, Rejection, assess, check};
+use gateward::vision::image_ops;
+use gateward::vision::manifest::Manifest;
+use gateward::vision::runtime::Runtime;
+use image::RgbImage;
+
+/// ONNX Runtime allows one environment per process: the tests of this file share it.
+fn runtime() -> &'static Runtime {
+    static RT: OnceLock<Runtime> = OnceLock::new();
+    RT.get_or_init(|| Runtime::init(None).expect("ONNX Runtime (run scripts/setup)"))
+}
+
+fn detector() -> FaceDetector {
+    let manifest = Manifest::load(&common::models()).expect("models/manifest.toml");
+    FaceDetector::load(runtime(), &manifest, 2, FaceDetectConfig::default())
+        .expect("face detector loads")
+}
+
+fn photo(name: &str) -> RgbImage {
+    image_ops::open(&common::fixture(name)).expect("fixture decodes")
+}
+
+/// Every face of `img`, with its aligned crop and quality.
+fn faces(det: &mut FaceDetector, img: &RgbImage) -> Vec<(Face, RgbImage, Quality)> {
+    det.detect(img)
+        .expect("detect")
+        .into_iter()
+        .map(|f| {
+            let aligned = align_face(img, &f.landmarks);
+            let q = assess(&f, &aligned);
+            (f, aligned, q)
+        })
+        .collect()
+}
+
+/// The widest face of `img`.
+fn main_face(det: &mut FaceDetector, img: &RgbImage, what: &str) -> (Face, RgbImage, Quality) {
+    faces(det, img)
+        .into_iter()
+        .max_by(|a, b| a.0.width().total_cmp(&b.0.width()))
+        .unwrap_or_else(|| panic!("no face in {what}"))
+}
+
+fn show(what: &str, q: &Quality) {
+    eprintln!(
+        "{what:<28} box {:6.1} px  sharpness {:8.1}  yaw {:+.3}  roll {:+6.1}°",
+        q.face_px, q.sharpness, q.yaw, q.roll_deg
+    );
+}
+
+const PORTRAITS: [&str; 5] = [
+    "astronaut.png",
+    "obama.jpg",
+    "obama2.jpg",
+    "obama3.jpg",
+    "biden.jpg",
+];
+
+#[test]
+fn good_portraits_pass_enrolment() {
+    let mut det = detector();
+    let limits = QualityLimits::for_enrolment();
+    for name in PORTRAITS {
+        let (_, _, q) = main_face(&mut det, &photo(name), name);
+        show(name, &q);
+        assert_eq!(check(&q, &limits), Ok(()), "{name}: {q:?}");
+        assert_eq!(check(&q, &QualityLimits::for_recognition()), Ok(()));
+    }
+}
+
+#[test]
+fn partial_faces_are_measured_without_panic() {
+    let mut det = detector();
+    for name in ["obama_partial_face.jpg", "obama_partial_face2.jpg"] {
+        for (i, (_, _, q)) in faces(&mut det, &photo(name)).iter().enumerate() {
+            show(&format!("{name} #{i}"), q);
+            let verdict = check(q, &QualityLimits::for_enrolment());
+            if let Err(reasons) = &verdict {
+                for r in reasons {
+                    eprintln!("    {r}");
+                }
+            }
+            assert!(q.yaw.abs() <= 1.0 && q.sharpness >= 0.0, "{q:?}");
+        }
+    }
+}
+
+#[test]
+fn blurred_copy_is_rejected_as_too_blurred() {
+    let mut det = detector();
+    for name in PORTRAITS {
+        let (face, aligned, sharp) = main_face(&mut det, &photo(name), name);
+        for sigma in [1.5f32, 2.0, 3.0] {
+            let blurred = image::imageops::blur(&aligned, sigma);
+            let q = assess(&face, &blurred);
+            show(&format!("{name} blur σ={sigma}"), &q);
+            assert!(q.sharpness < sharp.sharpness / 4.0, "{name}: {q:?}");
+            let reasons = check(&q, &QualityLimits::for_enrolment()).unwrap_err();
+            assert!(
+                reasons
+                    .iter()
+                    .any(|r| matches!(r, Rejection::TooBlurred { .. })),
+                "{name} σ={sigma}: {reasons:?}"
+            );
+            // blur is the only fault: size and pose are the sharp photo's
+            assert_eq!(reasons.len(), 1, "{name}: {reasons:?}");
+        }
+    }
+}
+
+#[test]
+fn astronaut_shrunk_4x_is_too_small_for_enrolment() {
+    let img = photo("astronaut.png");
+    let small = image_ops::resize(&img, img.width() / 4, img.height() / 4).expect("resize");
+    let mut det = detector();
+    let (_, _, q) = main_face(&mut det, &small, "astronaut / 4");
+    show("astronaut.png / 4", &q);
+    let reasons = check(&q, &QualityLimits::for_enrolment()).unwrap_err();
+    let small_reason = reasons
+        .iter()
+        .find(|r| matches!(r, Rejection::TooSmall { .. }))
+        .unwrap_or_else(|| panic!("not too small: {reasons:?}"));
+    eprintln!("    {small_reason}");
+    assert!(small_reason.to_string().starts_with("脸太小"));
+}
+
+#[test]
+fn solvay_faces_pass_the_recognition_profile() {
+    let mut det = detector();
+    let all = faces(&mut det, &photo("solvay-1927.png"));
+    let limits = QualityLimits::for_recognition();
+    let mut passed = 0;
+    for (i, (_, _, q)) in all.iter().enumerate() {
+        show(&format!("solvay #{i}"), q);
+        match check(q, &limits) {
+            Ok(()) => passed += 1,
+            Err(reasons) => {
+                for r in reasons {
+                    eprintln!("    {r}");
+                }
+            }
+        }
+        // about 48 px: fine at the gate, too small to enrol
+        assert!(check(q, &QualityLimits::for_enrolment()).is_err(), "{q:?}");
+    }
+    eprintln!("solvay: {passed} of {} pass recognition", all.len());
+    assert!(passed >= 25, "{passed} of {}", all.len());
+}

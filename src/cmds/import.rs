@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use sha2::{Digest, Sha256};
 
+use super::photos::{photo_name, store_photo};
 use crate::config::Config;
 use crate::domain::Post;
 use crate::import::{self, ImportError, ImportSet};
@@ -27,9 +27,6 @@ pub struct Args {
     #[arg(long, default_value = "manager")]
     pub by: String,
 }
-
-/// Folder of the data directory where photos are kept, named by their sha256.
-const PHOTO_DIR: &str = "photos";
 
 /// Runs the import.
 pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
@@ -168,40 +165,10 @@ fn vehicles_file(source: &str) -> String {
     }
 }
 
-/// The sha256 of a photo and the path it is stored under in the data folder.
-fn photo_name(path: &Path) -> anyhow::Result<(String, String)> {
-    let bytes =
-        std::fs::read(path).with_context(|| format!("cannot read the photo {}", path.display()))?;
-    let sha = hex::encode(Sha256::digest(&bytes));
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_else(|| "jpg".to_owned());
-    Ok((sha.clone(), format!("{PHOTO_DIR}/{sha}.{ext}")))
-}
-
-/// Copies every photo into the data folder (content-addressed, so a photo imported twice is
-/// stored once).
+/// Copies every photo into the data folder.
 fn copy_photos(set: &ImportSet, data: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(data.join(PHOTO_DIR))
-        .with_context(|| format!("cannot create {}", data.join(PHOTO_DIR).display()))?;
     for path in set.people.iter().flat_map(|p| &p.photos) {
-        let (_, stored) = photo_name(path)?;
-        let target = data.join(&stored);
-        if !target.exists() {
-            // copy then rename, so a crash never leaves half a photo under its final name
-            let part = target.with_extension("part");
-            std::fs::copy(path, &part)
-                .and_then(|_| std::fs::rename(&part, &target))
-                .with_context(|| {
-                    format!(
-                        "cannot copy the photo {} into {} (is the disk full?)",
-                        path.display(),
-                        target.display()
-                    )
-                })?;
-        }
+        store_photo(path, data)?;
     }
     Ok(())
 }

@@ -6,11 +6,14 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{Config, Overrides};
 
+pub mod analyze;
 pub mod check;
 pub mod config;
+pub mod enroll;
 pub mod handover;
 pub mod import;
 pub mod log;
+pub mod photos;
 pub mod prompt;
 pub mod report;
 pub mod when;
@@ -42,6 +45,10 @@ pub enum Command {
     Check,
     /// Show the settings in force after the config file and options (显示当前配置)
     Config,
+    /// Enrol a person's face from photos (录入人脸)
+    Enroll(enroll::Args),
+    /// Every face in photos: box, quality, who it is (识别照片中的人脸)
+    Analyze(analyze::Args),
     /// Import people and vehicles from CSV (UTF-8 or GBK) (导入人员和车辆)
     Import(import::Args),
     /// Search the gate log, or export it as CSV for Excel (查询/导出门岗记录)
@@ -77,6 +84,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Check => check::run(&config),
         Command::Config => config::run(&config),
         Command::Import(args) => import::run(&config, args),
+        Command::Enroll(args) => enroll::run(&config, args),
+        Command::Analyze(args) => analyze::run(&config, args),
         Command::Log(args) => log::run(&config, args),
         Command::Prompt(args) => prompt::run(&config, args),
         Command::Handover(args) => handover::run(&config, args),

@@ -1,0 +1,213 @@
+//! `gateward analyze IMAGE… [--json]`: every face in each photo, with box, score, landmarks,
+//! quality and who it is (or null). The JSON shape is kept stable: later work adds `plates` and
+//! `vehicles` to the same object.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::recognize::gallery::{Gallery, Match, MatchParams};
+use crate::store::{PersonRecord, Store, database_path};
+use crate::vision::face_quality::{self, QualityLimits};
+use crate::vision::faces::{FaceChain, SeenFace};
+use crate::vision::image_ops;
+use crate::vision::manifest::Manifest;
+use crate::vision::runtime::Runtime;
+
+/// Options of the command.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Photos to analyse (照片)
+    #[arg(required = true)]
+    pub images: Vec<PathBuf>,
+    /// Print JSON instead of text (输出 JSON)
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One image's result.
+#[derive(Debug, Serialize)]
+pub struct ImageResult {
+    pub image: String,
+    pub width: u32,
+    pub height: u32,
+    pub faces: Vec<FaceResult>,
+    /// Why the image could not be analysed; `faces` is then empty.
+    pub error: Option<String>,
+}
+
+/// One face.
+#[derive(Debug, Serialize)]
+pub struct FaceResult {
+    /// x1, y1, x2, y2 in image pixels.
+    #[serde(rename = "box")]
+    pub bbox: [f32; 4],
+    pub score: f32,
+    /// image-left eye, image-right eye, nose, mouth left, mouth right.
+    pub landmarks: [[f32; 2]; 5],
+    pub quality: QualityResult,
+    pub identity: Option<Identity>,
+}
+
+/// How usable the face is for recognition.
+#[derive(Debug, Serialize)]
+pub struct QualityResult {
+    pub ok: bool,
+    pub face_px: f32,
+    pub sharpness: f32,
+    pub yaw: f32,
+    pub roll_deg: f32,
+    /// Why it is not usable, in words for people.
+    pub problems: Vec<String>,
+}
+
+/// Who the face is.
+#[derive(Debug, Serialize)]
+pub struct Identity {
+    pub person_id: i64,
+    pub name: String,
+    pub class: String,
+    pub similarity: f32,
+}
+
+/// Runs the analysis.
+pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
+    let runtime = Runtime::init(config.paths.onnxruntime.as_deref())?;
+    let manifest = Manifest::load(&config.paths.models)?;
+    let mut chain = FaceChain::load(&runtime, &manifest, config.vision.threads)?;
+    // Known people come from the records when there are any; without records every face is
+    // simply unknown.
+    let db = database_path(&config.paths.data);
+    let store = if db.is_file() {
+        Some(Store::open(&db)?)
+    } else {
+        None
+    };
+    let mut gallery = Gallery::default();
+    if let Some(store) = &store {
+        for e in store.face_embeddings(chain.model_key())? {
+            if let Err(why) = gallery.add_vector(e.person_id, &e.vector) {
+                tracing::warn!(embedding = e.id, %why, "stored face embedding skipped");
+            }
+        }
+    }
+    let limits = QualityLimits::default();
+    let mut results = Vec::new();
+    for path in &args.images {
+        let mut result = ImageResult {
+            image: path.display().to_string(),
+            width: 0,
+            height: 0,
+            faces: Vec::new(),
+            error: None,
+        };
+        match image_ops::open(path) {
+            Err(e) => result.error = Some(e.to_string()),
+            Ok(img) => {
+                result.width = img.width();
+                result.height = img.height();
+                match chain.faces(&img) {
+                    Err(e) => result.error = Some(e.to_string()),
+                    Ok(faces) => {
+                        result.faces = faces
+                            .iter()
+                            .map(|f| face_result(f, &limits, &gallery, store.as_ref()))
+                            .collect()
+                    }
+                }
+            }
+        }
+        results.push(result);
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&results)?);
+    } else {
+        for r in &results {
+            print_text(r);
+        }
+    }
+    if results.iter().any(|r| r.error.is_some()) {
+        if !args.json {
+            eprintln!("error: some images could not be analysed (see above)");
+        }
+        return Err(super::Reported.into());
+    }
+    Ok(())
+}
+
+fn face_result(
+    seen: &SeenFace,
+    limits: &QualityLimits,
+    gallery: &Gallery,
+    store: Option<&Store>,
+) -> FaceResult {
+    let q = face_quality::assess(&seen.face, &seen.aligned);
+    let problems = match face_quality::check(&q, limits) {
+        Ok(()) => Vec::new(),
+        Err(rejections) => rejections.iter().map(ToString::to_string).collect(),
+    };
+    let identity = match gallery.search(&seen.embedding, &MatchParams::default()) {
+        Match::Known {
+            person, similarity, ..
+        } => store
+            .and_then(|s| s.person(person).ok().flatten())
+            .map(|p: PersonRecord| Identity {
+                person_id: p.id,
+                name: p.name,
+                class: p.class.key().to_owned(),
+                similarity,
+            }),
+        Match::Unknown { .. } => None,
+    };
+    FaceResult {
+        bbox: seen.face.bbox,
+        score: seen.face.score,
+        landmarks: seen.face.landmarks,
+        quality: QualityResult {
+            ok: problems.is_empty(),
+            face_px: q.face_px,
+            sharpness: q.sharpness,
+            yaw: q.yaw,
+            roll_deg: q.roll_deg,
+            problems,
+        },
+        identity,
+    }
+}
+
+fn print_text(r: &ImageResult) {
+    if let Some(e) = &r.error {
+        println!("{}: {e}", r.image);
+        return;
+    }
+    println!(
+        "{} ({}×{}): {} face(s)",
+        r.image,
+        r.width,
+        r.height,
+        r.faces.len()
+    );
+    for (i, f) in r.faces.iter().enumerate() {
+        let who = f
+            .identity
+            .as_ref()
+            .map(|id| format!("{} ({}, {:.2})", id.name, id.class, id.similarity))
+            .unwrap_or_else(|| "unknown 未识别".to_owned());
+        println!(
+            "  {}. [{:.0},{:.0},{:.0},{:.0}] score {:.2} · {} · {}",
+            i + 1,
+            f.bbox[0],
+            f.bbox[1],
+            f.bbox[2],
+            f.bbox[3],
+            f.score,
+            who,
+            if f.quality.ok {
+                "quality ok".to_owned()
+            } else {
+                f.quality.problems.join("; ")
+            }
+        );
+    }
+}

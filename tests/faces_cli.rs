@@ -1,0 +1,134 @@
+//! Enrolment and `analyze --json` as the manager meets them: the right name on the right photo,
+//! a stranger stays unknown, and a photo too small to enrol is refused with the reason.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::{fixture, stderr, stdout};
+
+fn run(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gateward"))
+        .current_dir(data)
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .output()
+        .expect("run gateward")
+}
+
+fn enroll(data: &Path, args: &[&str]) -> String {
+    let out = run(data, &[&["enroll"], args].concat());
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    stdout(&out)
+}
+
+#[test]
+fn enrolled_vip_is_named_on_another_photo_and_a_stranger_stays_unknown() {
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path();
+    let obama = fixture("obama.jpg");
+    let obama2 = fixture("obama2.jpg");
+    enroll(
+        d,
+        &[
+            "--name",
+            "王建国",
+            "--class",
+            "vip",
+            "--title",
+            "王总",
+            obama.to_str().unwrap(),
+            obama2.to_str().unwrap(),
+        ],
+    );
+    let astronaut = fixture("astronaut.png");
+    enroll(
+        d,
+        &[
+            "--name",
+            "陈静",
+            "--class",
+            "resident",
+            "--household",
+            "3-2-1502",
+            astronaut.to_str().unwrap(),
+        ],
+    );
+
+    let obama3 = fixture("obama3.jpg");
+    let biden = fixture("biden.jpg");
+    let out = run(
+        d,
+        &[
+            "analyze",
+            "--json",
+            obama3.to_str().unwrap(),
+            biden.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let who = |i: usize| json[i]["faces"][0]["identity"].clone();
+    assert_eq!(who(0)["name"], "王建国", "{json:#}");
+    assert_eq!(who(0)["class"], "vip");
+    assert!(who(0)["similarity"].as_f64().unwrap() > 0.66);
+    // Biden was never enrolled: unknown, not a wrong name
+    assert!(who(1).is_null(), "{json:#}");
+    assert_eq!(json[1]["faces"][0]["quality"]["ok"], true);
+}
+
+#[test]
+fn a_photo_too_small_to_enrol_is_refused_with_the_reason() {
+    let data = tempfile::tempdir().unwrap();
+    let small = data.path().join("small.png");
+    let img = image::open(fixture("astronaut.png")).unwrap();
+    img.resize(128, 128, image::imageops::FilterType::Triangle)
+        .save(&small)
+        .unwrap();
+    let out = run(
+        data.path(),
+        &[
+            "enroll",
+            "--name",
+            "陈静",
+            "--class",
+            "resident",
+            small.to_str().unwrap(),
+        ],
+    );
+    assert!(!out.status.success());
+    let text = stdout(&out);
+    assert!(text.contains("脸太小"), "{text}");
+    assert!(
+        stderr(&out).contains("no photo of 陈静 could be enrolled"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_damaged_photo_is_named_and_the_others_still_analysed() {
+    let data = tempfile::tempdir().unwrap();
+    let bad = data.path().join("broken.jpg");
+    std::fs::write(&bad, b"\xFF\xD8\xFF not really a jpeg").unwrap();
+    let astronaut = fixture("astronaut.png");
+    let out = run(
+        data.path(),
+        &[
+            "analyze",
+            "--json",
+            bad.to_str().unwrap(),
+            astronaut.to_str().unwrap(),
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(
+        json[0]["error"].as_str().unwrap().contains("broken.jpg"),
+        "{json:#}"
+    );
+    assert_eq!(json[1]["faces"].as_array().unwrap().len(), 1, "{json:#}");
+}

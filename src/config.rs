@@ -30,6 +30,14 @@ pub enum ConfigError {
     TimeZone { path: PathBuf, name: String },
     #[error("{what} must be at least 1 in {path}")]
     Zero { path: PathBuf, what: &'static str },
+    #[error("{what} must be between {min} and {max} in {path}; got {value}")]
+    Range {
+        path: PathBuf,
+        what: &'static str,
+        value: f32,
+        min: f32,
+        max: f32,
+    },
 }
 
 /// The configuration in force, after the file and the command-line overrides.
@@ -40,6 +48,7 @@ pub struct Config {
     pub gate: Gate,
     pub paths: Paths,
     pub vision: Vision,
+    pub recognition: Recognition,
 }
 
 /// The gate this box watches.
@@ -69,6 +78,15 @@ pub struct Vision {
     pub threads: usize,
 }
 
+/// When a face is named (see `recognize::gallery::MatchParams`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Recognition {
+    /// Least cosine similarity to name a person.
+    pub face_threshold: f32,
+    /// Least lead over the second-best person.
+    pub face_margin: f32,
+}
+
 /// Overrides given on the command line; `None` leaves the file's value.
 #[derive(Debug, Default, Clone)]
 pub struct Overrides {
@@ -84,6 +102,24 @@ struct FileConfig {
     gate: FileGate,
     paths: FilePaths,
     vision: FileVision,
+    recognition: FileRecognition,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct FileRecognition {
+    face_threshold: f32,
+    face_margin: f32,
+}
+
+impl Default for FileRecognition {
+    fn default() -> Self {
+        let d = crate::recognize::gallery::MatchParams::default();
+        FileRecognition {
+            face_threshold: d.threshold,
+            face_margin: d.margin,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -156,6 +192,30 @@ impl Config {
                 what: "[vision] threads",
             });
         }
+        for (what, value, min, max) in [
+            (
+                "[recognition] face_threshold",
+                file.recognition.face_threshold,
+                0.3,
+                0.99,
+            ),
+            (
+                "[recognition] face_margin",
+                file.recognition.face_margin,
+                0.0,
+                0.5,
+            ),
+        ] {
+            if !(min..=max).contains(&value) {
+                return Err(ConfigError::Range {
+                    path: origin,
+                    what,
+                    value,
+                    min,
+                    max,
+                });
+            }
+        }
         let from_file = |p: Option<PathBuf>| p.map(|p| base.join(p));
         let data = overrides
             .data
@@ -180,6 +240,10 @@ impl Config {
             },
             vision: Vision {
                 threads: file.vision.threads,
+            },
+            recognition: Recognition {
+                face_threshold: file.recognition.face_threshold,
+                face_margin: file.recognition.face_margin,
             },
         })
     }
@@ -259,6 +323,24 @@ mod tests {
         let msg = e.to_string();
         assert!(msg.contains("nmae"), "{msg}");
         assert!(!msg.contains('\n'), "{msg}");
+    }
+
+    #[test]
+    fn face_threshold_outside_its_range_is_refused() {
+        let e = load_text(
+            "[recognition]\nface_threshold = 1.5\n",
+            &Overrides::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("face_threshold"), "{e}");
+        let c = load_text(
+            "[recognition]\nface_threshold = 0.7\n",
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(c.recognition.face_threshold, 0.7);
+        assert_eq!(c.recognition.face_margin, 0.08);
     }
 
     #[test]

@@ -93,6 +93,11 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
         }
     }
     let limits = QualityLimits::default();
+    let params = MatchParams {
+        threshold: config.recognition.face_threshold,
+        margin: config.recognition.face_margin,
+        ..MatchParams::default()
+    };
     let mut results = Vec::new();
     for path in &args.images {
         let mut result = ImageResult {
@@ -112,7 +117,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
                     Ok(faces) => {
                         result.faces = faces
                             .iter()
-                            .map(|f| face_result(f, &limits, &gallery, store.as_ref()))
+                            .map(|f| face_result(f, &limits, &params, &gallery, store.as_ref()))
                             .collect()
                     }
                 }
@@ -139,6 +144,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
 fn face_result(
     seen: &SeenFace,
     limits: &QualityLimits,
+    params: &MatchParams,
     gallery: &Gallery,
     store: Option<&Store>,
 ) -> FaceResult {
@@ -147,7 +153,7 @@ fn face_result(
         Ok(()) => Vec::new(),
         Err(rejections) => rejections.iter().map(ToString::to_string).collect(),
     };
-    let identity = match gallery.search(&seen.embedding, &MatchParams::default()) {
+    let identity = match gallery.search(&seen.embedding, params) {
         Match::Known {
             person, similarity, ..
         } => store

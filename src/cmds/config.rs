@@ -22,5 +22,9 @@ pub fn run(config: &Config) -> anyhow::Result<()> {
     println!("models       = {}", config.paths.models.display());
     println!("onnxruntime  = {}", ort.display());
     println!("threads      = {}", config.vision.threads);
+    println!(
+        "face match   = similarity ≥ {}, lead ≥ {}",
+        config.recognition.face_threshold, config.recognition.face_margin
+    );
     Ok(())
 }

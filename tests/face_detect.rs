@@ -3,20 +3,14 @@
 
 mod common;
 
-use std::sync::OnceLock;
+use common::runtime;
+
 use std::time::Instant;
 
 use gateward::vision::face_detect::{Face, FaceDetectConfig, FaceDetector};
 use gateward::vision::image_ops;
 use gateward::vision::manifest::Manifest;
-use gateward::vision::runtime::Runtime;
 use image::RgbImage;
-
-/// ONNX Runtime allows one environment per process: the tests of this file share it.
-fn runtime() -> &'static Runtime {
-    static RT: OnceLock<Runtime> = OnceLock::new();
-    RT.get_or_init(|| Runtime::init(None).expect("ONNX Runtime (run scripts/setup)"))
-}
 
 fn detector() -> FaceDetector {
     let manifest = Manifest::load(&common::models()).expect("models/manifest.toml");

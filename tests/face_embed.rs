@@ -3,20 +3,15 @@
 
 mod common;
 
+use common::runtime;
+
 use std::sync::OnceLock;
 
 use gateward::vision::align::{FACE_SIZE, align_face};
 use gateward::vision::face_embed::{BATCH, Embedding, FaceEmbedder, cosine};
 use gateward::vision::image_ops;
 use gateward::vision::manifest::Manifest;
-use gateward::vision::runtime::Runtime;
 use image::RgbImage;
-
-/// ONNX Runtime allows one environment per process: the tests of this file share it.
-fn runtime() -> &'static Runtime {
-    static RT: OnceLock<Runtime> = OnceLock::new();
-    RT.get_or_init(|| Runtime::init(None).expect("ONNX Runtime (run scripts/setup)"))
-}
 
 fn embedder() -> FaceEmbedder {
     let manifest = Manifest::load(&common::models()).expect("models/manifest.toml");

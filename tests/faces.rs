@@ -3,20 +3,13 @@
 
 mod common;
 
-use std::sync::OnceLock;
+use common::runtime;
 
 use gateward::vision::align::align_face;
 use gateward::vision::face_detect::{FaceDetectConfig, FaceDetector};
 use gateward::vision::face_embed::{Embedding, FaceEmbedder, cosine};
 use gateward::vision::image_ops;
 use gateward::vision::manifest::Manifest;
-use gateward::vision::runtime::Runtime;
-
-/// ONNX Runtime allows one environment per process: the tests of this file share it.
-fn runtime() -> &'static Runtime {
-    static RT: OnceLock<Runtime> = OnceLock::new();
-    RT.get_or_init(|| Runtime::init(None).expect("ONNX Runtime (run scripts/setup)"))
-}
 
 /// The embedding of the one face found in a fixture photo.
 fn embedding(det: &mut FaceDetector, emb: &mut FaceEmbedder, photo: &str) -> Embedding {

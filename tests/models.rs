@@ -3,18 +3,12 @@
 
 mod common;
 
-use std::sync::OnceLock;
+use common::runtime;
 
 use gateward::vision::image_ops;
 use gateward::vision::manifest::{Manifest, Role};
-use gateward::vision::runtime::{Model, Runtime};
+use gateward::vision::runtime::Model;
 use ndarray::{ArrayD, Axis};
-
-/// ONNX Runtime allows one environment per process: the tests of this file share it.
-fn runtime() -> &'static Runtime {
-    static RT: OnceLock<Runtime> = OnceLock::new();
-    RT.get_or_init(|| Runtime::init(None).expect("ONNX Runtime (run scripts/setup)"))
-}
 
 fn manifest() -> Manifest {
     Manifest::load(&common::models()).expect("models/manifest.toml")

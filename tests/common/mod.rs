@@ -6,6 +6,15 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::sync::OnceLock;
+
+use gateward::vision::runtime::Runtime;
+
+/// ONNX Runtime allows one environment per process: the tests of a test binary share it.
+pub fn runtime() -> &'static Runtime {
+    static RT: OnceLock<Runtime> = OnceLock::new();
+    RT.get_or_init(|| Runtime::init(None).expect("ONNX Runtime (run scripts/setup)"))
+}
 
 /// The repository root.
 pub fn repo() -> &'static Path {

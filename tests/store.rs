@@ -2,6 +2,9 @@
 //! upgrades and refusals, all-or-nothing imports, readers beside the writer, and the issue-3
 //! crash test (`kill -9` while writing loses no acknowledged event).
 
+mod common;
+
+use common::{household, open, t};
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -9,7 +12,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use gateward::clock::SimulatedClock;
 use gateward::domain::{
     Direction, PersonClass, PersonStatus, PlateColour, Post, Shift, VehicleKind,
@@ -21,32 +24,8 @@ use gateward::store::{
     SCHEMA_VERSION, Store, StoreError, VehicleOwner,
 };
 
-fn t(h: u32, m: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 28, h, m, 0).unwrap()
-}
-
 fn day(d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, d).unwrap()
-}
-
-fn open(dir: &Path) -> Store {
-    Store::open_with_clock(
-        dir.join("gateward.sqlite"),
-        Arc::new(SimulatedClock::new(t(1, 0))),
-    )
-    .unwrap()
-}
-
-fn household(store: &Store, code: &str) -> i64 {
-    store
-        .upsert_household(
-            "admin",
-            NewHousehold {
-                code: code.into(),
-                notes: String::new(),
-            },
-        )
-        .unwrap()
 }
 
 fn sha(n: u8) -> String {

@@ -2,42 +2,17 @@
 //! second half kept at the gate, visits registered and signed out, goods-release slips checked,
 //! and an audit entry for every change.
 
-use std::path::Path;
-use std::sync::Arc;
+mod common;
 
-use chrono::{DateTime, TimeZone, Utc};
-use gateward::clock::SimulatedClock;
+use common::{household, open, t};
+
+use chrono::{DateTime, Utc};
 use gateward::domain::{PersonClass, Post, VisitPurpose};
 use gateward::rules::goods::{GoodsOutcome, check_goods};
 use gateward::rules::passes;
 use gateward::store::{
-    AuditQuery, NewGoodsSlip, NewHousehold, NewPass, NewPerson, NewVisit, PassHalf, Store,
-    StoreError,
+    AuditQuery, NewGoodsSlip, NewPass, NewPerson, NewVisit, PassHalf, Store, StoreError,
 };
-
-fn t(h: u32, m: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 28, h, m, 0).unwrap()
-}
-
-fn open(dir: &Path) -> Store {
-    Store::open_with_clock(
-        dir.join("gateward.sqlite"),
-        Arc::new(SimulatedClock::new(t(1, 0))),
-    )
-    .unwrap()
-}
-
-fn household(store: &Store, code: &str) -> i64 {
-    store
-        .upsert_household(
-            "admin",
-            NewHousehold {
-                code: code.into(),
-                notes: String::new(),
-            },
-        )
-        .unwrap()
-}
 
 /// The actions of the audit entries about `object`, oldest first.
 fn audit_of(store: &Store, object: &str) -> Vec<(String, String)> {

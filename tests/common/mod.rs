@@ -104,3 +104,31 @@ pub fn copy_models() -> tempfile::TempDir {
     }
     dir
 }
+
+/// 2026-11-28 at `h`:`m` UTC: the instant the store tests work around.
+pub fn t(h: u32, m: u32) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    chrono::Utc.with_ymd_and_hms(2026, 11, 28, h, m, 0).unwrap()
+}
+
+/// A records database in `dir` whose clock stands at 01:00 UTC.
+pub fn open(dir: &Path) -> gateward::store::Store {
+    gateward::store::Store::open_with_clock(
+        dir.join("gateward.sqlite"),
+        std::sync::Arc::new(gateward::clock::SimulatedClock::new(t(1, 0))),
+    )
+    .unwrap()
+}
+
+/// Adds a household (as "admin") and returns its id.
+pub fn household(store: &gateward::store::Store, code: &str) -> i64 {
+    store
+        .upsert_household(
+            "admin",
+            gateward::store::NewHousehold {
+                code: code.into(),
+                notes: String::new(),
+            },
+        )
+        .unwrap()
+}

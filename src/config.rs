@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
+use crate::vision::face_detect::FaceDetectConfig;
+
 /// The name of the config file looked for in the current directory when `--config` is not given.
 pub const DEFAULT_FILE: &str = "gateward.toml";
 
@@ -76,6 +78,19 @@ pub struct Paths {
 pub struct Vision {
     /// Threads each model may use for one inference.
     pub threads: usize,
+    /// Longer side, in pixels, a frame is shrunk to before face detection (faces are still
+    /// cut from the full frame for recognition). See `vision::face_detect`'s resolution policy.
+    pub face_detect_side: u32,
+}
+
+impl Vision {
+    /// The face detector's settings: its defaults with this config's detection size.
+    pub fn face_detect(&self) -> FaceDetectConfig {
+        FaceDetectConfig {
+            max_side: self.face_detect_side,
+            ..FaceDetectConfig::default()
+        }
+    }
 }
 
 /// When a face is named (see `recognize::gallery::MatchParams`).
@@ -150,11 +165,15 @@ struct FilePaths {
 #[serde(deny_unknown_fields, default)]
 struct FileVision {
     threads: usize,
+    face_detect_side: u32,
 }
 
 impl Default for FileVision {
     fn default() -> Self {
-        FileVision { threads: 2 }
+        FileVision {
+            threads: 2,
+            face_detect_side: FaceDetectConfig::default().max_side,
+        }
     }
 }
 
@@ -193,6 +212,12 @@ impl Config {
             });
         }
         for (what, value, min, max) in [
+            (
+                "[vision] face_detect_side",
+                file.vision.face_detect_side as f32,
+                320.0,
+                4096.0,
+            ),
             (
                 "[recognition] face_threshold",
                 file.recognition.face_threshold,
@@ -240,6 +265,7 @@ impl Config {
             },
             vision: Vision {
                 threads: file.vision.threads,
+                face_detect_side: file.vision.face_detect_side,
             },
             recognition: Recognition {
                 face_threshold: file.recognition.face_threshold,

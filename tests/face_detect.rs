@@ -99,8 +99,8 @@ fn obama_portrait_has_one_face() {
 }
 
 #[test]
-fn photo_larger_than_1920_is_shrunk_and_boxes_map_back() {
-    // obama3.jpg is 1434×2333: run at 1180×1920, boxes in the original's pixels
+fn photo_larger_than_the_detection_size_is_shrunk_and_boxes_map_back() {
+    // obama3.jpg is 1434×2333: run at 787×1280, boxes in the original's pixels
     let img = photo("obama3.jpg");
     let faces = detector().detect(&img).unwrap();
     assert!(!faces.is_empty());
@@ -126,7 +126,8 @@ fn tiny_and_empty_images_are_no_faces_not_errors() {
 }
 
 /// The Solvay photo shrunk so its faces are about 40 px wide (as at 5–7 steps from a 1080p gate
-/// camera) and placed in a 1920×1080 frame: the faces are still found at native resolution.
+/// camera) and placed in a 1920×1080 frame: the frame is searched at 1280 px (faces about
+/// 27 px there) and the faces are still found, with boxes in the frame's pixels.
 #[test]
 fn faces_40_px_wide_in_a_1080p_frame_are_found() {
     let solvay = photo("solvay-1927.png");

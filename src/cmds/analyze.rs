@@ -75,7 +75,12 @@ pub struct Identity {
 pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
     let runtime = Runtime::init(config.paths.onnxruntime.as_deref())?;
     let manifest = Manifest::load(&config.paths.models)?;
-    let mut chain = FaceChain::load(&runtime, &manifest, config.vision.threads)?;
+    let mut chain = FaceChain::load(
+        &runtime,
+        &manifest,
+        config.vision.threads,
+        config.vision.face_detect(),
+    )?;
     // Known people come from the records when there are any; without records every face is
     // simply unknown.
     let db = database_path(&config.paths.data);

@@ -52,7 +52,12 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
     })?;
     let runtime = Runtime::init(config.paths.onnxruntime.as_deref())?;
     let manifest = Manifest::load(&config.paths.models)?;
-    let mut chain = FaceChain::load(&runtime, &manifest, config.vision.threads)?;
+    let mut chain = FaceChain::load(
+        &runtime,
+        &manifest,
+        config.vision.threads,
+        config.vision.face_detect(),
+    )?;
     let store = Store::open(database_path(&config.paths.data))?;
     let limits = QualityLimits::for_enrolment();
 

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use crate::config::{Config, Overrides};
 
 pub mod analyze;
+pub mod bench;
 pub mod check;
 pub mod config;
 pub mod enroll;
@@ -59,6 +60,8 @@ pub enum Command {
     Report(report::Args),
     /// Show what the screen says for a person or plate at a given time (预览提示语)
     Prompt(prompt::Args),
+    /// Measure how fast the models run on this machine (性能测试)
+    Bench(bench::Args),
 }
 
 impl Cli {
@@ -90,5 +93,6 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Prompt(args) => prompt::run(&config, args),
         Command::Handover(args) => handover::run(&config, args),
         Command::Report(args) => report::run(&config, args),
+        Command::Bench(args) => bench::run(&config, args),
     }
 }

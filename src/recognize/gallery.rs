@@ -447,6 +447,49 @@ fn retain_rows(data: &mut Vec<f32>, owners: &mut Vec<PersonId>, keep: impl Fn(Pe
     owners.truncate(kept);
 }
 
+/// Random unit vectors from a seeded xorshift, for benchmarks: the same seed always gives the
+/// same vectors, so every run searches the same gallery.
+#[derive(Debug, Clone)]
+pub struct RandomEmbeddings(u64);
+
+impl RandomEmbeddings {
+    /// A generator started from `seed` (any value; 0 is replaced, since xorshift sticks at 0).
+    pub fn new(seed: u64) -> RandomEmbeddings {
+        RandomEmbeddings(if seed == 0 { 0x5EED } else { seed })
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// The next random unit vector.
+    pub fn unit(&mut self) -> Embedding {
+        loop {
+            let mut e = [0.0f32; EMBEDDING_DIM];
+            for x in e.iter_mut() {
+                *x = (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32 - 0.5;
+            }
+            if let Ok(u) = unit(&e) {
+                return u;
+            }
+        }
+    }
+
+    /// A gallery of `size` random embeddings, `per_person` per person.
+    pub fn gallery(&mut self, size: usize, per_person: usize) -> Gallery {
+        let mut g = Gallery::with_capacity(size);
+        for i in 0..size {
+            let e = self.unit();
+            g.data.extend_from_slice(&e);
+            g.owners.push((i / per_person.max(1)) as PersonId);
+        }
+        g
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,20 +6,22 @@
 //! The guard must be told who is coming while they are still 5–7 steps away, where a face in a
 //! 1920×1080 frame is about 40 px wide. The detector's smallest anchor is 16 px at its input
 //! scale and it stops seeing faces much below ~20 px, so shrinking a 1080p frame to the usual
-//! 640 px would lose exactly the faces that matter. The frame is therefore run **at its native
-//! resolution** whenever its longer side is at most [`FaceDetectConfig::max_side`] (1920 by
-//! default); only larger photos are shrunk (area-averaged) to that longer side, which still
-//! keeps a face that is 40 px at 1080p at 40 px. The model takes any size whose sides are
-//! multiples of 32; the frame is never stretched to get there: it is padded on the right and
-//! bottom with the model's mean colour (tensor value 0), so boxes map back by a plain scale.
+//! 640 px would lose exactly the faces that matter (40 px → 13 px). A frame whose longer side is
+//! above [`FaceDetectConfig::max_side`] (1280 by default, `[vision] face_detect_side`) is
+//! shrunk (area-averaged) to that side; a 40 px face of a 1080p frame is then 27 px, which the
+//! model still finds with margin: at half size the Solvay faces are 24 px and all 29 score
+//! above the 0.5 threshold. Only the *search* runs shrunk: boxes and landmarks map back to the
+//! full frame, and faces are aligned and embedded from its full-resolution pixels, so
+//! recognition loses nothing. The model takes any size whose sides are multiples of 32; the
+//! frame is never stretched to get there: it is padded on the right and bottom with the model's
+//! mean colour (tensor value 0), so boxes map back by a plain scale.
 //!
-//! The cost grows with the pixel count: a 1920×1088 tensor is 8.5 times the work of a 640×384
-//! one. Measured with 2 threads on a 2-core machine (single runs, release and dev builds alike,
-//! since ONNX Runtime does nearly all the work): the 1666×1136 Solvay photo about 95–115 ms, a
-//! 1920×1080 frame about 105–125 ms (`tests/face_detect.rs` prints both). That alone is over
-//! the 60 ms budget for detect + align + embed of one face, so the pipeline must run
-//! the detector only on frames the motion gate passes, and a later step can crop to the moving
-//! region (padded to multiples of 32) instead of the whole frame.
+//! Why 1280 and not native: the cost grows with the pixel count. Measured with
+//! `gateward bench faces` (2 threads, 2-core AMD EPYC, release build): the model alone takes
+//! about 70–88 ms on a 1920×1088 tensor and 31–45 ms on 1280×736, so detect + align + embed of
+//! one face in a 1080p frame is about 45 ms at 1280 against 85–107 ms at native size; the
+//! issue's budget is 60 ms. A camera that must see faces further away can set
+//! `face_detect_side = 1920` and accept the cost.
 //!
 //! Priors depend only on the tensor size, so they are computed once per size and cached: a
 //! camera sends one size, and a photo folder a handful.
@@ -81,7 +83,7 @@ pub struct FaceDetectConfig {
     /// NMS IoU threshold (RetinaFace's 0.4).
     pub nms_iou: f32,
     /// Longer side above which a frame is shrunk before detection; at or below it the frame is
-    /// run at its native resolution (see the module documentation).
+    /// run as it is (see the module documentation).
     pub max_side: u32,
 }
 
@@ -90,7 +92,7 @@ impl Default for FaceDetectConfig {
         FaceDetectConfig {
             score_threshold: 0.5,
             nms_iou: 0.4,
-            max_side: 1920,
+            max_side: 1280,
         }
     }
 }
@@ -257,21 +259,26 @@ impl FaceDetector {
     /// Finds the faces in an RGB frame, best score first, in the frame's pixels. An empty
     /// frame has no faces.
     pub fn detect(&mut self, img: &RgbImage) -> Result<Vec<Face>, ModelError> {
+        let Some(prepared) = self.prepare(img)? else {
+            return Ok(Vec::new());
+        };
+        let outputs = self.infer(&prepared)?;
+        self.decode_outputs(&outputs, prepared.frame)
+    }
+
+    /// Step 1 of [`FaceDetector::detect`]: shrinks the frame if it is larger than the policy
+    /// allows and makes the padded input tensor. `None` for an empty frame.
+    pub fn prepare(&self, img: &RgbImage) -> Result<Option<Prepared>, ModelError> {
         let (ow, oh) = img.dimensions();
         if ow == 0 || oh == 0 {
-            return Ok(Vec::new());
+            return Ok(None);
         }
         let (ww, wh) = working_size(ow, oh, self.config.max_side);
-        let file = self.model.entry().file.clone();
-        let run_err = |reason: String| ModelError::Run {
-            file: file.clone(),
-            reason,
-        };
         let resized;
         let work = if (ww, wh) == (ow, oh) {
             img
         } else {
-            resized = image_ops::resize(img, ww, wh).map_err(|e| run_err(e.to_string()))?;
+            resized = image_ops::resize(img, ww, wh).map_err(|e| self.run_err(e.to_string()))?;
             &resized
         };
         let (tw, th) = (
@@ -279,8 +286,34 @@ impl FaceDetector {
             wh.div_ceil(MULTIPLE) * MULTIPLE,
         );
         let tensor = padded_tensor(work, tw, th, &self.model.entry().input)
-            .ok_or_else(|| run_err("the face detector's input must be NCHW".to_owned()))?;
-        let outputs = self.model.run(&tensor)?;
+            .ok_or_else(|| self.run_err("the face detector's input must be NCHW".to_owned()))?;
+        Ok(Some(Prepared {
+            tensor,
+            frame: Frame {
+                tensor: (tw, th),
+                scale: (ow as f32 / ww as f32, oh as f32 / wh as f32),
+                original: (ow, oh),
+            },
+        }))
+    }
+
+    /// Step 2: runs the model on a prepared tensor.
+    pub fn infer(&mut self, prepared: &Prepared) -> Result<Vec<ArrayD<f32>>, ModelError> {
+        self.model.run(&prepared.tensor)
+    }
+
+    /// Step 3: decodes the model's outputs for `frame` into faces (priors cached per size).
+    pub fn decode_outputs(
+        &mut self,
+        outputs: &[ArrayD<f32>],
+        frame: Frame,
+    ) -> Result<Vec<Face>, ModelError> {
+        let (tw, th) = frame.tensor;
+        let file = self.model.entry().file.clone();
+        let run_err = |reason: String| ModelError::Run {
+            file: file.clone(),
+            reason,
+        };
         let priors = self
             .priors
             .entry((tw, th))
@@ -299,13 +332,22 @@ impl FaceDetector {
             Ok(out.as_standard_layout().iter().copied().collect())
         };
         let (loc, conf, landm) = (flat(0, 4)?, flat(1, 2)?, flat(2, 10)?);
-        let frame = Frame {
-            tensor: (tw, th),
-            scale: (ow as f32 / ww as f32, oh as f32 / wh as f32),
-            original: (ow, oh),
-        };
         Ok(decode(&loc, &conf, &landm, priors, frame, &self.config))
     }
+
+    fn run_err(&self, reason: String) -> ModelError {
+        ModelError::Run {
+            file: self.model.entry().file.clone(),
+            reason,
+        }
+    }
+}
+
+/// A frame made ready for the detector: the model's input tensor and where it sits in the frame.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub tensor: Array4<f32>,
+    pub frame: Frame,
 }
 
 /// A `[1, 3, height, width]` tensor of `img` normalised as `spec` says, padded right and bottom
@@ -480,7 +522,7 @@ mod tests {
     }
 
     #[test]
-    fn native_resolution_up_to_1920_then_shrunk() {
+    fn frames_up_to_max_side_run_as_they_are_larger_ones_shrunk() {
         assert_eq!(working_size(1920, 1080, 1920), (1920, 1080));
         assert_eq!(working_size(1666, 1136, 1920), (1666, 1136));
         assert_eq!(working_size(3840, 2160, 1920), (1920, 1080));

@@ -35,6 +35,7 @@ impl FaceChain {
         runtime: &Runtime,
         manifest: &Manifest,
         threads: usize,
+        detect: FaceDetectConfig,
     ) -> Result<FaceChain, ModelError> {
         let entry = manifest.model(Role::FaceEmbed)?;
         let model_key = format!(
@@ -43,7 +44,7 @@ impl FaceChain {
             entry.sha256.get(..12).unwrap_or(&entry.sha256)
         );
         Ok(FaceChain {
-            detector: FaceDetector::load(runtime, manifest, threads, FaceDetectConfig::default())?,
+            detector: FaceDetector::load(runtime, manifest, threads, detect)?,
             embedder: FaceEmbedder::load(runtime, manifest, threads)?,
             model_key,
         })

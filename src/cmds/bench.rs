@@ -1,0 +1,217 @@
+//! `gateward bench faces`: how long each stage of the face chain takes on this machine, for a
+//! 1920×1080 frame with one face and with 29 faces, and gallery search at 1k/10k/100k.
+//!
+//! The frames are real photos placed on a 1920×1080 canvas (scaled to its height, centred), so
+//! the detector sees the size a gate camera sends. Each stage is timed over `--runs` runs after
+//! one warm-up run; the table shows the median and the slowest run.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use comfy_table::Table;
+use image::{Rgb, RgbImage};
+
+use crate::config::Config;
+use crate::recognize::gallery::{MatchParams, RandomEmbeddings};
+use crate::vision::align::align_face;
+use crate::vision::face_detect::FaceDetector;
+use crate::vision::face_embed::{Embedding, FaceEmbedder};
+use crate::vision::face_quality;
+use crate::vision::image_ops;
+use crate::vision::manifest::Manifest;
+use crate::vision::runtime::Runtime;
+
+/// Options of the command.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub what: What,
+}
+
+/// What to measure.
+#[derive(Debug, clap::Subcommand)]
+pub enum What {
+    /// Face chain stages on 1080p frames, and gallery search (人脸各环节耗时)
+    Faces(FacesArgs),
+}
+
+/// Options of `bench faces`.
+#[derive(Debug, clap::Args)]
+pub struct FacesArgs {
+    /// Timed runs per stage (after one warm-up run)
+    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub runs: u32,
+    /// Photo with one face [default: fixtures/astronaut.png]
+    #[arg(long, value_name = "FILE")]
+    pub one_face: Option<PathBuf>,
+    /// Photo with many faces [default: fixtures/solvay-1927.png]
+    #[arg(long, value_name = "FILE")]
+    pub many_faces: Option<PathBuf>,
+}
+
+/// Frame size a gate camera sends.
+const FRAME: (u32, u32) = (1920, 1080);
+
+/// Runs the benchmark.
+pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
+    match &args.what {
+        What::Faces(a) => faces(config, a),
+    }
+}
+
+fn faces(config: &Config, args: &FacesArgs) -> anyhow::Result<()> {
+    let runtime = Runtime::init(config.paths.onnxruntime.as_deref())?;
+    let manifest = Manifest::load(&config.paths.models)?;
+    let threads = config.vision.threads;
+    let detect_config = config.vision.face_detect();
+    let mut detector = FaceDetector::load(&runtime, &manifest, threads, detect_config)?;
+    let mut embedder = FaceEmbedder::load(&runtime, &manifest, threads)?;
+    let photo = |given: &Option<PathBuf>, default: &str| -> anyhow::Result<RgbImage> {
+        let path = given.clone().unwrap_or_else(|| PathBuf::from(default));
+        let img = image_ops::open(&path).with_context(|| {
+            format!(
+                "run this in the gateward folder, or name the photo with --one-face / --many-faces \
+                 ({})",
+                path.display()
+            )
+        })?;
+        on_canvas(&img, FRAME)
+    };
+    let frames = [
+        ("1 face", photo(&args.one_face, "fixtures/astronaut.png")?),
+        (
+            "29 faces",
+            photo(&args.many_faces, "fixtures/solvay-1927.png")?,
+        ),
+    ];
+    println!(
+        "gateward bench faces: {}×{} frames, {} threads per model, face detector at ≤ {} px, {} runs \
+         (median / slowest, ms)",
+        FRAME.0, FRAME.1, threads, detect_config.max_side, args.runs
+    );
+    let mut table = Table::new();
+    table.set_header(["stage", "frame", "faces", "median ms", "slowest ms"]);
+    for (label, frame) in &frames {
+        let mut stages: Vec<(&str, Vec<f64>)> = [
+            "detect: resize + tensor",
+            "detect: model",
+            "detect: decode + NMS",
+            "align (all faces)",
+            "quality (all faces)",
+            "embed (all faces, batched)",
+            "total",
+        ]
+        .into_iter()
+        .map(|s| (s, Vec::new()))
+        .collect();
+        let mut found = 0;
+        for run in 0..=args.runs {
+            let t0 = Instant::now();
+            let prepared = detector.prepare(frame)?.context("the frame is empty")?;
+            let t1 = Instant::now();
+            let outputs = detector.infer(&prepared)?;
+            let t2 = Instant::now();
+            let faces = detector.decode_outputs(&outputs, prepared.frame)?;
+            let t3 = Instant::now();
+            let aligned: Vec<RgbImage> = faces
+                .iter()
+                .map(|f| align_face(frame, &f.landmarks))
+                .collect();
+            let t4 = Instant::now();
+            let qualities: Vec<_> = faces
+                .iter()
+                .zip(&aligned)
+                .map(|(f, a)| face_quality::assess(f, a))
+                .collect();
+            let t5 = Instant::now();
+            let embeddings: Vec<Embedding> = embedder.embed(&aligned)?;
+            let t6 = Instant::now();
+            std::hint::black_box((&qualities, &embeddings));
+            found = faces.len();
+            if run == 0 {
+                continue; // warm-up
+            }
+            for (i, (a, b)) in [
+                (t0, t1),
+                (t1, t2),
+                (t2, t3),
+                (t3, t4),
+                (t4, t5),
+                (t5, t6),
+                (t0, t6),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                stages[i].1.push((b - a).as_secs_f64() * 1e3);
+            }
+        }
+        for (stage, mut times) in stages {
+            times.sort_by(f64::total_cmp);
+            table.add_row([
+                stage.to_owned(),
+                (*label).to_owned(),
+                found.to_string(),
+                format!("{:.1}", median(&times)),
+                format!("{:.1}", times.last().copied().unwrap_or(0.0)),
+            ]);
+        }
+    }
+    println!("{table}");
+
+    let params = MatchParams {
+        threshold: config.recognition.face_threshold,
+        margin: config.recognition.face_margin,
+        ..MatchParams::default()
+    };
+    let mut table = Table::new();
+    table.set_header(["gallery search", "embeddings", "median ms", "slowest ms"]);
+    for size in [1_000usize, 10_000, 100_000] {
+        let mut rng = RandomEmbeddings::new(0x5EED_F00D ^ size as u64);
+        let gallery = rng.gallery(size, 5);
+        let queries: Vec<Embedding> = (0..args.runs.max(32)).map(|_| rng.unit()).collect();
+        let mut times: Vec<f64> = queries
+            .iter()
+            .map(|q| {
+                let t = Instant::now();
+                std::hint::black_box(gallery.search(q, &params));
+                t.elapsed().as_secs_f64() * 1e3
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        table.add_row([
+            "one face, 5 embeddings per person".to_owned(),
+            size.to_string(),
+            format!("{:.3}", median(&times)),
+            format!("{:.3}", times.last().copied().unwrap_or(0.0)),
+        ]);
+    }
+    println!("{table}");
+    Ok(())
+}
+
+/// `img` scaled (aspect kept) to fit `size` and centred on a grey canvas of that size.
+fn on_canvas(img: &RgbImage, size: (u32, u32)) -> anyhow::Result<RgbImage> {
+    let scale = (size.0 as f64 / img.width() as f64).min(size.1 as f64 / img.height() as f64);
+    let w = ((img.width() as f64 * scale).round() as u32).clamp(1, size.0);
+    let h = ((img.height() as f64 * scale).round() as u32).clamp(1, size.1);
+    let scaled = image_ops::resize(img, w, h)?;
+    let mut canvas = RgbImage::from_pixel(size.0, size.1, Rgb([118, 118, 118]));
+    image::imageops::replace(
+        &mut canvas,
+        &scaled,
+        i64::from((size.0 - w) / 2),
+        i64::from((size.1 - h) / 2),
+    );
+    Ok(canvas)
+}
+
+/// Median of sorted values (0 when empty).
+fn median(sorted: &[f64]) -> f64 {
+    match sorted.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
+}

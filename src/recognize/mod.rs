@@ -2,3 +2,4 @@
 
 pub mod gallery;
 pub mod plate_match;
+pub mod plate_text;

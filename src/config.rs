@@ -51,6 +51,15 @@ pub struct Config {
     pub paths: Paths,
     pub vision: Vision,
     pub recognition: Recognition,
+    pub retention: Retention,
+}
+
+/// How long personal data is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Days a face sighting (embedding and crop of a face seen) is kept so a guard can correct
+    /// it; 0 records none. A correction keeps its own copy for as long as the person is enrolled.
+    pub sightings_days: u32,
 }
 
 /// The gate this box watches.
@@ -118,6 +127,19 @@ struct FileConfig {
     paths: FilePaths,
     vision: FileVision,
     recognition: FileRecognition,
+    retention: FileRetention,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct FileRetention {
+    sightings_days: u32,
+}
+
+impl Default for FileRetention {
+    fn default() -> Self {
+        FileRetention { sightings_days: 30 }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -219,6 +241,12 @@ impl Config {
                 4096.0,
             ),
             (
+                "[retention] sightings_days",
+                file.retention.sightings_days as f32,
+                0.0,
+                3650.0,
+            ),
+            (
                 "[recognition] face_threshold",
                 file.recognition.face_threshold,
                 0.3,
@@ -270,6 +298,9 @@ impl Config {
             recognition: Recognition {
                 face_threshold: file.recognition.face_threshold,
                 face_margin: file.recognition.face_margin,
+            },
+            retention: Retention {
+                sightings_days: file.retention.sightings_days,
             },
         })
     }

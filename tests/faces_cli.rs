@@ -132,3 +132,107 @@ fn a_damaged_photo_is_named_and_the_others_still_analysed() {
     );
     assert_eq!(json[1]["faces"].as_array().unwrap().len(), 1, "{json:#}");
 }
+
+fn analyze(data: &Path, photo: &Path) -> serde_json::Value {
+    let out = run(data, &["analyze", "--json", photo.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
+/// A guard says the face named 王建国 is not him: that face is never named 王建国 again, while
+/// another photo of him still is, and a mistyped sighting or name is refused in words.
+#[test]
+fn a_guards_correction_stops_that_face_being_named_and_only_that_face() {
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path();
+    let obama = fixture("obama.jpg");
+    enroll(
+        d,
+        &[
+            "--name",
+            "王建国",
+            "--class",
+            "vip",
+            obama.to_str().unwrap(),
+        ],
+    );
+    let obama2 = fixture("obama2.jpg");
+    let first = analyze(d, &obama2);
+    let face = &first[0]["faces"][0];
+    assert_eq!(face["identity"]["name"], "王建国", "{first:#}");
+    let sighting = face["sighting"].as_i64().expect("the face is kept");
+
+    let out = run(
+        d,
+        &[
+            "not",
+            "--sighting",
+            &sighting.to_string(),
+            "--person",
+            "王建国",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("不是 王建国"), "{}", stdout(&out));
+
+    let again = analyze(d, &obama2);
+    assert!(again[0]["faces"][0]["identity"].is_null(), "{again:#}");
+    // a different photo of the same man is still named
+    let other = analyze(d, &fixture("obama3.jpg"));
+    assert_eq!(
+        other[0]["faces"][0]["identity"]["name"], "王建国",
+        "{other:#}"
+    );
+
+    for (args, says) in [
+        (
+            vec!["not", "--sighting", "999999", "--person", "王建国"],
+            "no sighting 999999",
+        ),
+        (
+            vec![
+                "not",
+                "--sighting",
+                &sighting.to_string(),
+                "--person",
+                "王健国",
+            ],
+            "no one named 王健国",
+        ),
+    ] {
+        let out = run(d, &args);
+        assert!(!out.status.success());
+        let err = common::assert_one_line_error(&out);
+        assert!(err.contains(says), "{err}");
+    }
+}
+
+#[test]
+fn with_no_record_nothing_is_kept() {
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path();
+    let obama = fixture("obama.jpg");
+    enroll(
+        d,
+        &[
+            "--name",
+            "王建国",
+            "--class",
+            "vip",
+            obama.to_str().unwrap(),
+        ],
+    );
+    let out = run(
+        d,
+        &[
+            "analyze",
+            "--json",
+            "--no-record",
+            fixture("obama2.jpg").to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(json[0]["faces"][0]["sighting"].is_null(), "{json:#}");
+    assert!(!d.join("sightings").exists());
+}

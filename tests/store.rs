@@ -619,7 +619,7 @@ fn database_of_schema_1_is_upgraded_and_keeps_its_data() {
         .unwrap();
     }
     let store = Store::open(&path).unwrap();
-    assert_eq!(SCHEMA_VERSION, 2);
+    assert_eq!(SCHEMA_VERSION, 3);
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     assert_eq!(
         store.household("3-2-1502").unwrap().unwrap().notes,
@@ -633,7 +633,7 @@ fn database_of_schema_1_is_upgraded_and_keeps_its_data() {
     assert_eq!(store.events(&EventQuery::default()).unwrap()[0].id, id);
     drop(store);
     // opening again finds nothing to do
-    assert_eq!(Store::open(&path).unwrap().schema_version().unwrap(), 2);
+    assert_eq!(Store::open(&path).unwrap().schema_version().unwrap(), 3);
 }
 
 #[test]
@@ -874,4 +874,57 @@ fn kill_9_while_writing_loses_no_acknowledged_event() {
     store
         .insert_event(event(t(8, 0), EventKind::Person, Shift::Morning))
         .unwrap();
+}
+
+/// A sighting expires after the retention period; the guard's correction made from it stays,
+/// with its own copy of the face, until the person is deleted.
+#[test]
+fn expired_sightings_go_but_corrections_made_from_them_stay() {
+    use gateward::store::NewSighting;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let wang = store
+        .insert_person("admin", NewPerson::new("王建国", PersonClass::Vip))
+        .unwrap();
+    let face: Vec<f32> = (0..192).map(|i| (i as f32).sin()).collect();
+    let seen = store
+        .add_sighting(NewSighting {
+            source: "东门-1".into(),
+            model: "m@1".into(),
+            vector: face.clone(),
+            thumbnail: Some("sightings/a.png".into()),
+            person_id: Some(wang),
+            similarity: Some(0.71),
+        })
+        .unwrap();
+    let sighting = store.sighting(seen).unwrap().unwrap();
+    assert_eq!(
+        (sighting.person_id, sighting.similarity),
+        (Some(wang), Some(0.71))
+    );
+    let c = store.add_face_correction("guard", seen, wang).unwrap();
+    // said twice, kept once
+    assert_eq!(store.add_face_correction("guard", seen, wang).unwrap(), c);
+    assert!(matches!(
+        store.add_face_correction("guard", seen + 1, wang),
+        Err(StoreError::NotFound {
+            what: "sighting",
+            ..
+        })
+    ));
+    let audit = store.audit_entries(&AuditQuery::default()).unwrap();
+    assert!(audit.iter().any(|a| a.action == "face.not"), "{audit:?}");
+
+    // nothing is older than the clock's 01:00: nothing purged
+    assert!(store.purge_sightings(t(0, 0)).unwrap().is_empty());
+    assert_eq!(
+        store.purge_sightings(t(2, 0)).unwrap(),
+        vec!["sightings/a.png".to_owned()]
+    );
+    assert!(store.sighting(seen).unwrap().is_none());
+    let kept = store.face_corrections("m@1").unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!((kept[0].person_id, kept[0].sighting_id), (wang, None));
+    assert_eq!(kept[0].vector, face);
+    assert!(store.face_corrections("other@2").unwrap().is_empty());
 }

@@ -1,14 +1,15 @@
 //! `gateward analyze IMAGE… [--json]`: every face in each photo, with box, score, landmarks,
-//! quality and who it is (or null). The JSON shape is kept stable: later work adds `plates` and
+//! quality, who it is (or null) and the sighting it is kept under for corrections. The JSON shape is kept stable: later work adds `plates` and
 //! `vehicles` to the same object.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::known::{load_gallery, purge_sightings, record_sighting};
 use crate::config::Config;
 use crate::recognize::gallery::{Gallery, Match, MatchParams};
-use crate::store::{PersonRecord, Store, database_path};
+use crate::store::{NewSighting, PersonRecord, Store, database_path};
 use crate::vision::face_quality::{self, QualityLimits};
 use crate::vision::faces::{FaceChain, SeenFace};
 use crate::vision::image_ops;
@@ -24,6 +25,9 @@ pub struct Args {
     /// Print JSON instead of text (输出 JSON)
     #[arg(long)]
     pub json: bool,
+    /// Do not keep the faces seen for corrections (不保存识别记录)
+    #[arg(long = "no-record", action = clap::ArgAction::SetFalse)]
+    pub record: bool,
 }
 
 /// One image's result.
@@ -48,6 +52,9 @@ pub struct FaceResult {
     pub landmarks: [[f32; 2]; 5],
     pub quality: QualityResult,
     pub identity: Option<Identity>,
+    /// The id under which this face is kept for corrections (`gateward not --sighting ID`);
+    /// null when it is not kept (no records, `--no-record`, retention 0, or poor quality).
+    pub sighting: Option<i64>,
 }
 
 /// How usable the face is for recognition.
@@ -89,14 +96,28 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
     } else {
         None
     };
-    let mut gallery = Gallery::default();
-    if let Some(store) = &store {
-        for e in store.face_embeddings(chain.model_key())? {
-            if let Err(why) = gallery.add_vector(e.person_id, &e.vector) {
-                tracing::warn!(embedding = e.id, %why, "stored face embedding skipped");
+    let gallery = match &store {
+        Some(store) => load_gallery(store, chain.model_key())?,
+        None => Gallery::default(),
+    };
+    // Faces seen are kept for the retention period so a wrong name can be corrected with
+    // `gateward not`; with no records, or retention 0, nothing is kept.
+    let days = config.retention.sightings_days;
+    let model_key = chain.model_key().to_owned();
+    let recorder = match &store {
+        Some(store) if days > 0 && args.record => {
+            let purged = purge_sightings(store, &config.paths.data, days)?;
+            if purged > 0 {
+                tracing::info!(purged, days, "expired face sightings deleted");
             }
+            Some(Recorder {
+                store,
+                data: &config.paths.data,
+                model: model_key.as_str(),
+            })
         }
-    }
+        _ => None,
+    };
     let limits = QualityLimits::default();
     let params = MatchParams {
         threshold: config.recognition.face_threshold,
@@ -122,8 +143,18 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
                     Ok(faces) => {
                         result.faces = faces
                             .iter()
-                            .map(|f| face_result(f, &limits, &params, &gallery, store.as_ref()))
-                            .collect()
+                            .map(|f| {
+                                face_result(
+                                    f,
+                                    path,
+                                    &limits,
+                                    &params,
+                                    &gallery,
+                                    store.as_ref(),
+                                    recorder.as_ref(),
+                                )
+                            })
+                            .collect::<anyhow::Result<_>>()?
                     }
                 }
             }
@@ -146,13 +177,22 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Where seen faces are recorded.
+struct Recorder<'a> {
+    store: &'a Store,
+    data: &'a Path,
+    model: &'a str,
+}
+
 fn face_result(
     seen: &SeenFace,
+    path: &Path,
     limits: &QualityLimits,
     params: &MatchParams,
     gallery: &Gallery,
     store: Option<&Store>,
-) -> FaceResult {
+    recorder: Option<&Recorder>,
+) -> anyhow::Result<FaceResult> {
     let q = face_quality::assess(&seen.face, &seen.aligned);
     let problems = match face_quality::check(&q, limits) {
         Ok(()) => Vec::new(),
@@ -171,7 +211,24 @@ fn face_result(
             }),
         Match::Unknown { .. } => None,
     };
-    FaceResult {
+    let sighting = match recorder {
+        // only faces good enough to recognise are worth correcting
+        Some(r) if problems.is_empty() => Some(record_sighting(
+            r.store,
+            r.data,
+            &seen.aligned,
+            NewSighting {
+                source: path.display().to_string(),
+                model: r.model.to_owned(),
+                vector: seen.embedding.to_vec(),
+                thumbnail: None,
+                person_id: identity.as_ref().map(|i| i.person_id),
+                similarity: identity.as_ref().map(|i| i.similarity),
+            },
+        )?),
+        _ => None,
+    };
+    Ok(FaceResult {
         bbox: seen.face.bbox,
         score: seen.face.score,
         landmarks: seen.face.landmarks,
@@ -184,7 +241,8 @@ fn face_result(
             problems,
         },
         identity,
-    }
+        sighting,
+    })
 }
 
 fn print_text(r: &ImageResult) {
@@ -205,8 +263,12 @@ fn print_text(r: &ImageResult) {
             .as_ref()
             .map(|id| format!("{} ({}, {:.2})", id.name, id.class, id.similarity))
             .unwrap_or_else(|| "unknown 未识别".to_owned());
+        let kept = f
+            .sighting
+            .map(|id| format!(" · sighting {id}"))
+            .unwrap_or_default();
         println!(
-            "  {}. [{:.0},{:.0},{:.0},{:.0}] score {:.2} · {} · {}",
+            "  {}. [{:.0},{:.0},{:.0},{:.0}] score {:.2} · {} · {}{kept}",
             i + 1,
             f.bbox[0],
             f.bbox[1],

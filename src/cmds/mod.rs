@@ -13,7 +13,9 @@ pub mod config;
 pub mod enroll;
 pub mod handover;
 pub mod import;
+pub mod known;
 pub mod log;
+pub mod not;
 pub mod photos;
 pub mod prompt;
 pub mod report;
@@ -50,6 +52,8 @@ pub enum Command {
     Enroll(enroll::Args),
     /// Every face in photos: box, quality, who it is (识别照片中的人脸)
     Analyze(analyze::Args),
+    /// Correct a wrong name: this face is not that person (纠正：此人不是…)
+    Not(not::Args),
     /// Import people and vehicles from CSV (UTF-8 or GBK) (导入人员和车辆)
     Import(import::Args),
     /// Search the gate log, or export it as CSV for Excel (查询/导出门岗记录)
@@ -89,6 +93,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Import(args) => import::run(&config, args),
         Command::Enroll(args) => enroll::run(&config, args),
         Command::Analyze(args) => analyze::run(&config, args),
+        Command::Not(args) => not::run(&config, args),
         Command::Log(args) => log::run(&config, args),
         Command::Prompt(args) => prompt::run(&config, args),
         Command::Handover(args) => handover::run(&config, args),

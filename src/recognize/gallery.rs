@@ -209,6 +209,15 @@ impl Gallery {
         Ok(())
     }
 
+    /// [`Gallery::exclude`] for a vector given as a slice, as the store keeps corrections.
+    pub fn exclude_vector(
+        &mut self,
+        person: PersonId,
+        vector: &[f32],
+    ) -> Result<(), InvalidEmbedding> {
+        self.exclude(person, &to_array(vector)?)
+    }
+
     /// Removes every embedding and correction of `person`; returns how many embeddings went.
     pub fn remove_person(&mut self, person: PersonId) -> usize {
         let before = self.owners.len();

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use super::faces::{from_blob, to_blob};
 use super::{Ctx, Store, StoreError, audit, from_ms, key_col, to_ms};
 use crate::domain::{PersonClass, PersonStatus};
 
@@ -505,7 +506,7 @@ impl Store {
             });
         }
         self.write(move |conn, ctx| {
-            let blob: Vec<u8> = e.vector.iter().flat_map(|v| v.to_le_bytes()).collect();
+            let blob = to_blob(&e.vector);
             conn.execute(
                 "INSERT INTO face_embeddings (person_id, model, dim, vector, thumbnail, photo_id, \
                  created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -533,10 +534,7 @@ impl Store {
             )?;
             let rows = st.query_map([model], |r| {
                 let blob: Vec<u8> = r.get(4)?;
-                let vector = blob
-                    .chunks_exact(4)
-                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                    .collect();
+                let vector = from_blob(&blob);
                 Ok(FaceEmbedding {
                     id: r.get(0)?,
                     person_id: r.get(1)?,

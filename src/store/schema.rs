@@ -33,6 +33,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "gate log",
         sql: include_str!("migrations/002_gate_log.sql"),
     },
+    Migration {
+        version: 3,
+        name: "face sightings",
+        sql: include_str!("migrations/003_face_sightings.sql"),
+    },
 ];
 
 /// The schema version this binary writes.

@@ -1,0 +1,79 @@
+//! The faces the records know, for the commands that recognise: the gallery built from the
+//! enrolled embeddings and the guards' corrections, and the sightings kept so a guard can
+//! correct a name.
+
+use std::path::Path;
+
+use anyhow::Context;
+use chrono::{Duration, Utc};
+use image::RgbImage;
+use sha2::{Digest, Sha256};
+
+use crate::recognize::gallery::Gallery;
+use crate::store::{NewSighting, Store};
+
+/// Folder of the data directory where the crops of seen faces are kept.
+pub const SIGHTING_DIR: &str = "sightings";
+
+/// The gallery of embeddings made by `model`, with every correction applied. A stored vector
+/// the gallery cannot use (wrong length) is skipped with a warning, not fatal.
+pub fn load_gallery(store: &Store, model: &str) -> anyhow::Result<Gallery> {
+    let mut gallery = Gallery::default();
+    for e in store.face_embeddings(model)? {
+        if let Err(why) = gallery.add_vector(e.person_id, &e.vector) {
+            tracing::warn!(embedding = e.id, %why, "stored face embedding skipped");
+        }
+    }
+    for c in store.face_corrections(model)? {
+        if let Err(why) = gallery.exclude_vector(c.person_id, &c.vector) {
+            tracing::warn!(correction = c.id, %why, "stored face correction skipped");
+        }
+    }
+    Ok(gallery)
+}
+
+/// Deletes the sightings older than `days` and their crops. Errors deleting a crop are logged:
+/// the record is gone either way.
+pub fn purge_sightings(store: &Store, data: &Path, days: u32) -> anyhow::Result<usize> {
+    let before = Utc::now() - Duration::days(i64::from(days));
+    let thumbnails = store.purge_sightings(before)?;
+    for t in &thumbnails {
+        if let Err(e) = std::fs::remove_file(data.join(t))
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(file = %t, error = %e, "could not delete an expired face crop");
+        }
+    }
+    Ok(thumbnails.len())
+}
+
+/// Records a seen face with its aligned crop (stored once per content under
+/// `<data>/sightings/`); returns the sighting's id.
+pub fn record_sighting(
+    store: &Store,
+    data: &Path,
+    aligned: &RgbImage,
+    sighting: NewSighting,
+) -> anyhow::Result<i64> {
+    let mut png = Vec::new();
+    aligned
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .context("cannot encode the face crop")?;
+    let name = format!("{SIGHTING_DIR}/{}.png", hex::encode(Sha256::digest(&png)));
+    let target = data.join(&name);
+    if !target.exists() {
+        let dir = data.join(SIGHTING_DIR);
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        std::fs::write(&target, &png).with_context(|| {
+            format!(
+                "cannot write the face crop {} (is the disk full?)",
+                target.display()
+            )
+        })?;
+    }
+    Ok(store.add_sighting(NewSighting {
+        thumbnail: Some(name),
+        ..sighting
+    })?)
+}

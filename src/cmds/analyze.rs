@@ -1,6 +1,6 @@
 //! `gateward analyze IMAGE… [--json]`: every face in each photo, with box, score, landmarks,
-//! quality, who it is (or null) and the sighting it is kept under for corrections. The JSON shape is kept stable: later work adds `plates` and
-//! `vehicles` to the same object.
+//! quality, who it is (or null) and the sighting it is kept under for corrections. The JSON
+//! shape is kept stable: later work adds `plates` and `vehicles` to the same object.
 
 use std::path::{Path, PathBuf};
 

@@ -30,7 +30,7 @@ fn faces(det: &mut FaceDetector, img: &RgbImage) -> Vec<(Face, RgbImage, Quality
         .into_iter()
         .map(|f| {
             let aligned = align_face(img, &f.landmarks);
-            let q = assess(&f, &aligned);
+            let q = assess(&f, &aligned, img.dimensions());
             (f, aligned, q)
         })
         .collect()
@@ -46,8 +46,8 @@ fn main_face(det: &mut FaceDetector, img: &RgbImage, what: &str) -> (Face, RgbIm
 
 fn show(what: &str, q: &Quality) {
     eprintln!(
-        "{what:<28} box {:6.1} px  sharpness {:8.1}  yaw {:+.3}  roll {:+6.1}°",
-        q.face_px, q.sharpness, q.yaw, q.roll_deg
+        "{what:<28} box {:6.1} px  sharpness {:8.1}  yaw {:+.3}  roll {:+6.1}°  visible {:.2}",
+        q.face_px, q.sharpness, q.yaw, q.roll_deg, q.visible
     );
 }
 
@@ -71,20 +71,32 @@ fn good_portraits_pass_enrolment() {
     }
 }
 
+/// The two photos cut through Obama's face at the frame's edge (a quarter and a fifth of it
+/// outside): refused for enrolment as cut off, with the reason; still good enough to recognise
+/// at the gate, where they match him at 0.87 and 0.92.
 #[test]
-fn partial_faces_are_measured_without_panic() {
+fn faces_cut_off_by_the_frame_are_refused_for_enrolment_with_the_reason() {
     let mut det = detector();
     for name in ["obama_partial_face.jpg", "obama_partial_face2.jpg"] {
-        for (i, (_, _, q)) in faces(&mut det, &photo(name)).iter().enumerate() {
-            show(&format!("{name} #{i}"), q);
-            let verdict = check(q, &QualityLimits::for_enrolment());
-            if let Err(reasons) = &verdict {
-                for r in reasons {
-                    eprintln!("    {r}");
-                }
-            }
-            assert!(q.yaw.abs() <= 1.0 && q.sharpness >= 0.0, "{q:?}");
-        }
+        let (_, _, q) = main_face(&mut det, &photo(name), name);
+        show(name, &q);
+        assert!((0.7..0.9).contains(&q.visible), "{name}: {q:?}");
+        let reasons = check(&q, &QualityLimits::for_enrolment()).unwrap_err();
+        assert!(
+            matches!(reasons[0], Rejection::CutOff { .. }),
+            "{name}: {reasons:?}"
+        );
+        eprintln!("    {}", reasons[0]);
+        assert!(reasons[0].to_string().starts_with("脸不完整"));
+        assert_eq!(
+            check(&q, &QualityLimits::for_recognition()),
+            Ok(()),
+            "{name}"
+        );
+    }
+    for name in PORTRAITS {
+        let (_, _, q) = main_face(&mut det, &photo(name), name);
+        assert_eq!(q.visible, 1.0, "{name}: {q:?}");
     }
 }
 
@@ -95,7 +107,7 @@ fn blurred_copy_is_rejected_as_too_blurred() {
         let (face, aligned, sharp) = main_face(&mut det, &photo(name), name);
         for sigma in [1.5f32, 2.0, 3.0] {
             let blurred = image::imageops::blur(&aligned, sigma);
-            let q = assess(&face, &blurred);
+            let q = assess(&face, &blurred, (10_000, 10_000));
             show(&format!("{name} blur σ={sigma}"), &q);
             assert!(q.sharpness < sharp.sharpness / 4.0, "{name}: {q:?}");
             let reasons = check(&q, &QualityLimits::for_enrolment()).unwrap_err();

@@ -236,3 +236,64 @@ fn with_no_record_nothing_is_kept() {
     assert!(json[0]["faces"][0]["sighting"].is_null(), "{json:#}");
     assert!(!d.join("sightings").exists());
 }
+
+/// The manager's bulk enrolment: people.csv plus a `photos/` folder of files named after the
+/// people. Each good photo is enrolled, a cut-off one is listed with the reason, a file named
+/// after no one is pointed out, and the people are recognised afterwards.
+#[test]
+fn bulk_import_enrols_photos_named_by_person_and_lists_the_rejected_ones() {
+    let src = tempfile::tempdir().unwrap();
+    let s = src.path();
+    std::fs::write(
+        s.join("people.csv"),
+        "name,class,title,household,status,notes,photos\n\
+         王建国,vip,王总,,,,\n\
+         陈静,resident,,3-2-1502,,,\n",
+    )
+    .unwrap();
+    let photos = s.join("photos");
+    std::fs::create_dir(&photos).unwrap();
+    for (from, to) in [
+        ("obama.jpg", "王建国.jpg"),
+        ("obama2.jpg", "王建国-2.jpg"),
+        ("obama_partial_face.jpg", "王建国(3).jpg"),
+        ("astronaut.png", "陈静.png"),
+        ("biden.jpg", "李四.jpg"),
+    ] {
+        std::fs::copy(fixture(from), photos.join(to)).unwrap();
+    }
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path();
+    let out = run(d, &["import", s.to_str().unwrap()]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("faces enrolled (已录入人脸): 3 of 4 photo(s)"),
+        "{text}"
+    );
+    let rejected: Vec<&str> = text.lines().filter(|l| l.starts_with('✗')).collect();
+    assert_eq!(rejected.len(), 1, "{text}");
+    assert!(
+        rejected[0].contains("王建国(3).jpg") && rejected[0].contains("脸不完整"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with('⚠') && l.contains("李四.jpg")),
+        "{text}"
+    );
+
+    let json = analyze(d, &fixture("obama3.jpg"));
+    assert_eq!(
+        json[0]["faces"][0]["identity"]["name"], "王建国",
+        "{json:#}"
+    );
+    let json = analyze(d, &fixture("biden.jpg"));
+    assert!(json[0]["faces"][0]["identity"].is_null(), "{json:#}");
+
+    // importing again enrols nothing new, and says the cut-off photo is still refused
+    let again = run(d, &["import", s.to_str().unwrap()]);
+    assert!(again.status.success());
+    let text = stdout(&again);
+    assert!(text.contains("0 of 1 photo(s)"), "{text}");
+}

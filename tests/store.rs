@@ -652,7 +652,7 @@ fn database_of_a_newer_gateward_is_refused_with_what_to_do() {
             e,
             StoreError::TooNew {
                 found: 99,
-                known: 2,
+                known: SCHEMA_VERSION,
                 ..
             }
         ),

@@ -61,6 +61,8 @@ pub struct FaceResult {
 #[derive(Debug, Serialize)]
 pub struct QualityResult {
     pub ok: bool,
+    /// Share of the face inside the photo (1 = whole face).
+    pub visible: f32,
     pub face_px: f32,
     pub sharpness: f32,
     pub yaw: f32,
@@ -124,6 +126,13 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
         margin: config.recognition.face_margin,
         ..MatchParams::default()
     };
+    let context = Context {
+        limits: &limits,
+        params: &params,
+        gallery: &gallery,
+        store: store.as_ref(),
+        recorder: recorder.as_ref(),
+    };
     let mut results = Vec::new();
     for path in &args.images {
         let mut result = ImageResult {
@@ -143,17 +152,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
                     Ok(faces) => {
                         result.faces = faces
                             .iter()
-                            .map(|f| {
-                                face_result(
-                                    f,
-                                    path,
-                                    &limits,
-                                    &params,
-                                    &gallery,
-                                    store.as_ref(),
-                                    recorder.as_ref(),
-                                )
-                            })
+                            .map(|f| face_result(f, path, img.dimensions(), &context))
                             .collect::<anyhow::Result<_>>()?
                     }
                 }
@@ -184,16 +183,24 @@ struct Recorder<'a> {
     model: &'a str,
 }
 
+/// What every face of a run is judged and recorded with.
+struct Context<'a> {
+    limits: &'a QualityLimits,
+    params: &'a MatchParams,
+    gallery: &'a Gallery,
+    store: Option<&'a Store>,
+    recorder: Option<&'a Recorder<'a>>,
+}
+
 fn face_result(
     seen: &SeenFace,
     path: &Path,
-    limits: &QualityLimits,
-    params: &MatchParams,
-    gallery: &Gallery,
-    store: Option<&Store>,
-    recorder: Option<&Recorder>,
+    frame: (u32, u32),
+    cx: &Context,
 ) -> anyhow::Result<FaceResult> {
-    let q = face_quality::assess(&seen.face, &seen.aligned);
+    let (limits, params, gallery, store, recorder) =
+        (cx.limits, cx.params, cx.gallery, cx.store, cx.recorder);
+    let q = face_quality::assess(&seen.face, &seen.aligned, frame);
     let problems = match face_quality::check(&q, limits) {
         Ok(()) => Vec::new(),
         Err(rejections) => rejections.iter().map(ToString::to_string).collect(),
@@ -234,6 +241,7 @@ fn face_result(
         landmarks: seen.face.landmarks,
         quality: QualityResult {
             ok: problems.is_empty(),
+            visible: q.visible,
             face_px: q.face_px,
             sharpness: q.sharpness,
             yaw: q.yaw,

@@ -122,7 +122,7 @@ fn faces(config: &Config, args: &FacesArgs) -> anyhow::Result<()> {
             let qualities: Vec<_> = faces
                 .iter()
                 .zip(&aligned)
-                .map(|(f, a)| face_quality::assess(f, a))
+                .map(|(f, a)| face_quality::assess(f, a, frame.dimensions()))
                 .collect();
             let t5 = Instant::now();
             let embeddings: Vec<Embedding> = embedder.embed(&aligned)?;

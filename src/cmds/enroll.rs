@@ -6,13 +6,12 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 
+use super::known::{enrolment_face, save_enrolled_face};
 use super::photos::store_photo;
 use crate::config::Config;
 use crate::domain::{PersonClass, PersonStatus};
-use crate::store::{NewFaceEmbedding, NewPerson, NewPhoto, Store, database_path};
-use crate::vision::face_quality::{self, QualityLimits};
+use crate::store::{NewPerson, NewPhoto, Photo, Store, database_path};
 use crate::vision::faces::FaceChain;
-use crate::vision::image_ops;
 use crate::vision::manifest::Manifest;
 use crate::vision::runtime::Runtime;
 
@@ -59,34 +58,18 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
         config.vision.face_detect(),
     )?;
     let store = Store::open(database_path(&config.paths.data))?;
-    let limits = QualityLimits::for_enrolment();
 
     // Check every photo before writing anything about the person.
     let mut accepted = Vec::new();
     let mut rejected = 0;
     for path in &args.photos {
-        let img = match image_ops::open(path) {
-            Ok(img) => img,
-            Err(e) => {
-                println!("✗ {}: {e}", path.display());
+        match enrolment_face(&mut chain, path)? {
+            Ok(face) => accepted.push((path.clone(), face)),
+            Err(why) => {
+                println!("✗ {}: {why}", path.display());
                 rejected += 1;
-                continue;
             }
-        };
-        let faces = chain.faces(&img)?;
-        let Some(best) = faces.into_iter().next() else {
-            println!("✗ {}: 没有找到人脸 — no face found", path.display());
-            rejected += 1;
-            continue;
-        };
-        let q = face_quality::assess(&best.face, &best.aligned);
-        if let Err(problems) = face_quality::check(&q, &limits) {
-            let why: Vec<String> = problems.iter().map(ToString::to_string).collect();
-            println!("✗ {}: {}", path.display(), why.join("; "));
-            rejected += 1;
-            continue;
         }
-        accepted.push((path.clone(), best));
     }
     if accepted.is_empty() {
         bail!(
@@ -96,32 +79,24 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
     }
 
     let person_id = find_or_add_person(&store, args)?;
-    let faces_dir = config.paths.data.join("faces");
-    std::fs::create_dir_all(&faces_dir)
-        .with_context(|| format!("cannot create {}", faces_dir.display()))?;
     for (path, seen) in &accepted {
         let (sha, stored) = store_photo(path, &config.paths.data)?;
         let photo_id = store.add_photo(
             &args.by,
             person_id,
             NewPhoto {
-                path: stored,
+                path: stored.clone(),
                 sha256: sha.clone(),
             },
         )?;
-        let thumb = format!("faces/{sha}.png");
-        seen.aligned
-            .save(config.paths.data.join(&thumb))
-            .with_context(|| {
-                format!("cannot write the face thumbnail {thumb} (is the disk full?)")
-            })?;
-        store.add_face_embedding(NewFaceEmbedding {
+        let photo = Photo {
+            id: photo_id,
             person_id,
-            model: chain.model_key().to_owned(),
-            vector: seen.embedding.to_vec(),
-            thumbnail: Some(thumb),
-            photo_id: Some(photo_id),
-        })?;
+            path: stored,
+            sha256: sha,
+            added: chrono::Utc::now(),
+        };
+        save_enrolled_face(&store, &config.paths.data, chain.model_key(), &photo, seen)?;
         println!(
             "✓ {}: face {:.0} px, enrolled",
             path.display(),

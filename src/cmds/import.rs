@@ -1,11 +1,15 @@
 //! `gateward import FILE.csv|FOLDER [--dry-run]`: the property manager's import of people and
 //! vehicles (formats in `fixtures/demo/README.md`). All or nothing: any bad row means nothing is
-//! written, and every bad row is listed with its line number.
+//! written, and every bad row is listed with its line number. Then the face of every new
+//! photo is enrolled, with a progress bar; a rejected photo is listed with the reason.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
 
+use super::known::{enrolment_face, save_enrolled_face};
 use super::photos::{photo_name, store_photo};
 use crate::config::Config;
 use crate::domain::Post;
@@ -14,6 +18,9 @@ use crate::store::{
     ImportBatch, ImportPerson, ImportSummary, ImportVehicle, NewHousehold, NewPerson, NewPhoto,
     NewVehicle, Store, VehicleOwner, database_path,
 };
+use crate::vision::faces::FaceChain;
+use crate::vision::manifest::Manifest;
+use crate::vision::runtime::Runtime;
 
 /// Options of the command.
 #[derive(Debug, clap::Args)]
@@ -52,6 +59,22 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
         }
         Err(e) => return Err(e.into()),
     };
+    let mut set = set;
+    if !set.people.is_empty() {
+        let base = if args.path.is_dir() {
+            args.path.as_path()
+        } else {
+            args.path.parent().unwrap_or(Path::new("."))
+        };
+        let unmatched = import::attach_named_photos(&mut set, &base.join(import::NAMED_PHOTO_DIR))?;
+        for file in &unmatched {
+            println!(
+                "⚠ {}: 照片文件名不是名单中的姓名 — the file name names no one in people.csv; name it \
+                 after the person as written there (王建国.jpg, 王建国-2.jpg); skipped",
+                file.display()
+            );
+        }
+    }
     let source = args.path.display().to_string();
     let batch = to_batch(&set, &source)?;
     let checked = store.check_import(batch.clone())?;
@@ -63,8 +86,93 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
         return Ok(());
     }
     copy_photos(&set, &config.paths.data)?;
+    let originals: HashMap<String, PathBuf> = batch
+        .people
+        .iter()
+        .zip(&set.people)
+        .flat_map(|(b, row)| {
+            b.photos
+                .iter()
+                .map(|p| p.sha256.clone())
+                .zip(row.photos.clone())
+        })
+        .collect();
     let done = store.import_batch(&args.by, batch)?;
     println!("imported (已导入) from {source}: {}", summary(&done));
+    enrol_faces(config, &store, &originals)
+}
+
+/// Enrols the face of every photo in the records that has none yet (the ones just imported,
+/// and any rejected before), with a progress bar; each rejected photo is listed with the
+/// reason. The people and vehicles are already imported whatever happens here.
+fn enrol_faces(
+    config: &Config,
+    store: &Store,
+    originals: &HashMap<String, PathBuf>,
+) -> anyhow::Result<()> {
+    let fail = |e: anyhow::Error| {
+        eprintln!(
+            "error: the people were imported, but their faces could not be enrolled: {e:#}. \
+             Put this right and run the same import again to enrol them"
+        );
+        super::Reported
+    };
+    let runtime = Runtime::init(config.paths.onnxruntime.as_deref()).map_err(|e| fail(e.into()))?;
+    let manifest = Manifest::load(&config.paths.models).map_err(|e| fail(e.into()))?;
+    let mut chain = FaceChain::load(
+        &runtime,
+        &manifest,
+        config.vision.threads,
+        config.vision.face_detect(),
+    )
+    .map_err(|e| fail(e.into()))?;
+    let pending = store.photos_without_embedding(chain.model_key())?;
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let names: HashMap<i64, String> = store
+        .people()?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    let bar = ProgressBar::new(pending.len() as u64).with_style(
+        ProgressStyle::with_template("录入人脸 enrolling faces {bar:30} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut enrolled = 0;
+    let mut rejected = Vec::new();
+    for photo in &pending {
+        let who = names.get(&photo.person_id).map_or("?", String::as_str);
+        bar.set_message(who.to_owned());
+        let shown = originals
+            .get(&photo.sha256)
+            .map_or_else(|| photo.path.clone(), |p| p.display().to_string());
+        match enrolment_face(&mut chain, &config.paths.data.join(&photo.path))? {
+            Ok(seen) => {
+                save_enrolled_face(store, &config.paths.data, chain.model_key(), photo, &seen)?;
+                enrolled += 1;
+            }
+            Err(why) => rejected.push(format!("✗ {who}: {shown}: {why}")),
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    for line in &rejected {
+        println!("{line}");
+    }
+    println!(
+        "faces enrolled (已录入人脸): {enrolled} of {} photo(s){}",
+        pending.len(),
+        if rejected.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; {} rejected (see above): replace them with clear, front-facing photos and \
+                 import again",
+                rejected.len()
+            )
+        }
+    );
     Ok(())
 }
 

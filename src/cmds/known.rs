@@ -1,6 +1,6 @@
 //! The faces the records know, for the commands that recognise: the gallery built from the
 //! enrolled embeddings and the guards' corrections, and the sightings kept so a guard can
-//! correct a name.
+//! correct a name; and the enrolment of a face from a photo, shared by `enroll` and `import`.
 
 use std::path::Path;
 
@@ -10,7 +10,10 @@ use image::RgbImage;
 use sha2::{Digest, Sha256};
 
 use crate::recognize::gallery::Gallery;
-use crate::store::{NewSighting, Store};
+use crate::store::{NewFaceEmbedding, NewSighting, Photo, Store};
+use crate::vision::face_quality::{self, QualityLimits};
+use crate::vision::faces::{FaceChain, SeenFace};
+use crate::vision::image_ops;
 
 /// Folder of the data directory where the crops of seen faces are kept.
 pub const SIGHTING_DIR: &str = "sightings";
@@ -76,4 +79,56 @@ pub fn record_sighting(
         thumbnail: Some(name),
         ..sighting
     })?)
+}
+
+/// The face to enrol from a photo file: its largest face, when it passes the enrolment quality
+/// gate; otherwise why not, in words for the person enrolling (Chinese, then English).
+pub fn enrolment_face(
+    chain: &mut FaceChain,
+    path: &Path,
+) -> anyhow::Result<Result<SeenFace, String>> {
+    let img = match image_ops::open(path) {
+        Ok(img) => img,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let Some(best) = chain.faces(&img)?.into_iter().next() else {
+        return Ok(Err("没有找到人脸 — no face found".to_owned()));
+    };
+    let q = face_quality::assess(&best.face, &best.aligned, img.dimensions());
+    Ok(
+        match face_quality::check(&q, &QualityLimits::for_enrolment()) {
+            Ok(()) => Ok(best),
+            Err(problems) => Err(problems
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")),
+        },
+    )
+}
+
+/// Stores an enrolled face: its 112×112 crop as `<data>/faces/<photo sha256>.png` and its
+/// embedding, linked to the photo it came from.
+pub fn save_enrolled_face(
+    store: &Store,
+    data: &Path,
+    model: &str,
+    photo: &Photo,
+    seen: &SeenFace,
+) -> anyhow::Result<()> {
+    let faces_dir = data.join("faces");
+    std::fs::create_dir_all(&faces_dir)
+        .with_context(|| format!("cannot create {}", faces_dir.display()))?;
+    let thumb = format!("faces/{}.png", photo.sha256);
+    seen.aligned
+        .save(data.join(&thumb))
+        .with_context(|| format!("cannot write the face thumbnail {thumb} (is the disk full?)"))?;
+    store.add_face_embedding(NewFaceEmbedding {
+        person_id: photo.person_id,
+        model: model.to_owned(),
+        vector: seen.embedding.to_vec(),
+        thumbnail: Some(thumb),
+        photo_id: Some(photo.id),
+    })?;
+    Ok(())
 }

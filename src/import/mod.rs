@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use crate::domain::{PersonClass, VehicleKind};
 
+mod named_photos;
 mod people;
 mod plate;
 mod report;
@@ -24,6 +25,7 @@ mod table;
 mod text;
 mod vehicles;
 
+pub use named_photos::{NAMED_PHOTO_DIR, attach_named_photos};
 pub use people::{
     ENROLLED_CLASSES, PHOTO_EXTENSIONS, PersonRow, normalise_household, parse_people,
 };

@@ -96,6 +96,16 @@ pub struct Photo {
     pub added: DateTime<Utc>,
 }
 
+fn photo_row(r: &Row) -> rusqlite::Result<Photo> {
+    Ok(Photo {
+        id: r.get(0)?,
+        person_id: r.get(1)?,
+        path: r.get(2)?,
+        sha256: r.get(3)?,
+        added: from_ms(4, r.get(4)?)?,
+    })
+}
+
 /// A face embedding to store.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewFaceEmbedding {
@@ -484,15 +494,22 @@ impl Store {
                 "SELECT id, person_id, path, sha256, added_ms FROM person_photos \
                  WHERE person_id = ?1 ORDER BY id",
             )?;
-            let rows = st.query_map([person_id], |r| {
-                Ok(Photo {
-                    id: r.get(0)?,
-                    person_id: r.get(1)?,
-                    path: r.get(2)?,
-                    sha256: r.get(3)?,
-                    added: from_ms(4, r.get(4)?)?,
-                })
-            })?;
+            let rows = st.query_map([person_id], photo_row)?;
+            rows.collect()
+        })
+    }
+
+    /// The photos no face embedding of `model` was made from (imported but not yet enrolled,
+    /// or rejected before), by person then id.
+    pub fn photos_without_embedding(&self, model: &str) -> Result<Vec<Photo>, StoreError> {
+        self.read(|c, _| {
+            let mut st = c.prepare(
+                "SELECT id, person_id, path, sha256, added_ms FROM person_photos p \
+                 WHERE NOT EXISTS (SELECT 1 FROM face_embeddings e \
+                                   WHERE e.photo_id = p.id AND e.model = ?1) \
+                 ORDER BY person_id, id",
+            )?;
+            let rows = st.query_map([model], photo_row)?;
             rows.collect()
         })
     }

@@ -660,7 +660,9 @@ fn database_of_a_newer_gateward_is_refused_with_what_to_do() {
     );
     let msg = e.to_string();
     assert!(
-        msg.contains("written by a newer gateward (schema 99, this one knows 2)"),
+        msg.contains(&format!(
+            "written by a newer gateward (schema 99, this one knows {SCHEMA_VERSION})"
+        )),
         "{msg}"
     );
     assert!(

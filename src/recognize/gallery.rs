@@ -34,8 +34,10 @@ const MAX_THREADS: usize = 8;
 pub struct MatchParams {
     /// Least cosine similarity for a person to be named. The comparison of face embedders in
     /// `MODEL-SOURCES.md` (shared) measured the same-person and different-person pairs of this
-    /// embedder separating at 0.66–0.72 (23 same-person, 4,344 different-person pairs); see
-    /// `models/MODELS.md`. Default 0.66.
+    /// embedder separating at 0.66–0.72 (23 same-person, 4,344 different-person pairs). On the
+    /// fixtures, through gateward's own chain: same person 0.685–0.920, any face against a
+    /// portrait of someone else at most 0.313, two small Solvay faces of different people up to
+    /// 0.650; see `models/MODELS.md`. Default 0.66.
     pub threshold: f32,
     /// Least lead the best person must have over the second-best person; closer than this the
     /// face is unknown rather than a coin toss between two people. Default 0.08.

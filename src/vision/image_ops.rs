@@ -20,6 +20,15 @@ pub enum ImageError {
     },
     #[error("{what} is not a readable image (damaged, or not JPEG/PNG/WebP): {reason}")]
     Decode { what: String, reason: String },
+    #[error(
+        "{what} is {width}×{height} pixels; an image must have pixels and at most 100 million \
+         of them: save a smaller copy (e.g. 4000 px on the longer side)"
+    )]
+    Size {
+        what: String,
+        width: u32,
+        height: u32,
+    },
     #[error("cannot resize an image of {width}×{height} to {to_width}×{to_height}")]
     Resize {
         width: u32,
@@ -43,14 +52,35 @@ pub fn open(path: &Path) -> Result<RgbImage, ImageError> {
     decode(&bytes, &path.display().to_string())
 }
 
-/// Decodes image bytes into RGB; `what` names the image in the error.
+/// Largest image accepted, in pixels (a 100-megapixel photo; a 20000×20000 file is refused
+/// before any pixel is decoded).
+pub const MAX_PIXELS: u64 = 100_000_000;
+
+/// Decodes image bytes into RGB, turned upright as its EXIF orientation says (phone photos are
+/// often stored sideways); `what` names the image in the error. CMYK JPEGs and 16-bit or
+/// alpha PNGs are converted; an image larger than [`MAX_PIXELS`] is refused from its header.
 pub fn decode(bytes: &[u8], what: &str) -> Result<RgbImage, ImageError> {
-    image::load_from_memory(bytes)
-        .map(|img| img.to_rgb8())
-        .map_err(|e| ImageError::Decode {
+    use image::{DynamicImage, ImageDecoder, ImageReader, metadata::Orientation};
+    let err = |e: image::ImageError| ImageError::Decode {
+        what: what.to_owned(),
+        reason: e.to_string(),
+    };
+    let reader = ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| err(image::ImageError::IoError(e)))?;
+    let mut decoder = reader.into_decoder().map_err(err)?;
+    let (width, height) = decoder.dimensions();
+    if u64::from(width) * u64::from(height) > MAX_PIXELS || width == 0 || height == 0 {
+        return Err(ImageError::Size {
             what: what.to_owned(),
-            reason: e.to_string(),
-        })
+            width,
+            height,
+        });
+    }
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let mut img = DynamicImage::from_decoder(decoder).map_err(err)?;
+    img.apply_orientation(orientation);
+    Ok(img.to_rgb8())
 }
 
 /// Resizes to exactly `width`×`height` (aspect ratio not kept). Shrinking averages every source

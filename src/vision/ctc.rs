@@ -51,7 +51,13 @@ pub struct Char {
     pub text: String,
     /// Highest probability over the time steps that produced it.
     pub confidence: f32,
+    /// The [`ALTERNATIVES`] most probable characters (blank excluded) at that most confident
+    /// step, best first; the first is `text` itself. Plate rules repair a reading from these.
+    pub alternatives: Vec<(String, f32)>,
 }
+
+/// How many alternatives each decoded character keeps.
+pub const ALTERNATIVES: usize = 5;
 
 /// A decoded line of text.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -80,8 +86,10 @@ impl Reading {
 /// merged, blanks dropped. A class outside the charset is treated as a blank.
 pub fn greedy_decode(probs: ArrayView2<'_, f32>, charset: &Charset) -> Reading {
     let mut chars: Vec<Char> = Vec::new();
+    // the step each character was most confident at
+    let mut best_step: Vec<usize> = Vec::new();
     let mut previous = 0usize;
-    for step in probs.outer_iter() {
+    for (t, step) in probs.outer_iter().enumerate() {
         let (class, p) =
             step.iter()
                 .copied()
@@ -90,18 +98,41 @@ pub fn greedy_decode(probs: ArrayView2<'_, f32>, charset: &Charset) -> Reading {
                     if cur.1 > best.1 { cur } else { best }
                 });
         match charset.symbol(class) {
-            Some(text) if class != previous => chars.push(Char {
-                text: text.to_owned(),
-                confidence: p,
-            }),
+            Some(text) if class != previous => {
+                chars.push(Char {
+                    text: text.to_owned(),
+                    confidence: p,
+                    alternatives: Vec::new(),
+                });
+                best_step.push(t);
+            }
             Some(_) => {
-                if let Some(last) = chars.last_mut() {
-                    last.confidence = last.confidence.max(p);
+                if let (Some(last), Some(at)) = (chars.last_mut(), best_step.last_mut())
+                    && p > last.confidence
+                {
+                    last.confidence = p;
+                    *at = t;
                 }
             }
             None => {}
         }
         previous = class;
+    }
+    for (c, &t) in chars.iter_mut().zip(&best_step) {
+        let row = probs.row(t);
+        let mut ranked: Vec<(usize, f32)> = row
+            .iter()
+            .copied()
+            .enumerate()
+            .skip(1)
+            .filter(|(_, p)| p.is_finite())
+            .collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        c.alternatives = ranked
+            .into_iter()
+            .take(ALTERNATIVES)
+            .filter_map(|(k, p)| charset.symbol(k).map(|s| (s.to_owned(), p)))
+            .collect();
     }
     Reading { chars }
 }

@@ -31,17 +31,14 @@ use std::collections::HashMap;
 use image::RgbImage;
 use ndarray::{Array4, ArrayD};
 
+use super::anchors;
 use super::image_ops;
-use super::manifest::{Colour, InputSpec, Layout, Manifest, Role};
+use super::manifest::{Manifest, Role};
 use super::nms;
 use super::runtime::{Model, ModelError, Runtime};
 
-/// Feature-map strides of the three detection levels.
-const STEPS: [u32; 3] = [8, 16, 32];
 /// Anchor sizes (pixels of the model's input) per level.
 const MIN_SIZES: [[f32; 2]; 3] = [[16.0, 32.0], [64.0, 128.0], [256.0, 512.0]];
-/// Box-coding variances (centre, size) of RetinaFace.
-const VARIANCES: [f32; 2] = [0.1, 0.2];
 /// Tensor sides are rounded up to a multiple of this (the coarsest stride).
 const MULTIPLE: u32 = 32;
 
@@ -112,23 +109,7 @@ pub struct Frame {
 /// RetinaFace priors for a `width`×`height` tensor, as `[cx, cy, w, h]` normalised by the
 /// tensor size, in the model's row order: level, then cell row, cell column, anchor size.
 pub fn priors(width: u32, height: u32) -> Vec<[f32; 4]> {
-    let (w, h) = (width as f32, height as f32);
-    let mut out = Vec::new();
-    for (step, sizes) in STEPS.iter().zip(MIN_SIZES.iter()) {
-        let rows = height.div_ceil(*step);
-        let cols = width.div_ceil(*step);
-        let s = *step as f32;
-        for i in 0..rows {
-            for j in 0..cols {
-                let cx = (j as f32 + 0.5) * s / w;
-                let cy = (i as f32 + 0.5) * s / h;
-                for size in sizes {
-                    out.push([cx, cy, size / w, size / h]);
-                }
-            }
-        }
-    }
-    out
+    anchors::priors(width, height, &MIN_SIZES)
 }
 
 /// Decodes the model's three outputs (flattened `[priors, 4]`, `[priors, 2]` and
@@ -157,26 +138,20 @@ pub fn decode(
         if score.partial_cmp(&config.score_threshold) != Some(std::cmp::Ordering::Greater) {
             continue;
         }
-        let l = &loc[r * 4..r * 4 + 4];
-        let cx = p[0] + l[0] * VARIANCES[0] * p[2];
-        let cy = p[1] + l[1] * VARIANCES[0] * p[3];
-        let w = p[2] * (l[2] * VARIANCES[1]).exp();
-        let h = p[3] * (l[3] * VARIANCES[1]).exp();
+        let b = anchors::decode_box(p, &loc[r * 4..r * 4 + 4]);
         let to_x = |v: f32| v * tw * sx;
         let to_y = |v: f32| v * th * sy;
         let bbox = [
-            to_x(cx - w / 2.0).clamp(0.0, ow),
-            to_y(cy - h / 2.0).clamp(0.0, oh),
-            to_x(cx + w / 2.0).clamp(0.0, ow),
-            to_y(cy + h / 2.0).clamp(0.0, oh),
+            to_x(b[0]).clamp(0.0, ow),
+            to_y(b[1]).clamp(0.0, oh),
+            to_x(b[2]).clamp(0.0, ow),
+            to_y(b[3]).clamp(0.0, oh),
         ];
         let m = &landm[r * 10..r * 10 + 10];
         let mut landmarks = [[0.0f32; 2]; 5];
         for (k, point) in landmarks.iter_mut().enumerate() {
-            *point = [
-                to_x(p[0] + m[2 * k] * VARIANCES[0] * p[2]),
-                to_y(p[1] + m[2 * k + 1] * VARIANCES[0] * p[3]),
-            ];
+            let [x, y] = anchors::decode_point(p, m[2 * k], m[2 * k + 1]);
+            *point = [to_x(x), to_y(y)];
         }
         candidates.push(Face {
             bbox,
@@ -285,7 +260,7 @@ impl FaceDetector {
             ww.div_ceil(MULTIPLE) * MULTIPLE,
             wh.div_ceil(MULTIPLE) * MULTIPLE,
         );
-        let tensor = padded_tensor(work, tw, th, &self.model.entry().input)
+        let tensor = image_ops::padded_tensor(work, tw, th, &self.model.entry().input)
             .ok_or_else(|| self.run_err("the face detector's input must be NCHW".to_owned()))?;
         Ok(Some(Prepared {
             tensor,
@@ -348,36 +323,6 @@ impl FaceDetector {
 pub struct Prepared {
     pub tensor: Array4<f32>,
     pub frame: Frame,
-}
-
-/// A `[1, 3, height, width]` tensor of `img` normalised as `spec` says, padded right and bottom
-/// with zeros (the mean colour). `None` when the model is not NCHW.
-fn padded_tensor(img: &RgbImage, width: u32, height: u32, spec: &InputSpec) -> Option<Array4<f32>> {
-    if spec.layout != Layout::Nchw {
-        return None;
-    }
-    let (tw, th) = (width as usize, height as usize);
-    let (iw, ih) = (img.width() as usize, img.height() as usize);
-    let order = match spec.colour {
-        Colour::Rgb => [0, 1, 2],
-        Colour::Bgr => [2, 1, 0],
-    };
-    let scale = spec.std.map(|s| 1.0 / s);
-    let mut tensor = Array4::<f32>::zeros((1, 3, th, tw));
-    let data = tensor.as_slice_mut()?;
-    let plane = tw * th;
-    let raw = img.as_raw();
-    for y in 0..ih.min(th) {
-        let src = &raw[y * iw * 3..(y + 1) * iw * 3];
-        for c in 0..3 {
-            let dst = &mut data[c * plane + y * tw..c * plane + y * tw + iw.min(tw)];
-            let (mean, k, o) = (spec.mean[c], scale[c], order[c]);
-            for (d, px) in dst.iter_mut().zip(src.chunks_exact(3)) {
-                *d = (f32::from(px[o]) - mean) * k;
-            }
-        }
-    }
-    Some(tensor)
 }
 
 #[cfg(test)]
@@ -528,29 +473,5 @@ mod tests {
         assert_eq!(working_size(3840, 2160, 1920), (1920, 1080));
         assert_eq!(working_size(970, 2204, 1920), (845, 1920));
         assert_eq!(working_size(1, 1, 1920), (1, 1));
-    }
-
-    #[test]
-    fn padding_is_the_mean_colour_and_pixels_are_bgr() {
-        let spec = InputSpec {
-            name: "input".into(),
-            shape: vec![-1, 3, -1, -1],
-            layout: Layout::Nchw,
-            colour: Colour::Bgr,
-            mean: [104.0, 117.0, 123.0],
-            std: [1.0, 1.0, 1.0],
-        };
-        let img = RgbImage::from_pixel(3, 2, image::Rgb([200, 100, 50]));
-        let t = padded_tensor(&img, 32, 32, &spec).unwrap();
-        assert_eq!(t.shape(), &[1, 3, 32, 32]);
-        assert_eq!(t[[0, 0, 1, 2]], 50.0 - 104.0);
-        assert_eq!(t[[0, 2, 1, 2]], 200.0 - 123.0);
-        assert_eq!(t[[0, 0, 1, 3]], 0.0);
-        assert_eq!(t[[0, 1, 2, 0]], 0.0);
-        let nhwc = InputSpec {
-            layout: Layout::Nhwc,
-            ..spec
-        };
-        assert!(padded_tensor(&img, 32, 32, &nhwc).is_none());
     }
 }

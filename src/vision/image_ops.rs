@@ -151,6 +151,36 @@ pub fn to_tensor(images: &[&RgbImage], spec: &InputSpec) -> Result<Array4<f32>, 
     Ok(tensor)
 }
 
+/// A `[1, 3, height, width]` tensor of `img` normalised as `spec` says, padded right and bottom
+/// with zeros (the mean colour). `None` when the model is not NCHW.
+pub fn padded_tensor(img: &RgbImage, width: u32, height: u32, spec: &InputSpec) -> Option<Array4<f32>> {
+    if spec.layout != Layout::Nchw {
+        return None;
+    }
+    let (tw, th) = (width as usize, height as usize);
+    let (iw, ih) = (img.width() as usize, img.height() as usize);
+    let order = match spec.colour {
+        Colour::Rgb => [0, 1, 2],
+        Colour::Bgr => [2, 1, 0],
+    };
+    let scale = spec.std.map(|s| 1.0 / s);
+    let mut tensor = Array4::<f32>::zeros((1, 3, th, tw));
+    let data = tensor.as_slice_mut()?;
+    let plane = tw * th;
+    let raw = img.as_raw();
+    for y in 0..ih.min(th) {
+        let src = &raw[y * iw * 3..(y + 1) * iw * 3];
+        for c in 0..3 {
+            let dst = &mut data[c * plane + y * tw..c * plane + y * tw + iw.min(tw)];
+            let (mean, k, o) = (spec.mean[c], scale[c], order[c]);
+            for (d, px) in dst.iter_mut().zip(src.chunks_exact(3)) {
+                *d = (f32::from(px[o]) - mean) * k;
+            }
+        }
+    }
+    Some(tensor)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,5 +244,29 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("upload.jpg"), "{e}");
+    }
+
+    #[test]
+    fn padding_is_the_mean_colour_and_pixels_are_bgr() {
+        let spec = InputSpec {
+            name: "input".into(),
+            shape: vec![-1, 3, -1, -1],
+            layout: Layout::Nchw,
+            colour: Colour::Bgr,
+            mean: [104.0, 117.0, 123.0],
+            std: [1.0, 1.0, 1.0],
+        };
+        let img = RgbImage::from_pixel(3, 2, image::Rgb([200, 100, 50]));
+        let t = padded_tensor(&img, 32, 32, &spec).unwrap();
+        assert_eq!(t.shape(), &[1, 3, 32, 32]);
+        assert_eq!(t[[0, 0, 1, 2]], 50.0 - 104.0);
+        assert_eq!(t[[0, 2, 1, 2]], 200.0 - 123.0);
+        assert_eq!(t[[0, 0, 1, 3]], 0.0);
+        assert_eq!(t[[0, 1, 2, 0]], 0.0);
+        let nhwc = InputSpec {
+            layout: Layout::Nhwc,
+            ..spec
+        };
+        assert!(padded_tensor(&img, 32, 32, &nhwc).is_none());
     }
 }

@@ -1,0 +1,48 @@
+//! The anchor scheme RetinaFace-style detectors share (the face detector and the plate
+//! detector): priors on three feature-map levels, and the decoding of box and point offsets
+//! against them with the variances [0.1, 0.2].
+
+/// Feature-map strides of the three detection levels.
+pub const STEPS: [u32; 3] = [8, 16, 32];
+/// Box-coding variances (centre, size).
+pub const VARIANCES: [f32; 2] = [0.1, 0.2];
+
+/// Priors for a `width`×`height` tensor, as `[cx, cy, w, h]` normalised by the tensor size, in
+/// the models' row order: level, then cell row, cell column, anchor size. `min_sizes[l]` are
+/// the anchor sizes (input pixels) of level `l`.
+pub fn priors(width: u32, height: u32, min_sizes: &[[f32; 2]; 3]) -> Vec<[f32; 4]> {
+    let (w, h) = (width as f32, height as f32);
+    let mut out = Vec::new();
+    for (step, sizes) in STEPS.iter().zip(min_sizes.iter()) {
+        let rows = height.div_ceil(*step);
+        let cols = width.div_ceil(*step);
+        let s = *step as f32;
+        for i in 0..rows {
+            for j in 0..cols {
+                let cx = (j as f32 + 0.5) * s / w;
+                let cy = (i as f32 + 0.5) * s / h;
+                for size in sizes {
+                    out.push([cx, cy, size / w, size / h]);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The box `[x1, y1, x2, y2]` (normalised) that offsets `l = [dx, dy, dw, dh]` give on prior `p`.
+pub fn decode_box(p: &[f32; 4], l: &[f32]) -> [f32; 4] {
+    let cx = p[0] + l[0] * VARIANCES[0] * p[2];
+    let cy = p[1] + l[1] * VARIANCES[0] * p[3];
+    let w = p[2] * (l[2] * VARIANCES[1]).exp();
+    let h = p[3] * (l[3] * VARIANCES[1]).exp();
+    [cx - w / 2.0, cy - h / 2.0, cx + w / 2.0, cy + h / 2.0]
+}
+
+/// The point (normalised) that offsets `(dx, dy)` give on prior `p`.
+pub fn decode_point(p: &[f32; 4], dx: f32, dy: f32) -> [f32; 2] {
+    [
+        p[0] + dx * VARIANCES[0] * p[2],
+        p[1] + dy * VARIANCES[0] * p[3],
+    ]
+}

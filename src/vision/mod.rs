@@ -1,6 +1,7 @@
 //! The vision stages: ONNX Runtime and the model pack, and the image operations they share.
 
 pub mod align;
+pub mod anchors;
 pub mod ctc;
 pub mod face_detect;
 pub mod face_embed;

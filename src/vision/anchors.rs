@@ -7,6 +7,18 @@ pub const STEPS: [u32; 3] = [8, 16, 32];
 /// Box-coding variances (centre, size).
 pub const VARIANCES: [f32; 2] = [0.1, 0.2];
 
+/// Where a model tensor sits in the original frame: its size (padding included) and the factor
+/// from tensor pixels to original pixels, per axis.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Frame {
+    /// Width and height of the tensor fed to the model (multiples of 32, padding included).
+    pub tensor: (u32, u32),
+    /// Original pixels per tensor pixel, x and y (1 at native resolution).
+    pub scale: (f32, f32),
+    /// Width and height of the original image, for clipping boxes.
+    pub original: (u32, u32),
+}
+
 /// Priors for a `width`×`height` tensor, as `[cx, cy, w, h]` normalised by the tensor size, in
 /// the models' row order: level, then cell row, cell column, anchor size. `min_sizes[l]` are
 /// the anchor sizes (input pixels) of level `l`.

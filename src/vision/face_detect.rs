@@ -32,6 +32,7 @@ use image::RgbImage;
 use ndarray::{Array4, ArrayD};
 
 use super::anchors;
+pub use super::anchors::Frame;
 use super::image_ops;
 use super::manifest::{Manifest, Role};
 use super::nms;
@@ -92,18 +93,6 @@ impl Default for FaceDetectConfig {
             max_side: 1280,
         }
     }
-}
-
-/// Where a model tensor sits in the original frame: its size (padding included) and the factor
-/// from tensor pixels to original pixels, per axis.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Frame {
-    /// Width and height of the tensor fed to the model (multiples of 32, padding included).
-    pub tensor: (u32, u32),
-    /// Original pixels per tensor pixel, x and y (1 at native resolution).
-    pub scale: (f32, f32),
-    /// Width and height of the original image, for clipping boxes.
-    pub original: (u32, u32),
 }
 
 /// RetinaFace priors for a `width`×`height` tensor, as `[cx, cy, w, h]` normalised by the

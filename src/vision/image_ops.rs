@@ -153,7 +153,12 @@ pub fn to_tensor(images: &[&RgbImage], spec: &InputSpec) -> Result<Array4<f32>, 
 
 /// A `[1, 3, height, width]` tensor of `img` normalised as `spec` says, padded right and bottom
 /// with zeros (the mean colour). `None` when the model is not NCHW.
-pub fn padded_tensor(img: &RgbImage, width: u32, height: u32, spec: &InputSpec) -> Option<Array4<f32>> {
+pub fn padded_tensor(
+    img: &RgbImage,
+    width: u32,
+    height: u32,
+    spec: &InputSpec,
+) -> Option<Array4<f32>> {
     if spec.layout != Layout::Nchw {
         return None;
     }

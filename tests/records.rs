@@ -187,6 +187,29 @@ fn log_finds_a_plate_with_one_wrong_character() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(text.contains("≈川A8H458"), "{text}");
     assert!(text.contains("1 events"), "{text}");
+
+    // the reader blurred a 5 into an S on one pass of 川AF058Y: the weighted distance (0.5)
+    // finds it, listed after the exact pass although it came first
+    {
+        use chrono::{TimeZone, Utc};
+        use gateward::domain::Shift;
+        use gateward::store::{EventKind, NewGateEvent, Store, database_path};
+        let store = Store::open(database_path(data.path())).unwrap();
+        for (plate, hour) in [("川AF0S8Y", 1), ("川A·F058Y", 2)] {
+            let at = Utc.with_ymd_and_hms(2026, 11, 28, hour, 0, 0).unwrap();
+            let mut e = NewGateEvent::new(at, "大门", EventKind::Vehicle, Shift::Morning);
+            e.plate = Some(plate.to_owned());
+            e.decision = "放行，记录车牌".to_owned();
+            store.insert_event(e).unwrap();
+        }
+    }
+    let out = run(data.path(), &["log", "--plate", "川AF058Y"]);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(text.contains("2 events"), "{text}");
+    let exact = text.find("川AF058Y").expect("the exact pass");
+    let near = text.find("≈川AF0S8Y").expect("the blurred pass");
+    assert!(exact < near, "{text}");
 }
 
 #[test]

@@ -175,3 +175,57 @@ fn raw_readings_of_one_photo() {
         eprintln!("   text reader:  {}", show(&b));
     }
 }
+
+/// What the guard's screen is told about large vehicles, through `analyze --json`: yellow
+/// single- and double-row plates are oversize (even the truck whose box the vehicle detector
+/// missed), the police plate is exempt, the blue-plated light truck is registered, not turned
+/// away, and the large new-energy tractor unit is oversize.
+#[test]
+fn yellow_plates_raise_oversize_and_police_and_blue_plates_do_not() {
+    let Some(dir) = common::shared_plates("yellow_plates_raise_oversize") else {
+        return;
+    };
+    let photo = |f: &str| dir.join(f).to_string_lossy().into_owned();
+    let files = [
+        ("cn-dev-12.jpg", "皖K66666", 1, "oversize"),
+        ("cn-dev-05.jpg", "京EA5331", 2, "oversize"),
+        ("cn-dev-14.jpg", "渝D00796", 2, "oversize"),
+        ("cn-dev-30.png", "鄂F8888警", 1, "admit_special"),
+        ("cn-dev-03.png", "豫ERU586", 1, "register"),
+        ("cn-dev-33.jpg", "青A00109D", 1, "oversize"),
+    ];
+    let mut args = vec![
+        "analyze".to_owned(),
+        "--json".to_owned(),
+        "--no-record".to_owned(),
+    ];
+    args.extend(files.iter().map(|f| photo(f.0)));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = common::gateward(&args, &[]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&common::stdout(&out)).unwrap();
+    for (i, (file, plate, rows, decision)) in files.iter().enumerate() {
+        let plates = json[i]["plates"].as_array().unwrap();
+        let p = plates
+            .iter()
+            .find(|p| p["text"] == *plate)
+            .unwrap_or_else(|| panic!("{file}: {plate} not read: {plates:#?}"));
+        assert_eq!(p["rows"], *rows, "{file}");
+        assert_eq!(p["decision"]["decision"], *decision, "{file}: {p:#}");
+        if *decision == "oversize" {
+            assert_eq!(
+                p["decision"]["say"],
+                "对不起，4吨及以上大型车辆不能进入小区"
+            );
+            assert!(
+                p["decision"]["large_reason"]
+                    .as_str()
+                    .unwrap()
+                    .contains("号牌")
+            );
+        }
+    }
+    // the blue-plated light truck is not large by its plate, whatever the detector calls it
+    let blue = &json[4]["plates"][0]["decision"];
+    assert_eq!(blue["large"], false, "{blue:#}");
+}

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::known::{load_gallery, purge_sightings, record_sighting};
+use super::vehicles_seen::{PlateResult, VehicleEyes, VehicleResult};
+use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::recognize::gallery::{Gallery, Match, MatchParams};
 use crate::store::{NewSighting, PersonRecord, Store, database_path};
@@ -37,6 +39,8 @@ pub struct ImageResult {
     pub width: u32,
     pub height: u32,
     pub faces: Vec<FaceResult>,
+    pub plates: Vec<PlateResult>,
+    pub vehicles: Vec<VehicleResult>,
     /// Why the image could not be analysed; `faces` is then empty.
     pub error: Option<String>,
 }
@@ -133,6 +137,11 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
         store: store.as_ref(),
         recorder: recorder.as_ref(),
     };
+    let mut eyes = VehicleEyes::load(&runtime, &manifest, config.vision.threads)?;
+    let today = SystemClock
+        .now()
+        .with_timezone(&config.gate.time_zone)
+        .date_naive();
     let mut results = Vec::new();
     for path in &args.images {
         let mut result = ImageResult {
@@ -140,6 +149,8 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
             width: 0,
             height: 0,
             faces: Vec::new(),
+            plates: Vec::new(),
+            vehicles: Vec::new(),
             error: None,
         };
         match image_ops::open(path) {
@@ -154,6 +165,13 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
                             .iter()
                             .map(|f| face_result(f, path, img.dimensions(), &context))
                             .collect::<anyhow::Result<_>>()?
+                    }
+                }
+                match eyes.see(&img, store.as_ref(), today) {
+                    Err(e) => result.error = Some(e.to_string()),
+                    Ok((plates, vehicles)) => {
+                        result.plates = plates;
+                        result.vehicles = vehicles;
                     }
                 }
             }
@@ -290,5 +308,37 @@ fn print_text(r: &ImageResult) {
                 f.quality.problems.join("; ")
             }
         );
+    }
+    for p in &r.plates {
+        let on = p
+            .vehicle
+            .and_then(|v| r.vehicles.get(v))
+            .map(|v| format!(" · on a {}", v.class))
+            .unwrap_or_default();
+        let large = p
+            .decision
+            .large_reason
+            .as_deref()
+            .map(|why| format!(" · 大型车辆：{why}"))
+            .unwrap_or_default();
+        println!(
+            "  plate {} ({}, {}, {} row{}) confidence {:.2}{on}{large} · {}{}",
+            p.formatted,
+            p.kind_zh,
+            p.colour,
+            p.rows,
+            if p.rows == 1 { "" } else { "s" },
+            p.confidence,
+            p.decision.decision,
+            if p.decision.say.is_empty() {
+                String::new()
+            } else {
+                format!(" · 「{}」", p.decision.say)
+            }
+        );
+    }
+    let without_plate = r.vehicles.iter().filter(|v| v.plate.is_none()).count();
+    if without_plate > 0 {
+        println!("  {without_plate} vehicle(s) with no plate read");
     }
 }

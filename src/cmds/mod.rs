@@ -19,6 +19,7 @@ pub mod not;
 pub mod photos;
 pub mod prompt;
 pub mod report;
+pub mod vehicles_seen;
 pub mod when;
 
 /// gateward — 门岗助手: recognises residents, VIPs and vehicles at the gate and tells the

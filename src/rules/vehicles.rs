@@ -23,6 +23,41 @@ impl KnownVehicle {
     }
 }
 
+/// Width of a Chinese plate, metres (GA 36-2018: 440 mm; new energy 480 mm).
+pub const PLATE_WIDTH_M: f32 = 0.44;
+
+/// Height from which a truck or bus is a large vehicle, metres: light trucks and vans with blue
+/// plates stand up to about 2.4 m; trucks of 4 tonnes and over, coaches and buses are taller.
+pub const LARGE_HEIGHT_M: f32 = 2.6;
+
+/// What the camera saw of a vehicle's size, for [`size`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SizeEvidence {
+    pub colour: Option<PlateColour>,
+    /// The vehicle detector called it a truck or a bus.
+    pub truck_or_bus: bool,
+    /// The vehicle box's height over the plate's width, both in pixels: the plate is the ruler
+    /// (a car is about 3.5 plate widths tall, a 2.6 m truck about 6).
+    pub height_in_plate_widths: Option<f32>,
+}
+
+/// Whether a vehicle is large (大型车辆, 4 tonnes and over), and why, in Chinese for the screen.
+/// A yellow or yellow-green plate is the law's mark of a large vehicle; otherwise a truck or
+/// bus counts as large only when it stands at least [`LARGE_HEIGHT_M`] tall measured against
+/// its own plate, so a blue-plated light truck is not turned away for its shape alone.
+pub fn size(e: &SizeEvidence) -> Option<String> {
+    match e.colour {
+        Some(PlateColour::Yellow) => return Some("黄色号牌（大型车辆）".to_owned()),
+        Some(PlateColour::YellowGreen) => {
+            return Some("黄绿色号牌（大型新能源车辆）".to_owned());
+        }
+        _ => {}
+    }
+    let height = e.height_in_plate_widths? * PLATE_WIDTH_M;
+    (e.truck_or_bus && height >= LARGE_HEIGHT_M)
+        .then(|| format!("货车/客车，车高约 {height:.1} 米"))
+}
+
 /// What the guard says to a large vehicle turned away; the gate log's reports count oversize
 /// refusals by it.
 pub const OVERSIZE_REFUSAL: &str = "对不起，4吨及以上大型车辆不能进入小区";
@@ -105,6 +140,23 @@ pub fn decide(facts: &VehicleFacts<'_>) -> VehicleDecision {
 }
 
 impl VehicleDecision {
+    /// Stable key for records and JSON.
+    pub fn key(self) -> &'static str {
+        match self {
+            VehicleDecision::Admit { exempt: None } => "admit",
+            VehicleDecision::Admit {
+                exempt: Some(Exemption::Special),
+            } => "admit_special",
+            VehicleDecision::Admit {
+                exempt: Some(Exemption::BookedMovingTruck),
+            } => "admit_moving_truck",
+            VehicleDecision::Register => "register",
+            VehicleDecision::Oversize => "oversize",
+            VehicleDecision::Barred => "barred",
+            VehicleDecision::DangerousGoods => "dangerous_goods",
+        }
+    }
+
     /// What the screen tells the guard.
     pub fn prompt(self) -> Prompt {
         let (say, actions, notify): (&str, &[&str], Vec<Post>) = match self {
@@ -154,6 +206,33 @@ impl VehicleDecision {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn yellow_plates_are_large_and_a_blue_plated_light_truck_is_not() {
+        let yellow = SizeEvidence {
+            colour: Some(PlateColour::Yellow),
+            truck_or_bus: false,
+            height_in_plate_widths: None,
+        };
+        assert_eq!(size(&yellow).as_deref(), Some("黄色号牌（大型车辆）"));
+        let light_truck = SizeEvidence {
+            colour: Some(PlateColour::Blue),
+            truck_or_bus: true,
+            height_in_plate_widths: Some(5.0), // 2.2 m
+        };
+        assert_eq!(size(&light_truck), None);
+        let lorry = SizeEvidence {
+            height_in_plate_widths: Some(7.0), // 3.1 m
+            ..light_truck
+        };
+        assert_eq!(size(&lorry).as_deref(), Some("货车/客车，车高约 3.1 米"));
+        // a tall car is still a car
+        let van = SizeEvidence {
+            truck_or_bus: false,
+            ..lorry
+        };
+        assert_eq!(size(&van), None);
+    }
 
     fn day(d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, d).unwrap()

@@ -1,0 +1,198 @@
+//! The plates and vehicles of a photo for `analyze`: every plate read (text, display form,
+//! colour, rows, corners, confidence, the vehicle it is on) and every vehicle (box, class,
+//! whether it is large and why, and what the gate rules decide for it).
+
+use chrono::NaiveDate;
+use image::RgbImage;
+use serde::Serialize;
+
+use crate::rules::vehicles::{self, KnownVehicle, SizeEvidence, VehicleFacts};
+use crate::store::Store;
+use crate::vision::manifest::Manifest;
+use crate::vision::plates::{PlateChain, SeenPlate};
+use crate::vision::runtime::{ModelError, Runtime};
+use crate::vision::vehicle_detect::{
+    Vehicle, VehicleClass, VehicleDetectConfig, VehicleDetector, vehicle_containing,
+};
+
+/// One plate read.
+#[derive(Debug, Serialize)]
+pub struct PlateResult {
+    /// Clean text, e.g. 川A8H458.
+    pub text: String,
+    /// Display form, e.g. 川A·8H458.
+    pub formatted: String,
+    /// Plate type (ordinary, new_energy_small, police…), and its Chinese name.
+    pub kind: String,
+    pub kind_zh: String,
+    pub colour: String,
+    pub rows: u8,
+    /// Top-left, top-right, bottom-right, bottom-left, in image pixels.
+    pub corners: [[f32; 2]; 4],
+    #[serde(rename = "box")]
+    pub bbox: [f32; 4],
+    /// Detector score.
+    pub score: f32,
+    /// The weakest character's confidence.
+    pub confidence: f32,
+    pub read_by: String,
+    /// Index into `vehicles` of the vehicle carrying the plate.
+    pub vehicle: Option<usize>,
+    /// What the gate rules decide for the vehicle with this plate (as for vehicles), so a
+    /// yellow plate raises the oversize alert even when no vehicle box was found around it.
+    pub decision: Decision,
+}
+
+/// Whether a vehicle is large and what the gate rules decide for it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Decision {
+    /// A large vehicle (4 tonnes and over), and why, in Chinese.
+    pub large: bool,
+    pub large_reason: Option<String>,
+    /// Turned away as oversize (large and not exempt).
+    pub oversize: bool,
+    /// admit, admit_special, admit_moving_truck, register, oversize, barred, dangerous_goods.
+    pub decision: String,
+    /// What the guard says.
+    pub say: String,
+}
+
+/// One vehicle.
+#[derive(Debug, Serialize)]
+pub struct VehicleResult {
+    #[serde(rename = "box")]
+    pub bbox: [f32; 4],
+    /// car, bus, truck or motorcycle.
+    pub class: String,
+    pub score: f32,
+    /// Index into `plates` of its plate.
+    pub plate: Option<usize>,
+    pub decision: Decision,
+}
+
+/// The plate chain and the vehicle detector, loaded once.
+#[derive(Debug)]
+pub struct VehicleEyes {
+    plates: PlateChain,
+    vehicles: VehicleDetector,
+}
+
+impl VehicleEyes {
+    /// Loads the plate models and the vehicle detector.
+    pub fn load(
+        runtime: &Runtime,
+        manifest: &Manifest,
+        threads: usize,
+    ) -> Result<VehicleEyes, ModelError> {
+        Ok(VehicleEyes {
+            plates: PlateChain::load(runtime, manifest, threads)?,
+            vehicles: VehicleDetector::load(
+                runtime,
+                manifest,
+                threads,
+                VehicleDetectConfig::default(),
+            )?,
+        })
+    }
+
+    /// The plates and vehicles of `img`, decided as on `day` with the records of `store`.
+    pub fn see(
+        &mut self,
+        img: &RgbImage,
+        store: Option<&Store>,
+        day: NaiveDate,
+    ) -> anyhow::Result<(Vec<PlateResult>, Vec<VehicleResult>)> {
+        let vehicles = self.vehicles.detect(img)?;
+        let plates = self.plates.plates(img)?;
+        let on: Vec<Option<usize>> = plates
+            .iter()
+            .map(|p| vehicle_containing(&vehicles, p.plate.bbox))
+            .collect();
+        let mut plate_results = Vec::new();
+        for (p, &vehicle) in plates.iter().zip(&on) {
+            let decision = decide(vehicle.map(|k| &vehicles[k]), Some(p), store, day)?;
+            plate_results.push(plate_result(p, vehicle, decision));
+        }
+        let mut vehicle_results = Vec::new();
+        for (i, v) in vehicles.iter().enumerate() {
+            let plate = on.iter().position(|&o| o == Some(i));
+            let decision = match plate {
+                Some(k) => plate_results[k].decision.clone(),
+                None => decide(Some(v), None, store, day)?,
+            };
+            vehicle_results.push(VehicleResult {
+                bbox: v.bbox,
+                class: v.class.key().to_owned(),
+                score: v.score,
+                plate,
+                decision,
+            });
+        }
+        Ok((plate_results, vehicle_results))
+    }
+}
+
+fn plate_result(p: &SeenPlate, vehicle: Option<usize>, decision: Decision) -> PlateResult {
+    PlateResult {
+        text: p.reading.text.clone(),
+        formatted: p.reading.formatted.clone(),
+        kind: format!("{:?}", p.reading.kind),
+        kind_zh: p.reading.kind.zh().to_owned(),
+        colour: p.colour.colour.key().to_owned(),
+        rows: p.reading.rows,
+        corners: p.plate.corners,
+        bbox: p.plate.bbox,
+        score: p.plate.score,
+        confidence: p.reading.confidence,
+        read_by: p.reading.read_by.key().to_owned(),
+        vehicle,
+        decision,
+    }
+}
+
+/// The gate's decision for a vehicle seen as `vehicle` (its box, if found) with plate `seen`
+/// (if read).
+fn decide(
+    vehicle: Option<&Vehicle>,
+    seen: Option<&SeenPlate>,
+    store: Option<&Store>,
+    day: NaiveDate,
+) -> anyhow::Result<Decision> {
+    let evidence = SizeEvidence {
+        colour: seen.map(|p| p.colour.colour),
+        truck_or_bus: vehicle
+            .is_some_and(|v| matches!(v.class, VehicleClass::Truck | VehicleClass::Bus)),
+        height_in_plate_widths: vehicle.zip(seen).and_then(|(v, p)| {
+            let w = p.plate.width();
+            (w > 0.0).then(|| (v.bbox[3] - v.bbox[1]) / w)
+        }),
+    };
+    let large_reason = vehicles::size(&evidence);
+    let known = match (store, seen) {
+        (Some(s), Some(p)) => s
+            .find_vehicles(&p.reading.text)?
+            .into_iter()
+            .next()
+            .map(|r| KnownVehicle {
+                kind: r.kind,
+                valid_from: r.valid_from,
+                valid_to: r.valid_to,
+            }),
+        _ => None,
+    };
+    let decision = vehicles::decide(&VehicleFacts {
+        plate: seen.map(|p| p.reading.text.as_str()),
+        colour: seen.map(|p| p.colour.colour),
+        looks_large: large_reason.is_some(),
+        known,
+        dangerous_goods: false,
+        day,
+    });
+    Ok(Decision {
+        large: large_reason.is_some(),
+        large_reason,
+        oversize: decision == vehicles::VehicleDecision::Oversize,
+        decision: decision.key().to_owned(),
+        say: decision.prompt().say,
+    })
+}

@@ -1,5 +1,6 @@
 //! `gateward bench faces`: how long each stage of the face chain takes on this machine, for a
 //! 1920×1080 frame with one face and with 29 faces, and gallery search at 1k/10k/100k.
+//! `gateward bench plates`: see [`super::bench_plates`].
 //!
 //! The frames are real photos placed on a 1920×1080 canvas (scaled to its height, centred), so
 //! the detector sees the size a gate camera sends. Each stage is timed over `--runs` runs after
@@ -34,6 +35,23 @@ pub struct Args {
 pub enum What {
     /// Face chain stages on 1080p frames, and gallery search (人脸各环节耗时)
     Faces(FacesArgs),
+    /// Plate reading per photo and per 1080p frame, beside agentclpr's Python pipeline (车牌识别耗时)
+    Plates(PlatesArgs),
+}
+
+/// Options of `bench plates`.
+#[derive(Debug, clap::Args)]
+pub struct PlatesArgs {
+    /// Folder of plate photos [default: ../shared/fixtures/plates-cn]
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Timed runs per photo (after one warm-up run)
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub runs: u32,
+    /// Also run agentclpr's own Python pipeline on the same photos, in this run, and print the
+    /// ratio (needs `tools/bench/setup-python` done once)
+    #[arg(long)]
+    pub baseline: bool,
 }
 
 /// Options of `bench faces`.
@@ -57,6 +75,7 @@ const FRAME: (u32, u32) = (1920, 1080);
 pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
     match &args.what {
         What::Faces(a) => faces(config, a),
+        What::Plates(a) => super::bench_plates::run(config, a),
     }
 }
 
@@ -192,7 +211,7 @@ fn faces(config: &Config, args: &FacesArgs) -> anyhow::Result<()> {
 }
 
 /// `img` scaled (aspect kept) to fit `size` and centred on a grey canvas of that size.
-fn on_canvas(img: &RgbImage, size: (u32, u32)) -> anyhow::Result<RgbImage> {
+pub(super) fn on_canvas(img: &RgbImage, size: (u32, u32)) -> anyhow::Result<RgbImage> {
     let scale = (size.0 as f64 / img.width() as f64).min(size.1 as f64 / img.height() as f64);
     let w = ((img.width() as f64 * scale).round() as u32).clamp(1, size.0);
     let h = ((img.height() as f64 * scale).round() as u32).clamp(1, size.1);
@@ -208,7 +227,7 @@ fn on_canvas(img: &RgbImage, size: (u32, u32)) -> anyhow::Result<RgbImage> {
 }
 
 /// Median of sorted values (0 when empty).
-fn median(sorted: &[f64]) -> f64 {
+pub(super) fn median(sorted: &[f64]) -> f64 {
     match sorted.len() {
         0 => 0.0,
         n if n % 2 == 1 => sorted[n / 2],

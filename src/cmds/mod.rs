@@ -8,6 +8,7 @@ use crate::config::{Config, Overrides};
 
 pub mod analyze;
 pub mod bench;
+pub mod bench_plates;
 pub mod check;
 pub mod config;
 pub mod enroll;

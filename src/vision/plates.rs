@@ -21,7 +21,11 @@ pub const LOW_SCORE: f32 = 0.05;
 /// Least reading confidence for a box scoring under the detector's threshold.
 pub const LOW_SCORE_MIN_CONFIDENCE: f32 = 0.6;
 /// Most weak boxes read per frame (best first), to bound the time a busy frame costs.
-pub const MAX_LOW_SCORE_BOXES: usize = 6;
+pub const MAX_LOW_SCORE_BOXES: usize = 3;
+/// Shapes a weak box must have to be read: plate aspect ratio (a Chinese plate is 2.0 to 3.4,
+/// perspective widens the range) and width in pixels (narrower is unreadable anyway).
+pub const LOW_SCORE_ASPECT: (f32, f32) = (1.3, 5.0);
+pub const LOW_SCORE_MIN_WIDTH: f32 = 24.0;
 
 /// One plate found and read.
 #[derive(Debug, Clone)]
@@ -68,9 +72,28 @@ impl PlateChain {
         let boxes = self.detector.detect(img)?;
         let mut weak = 0;
         let mut out: Vec<SeenPlate> = Vec::new();
+        let strong_boxes: Vec<[f32; 4]> = boxes
+            .iter()
+            .filter(|p| p.score >= self.threshold)
+            .map(|p| p.bbox)
+            .collect();
         for plate in boxes {
             let strong = plate.score >= self.threshold;
             if !strong {
+                let aspect = plate.aspect();
+                let centre = [
+                    (plate.bbox[0] + plate.bbox[2]) / 2.0,
+                    (plate.bbox[1] + plate.bbox[3]) / 2.0,
+                ];
+                let on_a_strong_plate = strong_boxes.iter().any(|b| {
+                    (b[0]..=b[2]).contains(&centre[0]) && (b[1]..=b[3]).contains(&centre[1])
+                });
+                if on_a_strong_plate
+                    || !(LOW_SCORE_ASPECT.0..=LOW_SCORE_ASPECT.1).contains(&aspect)
+                    || plate.width() < LOW_SCORE_MIN_WIDTH
+                {
+                    continue;
+                }
                 weak += 1;
                 if weak > MAX_LOW_SCORE_BOXES {
                     continue;

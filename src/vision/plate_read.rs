@@ -204,20 +204,31 @@ impl PlateReader {
         Ok(best)
     }
 
+    /// A quick look at a doubtful box (a weak detection): one shape, the likelier by its
+    /// aspect, read by PP-OCR alone, which reads the plates the detector is unsure of best
+    /// (the black Hong Kong/Macau plate). A quarter of the work of [`PlateReader::read`].
+    pub fn read_quick(
+        &mut self,
+        img: &RgbImage,
+        plate: &PlateBox,
+    ) -> Result<Option<PlateReading>, ModelError> {
+        let double = plate.aspect() < DOUBLE_ROW_ASPECT;
+        let size = if double { DOUBLE_ROW } else { SINGLE_ROW };
+        let rectified = rectify(img, &plate.corners, RECTIFY_MARGIN, size);
+        let mut all = Candidates::new();
+        for line in rows(&rectified, double) {
+            all.extend(candidates(&self.read_line(&line, ReadBy::TextReader)?));
+        }
+        Ok(combine(&[(ReadBy::TextReader, all)]).map(|(r, by)| reading(r, by, double)))
+    }
+
     /// [`PlateReader::read`] on an already rectified plate.
     pub fn read_rectified(
         &mut self,
         rectified: &RgbImage,
         double: bool,
     ) -> Result<Option<PlateReading>, ModelError> {
-        let lines: Vec<RgbImage> = if double {
-            [UPPER_ROW, LOWER_ROW]
-                .iter()
-                .map(|&(a, b)| band(rectified, a, b))
-                .collect()
-        } else {
-            vec![rectified.clone()]
-        };
+        let lines = rows(rectified, double);
         let mut by_reader: Vec<(ReadBy, Candidates)> = Vec::new();
         for by in [ReadBy::PlateReader, ReadBy::TextReader] {
             let mut all = Candidates::new();
@@ -226,15 +237,31 @@ impl PlateReader {
             }
             by_reader.push((by, all));
         }
-        Ok(combine(&by_reader).map(|(r, by)| PlateReading {
-            formatted: plate_text::format(&r.text),
-            text: r.text,
-            kind: r.kind,
-            confidences: r.confidences,
-            confidence: r.confidence,
-            rows: if double { 2 } else { 1 },
-            read_by: by,
-        }))
+        Ok(combine(&by_reader).map(|(r, by)| reading(r, by, double)))
+    }
+}
+
+/// The lines of a rectified plate: itself, or its two rows.
+fn rows(rectified: &RgbImage, double: bool) -> Vec<RgbImage> {
+    if double {
+        [UPPER_ROW, LOWER_ROW]
+            .iter()
+            .map(|&(a, b)| band(rectified, a, b))
+            .collect()
+    } else {
+        vec![rectified.clone()]
+    }
+}
+
+fn reading(r: Repaired, by: ReadBy, double: bool) -> PlateReading {
+    PlateReading {
+        formatted: plate_text::format(&r.text),
+        text: r.text,
+        kind: r.kind,
+        confidences: r.confidences,
+        confidence: r.confidence,
+        rows: if double { 2 } else { 1 },
+        read_by: by,
     }
 }
 

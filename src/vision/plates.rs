@@ -99,7 +99,12 @@ impl PlateChain {
                     continue;
                 }
             }
-            let Some(reading) = self.reader.read(img, &plate)? else {
+            let read = if strong {
+                self.reader.read(img, &plate)?
+            } else {
+                self.reader.read_quick(img, &plate)?
+            };
+            let Some(reading) = read else {
                 continue;
             };
             if !strong

@@ -13,11 +13,17 @@ use image::RgbImage;
 use super::manifest::Manifest;
 use super::plate_colour::{self, PlateColourReading};
 use super::plate_detect::{PlateBox, PlateDetectConfig, PlateDetector, RECTIFY_MARGIN, rectify};
-use super::plate_read::{PlateReader, PlateReading, SINGLE_ROW};
+use super::plate_read::{
+    DOUBLE_ROW, MIN_HONG_KONG_CONFIDENCE, PlateReader, PlateReading, SINGLE_ROW,
+};
 use super::runtime::{ModelError, Runtime};
+use crate::recognize::plate_text::PlateKind;
 
 /// Weakest detector score whose box is still read.
 pub const LOW_SCORE: f32 = 0.05;
+/// Weakest detector score of a box looked at as the Hong Kong plate of a cross-border car
+/// (the detector, trained on mainland plates, scores them 0.016–0.022 in the fixtures).
+pub const COMPANION_SCORE: f32 = 0.01;
 /// Least reading confidence for a box scoring under the detector's threshold.
 pub const LOW_SCORE_MIN_CONFIDENCE: f32 = 0.6;
 /// Most weak boxes read per frame (best first), to bound the time a busy frame costs.
@@ -57,7 +63,7 @@ impl PlateChain {
                 manifest,
                 threads,
                 PlateDetectConfig {
-                    score_threshold: LOW_SCORE,
+                    score_threshold: COMPANION_SCORE,
                     ..config
                 },
             )?,
@@ -77,7 +83,12 @@ impl PlateChain {
             .filter(|p| p.score >= self.threshold)
             .map(|p| p.bbox)
             .collect();
+        let mut companions = Vec::new();
         for plate in boxes {
+            if plate.score < LOW_SCORE {
+                companions.push(plate);
+                continue;
+            }
             let strong = plate.score >= self.threshold;
             if !strong {
                 let aspect = plate.aspect();
@@ -115,14 +126,89 @@ impl PlateChain {
             if out.iter().any(|s| s.reading.text == reading.text) {
                 continue;
             }
-            let rectified = rectify(img, &plate.corners, RECTIFY_MARGIN, SINGLE_ROW);
-            let colour = plate_colour::classify(&rectified, reading.kind);
+            let rectified = rectify(img, &plate.corners, RECTIFY_MARGIN, shape(&reading));
+            let colour = colour_of(&rectified, &reading);
             out.push(SeenPlate {
                 plate,
                 reading,
                 colour,
             });
         }
+        self.hong_kong_companions(img, companions, &mut out)?;
         Ok(out)
+    }
+
+    /// Cross-border cars carry their Hong Kong registration plate (white, one or two rows,
+    /// `UW6532`) just above the mainland 粤Z…港 plate. The detector barely sees those plates,
+    /// so for every 港/澳 plate read, the weak boxes right above it are read as well, and one
+    /// reading as a Hong Kong plate with confidence at least [`MIN_HONG_KONG_CONFIDENCE`] is
+    /// kept. Nowhere else is a Hong Kong-shaped reading of a weak box believed.
+    fn hong_kong_companions(
+        &mut self,
+        img: &RgbImage,
+        weak: Vec<PlateBox>,
+        out: &mut Vec<SeenPlate>,
+    ) -> Result<(), ModelError> {
+        let anchors: Vec<[f32; 4]> = out
+            .iter()
+            .filter(|s| s.reading.kind == PlateKind::HongKongMacau)
+            .map(|s| s.plate.bbox)
+            .collect();
+        for anchor in anchors {
+            let height = anchor[3] - anchor[1];
+            let width = anchor[2] - anchor[0];
+            let above = weak.iter().filter(|b| {
+                let overlap = b.bbox[2].min(anchor[2]) - b.bbox[0].max(anchor[0]);
+                let bottom = b.bbox[3];
+                let centre = (b.bbox[1] + bottom) / 2.0;
+                // above: its centre above the mainland plate's centre, not more than three
+                // plate heights up (the two plates' boxes may overlap)
+                overlap >= 0.5 * width.min(b.bbox[2] - b.bbox[0])
+                    && centre < (anchor[1] + anchor[3]) / 2.0
+                    && bottom >= anchor[1] - 3.0 * height
+            });
+            for plate in above.take(MAX_LOW_SCORE_BOXES) {
+                let Some(reading) = self.reader.read_quick(img, plate)? else {
+                    continue;
+                };
+                if reading.kind != PlateKind::HongKong
+                    || reading.confidence < MIN_HONG_KONG_CONFIDENCE
+                    || out.iter().any(|s| s.reading.text == reading.text)
+                {
+                    continue;
+                }
+                let rectified = rectify(img, &plate.corners, RECTIFY_MARGIN, shape(&reading));
+                let colour = colour_of(&rectified, &reading);
+                out.push(SeenPlate {
+                    plate: plate.clone(),
+                    reading,
+                    colour,
+                });
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The size a plate was rectified to for reading, by its rows.
+fn shape(reading: &PlateReading) -> (u32, u32) {
+    if reading.rows == 2 {
+        DOUBLE_ROW
+    } else {
+        SINGLE_ROW
+    }
+}
+
+/// The colour of a rectified plate. A double-row plate is judged on its upper half: the
+/// detector's box of a two-row plate tends to slip down, and on a cross-border car the plate
+/// under it is black.
+fn colour_of(rectified: &RgbImage, reading: &PlateReading) -> PlateColourReading {
+    if reading.rows == 2 {
+        let (w, h) = rectified.dimensions();
+        let upper = image::imageops::crop_imm(rectified, 0, 0, w, (h / 2).max(1)).to_image();
+        plate_colour::classify(&upper, reading.kind)
+    } else {
+        plate_colour::classify(rectified, reading.kind)
     }
 }

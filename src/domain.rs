@@ -141,6 +141,16 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// The kind of vehicle the vehicle detector names.
+    VehicleClass, "vehicle class" {
+        Car = ("car", "小汽车"),
+        Bus = ("bus", "客车"),
+        Truck = ("truck", "货车"),
+        Motorcycle = ("motorcycle", "摩托车"),
+    }
+}
+
+vocabulary! {
     /// Colour of a Chinese plate (SPEC §3).
     PlateColour, "plate colour" {
         /// small car

@@ -50,58 +50,15 @@ const COCO_TRUCK: usize = 7;
 /// Side of the model's input when the manifest leaves it open (NanoDet-g is 416×416).
 const DEFAULT_SIDE: u32 = 416;
 
-/// The kind of vehicle the detector names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum VehicleClass {
-    Car,
-    Bus,
-    Truck,
-    Motorcycle,
-}
+pub use crate::domain::VehicleClass;
 
-impl VehicleClass {
-    /// Car, bus and truck, in the order their COCO classes appear, then motorcycle.
-    pub const ALL: [VehicleClass; 4] = [
-        VehicleClass::Car,
-        VehicleClass::Bus,
-        VehicleClass::Truck,
-        VehicleClass::Motorcycle,
-    ];
-
-    /// A stable English key ("car", "bus", "truck", "motorcycle") for logs and records.
-    pub fn key(&self) -> &'static str {
-        match self {
-            VehicleClass::Car => "car",
-            VehicleClass::Bus => "bus",
-            VehicleClass::Truck => "truck",
-            VehicleClass::Motorcycle => "motorcycle",
-        }
-    }
-
-    /// The name shown to the guard.
-    pub fn zh(&self) -> &'static str {
-        match self {
-            VehicleClass::Car => "小汽车",
-            VehicleClass::Bus => "客车",
-            VehicleClass::Truck => "货车",
-            VehicleClass::Motorcycle => "摩托车",
-        }
-    }
-
-    /// The COCO class number (0-based) of this class in the model's `scores` output.
-    pub fn coco(&self) -> usize {
-        match self {
-            VehicleClass::Car => COCO_CAR,
-            VehicleClass::Bus => COCO_BUS,
-            VehicleClass::Truck => COCO_TRUCK,
-            VehicleClass::Motorcycle => COCO_MOTORCYCLE,
-        }
-    }
-}
-
-impl std::fmt::Display for VehicleClass {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.key())
+/// The COCO class number (0-based) of `class` in the model's `scores` output.
+pub fn coco(class: VehicleClass) -> usize {
+    match class {
+        VehicleClass::Car => COCO_CAR,
+        VehicleClass::Bus => COCO_BUS,
+        VehicleClass::Truck => COCO_TRUCK,
+        VehicleClass::Motorcycle => COCO_MOTORCYCLE,
     }
 }
 
@@ -224,8 +181,8 @@ pub fn decode(
         let s = &scores[r * CLASSES..(r + 1) * CLASSES];
         // the row's best vehicle class; ties keep the first (car, bus, truck, motorcycle)
         let mut best: Option<(VehicleClass, f32)> = None;
-        for class in VehicleClass::ALL {
-            let v = s[class.coco()];
+        for &class in VehicleClass::ALL {
+            let v = s[coco(class)];
             if above(v) && best.is_none_or(|(_, b)| v > b) {
                 best = Some((class, v));
             }
@@ -611,12 +568,12 @@ mod tests {
 
     #[test]
     fn class_names() {
-        let keys: Vec<&str> = VehicleClass::ALL.iter().map(VehicleClass::key).collect();
+        let keys: Vec<&str> = VehicleClass::ALL.iter().map(|c| c.key()).collect();
         assert_eq!(keys, ["car", "bus", "truck", "motorcycle"]);
-        let zh: Vec<&str> = VehicleClass::ALL.iter().map(VehicleClass::zh).collect();
+        let zh: Vec<&str> = VehicleClass::ALL.iter().map(|c| c.zh()).collect();
         assert_eq!(zh, ["小汽车", "客车", "货车", "摩托车"]);
         assert_eq!(VehicleClass::Truck.to_string(), "truck");
-        assert_eq!(VehicleClass::Motorcycle.coco(), 3);
+        assert_eq!(coco(VehicleClass::Motorcycle), 3);
     }
 
     #[test]

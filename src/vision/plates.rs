@@ -126,13 +126,7 @@ impl PlateChain {
             if out.iter().any(|s| s.reading.text == reading.text) {
                 continue;
             }
-            let rectified = rectify(img, &plate.corners, RECTIFY_MARGIN, shape(&reading));
-            let colour = colour_of(&rectified, &reading);
-            out.push(SeenPlate {
-                plate,
-                reading,
-                colour,
-            });
+            out.push(seen(img, plate, reading));
         }
         self.hong_kong_companions(img, companions, &mut out)?;
         Ok(out)
@@ -177,17 +171,22 @@ impl PlateChain {
                 {
                     continue;
                 }
-                let rectified = rectify(img, &plate.corners, RECTIFY_MARGIN, shape(&reading));
-                let colour = colour_of(&rectified, &reading);
-                out.push(SeenPlate {
-                    plate: plate.clone(),
-                    reading,
-                    colour,
-                });
+                out.push(seen(img, plate.clone(), reading));
                 break;
             }
         }
         Ok(())
+    }
+}
+
+/// A plate read, with its colour judged on the plate rectified as it was read.
+fn seen(img: &RgbImage, plate: PlateBox, reading: PlateReading) -> SeenPlate {
+    let rectified = rectify(img, &plate.corners, RECTIFY_MARGIN, shape(&reading));
+    let colour = colour_of(&rectified, &reading);
+    SeenPlate {
+        plate,
+        reading,
+        colour,
     }
 }
 

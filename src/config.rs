@@ -111,6 +111,17 @@ pub struct Recognition {
     pub face_margin: f32,
 }
 
+impl Recognition {
+    /// The gallery's match parameters with this config's threshold and margin.
+    pub fn match_params(&self) -> crate::recognize::gallery::MatchParams {
+        crate::recognize::gallery::MatchParams {
+            threshold: self.face_threshold,
+            margin: self.face_margin,
+            ..crate::recognize::gallery::MatchParams::default()
+        }
+    }
+}
+
 /// Overrides given on the command line; `None` leaves the file's value.
 #[derive(Debug, Default, Clone)]
 pub struct Overrides {

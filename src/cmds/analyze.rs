@@ -125,11 +125,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
         _ => None,
     };
     let limits = QualityLimits::default();
-    let params = MatchParams {
-        threshold: config.recognition.face_threshold,
-        margin: config.recognition.face_margin,
-        ..MatchParams::default()
-    };
+    let params = config.recognition.match_params();
     let context = Context {
         limits: &limits,
         params: &params,

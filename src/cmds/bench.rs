@@ -14,7 +14,7 @@ use comfy_table::Table;
 use image::{Rgb, RgbImage};
 
 use crate::config::Config;
-use crate::recognize::gallery::{MatchParams, RandomEmbeddings};
+use crate::recognize::gallery::RandomEmbeddings;
 use crate::vision::align::align_face;
 use crate::vision::face_detect::FaceDetector;
 use crate::vision::face_embed::{Embedding, FaceEmbedder};
@@ -179,11 +179,7 @@ fn faces(config: &Config, args: &FacesArgs) -> anyhow::Result<()> {
     }
     println!("{table}");
 
-    let params = MatchParams {
-        threshold: config.recognition.face_threshold,
-        margin: config.recognition.face_margin,
-        ..MatchParams::default()
-    };
+    let params = config.recognition.match_params();
     let mut table = Table::new();
     table.set_header(["gallery search", "embeddings", "median ms", "slowest ms"]);
     for size in [1_000usize, 10_000, 100_000] {

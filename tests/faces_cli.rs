@@ -133,6 +133,21 @@ fn a_damaged_photo_is_named_and_the_others_still_analysed() {
     assert_eq!(json[1]["faces"].as_array().unwrap().len(), 1, "{json:#}");
 }
 
+/// Enrols obama.jpg as the VIP 王建国.
+fn enroll_wang_from_obama(data: &Path) {
+    let obama = fixture("obama.jpg");
+    enroll(
+        data,
+        &[
+            "--name",
+            "王建国",
+            "--class",
+            "vip",
+            obama.to_str().unwrap(),
+        ],
+    );
+}
+
 fn analyze(data: &Path, photo: &Path) -> serde_json::Value {
     let out = run(data, &["analyze", "--json", photo.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -145,17 +160,7 @@ fn analyze(data: &Path, photo: &Path) -> serde_json::Value {
 fn a_guards_correction_stops_that_face_being_named_and_only_that_face() {
     let data = tempfile::tempdir().unwrap();
     let d = data.path();
-    let obama = fixture("obama.jpg");
-    enroll(
-        d,
-        &[
-            "--name",
-            "王建国",
-            "--class",
-            "vip",
-            obama.to_str().unwrap(),
-        ],
-    );
+    enroll_wang_from_obama(d);
     let obama2 = fixture("obama2.jpg");
     let first = analyze(d, &obama2);
     let face = &first[0]["faces"][0];
@@ -211,17 +216,7 @@ fn a_guards_correction_stops_that_face_being_named_and_only_that_face() {
 fn with_no_record_nothing_is_kept() {
     let data = tempfile::tempdir().unwrap();
     let d = data.path();
-    let obama = fixture("obama.jpg");
-    enroll(
-        d,
-        &[
-            "--name",
-            "王建国",
-            "--class",
-            "vip",
-            obama.to_str().unwrap(),
-        ],
-    );
+    enroll_wang_from_obama(d);
     let out = run(
         d,
         &[

@@ -10,6 +10,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 
 use crate::vision::face_detect::FaceDetectConfig;
+use crate::vision::plate_detect::PlateDetectConfig;
 
 /// The name of the config file looked for in the current directory when `--config` is not given.
 pub const DEFAULT_FILE: &str = "gateward.toml";
@@ -90,6 +91,9 @@ pub struct Vision {
     /// Longer side, in pixels, a frame is shrunk to before face detection (faces are still
     /// cut from the full frame for recognition). See `vision::face_detect`'s resolution policy.
     pub face_detect_side: u32,
+    /// Longer side, in pixels, a frame is shrunk to before plate detection (plates are still
+    /// cut from the full frame for reading).
+    pub plate_detect_side: u32,
 }
 
 impl Vision {
@@ -98,6 +102,14 @@ impl Vision {
         FaceDetectConfig {
             max_side: self.face_detect_side,
             ..FaceDetectConfig::default()
+        }
+    }
+
+    /// The plate detector's settings: its defaults with this config's detection size.
+    pub fn plate_detect(&self) -> PlateDetectConfig {
+        PlateDetectConfig {
+            max_side: self.plate_detect_side,
+            ..PlateDetectConfig::default()
         }
     }
 }
@@ -199,6 +211,7 @@ struct FilePaths {
 struct FileVision {
     threads: usize,
     face_detect_side: u32,
+    plate_detect_side: u32,
 }
 
 impl Default for FileVision {
@@ -206,6 +219,7 @@ impl Default for FileVision {
         FileVision {
             threads: 2,
             face_detect_side: FaceDetectConfig::default().max_side,
+            plate_detect_side: PlateDetectConfig::default().max_side,
         }
     }
 }
@@ -248,6 +262,12 @@ impl Config {
             (
                 "[vision] face_detect_side",
                 file.vision.face_detect_side as f32,
+                320.0,
+                4096.0,
+            ),
+            (
+                "[vision] plate_detect_side",
+                file.vision.plate_detect_side as f32,
                 320.0,
                 4096.0,
             ),
@@ -305,6 +325,7 @@ impl Config {
             vision: Vision {
                 threads: file.vision.threads,
                 face_detect_side: file.vision.face_detect_side,
+                plate_detect_side: file.vision.plate_detect_side,
             },
             recognition: Recognition {
                 face_threshold: file.recognition.face_threshold,

@@ -44,7 +44,8 @@ fn real_chinese_plates_are_read_exactly() {
         return;
     };
     let manifest = Manifest::load(&common::models()).unwrap();
-    let mut chain = PlateChain::load(runtime(), &manifest, 2).unwrap();
+    let mut chain =
+        PlateChain::load(runtime(), &manifest, 2, PlateDetectConfig::default()).unwrap();
     let labels = labels(&dir);
     let mut files: Vec<&str> = labels.iter().map(|l| l.file.as_str()).collect();
     files.dedup();

@@ -133,7 +133,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
         store: store.as_ref(),
         recorder: recorder.as_ref(),
     };
-    let mut eyes = VehicleEyes::load(&runtime, &manifest, config.vision.threads)?;
+    let mut eyes = VehicleEyes::load(&runtime, &manifest, &config.vision)?;
     let today = SystemClock
         .now()
         .with_timezone(&config.gate.time_zone)

@@ -46,7 +46,7 @@ pub fn run(config: &Config, args: &PlatesArgs) -> anyhow::Result<()> {
     let runtime = Runtime::init(config.paths.onnxruntime.as_deref())?;
     let manifest = Manifest::load(&config.paths.models)?;
     let threads = config.vision.threads;
-    let mut chain = PlateChain::load(&runtime, &manifest, threads)?;
+    let mut chain = PlateChain::load(&runtime, &manifest, threads, config.vision.plate_detect())?;
 
     // Per photo: the whole plate chain, as analyze runs it.
     let mut ours: Vec<(String, f64, usize)> = Vec::new();
@@ -81,7 +81,7 @@ pub fn run(config: &Config, args: &PlatesArgs) -> anyhow::Result<()> {
         threads,
         PlateDetectConfig {
             score_threshold: LOW_SCORE,
-            ..PlateDetectConfig::default()
+            ..config.vision.plate_detect()
         },
     )?;
     let mut reader = PlateReader::load(&runtime, &manifest, threads)?;
@@ -112,8 +112,12 @@ pub fn run(config: &Config, args: &PlatesArgs) -> anyhow::Result<()> {
     );
     let mut table = Table::new();
     table.set_header(["one plate in a 1920×1080 frame", "median ms", "slowest ms"]);
+    let detect_stage = format!(
+        "detect (frame shrunk to {} px)",
+        config.vision.plate_detect_side
+    );
     for (stage, v) in [
-        ("detect (frame shrunk to 1280 px)", &detect_ms),
+        (detect_stage.as_str(), &detect_ms),
         ("rectify + read (both readers, grammar)", &read_ms),
         ("total", &total_ms),
     ] {

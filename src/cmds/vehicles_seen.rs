@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use image::RgbImage;
 use serde::Serialize;
 
+use crate::config::Vision;
 use crate::rules::vehicles::{self, KnownVehicle, SizeEvidence, VehicleFacts};
 use crate::store::Store;
 use crate::vision::manifest::Manifest;
@@ -82,10 +83,11 @@ impl VehicleEyes {
     pub fn load(
         runtime: &Runtime,
         manifest: &Manifest,
-        threads: usize,
+        vision: &Vision,
     ) -> Result<VehicleEyes, ModelError> {
+        let threads = vision.threads;
         Ok(VehicleEyes {
-            plates: PlateChain::load(runtime, manifest, threads)?,
+            plates: PlateChain::load(runtime, manifest, threads, vision.plate_detect())?,
             vehicles: VehicleDetector::load(
                 runtime,
                 manifest,

@@ -3,6 +3,8 @@
 //! against them with the variances [0.1, 0.2], and the frame preparation and output checks
 //! both detectors run.
 
+use std::borrow::Cow;
+
 use image::RgbImage;
 use ndarray::{Array4, ArrayD};
 
@@ -23,11 +25,12 @@ pub struct Prepared {
 /// Shrinks `img` when its longer side is above `max_side` and makes the padded NCHW input
 /// tensor `spec` describes (sides rounded up to [`MULTIPLE`], padding at the mean colour).
 /// `Ok(None)` for an empty image; `Err` with the reason when the model is not NCHW or the
-/// resize fails.
+/// resize fails. `reuse` is the previous frame's tensor, written over when its size fits.
 pub fn prepare(
     img: &RgbImage,
     max_side: u32,
     spec: &InputSpec,
+    reuse: Option<Array4<f32>>,
 ) -> Result<Option<Prepared>, String> {
     let (ow, oh) = img.dimensions();
     if ow == 0 || oh == 0 {
@@ -45,7 +48,7 @@ pub fn prepare(
         ww.div_ceil(MULTIPLE) * MULTIPLE,
         wh.div_ceil(MULTIPLE) * MULTIPLE,
     );
-    let tensor = image_ops::padded_tensor(work, tw, th, spec)
+    let tensor = image_ops::padded_tensor_in(work, tw, th, spec, reuse)
         .ok_or_else(|| "the detector's input must be NCHW".to_owned())?;
     Ok(Some(Prepared {
         tensor,
@@ -58,12 +61,13 @@ pub fn prepare(
 }
 
 /// The detector's outputs as flat rows, checked against the priors: output `i` must hold
-/// `priors × cols[i]` values.
-pub fn flat_outputs(
-    outputs: &[ArrayD<f32>],
+/// `priors × cols[i]` values. Borrowed when the output is contiguous (it always is from
+/// [`super::runtime::Model::run`]), copied otherwise.
+pub fn flat_outputs<'a>(
+    outputs: &'a [ArrayD<f32>],
     priors: usize,
     cols: &[usize],
-) -> Result<Vec<Vec<f32>>, String> {
+) -> Result<Vec<Cow<'a, [f32]>>, String> {
     cols.iter()
         .enumerate()
         .map(|(i, &c)| {
@@ -76,7 +80,10 @@ pub fn flat_outputs(
                     out.len()
                 ));
             }
-            Ok(out.as_standard_layout().iter().copied().collect())
+            Ok(match out.as_slice() {
+                Some(slice) => Cow::Borrowed(slice),
+                None => Cow::Owned(out.iter().copied().collect()),
+            })
         })
         .collect()
 }

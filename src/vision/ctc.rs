@@ -127,7 +127,13 @@ pub fn greedy_decode(probs: ArrayView2<'_, f32>, charset: &Charset) -> Reading {
             .skip(1)
             .filter(|(_, p)| p.is_finite())
             .collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        // the top few of thousands of classes (PP-OCR has 6,625): select, then sort those
+        let by_probability = |a: &(usize, f32), b: &(usize, f32)| b.1.total_cmp(&a.1);
+        if ranked.len() > ALTERNATIVES {
+            ranked.select_nth_unstable_by(ALTERNATIVES - 1, by_probability);
+            ranked.truncate(ALTERNATIVES);
+        }
+        ranked.sort_by(by_probability);
         c.alternatives = ranked
             .into_iter()
             .take(ALTERNATIVES)

@@ -29,7 +29,7 @@
 use std::collections::HashMap;
 
 use image::RgbImage;
-use ndarray::ArrayD;
+use ndarray::{Array4, ArrayD};
 
 use super::anchors;
 pub use super::anchors::{Frame, Prepared};
@@ -171,6 +171,8 @@ pub struct FaceDetector {
     model: Model,
     config: FaceDetectConfig,
     priors: HashMap<(u32, u32), Vec<[f32; 4]>>,
+    /// The last input tensor, written over by the next frame of the same size.
+    spare: Option<Array4<f32>>,
 }
 
 impl FaceDetector {
@@ -209,6 +211,7 @@ impl FaceDetector {
             model,
             config,
             priors: HashMap::new(),
+            spare: None,
         })
     }
 
@@ -224,13 +227,15 @@ impl FaceDetector {
             return Ok(Vec::new());
         };
         let outputs = self.infer(&prepared)?;
+        self.spare = Some(prepared.tensor);
         self.decode_outputs(&outputs, prepared.frame)
     }
 
     /// Step 1 of [`FaceDetector::detect`]: shrinks the frame if it is larger than the policy
     /// allows and makes the padded input tensor. `None` for an empty frame.
-    pub fn prepare(&self, img: &RgbImage) -> Result<Option<Prepared>, ModelError> {
-        anchors::prepare(img, self.config.max_side, &self.model.entry().input)
+    pub fn prepare(&mut self, img: &RgbImage) -> Result<Option<Prepared>, ModelError> {
+        let spare = self.spare.take();
+        anchors::prepare(img, self.config.max_side, &self.model.entry().input, spare)
             .map_err(|e| self.run_err(e))
     }
 

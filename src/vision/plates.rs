@@ -50,13 +50,14 @@ pub struct PlateChain {
 }
 
 impl PlateChain {
-    /// Loads the detector and both readers of the pack.
+    /// Loads the detector and both readers of the pack. `config.score_threshold` is the strong
+    /// tier's threshold; the detector itself keeps boxes down to [`COMPANION_SCORE`].
     pub fn load(
         runtime: &Runtime,
         manifest: &Manifest,
         threads: usize,
+        config: PlateDetectConfig,
     ) -> Result<PlateChain, ModelError> {
-        let config = PlateDetectConfig::default();
         Ok(PlateChain {
             detector: PlateDetector::load(
                 runtime,

@@ -246,12 +246,19 @@ impl Model {
             file: self.entry.file.clone(),
             reason: one_line(&reason),
         };
+        let started = std::time::Instant::now();
         let tensor =
             TensorRef::from_array_view(input.view()).map_err(|e| run_err(e.to_string()))?;
         let outputs = self
             .session
             .run(ort::inputs![self.entry.input.name.as_str() => tensor])
             .map_err(|e| run_err(e.to_string()))?;
+        tracing::trace!(
+            file = %self.entry.file,
+            shape = ?input.shape(),
+            ms = started.elapsed().as_secs_f64() * 1e3,
+            "model run"
+        );
         self.entry
             .outputs
             .iter()

@@ -117,7 +117,8 @@ fn real_chinese_plates_are_read_exactly() {
             plates.iter().map(|p| &p.reading.text).collect::<Vec<_>>()
         );
     }
-    assert!(exact * 100 >= total * 80, "{exact}/{total}");
+    // issue 5: exact text on at least 90 % of the labelled plates
+    assert!(exact * 100 >= total * 90, "{exact}/{total}");
 }
 
 /// A label's colour against ours. The labels call the large new-energy plate of cn-dev-33

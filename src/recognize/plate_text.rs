@@ -296,15 +296,25 @@ pub enum ChangeReason {
     Alternative,
     /// A character read was replaced by its look-alike (0→D, O→0, I→1, 8→B …).
     LookAlike,
+    /// A character the plate's shape fixes was not read at all and is put in: the J of an
+    /// armed-police plate's WJ (see [`INFERRED_FACTOR`]).
+    Inserted,
 }
+
+/// How much of the W's probability an inserted J of an armed-police plate gets. On the old
+/// WJ plates the J is red and narrow beside the W, and both readers merge it into the W
+/// (fixture cn-dev-38: `W1693015`, 8 characters, no valid plate). No plate but an
+/// armed-police one starts with W followed by a digit, so the J is certain from the shape;
+/// halving the W's probability marks it as not read.
+pub const INFERRED_FACTOR: f32 = 0.5;
 
 /// One character changed by [`repair`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Change {
     /// The position in the plate, in characters from 0.
     pub position: usize,
-    /// The best character read there.
-    pub from: char,
+    /// The best character read there; `None` for a character not read at all.
+    pub from: Option<char>,
     /// The character of the repaired plate.
     pub to: char,
     pub reason: ChangeReason,
@@ -399,9 +409,42 @@ fn pick(slot: Slot, alternatives: &[(char, f32)]) -> Option<Pick> {
 /// I→1 after the letter, B→8 where a digit must be …) at half its probability. The look-alike
 /// of the best character can beat a weak allowed alternative: a peaked softmax puts noise in
 /// the other places. The shape with the highest sum of log-probabilities wins (the earlier on
-/// a tie). The length is never changed: a reading with a character missing or extra is not
+/// a tie). The length is changed in one case only: a reading that forms no plate and starts
+/// with a W then a digit is read as an armed-police plate whose J was lost (see
+/// [`INFERRED_FACTOR`]). Otherwise a reading with a character missing or extra is not
 /// repaired.
 pub fn repair(candidates: &[Vec<(char, f32)>]) -> Option<Repaired> {
+    repair_same_length(candidates).or_else(|| armed_police_without_j(candidates))
+}
+
+/// [`repair`] for the case of a WJ plate whose J was not read: a J is put in after the W and
+/// the reading must then form an armed-police plate.
+fn armed_police_without_j(candidates: &[Vec<(char, f32)>]) -> Option<Repaired> {
+    let w = candidates
+        .first()?
+        .iter()
+        .find(|(c, _)| *c == 'W')
+        .map(|&(_, p)| probability(p))?;
+    let next = candidates.get(1)?.first()?.0;
+    if !next.is_ascii_digit() {
+        return None;
+    }
+    let mut with_j = candidates.to_vec();
+    with_j.insert(1, vec![('J', w * INFERRED_FACTOR)]);
+    let mut r = repair_same_length(&with_j).filter(|r| r.kind == PlateKind::ArmedPolice)?;
+    // positions count in `with_j`, the plate as repaired
+    r.changes.push(Change {
+        position: 1,
+        from: None,
+        to: 'J',
+        reason: ChangeReason::Inserted,
+    });
+    r.changes.sort_by_key(|c| c.position);
+    Some(r)
+}
+
+/// [`repair`] without changing the reading's length.
+fn repair_same_length(candidates: &[Vec<(char, f32)>]) -> Option<Repaired> {
     let mut best: Option<(f32, Vec<Pick>)> = None;
     for template in TEMPLATES
         .iter()
@@ -434,11 +477,11 @@ pub fn repair(candidates: &[Vec<(char, f32)>]) -> Option<Repaired> {
             let from = alternatives.first()?.0;
             Some(Change {
                 position,
-                from,
+                from: Some(from),
                 to: p.c,
                 reason: p.reason?,
             })
-            .filter(|c| c.from != c.to)
+            .filter(|c| c.from != Some(c.to))
         })
         .collect();
     Some(Repaired {
@@ -595,7 +638,7 @@ mod tests {
     fn change(position: usize, from: char, to: char, reason: ChangeReason) -> Change {
         Change {
             position,
-            from,
+            from: Some(from),
             to,
             reason,
         }
@@ -750,5 +793,37 @@ mod tests {
         assert_eq!(distance("粤BD01366", "粤BDO1366"), 0.5);
         assert!(distance("川AF058Y", "粤BD01366") >= 5.0);
         assert!(distance("川A8H458", "WJ1693015") >= 7.0);
+    }
+
+    #[test]
+    fn an_armed_police_plate_whose_red_j_was_not_read_gets_it_back() {
+        // both readers read cn-dev-38's WJ16·93015 as W1693015
+        let r = repair_text("W1693015").expect("an armed-police plate");
+        assert_eq!(
+            (r.text.as_str(), r.kind),
+            ("WJ1693015", PlateKind::ArmedPolice)
+        );
+        assert_eq!(r.confidences[1], INFERRED_FACTOR);
+        assert_eq!(
+            r.changes,
+            vec![Change {
+                position: 1,
+                from: None,
+                to: 'J',
+                reason: ChangeReason::Inserted
+            }]
+        );
+        assert_eq!(
+            repair_text("W12345").map(|r| r.text),
+            Some("WJ12345".into())
+        );
+        // a reading that is a plate as it stands is left alone: W1234 is a Hong Kong plate
+        assert_eq!(
+            repair_text("W1234").map(|r| r.kind),
+            Some(PlateKind::HongKong)
+        );
+        // W then letters is no armed-police plate, and nothing else starts W-digit
+        assert!(repair_text("WX12345X").is_none());
+        assert!(repair_text("W").is_none());
     }
 }

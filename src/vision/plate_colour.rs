@@ -146,6 +146,32 @@ pub fn classify(rectified: &RgbImage, kind: PlateKind) -> PlateColourReading {
     }
 }
 
+/// Whether a pixel is red ink: the red 领/港/澳 of black plates, the red 使 and WJ of others.
+/// Hue within 30° of red, saturated, not too dark (measured on the consulate plate of
+/// cn-dev-25: its 领 is a dark red on black).
+pub fn is_red_ink(rgb: [u8; 3]) -> bool {
+    let (hue, sat, val) = hsv(rgb);
+    (hue >= 330.0 || hue <= 30.0) && sat >= 0.45 && val >= 0.3
+}
+
+/// The share of red-ink pixels ([`is_red_ink`]) in the vertical strip of the rectified plate
+/// between fractions `from` and `to` of its width (the middle three fifths of its height).
+pub fn red_share(rectified: &RgbImage, from: f32, to: f32) -> f32 {
+    let (w, h) = rectified.dimensions();
+    let x0 = ((from.clamp(0.0, 1.0) * w as f32) as u32).min(w);
+    let x1 = ((to.clamp(0.0, 1.0) * w as f32) as u32).clamp(x0, w);
+    let (y0, y1) = (h / 5, h - h / 5);
+    let mut red = 0u32;
+    let mut n = 0u32;
+    for y in y0..y1 {
+        for x in x0..x1 {
+            n += 1;
+            red += u32::from(is_red_ink(rectified.get_pixel(x, y).0));
+        }
+    }
+    if n == 0 { 0.0 } else { red as f32 / n as f32 }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,5 +225,25 @@ mod tests {
             classify(&blueish, PlateKind::Embassy).colour,
             PlateColour::Black
         );
+    }
+
+    #[test]
+    fn red_ink_is_measured_where_the_final_mark_goes() {
+        // a black plate with white characters and a dark red mark at its right end (the
+        // consulate plate's 领 measured 0x80 0x26 0x26 and around)
+        let mut img = plate([20, 8, 8], [240, 240, 240]);
+        for y in 20..44 {
+            for x in 182..205 {
+                if (x + y) % 3 != 0 {
+                    img.put_pixel(x, y, Rgb([0x80, 0x26, 0x26]));
+                }
+            }
+        }
+        assert!(red_share(&img, 0.8, 0.95) >= 0.1);
+        assert!(red_share(&img, 0.05, 0.2) < 0.01);
+        // the dark red-black of the plate's own background is not ink
+        assert!(!is_red_ink([0x2c, 0x0f, 0x0c]));
+        assert!(is_red_ink([0x9c, 0x45, 0x43]));
+        assert_eq!(red_share(&img, 0.9, 0.9), 0.0);
     }
 }

@@ -1,7 +1,8 @@
 //! `gateward bench plates`: plate reading time on this machine, per photo of the plate folder
 //! and for one plate in a 1920×1080 frame (detect, rectify + read, colour), and, with
 //! `--baseline`, agentclpr's own Python pipeline on the same photos in the same run, side by
-//! side with the ratio.
+//! side with the ratio: as shipped, and with gateward's ONNX Runtime session settings. The last
+//! line holds the figures as `name=value`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -9,14 +10,15 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use comfy_table::Table;
+use image::{Rgb, RgbImage};
 
-use super::bench::{PlatesArgs, median, on_canvas};
+use super::bench::{PlatesArgs, median};
 use crate::config::Config;
 use crate::vision::image_ops;
 use crate::vision::manifest::Manifest;
-use crate::vision::plate_detect::{PlateDetectConfig, PlateDetector};
-use crate::vision::plate_read::PlateReader;
-use crate::vision::plates::{LOW_SCORE, PlateChain};
+use crate::vision::plate_detect::PlateDetector;
+use crate::vision::plate_read::{PlateReader, ReadBy};
+use crate::vision::plates::PlateChain;
 use crate::vision::runtime::Runtime;
 
 /// Runs the benchmark.
@@ -69,56 +71,75 @@ pub fn run(config: &Config, args: &PlatesArgs) -> anyhow::Result<()> {
         ours.push((name, median(&times), found));
     }
 
-    // One plate in a 1920×1080 frame, stage by stage.
-    let sample = files
-        .iter()
-        .find(|f| f.ends_with("cn-dev-19.jpg"))
-        .unwrap_or(&files[0]);
-    let frame = on_canvas(&image_ops::open(sample)?, (1920, 1080))?;
-    let mut detector = PlateDetector::load(
-        &runtime,
-        &manifest,
-        threads,
-        PlateDetectConfig {
-            score_threshold: LOW_SCORE,
-            ..config.vision.plate_detect()
-        },
-    )?;
+    // One plate in a 1920×1080 frame, stage by stage: every photo placed on a 1080p frame at
+    // its own size (shrunk if larger, never enlarged: an enlarged plate is a blurred one), its
+    // best plate detected and read.
+    let mut detector =
+        PlateDetector::load(&runtime, &manifest, threads, config.vision.plate_detect())?;
     let mut reader = PlateReader::load(&runtime, &manifest, threads)?;
-    let (mut detect_ms, mut read_ms, mut total_ms) = (Vec::new(), Vec::new(), Vec::new());
-    for run in 0..=args.runs.max(5) {
-        let t0 = Instant::now();
-        let plates = detector.detect(&frame)?;
-        let t1 = Instant::now();
-        let best = plates
-            .first()
-            .context("no plate found in the sample frame")?;
-        std::hint::black_box(reader.read(&frame, best)?);
-        let t2 = Instant::now();
-        if run > 0 {
-            detect_ms.push((t1 - t0).as_secs_f64() * 1e3);
-            read_ms.push((t2 - t1).as_secs_f64() * 1e3);
-            total_ms.push((t2 - t0).as_secs_f64() * 1e3);
+    // per photo: median detect, read and total ms
+    let mut per_photo: Vec<[f64; 3]> = Vec::new();
+    let mut by_text_reader_alone = 0;
+    for file in &files {
+        let frame = on_frame(&image_ops::open(file)?, (1920, 1080))?;
+        let mut stages = [Vec::new(), Vec::new(), Vec::new()];
+        for run in 0..=args.runs {
+            let t0 = Instant::now();
+            let plates = detector.detect(&frame)?;
+            let t1 = Instant::now();
+            let Some(best) = plates.first() else {
+                break;
+            };
+            let read = std::hint::black_box(reader.read(&frame, best)?);
+            let t2 = Instant::now();
+            if run == 0 {
+                by_text_reader_alone +=
+                    usize::from(read.is_some_and(|r| r.read_by == ReadBy::TextReader));
+            } else {
+                stages[0].push((t1 - t0).as_secs_f64() * 1e3);
+                stages[1].push((t2 - t1).as_secs_f64() * 1e3);
+                stages[2].push((t2 - t0).as_secs_f64() * 1e3);
+            }
         }
+        if stages[2].is_empty() {
+            continue;
+        }
+        per_photo.push(stages.map(|mut v| {
+            v.sort_by(f64::total_cmp);
+            median(&v)
+        }));
     }
-    for v in [&mut detect_ms, &mut read_ms, &mut total_ms] {
+    let stage = |i: usize| {
+        let mut v: Vec<f64> = per_photo.iter().map(|p| p[i]).collect();
         v.sort_by(f64::total_cmp);
-    }
+        v
+    };
+    let (detect_ms, read_ms, total_ms) = (stage(0), stage(1), stage(2));
     println!(
         "gateward bench plates: {} photos of {}, {threads} threads per model, {} runs each",
         files.len(),
         dir.display(),
         args.runs
     );
+    println!(
+        "one plate in a 1920×1080 frame: the {} photos with a plate, each on a 1080p frame at its \
+         own size; {by_text_reader_alone} of their plates were read by PP-OCR alone (sure \
+         enough to skip the plate reader)",
+        per_photo.len()
+    );
     let mut table = Table::new();
-    table.set_header(["one plate in a 1920×1080 frame", "median ms", "slowest ms"]);
+    table.set_header([
+        "one plate in a 1920×1080 frame",
+        "median over photos, ms",
+        "slowest photo, ms",
+    ]);
     let detect_stage = format!(
         "detect (frame shrunk to {} px)",
         config.vision.plate_detect_side
     );
     for (stage, v) in [
         (detect_stage.as_str(), &detect_ms),
-        ("rectify + read (both readers, grammar)", &read_ms),
+        ("rectify + read (readers, grammar)", &read_ms),
         ("total", &total_ms),
     ] {
         table.add_row([
@@ -129,26 +150,36 @@ pub fn run(config: &Config, args: &PlatesArgs) -> anyhow::Result<()> {
     }
     println!("{table}");
 
-    let baseline = if args.baseline {
-        Some(agentclpr(&dir, args.runs)?)
+    // agentclpr as shipped (its sessions as it makes them) and with gateward's session
+    // settings, each run now on the same photos
+    let baselines: Vec<(&str, Vec<(String, f64)>)> = if args.baseline {
+        vec![
+            ("shipped", agentclpr(&dir, args.runs, "shipped")?),
+            ("gateward", agentclpr(&dir, args.runs, "gateward")?),
+        ]
     } else {
-        None
+        Vec::new()
     };
     let mut table = Table::new();
     let mut header = vec!["photo", "plates read", "gateward ms"];
-    if baseline.is_some() {
-        header.extend(["agentclpr ms", "ratio"]);
+    if !baselines.is_empty() {
+        header.extend([
+            "agentclpr as shipped ms",
+            "ratio",
+            "agentclpr, gateward's session settings ms",
+            "ratio",
+        ]);
     }
     table.set_header(header);
-    let mut ratios = Vec::new();
+    let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); baselines.len()];
     for (name, ms, found) in &ours {
         let mut row = vec![name.clone(), found.to_string(), format!("{ms:.1}")];
-        if let Some(b) = &baseline {
-            match b.iter().find(|(n, _)| n == name) {
+        for (i, (_, times)) in baselines.iter().enumerate() {
+            match times.iter().find(|(n, _)| n == name) {
                 Some((_, theirs)) => {
                     row.push(format!("{theirs:.1}"));
                     row.push(format!("{:.1}×", theirs / ms));
-                    ratios.push(theirs / ms);
+                    ratios[i].push(theirs / ms);
                 }
                 None => row.extend(["error".to_owned(), String::new()]),
             }
@@ -158,24 +189,39 @@ pub fn run(config: &Config, args: &PlatesArgs) -> anyhow::Result<()> {
     println!("{table}");
     let mut ours_ms: Vec<f64> = ours.iter().map(|o| o.1).collect();
     ours_ms.sort_by(f64::total_cmp);
-    print!("median per photo: gateward {:.1} ms", median(&ours_ms));
-    if let Some(b) = &baseline {
-        let mut theirs: Vec<f64> = b.iter().map(|o| o.1).collect();
+    let ours_median = median(&ours_ms);
+    println!("median per photo: gateward {ours_median:.1} ms");
+    let mut figures = vec![
+        format!("plates_photo_median_ms={ours_median:.1}"),
+        format!("plates_1080p_one_plate_ms={:.1}", median(&total_ms)),
+        format!("plates_1080p_detect_ms={:.1}", median(&detect_ms)),
+        format!("plates_1080p_read_ms={:.1}", median(&read_ms)),
+    ];
+    for ((sessions, times), ratios) in baselines.iter().zip(&mut ratios) {
+        let mut theirs: Vec<f64> = times.iter().map(|o| o.1).collect();
         theirs.sort_by(f64::total_cmp);
         ratios.sort_by(f64::total_cmp);
-        print!(
-            ", agentclpr {:.1} ms: gateward is {:.1}× faster (median of per-photo ratios {:.1}×)",
-            median(&theirs),
-            median(&theirs) / median(&ours_ms),
-            median(&ratios)
+        let (theirs, ratio) = (median(&theirs), median(&theirs) / ours_median);
+        println!(
+            "agentclpr ({}): median {theirs:.1} ms per photo; gateward is {ratio:.1}× faster \
+             (median of per-photo ratios {:.1}×)",
+            if *sessions == "shipped" {
+                "as shipped"
+            } else {
+                "with gateward's session settings"
+            },
+            median(ratios)
         );
+        figures.push(format!("agentclpr_{sessions}_median_ms={theirs:.1}"));
+        figures.push(format!("ratio_vs_agentclpr_{sessions}={ratio:.2}"));
     }
-    println!();
+    println!("{}", figures.join(" "));
     Ok(())
 }
 
-/// agentclpr's per-photo median times, from `tools/bench/plates_agentclpr.py` run now.
-fn agentclpr(dir: &Path, runs: u32) -> anyhow::Result<Vec<(String, f64)>> {
+/// agentclpr's per-photo median times, from `tools/bench/plates_agentclpr.py` run now with its
+/// sessions `sessions` ("shipped" or "gateward").
+fn agentclpr(dir: &Path, runs: u32, sessions: &str) -> anyhow::Result<Vec<(String, f64)>> {
     let python = Path::new("tools/bench/.work/venv/bin/python");
     if !python.is_file() {
         bail!(
@@ -190,6 +236,8 @@ fn agentclpr(dir: &Path, runs: u32) -> anyhow::Result<Vec<(String, f64)>> {
         .arg(dir)
         .arg("--runs")
         .arg(runs.to_string())
+        .arg("--sessions")
+        .arg(sessions)
         .arg("--json")
         .arg(&out_file)
         .stdout(std::process::Stdio::null())
@@ -211,4 +259,22 @@ fn agentclpr(dir: &Path, runs: u32) -> anyhow::Result<Vec<(String, f64)>> {
                 .collect()
         })
         .unwrap_or_default())
+}
+
+/// `img` on a grey frame of `size`, centred at its own size, or shrunk to fit (never enlarged).
+fn on_frame(img: &RgbImage, size: (u32, u32)) -> anyhow::Result<RgbImage> {
+    let scale = (size.0 as f64 / img.width() as f64)
+        .min(size.1 as f64 / img.height() as f64)
+        .min(1.0);
+    let w = ((img.width() as f64 * scale).round() as u32).clamp(1, size.0);
+    let h = ((img.height() as f64 * scale).round() as u32).clamp(1, size.1);
+    let scaled = image_ops::resize(img, w, h)?;
+    let mut frame = RgbImage::from_pixel(size.0, size.1, Rgb([118, 118, 118]));
+    image::imageops::replace(
+        &mut frame,
+        &scaled,
+        i64::from((size.0 - w) / 2),
+        i64::from((size.1 - h) / 2),
+    );
+    Ok(frame)
 }

@@ -264,9 +264,13 @@ impl PlateReader {
         double: bool,
     ) -> Result<Option<PlateReading>, ModelError> {
         let lines = rows(rectified, double);
+        let text = self.text.candidates(&lines)?;
+        if let Some(r) = plate_text::repair(&text).filter(sure_alone) {
+            return Ok(Some(reading(r, ReadBy::TextReader, double)));
+        }
         let mut by_reader = [
             (ReadBy::PlateReader, self.plate.candidates(&lines)?),
-            (ReadBy::TextReader, self.text.candidates(&lines)?),
+            (ReadBy::TextReader, text),
         ];
         if let Some((r, by)) = combine(&by_reader) {
             return Ok(Some(reading(r, by, double)));
@@ -428,6 +432,21 @@ pub fn pool(plate: &Candidates, text: &Candidates) -> Option<Candidates> {
             })
             .collect(),
     )
+}
+
+/// Least confidence at which PP-OCR's reading stands alone, without the plate reader's
+/// second opinion.
+pub const TEXT_READER_ALONE: f32 = 0.9;
+
+/// Whether PP-OCR's reading is sure enough to skip the plate reader (4 ms of the 20 a line
+/// costs). Measured on the plate photos, PP-OCR alone read 22 plates at ≥ 0.9, all right,
+/// except readings of two shapes that a plate missing its first character also fits: a
+/// double-row plate read as one row (`A5331`, 0.97, Hong Kong-shaped) and a new-energy plate
+/// whose unreadable province was dropped (`AD15989`, 0.999, military-shaped). So Hong Kong
+/// and military readings always get the second opinion.
+fn sure_alone(r: &Repaired) -> bool {
+    r.confidence >= TEXT_READER_ALONE
+        && !matches!(r.kind, PlateKind::HongKong | PlateKind::Military)
 }
 
 /// Whether a repaired reading is sure enough to report.

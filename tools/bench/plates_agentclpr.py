@@ -7,9 +7,16 @@ Run (the first command makes tools/bench/.work/venv once, from requirements-agen
     tools/bench/setup-python && tools/bench/.work/venv/bin/python tools/bench/plates_agentclpr.py
 
 Options: [IMAGE_DIR] (default ../shared/fixtures/plates-cn beside the repository, labels in its
-labels.tsv), --runs N (timed calls per image, median reported; default 3), --threads N (ONNX
-Runtime intra-op threads for all four sessions; default 2), --json FILE (write everything as JSON
-for a Rust benchmark to compare against).
+labels.tsv), --runs N (timed calls per image, median reported; default 3), --sessions
+shipped|gateward (default shipped: agentclpr's sessions as it makes them, ONNX Runtime's
+defaults — one thread per core, threads that spin while waiting; gateward: every session built
+with gateward's settings, --threads N intra-op threads, default 2, no spinning), --json FILE
+(write everything as JSON for a Rust benchmark to compare against).
+
+Why both: as shipped, agentclpr's four sessions each keep a thread pool whose threads spin, and
+on 2 cores they take turns badly (the issue's ~120 ms per image). With gateward's settings the
+same Python pipeline runs about twice as fast; comparing against that isolates what gateward's
+own work saves.
 
 What one call is: `CLPSystem(image)` on the image already decoded the way agentclpr decodes a path
 (`cv2.imdecode(..., IMREAD_COLOR)`: BGR, alpha dropped); decoding is timed apart (`decode_ms`).
@@ -53,11 +60,12 @@ def norm(text):
     return text.replace("·", "").replace(" ", "")
 
 
-def load_pipeline(threads):
-    """agentclpr.CLPSystem with its default models, every ONNX Runtime session built with
-    gateward's settings (`threads` intra-op threads, 1 inter-op, no spinning, full graph
-    optimisation). agentclpr/agentocr take no session options, so ort.SessionOptions is swapped
-    for a configured one while the sessions are made."""
+def load_pipeline(threads, sessions_as):
+    """agentclpr.CLPSystem with its default models. With `sessions_as` "gateward" every ONNX
+    Runtime session is built with gateward's settings (`threads` intra-op threads, 1 inter-op,
+    no spinning, full graph optimisation): agentclpr/agentocr take no session options, so
+    ort.SessionOptions is swapped for a configured one while the sessions are made. With
+    "shipped" the sessions are left as agentclpr makes them."""
     original = ort.SessionOptions
 
     def configured():
@@ -71,7 +79,8 @@ def load_pipeline(threads):
     # agentocr parses sys.argv with its own argparse (parse_known_args) when OCRSystem is made:
     # hide ours from it.
     argv = sys.argv
-    ort.SessionOptions = configured
+    if sessions_as == "gateward":
+        ort.SessionOptions = configured
     sys.argv = argv[:1]
     try:
         import agentclpr
@@ -94,7 +103,7 @@ def load_pipeline(threads):
     }
     for name, s in sessions.items():
         got = s.get_session_options().intra_op_num_threads
-        if got != threads:
+        if sessions_as == "gateward" and got != threads:
             raise SystemExit(f"{name}: intra_op_num_threads is {got}, wanted {threads}")
     return clp, sessions
 
@@ -145,6 +154,7 @@ def main():
     ap.add_argument("image_dir", nargs="?", type=Path, default=DEFAULT_DIR)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--sessions", choices=["shipped", "gateward"], default="shipped")
     ap.add_argument("--json", type=Path, metavar="FILE")
     args = ap.parse_args()
     folder = args.image_dir.resolve()
@@ -153,7 +163,7 @@ def main():
         raise SystemExit(f"no images in {folder}")
 
     t0 = time.perf_counter()
-    clp, sessions = load_pipeline(args.threads)
+    clp, sessions = load_pipeline(args.threads, args.sessions)
     load_ms = (time.perf_counter() - t0) * 1000.0
 
     from importlib.metadata import version
@@ -164,12 +174,14 @@ def main():
         "opencv": cv2.__version__,
         "numpy": np.__version__,
         "python": platform.python_version(),
-        "threads": args.threads,
+        "sessions": args.sessions,
+        "threads": args.threads if args.sessions == "gateward" else "onnxruntime default",
         "runs": args.runs,
         "providers": clp.det.session.get_providers(),
     }
     print(f"agentclpr {env['agentclpr']} (agentocr {env['agentocr']}), onnxruntime "
-          f"{env['onnxruntime']}, {args.threads} intra-op threads, {args.runs} runs per image; "
+          f"{env['onnxruntime']}, sessions {args.sessions} ({env['threads']} intra-op threads), "
+          f"{args.runs} runs per image; "
           f"pipeline loaded in {load_ms:.0f} ms (includes agentocr's own 5x warm-up)")
     print(f"images: {folder}\n")
 

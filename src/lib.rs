@@ -6,11 +6,13 @@
 //! The vision stages and the rules are pure; only the pipeline, the store and the web layer do
 //! I/O. See `DESIGN.md` in the shared folder and the README for how the parts fit.
 
+pub mod camera;
 pub mod clock;
 pub mod cmds;
 pub mod config;
 pub mod domain;
 pub mod import;
+pub mod pipeline;
 pub mod recognize;
 pub mod rules;
 pub mod store;

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::known::{load_gallery, purge_sightings, record_sighting};
-use super::vehicles_seen::{PlateResult, VehicleEyes, VehicleResult};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
+use crate::pipeline::vehicles::{PlateResult, VehicleEyes, VehicleResult};
 use crate::recognize::gallery::{Gallery, Match, MatchParams};
 use crate::store::{NewSighting, PersonRecord, Store, database_path};
 use crate::vision::face_quality::{self, QualityLimits};

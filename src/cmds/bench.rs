@@ -1,6 +1,7 @@
 //! `gateward bench faces`: how long each stage of the face chain takes on this machine, for a
 //! 1920×1080 frame with one face and with 29 faces, and gallery search at 1k/10k/100k.
-//! `gateward bench plates`: see [`super::bench_plates`].
+//! `gateward bench plates`: see [`super::bench_plates`]; `gateward bench pipeline`: see
+//! [`super::bench_pipeline`].
 //!
 //! The frames are real photos placed on a 1920×1080 canvas (scaled to its height, centred), so
 //! the detector sees the size a gate camera sends. Each stage is timed over `--runs` runs after
@@ -37,6 +38,22 @@ pub enum What {
     Faces(FacesArgs),
     /// Plate reading per photo and per 1080p frame, beside agentclpr's Python pipeline (车牌识别耗时)
     Plates(PlatesArgs),
+    /// Frame-to-event time of the pipeline on 1080p frames with a face and a vehicle (流水线延迟)
+    Pipeline(PipelineArgs),
+}
+
+/// Options of `bench pipeline`.
+#[derive(Debug, clap::Args)]
+pub struct PipelineArgs {
+    /// Frames to time.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(3..=10000))]
+    pub frames: u32,
+    /// The person's photo.
+    #[arg(long, value_name = "FILE", default_value = "fixtures/obama.jpg")]
+    pub face: PathBuf,
+    /// The vehicle's photo [default: the shared yellow-plated cn-dev-12.jpg, else fixtures/car-czech.png]
+    #[arg(long, value_name = "FILE")]
+    pub vehicle: Option<PathBuf>,
 }
 
 /// Options of `bench plates`.
@@ -76,6 +93,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
     match &args.what {
         What::Faces(a) => faces(config, a),
         What::Plates(a) => super::bench_plates::run(config, a),
+        What::Pipeline(a) => super::bench_pipeline::run(config, a),
     }
 }
 

@@ -8,6 +8,7 @@ use crate::config::{Config, Overrides};
 
 pub mod analyze;
 pub mod bench;
+pub mod bench_pipeline;
 pub mod bench_plates;
 pub mod check;
 pub mod config;
@@ -19,8 +20,8 @@ pub mod log;
 pub mod not;
 pub mod photos;
 pub mod prompt;
+pub mod replay;
 pub mod report;
-pub mod vehicles_seen;
 pub mod when;
 
 /// gateward — 门岗助手: recognises residents, VIPs and vehicles at the gate and tells the
@@ -66,6 +67,8 @@ pub enum Command {
     Report(report::Args),
     /// Show what the screen says for a person or plate at a given time (预览提示语)
     Prompt(prompt::Args),
+    /// Run the live pipeline on a video, a folder of images or a camera, printing gate events (回放录像)
+    Replay(replay::Args),
     /// Measure how fast the models run on this machine (性能测试)
     Bench(bench::Args),
 }
@@ -95,6 +98,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Import(args) => import::run(&config, args),
         Command::Enroll(args) => enroll::run(&config, args),
         Command::Analyze(args) => analyze::run(&config, args),
+        Command::Replay(args) => replay::run(&config, args),
         Command::Not(args) => not::run(&config, args),
         Command::Log(args) => log::run(&config, args),
         Command::Prompt(args) => prompt::run(&config, args),

@@ -4,3 +4,4 @@ pub mod gallery;
 pub mod plate_match;
 pub mod plate_text;
 pub mod plate_vote;
+pub mod tracker;

@@ -1,11 +1,12 @@
-//! The plates and vehicles of a photo for `analyze`: every plate read (text, display form,
-//! colour, rows, corners, confidence, the vehicle it is on) and every vehicle (box, class,
-//! whether it is large and why, and what the gate rules decide for it).
+//! The plates and vehicles of a frame, for `analyze` and the pipeline: every plate read (text,
+//! display form, colour, rows, corners, confidence, the vehicle it is on) and every vehicle
+//! (box, class, whether it is large and why, and what the gate rules decide for it).
 
 use chrono::NaiveDate;
 use image::RgbImage;
 use serde::Serialize;
 
+use super::PipelineError;
 use crate::config::Vision;
 use crate::rules::vehicles::{self, KnownVehicle, SizeEvidence, VehicleFacts};
 use crate::store::Store;
@@ -17,7 +18,7 @@ use crate::vision::vehicle_detect::{
 };
 
 /// One plate read.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct PlateResult {
     /// Clean text, e.g. 川A8H458.
     pub text: String,
@@ -36,6 +37,9 @@ pub struct PlateResult {
     pub score: f32,
     /// The weakest character's confidence.
     pub confidence: f32,
+    /// Each character's confidence (for multi-frame voting).
+    #[serde(skip)]
+    pub confidences: Vec<f32>,
     pub read_by: String,
     /// Index into `vehicles` of the vehicle carrying the plate.
     pub vehicle: Option<usize>,
@@ -103,7 +107,7 @@ impl VehicleEyes {
         img: &RgbImage,
         store: Option<&Store>,
         day: NaiveDate,
-    ) -> anyhow::Result<(Vec<PlateResult>, Vec<VehicleResult>)> {
+    ) -> Result<(Vec<PlateResult>, Vec<VehicleResult>), PipelineError> {
         let vehicles = self.vehicles.detect(img)?;
         let plates = self.plates.plates(img)?;
         let on: Vec<Option<usize>> = plates
@@ -146,6 +150,7 @@ fn plate_result(p: &SeenPlate, vehicle: Option<usize>, decision: Decision) -> Pl
         bbox: p.plate.bbox,
         score: p.plate.score,
         confidence: p.reading.confidence,
+        confidences: p.reading.confidences.clone(),
         read_by: p.reading.read_by.key().to_owned(),
         vehicle,
         decision,
@@ -159,7 +164,7 @@ fn decide(
     seen: Option<&SeenPlate>,
     store: Option<&Store>,
     day: NaiveDate,
-) -> anyhow::Result<Decision> {
+) -> Result<Decision, PipelineError> {
     let evidence = SizeEvidence {
         colour: seen.map(|p| p.colour.colour),
         truck_or_bus: vehicle

@@ -1,0 +1,461 @@
+//! One camera's frames turned into gate events: the motion gate, faces and plates, tracking
+//! across frames, and the gate's rules. A person or a car makes one arrival, named from its
+//! best view so far; a later, better view that changes the answer makes an update.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use image::RgbImage;
+use serde::Serialize;
+
+use super::PipelineError;
+use super::motion::{MotionConfig, MotionGate};
+use super::vehicles::{PlateResult, VehicleEyes};
+use crate::domain::{Direction, EventKind, PersonClass, Prompt};
+use crate::recognize::gallery::{Gallery, Match, MatchParams};
+use crate::recognize::plate_vote::PlateVote;
+use crate::recognize::tracker::{Detection, Track, TrackUpdate, Tracker, TrackerConfig};
+use crate::rules::gate::shift_at;
+use crate::rules::prompts::{self, Arrival, effective_class};
+use crate::store::{NewGateEvent, PersonRecord, Store};
+use crate::vision::face_quality::{self, QualityLimits};
+use crate::vision::faces::FaceChain;
+
+/// A face not seen for this long has gone: the next face in the same place is someone else
+/// (the fixture clip two-visitors.mp4 has 1 s between two people at the same spot). Vehicles
+/// keep the tracker's 2 s: a car stays where it is while the barrier opens.
+pub const FACE_MAX_GAP: Duration = Duration::from_millis(800);
+
+/// The models a camera's frames are looked at with, loaded once and shared by the cameras
+/// (one at a time: a 2-core box runs one inference at a time, each on both cores).
+#[derive(Debug)]
+pub struct Eyes {
+    pub faces: FaceChain,
+    pub gallery: Gallery,
+    pub params: MatchParams,
+    pub limits: QualityLimits,
+    pub vehicles: VehicleEyes,
+}
+
+/// A face seen in one frame.
+#[derive(Debug, Clone)]
+pub struct FaceSeen {
+    /// Good enough to recognise (size, sharpness, turn, inside the frame).
+    pub recognisable: bool,
+    /// The person the gallery names, with the similarity.
+    pub person: Option<(i64, f32)>,
+}
+
+/// What a camera is, for its events.
+#[derive(Debug, Clone)]
+pub struct CameraInfo {
+    pub name: String,
+    pub gate: String,
+    /// The way the camera looks: everything it sees comes in (or goes out); `None` when it
+    /// watches both ways, and the track's motion tells (growing: coming towards the camera).
+    pub direction: Option<Direction>,
+}
+
+/// A gate event as the screen, the replay's JSON lines and the notifiers see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct GateEventOut {
+    /// `arrival` (first report of a person or vehicle) or `update` (a better view changed the
+    /// answer).
+    pub event: &'static str,
+    /// The track within this camera's run.
+    pub track: u64,
+    pub camera: String,
+    pub gate: String,
+    /// `person` or `vehicle`.
+    pub kind: &'static str,
+    /// Local time at the gate, RFC 3339 with the offset (2026-11-28T07:30:00+08:00).
+    pub at: String,
+    /// Seconds into the stream (the frame's position in a video, or since the camera started).
+    pub stream_s: f64,
+    /// `in`, `out`, or absent when unknown.
+    pub direction: Option<&'static str>,
+    pub person: Option<PersonOut>,
+    pub plate: Option<PlateOut>,
+    /// What the rules decide: the words to say, what to do, whom to notify.
+    pub say: String,
+    pub actions: Vec<String>,
+    pub notify: Vec<&'static str>,
+    /// For vehicles: admit, register, oversize … (see `rules::vehicles`).
+    pub decision: Option<String>,
+    /// The stored event's id, when recorded.
+    pub id: Option<i64>,
+}
+
+/// The person of a person event.
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonOut {
+    pub id: i64,
+    pub name: String,
+    pub class: &'static str,
+    pub class_zh: &'static str,
+    pub similarity: f32,
+}
+
+/// The plate of a vehicle event.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlateOut {
+    pub text: String,
+    pub formatted: String,
+    pub colour: String,
+    /// Frames whose readings were voted.
+    pub readings: usize,
+    pub large: bool,
+    pub large_reason: Option<String>,
+}
+
+/// What was last reported for a track, to tell whether a better view changes the answer: who
+/// (or which plate) and which way (the greeting differs for arriving and leaving).
+#[derive(Debug, Clone, PartialEq)]
+enum Answer {
+    Person(Option<i64>, Option<Direction>),
+    Plate(String, Option<Direction>),
+}
+
+/// One camera's state between frames.
+#[derive(Debug)]
+pub struct Watcher {
+    camera: CameraInfo,
+    tz: Tz,
+    motion: MotionGate,
+    faces: Tracker<FaceSeen>,
+    plates: Tracker<PlateResult>,
+    votes: HashMap<u64, PlateVote>,
+    reported: HashMap<(EventKind, u64), Answer>,
+    /// Frames looked at and frames skipped by the motion gate.
+    pub looked: u64,
+    pub still: u64,
+}
+
+impl Watcher {
+    /// A camera with no history.
+    pub fn new(camera: CameraInfo, tz: Tz) -> Watcher {
+        Watcher {
+            camera,
+            tz,
+            motion: MotionGate::new(MotionConfig::default()),
+            faces: Tracker::new(TrackerConfig {
+                max_gap: FACE_MAX_GAP,
+                ..TrackerConfig::default()
+            }),
+            plates: Tracker::new(TrackerConfig::default()),
+            votes: HashMap::new(),
+            reported: HashMap::new(),
+            looked: 0,
+            still: 0,
+        }
+    }
+
+    /// Looks at one frame taken at `at` (`offset` into the stream) and returns the events it
+    /// makes. A frame without motion is not looked at: whatever was there is still there.
+    /// People and vehicles are looked up in `store`; events are recorded there when `record`.
+    pub fn frame(
+        &mut self,
+        eyes: &mut Eyes,
+        image: &RgbImage,
+        offset: Duration,
+        at: DateTime<Utc>,
+        store: Option<&Store>,
+        record: bool,
+    ) -> Result<Vec<GateEventOut>, PipelineError> {
+        if !self.motion.check(image).moving {
+            self.still += 1;
+            return Ok(Vec::new());
+        }
+        self.looked += 1;
+        let day = at.with_timezone(&self.tz).date_naive();
+        let faces = eyes.faces.faces(image)?;
+        let mut face_detections = Vec::with_capacity(faces.len());
+        for f in &faces {
+            let q = face_quality::assess(&f.face, &f.aligned, image.dimensions());
+            let recognisable = face_quality::check(&q, &eyes.limits).is_ok();
+            let person = match recognisable.then(|| eyes.gallery.search(&f.embedding, &eyes.params))
+            {
+                Some(Match::Known {
+                    person, similarity, ..
+                }) => Some((person, similarity)),
+                _ => None,
+            };
+            // a recognisable view always beats one that is not; then the larger, sharper one
+            let quality =
+                q.face_px * q.visible.clamp(0.0, 1.0) * if recognisable { 1.0 } else { 0.01 };
+            face_detections.push(Detection {
+                bbox: f.face.bbox,
+                quality,
+                payload: FaceSeen {
+                    recognisable,
+                    person,
+                },
+            });
+        }
+        let (plates, _vehicles) = eyes.vehicles.see(image, store, day)?;
+        let plate_detections: Vec<Detection<PlateResult>> = plates
+            .into_iter()
+            .map(|p| Detection {
+                bbox: p.bbox,
+                quality: p.confidence,
+                payload: p,
+            })
+            .collect();
+        let mut out = Vec::new();
+        let face_updates = self.faces.update(offset, face_detections);
+        for u in face_updates {
+            if let Some(e) = self.person_event(u, at, offset, store, record)? {
+                out.push(e);
+            }
+        }
+        let readings: Vec<([f32; 4], String, Vec<f32>)> = plate_detections
+            .iter()
+            .map(|d| {
+                (
+                    d.bbox,
+                    d.payload.text.clone(),
+                    d.payload.confidences.clone(),
+                )
+            })
+            .collect();
+        let plate_updates = self.plates.update(offset, plate_detections);
+        self.vote_plates(offset, readings);
+        for u in plate_updates {
+            if let Some(e) = self.vehicle_event(u, at, offset, store, record)? {
+                out.push(e);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Ends every track (the end of a replay); returns nothing new to say, but forgets them.
+    pub fn finish(&mut self) {
+        self.faces.finish();
+        self.plates.finish();
+        self.votes.clear();
+        self.reported.clear();
+    }
+
+    /// Every plate reading of this frame joins the vote of the track it continued (the track
+    /// whose latest box is the reading's).
+    fn vote_plates(&mut self, offset: Duration, readings: Vec<([f32; 4], String, Vec<f32>)>) {
+        let tracks: Vec<(u64, [f32; 4])> = self
+            .plates
+            .active()
+            .filter(|t| t.last_seen == offset)
+            .map(|t| (t.id, t.bbox))
+            .collect();
+        for (bbox, text, confidences) in readings {
+            if let Some((id, _)) = tracks.iter().find(|(_, b)| *b == bbox) {
+                self.votes.entry(*id).or_default().add(&text, &confidences);
+            }
+        }
+    }
+
+    fn direction(&self, motion_approaching: Option<bool>) -> Option<Direction> {
+        self.camera
+            .direction
+            .or(motion_approaching.map(|a| if a { Direction::In } else { Direction::Out }))
+    }
+
+    fn person_event(
+        &mut self,
+        update: TrackUpdate<FaceSeen>,
+        at: DateTime<Utc>,
+        offset: Duration,
+        store: Option<&Store>,
+        record: bool,
+    ) -> Result<Option<GateEventOut>, PipelineError> {
+        let (track, first) = match update {
+            TrackUpdate::Confirmed(t) => (t, true),
+            TrackUpdate::Improved(t) => (t, false),
+            TrackUpdate::Ended(t) => {
+                self.reported.remove(&(EventKind::Person, t.id));
+                return Ok(None);
+            }
+        };
+        let direction = self.direction(track.motion().approaching());
+        let answer = Answer::Person(track.best.payload.person.map(|p| p.0), direction);
+        if !self.changed(EventKind::Person, track.id, &answer, first) {
+            return Ok(None);
+        }
+        let known: Option<PersonRecord> = match (track.best.payload.person, store) {
+            (Some((id, _)), Some(s)) => s.person(id)?,
+            _ => None,
+        };
+        let local = at.with_timezone(&self.tz).time();
+        let (class, prompt) = match &known {
+            Some(p) => {
+                let class = effective_class(p.class, p.status);
+                (
+                    class,
+                    prompts::prompt(
+                        &Arrival {
+                            class,
+                            title: Some(p.title.as_str()),
+                            direction: direction.unwrap_or(Direction::In),
+                            ask_not_to_notify: p.ask_not_to_notify,
+                        },
+                        local,
+                    ),
+                )
+            }
+            None => (
+                PersonClass::Visitor,
+                prompts::prompt(
+                    &Arrival {
+                        class: PersonClass::Visitor,
+                        title: None,
+                        direction: direction.unwrap_or(Direction::In),
+                        ask_not_to_notify: false,
+                    },
+                    local,
+                ),
+            ),
+        };
+        let person = known.as_ref().map(|p| PersonOut {
+            id: p.id,
+            name: p.name.clone(),
+            class: class.key(),
+            class_zh: class.zh(),
+            similarity: track.best.payload.person.map_or(0.0, |p| p.1),
+        });
+        let mut e = self.event(first, &track, "person", at, offset, direction, &prompt);
+        e.person = person;
+        if first
+            && record
+            && let Some(s) = store
+        {
+            let mut new = self.new_event(EventKind::Person, at, direction, &prompt);
+            new.person_id = known.as_ref().map(|p| p.id);
+            new.class = known.as_ref().map(|_| class);
+            new.score = track.best.payload.person.map(|p| p.1);
+            e.id = Some(s.insert_event(new)?);
+        }
+        Ok(Some(e))
+    }
+
+    fn vehicle_event(
+        &mut self,
+        update: TrackUpdate<PlateResult>,
+        at: DateTime<Utc>,
+        offset: Duration,
+        store: Option<&Store>,
+        record: bool,
+    ) -> Result<Option<GateEventOut>, PipelineError> {
+        let (track, first) = match update {
+            TrackUpdate::Confirmed(t) => (t, true),
+            TrackUpdate::Improved(t) => (t, false),
+            TrackUpdate::Ended(t) => {
+                self.reported.remove(&(EventKind::Vehicle, t.id));
+                self.votes.remove(&t.id);
+                return Ok(None);
+            }
+        };
+        let vote = self.votes.get(&track.id).and_then(PlateVote::result);
+        let readings = self.votes.get(&track.id).map_or(0, PlateVote::len);
+        let best = &track.best.payload;
+        let text = vote.map_or_else(|| best.text.clone(), |v| v.text);
+        let direction = self.direction(track.motion().approaching());
+        let answer = Answer::Plate(text.clone(), direction);
+        if !self.changed(EventKind::Vehicle, track.id, &answer, first) {
+            return Ok(None);
+        }
+        let decision = &best.decision;
+        let prompt = Prompt {
+            say: decision.say.clone(),
+            actions: Vec::new(),
+            notify: Vec::new(),
+        };
+        let mut e = self.event(first, &track, "vehicle", at, offset, direction, &prompt);
+        e.decision = Some(decision.decision.clone());
+        e.plate = Some(PlateOut {
+            formatted: crate::recognize::plate_text::format(&text),
+            text: text.clone(),
+            colour: best.colour.clone(),
+            readings,
+            large: decision.large,
+            large_reason: decision.large_reason.clone(),
+        });
+        if first
+            && record
+            && let Some(s) = store
+        {
+            let kind = if decision.oversize {
+                EventKind::Alert
+            } else {
+                EventKind::Vehicle
+            };
+            let mut new = self.new_event(kind, at, direction, &prompt);
+            new.plate = Some(text);
+            new.plate_colour = best.colour.parse().ok();
+            new.decision = match &decision.large_reason {
+                Some(why) if decision.oversize => format!("{}（{why}）", decision.say),
+                _ => decision.say.clone(),
+            };
+            new.score = Some(best.confidence);
+            e.id = Some(s.insert_event(new)?);
+        }
+        Ok(Some(e))
+    }
+
+    /// Whether `answer` is news for the track: its first report, or a different answer.
+    fn changed(&mut self, kind: EventKind, track: u64, answer: &Answer, first: bool) -> bool {
+        let key = (kind, track);
+        if !first && self.reported.get(&key) == Some(answer) {
+            return false;
+        }
+        self.reported.insert(key, answer.clone());
+        true
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn event<T>(
+        &self,
+        first: bool,
+        track: &Track<T>,
+        kind: &'static str,
+        at: DateTime<Utc>,
+        offset: Duration,
+        direction: Option<Direction>,
+        prompt: &Prompt,
+    ) -> GateEventOut {
+        GateEventOut {
+            event: if first { "arrival" } else { "update" },
+            track: track.id,
+            camera: self.camera.name.clone(),
+            gate: self.camera.gate.clone(),
+            kind,
+            at: at
+                .with_timezone(&self.tz)
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+            stream_s: offset.as_secs_f64(),
+            direction: direction.map(|d| d.key()),
+            person: None,
+            plate: None,
+            say: prompt.say.clone(),
+            actions: prompt.actions.clone(),
+            notify: prompt.notify.iter().map(|p| p.key()).collect(),
+            decision: None,
+            id: None,
+        }
+    }
+
+    fn new_event(
+        &self,
+        kind: EventKind,
+        at: DateTime<Utc>,
+        direction: Option<Direction>,
+        prompt: &Prompt,
+    ) -> NewGateEvent {
+        let shift = shift_at(at.with_timezone(&self.tz).time());
+        let mut e = NewGateEvent::new(at, self.camera.gate.clone(), kind, shift);
+        e.camera = self.camera.name.clone();
+        e.direction = direction;
+        e.decision = prompt.say.clone();
+        e.notified = prompt.notify.clone();
+        e
+    }
+}

@@ -213,7 +213,7 @@ fn print_event(e: &GateEventOut, json: bool) -> anyhow::Result<()> {
         if e.event == "arrival" {
             "到达"
         } else {
-            "更正"
+            "更新"
         },
         if e.kind == "person" {
             "人员"

@@ -113,7 +113,7 @@ fn faces(config: &Config, args: &FacesArgs) -> anyhow::Result<()> {
                 path.display()
             )
         })?;
-        on_canvas(&img, FRAME)
+        on_canvas(&img, FRAME, true)
     };
     let frames = [
         ("1 face", photo(&args.one_face, "fixtures/astronaut.png")?),
@@ -224,9 +224,15 @@ fn faces(config: &Config, args: &FacesArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `img` scaled (aspect kept) to fit `size` and centred on a grey canvas of that size.
-pub(super) fn on_canvas(img: &RgbImage, size: (u32, u32)) -> anyhow::Result<RgbImage> {
-    let scale = (size.0 as f64 / img.width() as f64).min(size.1 as f64 / img.height() as f64);
+/// `img` scaled (aspect kept) to fit `size` and centred on a grey canvas of that size; with
+/// `enlarge` false a smaller image keeps its own size (an enlarged plate is a blurred one).
+pub(super) fn on_canvas(
+    img: &RgbImage,
+    size: (u32, u32),
+    enlarge: bool,
+) -> anyhow::Result<RgbImage> {
+    let fit = (size.0 as f64 / img.width() as f64).min(size.1 as f64 / img.height() as f64);
+    let scale = if enlarge { fit } else { fit.min(1.0) };
     let w = ((img.width() as f64 * scale).round() as u32).clamp(1, size.0);
     let h = ((img.height() as f64 * scale).round() as u32).clamp(1, size.1);
     let scaled = image_ops::resize(img, w, h)?;

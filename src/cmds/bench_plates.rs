@@ -10,9 +10,8 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use comfy_table::Table;
-use image::{Rgb, RgbImage};
 
-use super::bench::{PlatesArgs, median};
+use super::bench::{PlatesArgs, median, on_canvas};
 use crate::config::Config;
 use crate::vision::image_ops;
 use crate::vision::manifest::Manifest;
@@ -81,7 +80,7 @@ pub fn run(config: &Config, args: &PlatesArgs) -> anyhow::Result<()> {
     let mut per_photo: Vec<[f64; 3]> = Vec::new();
     let mut by_text_reader_alone = 0;
     for file in &files {
-        let frame = on_frame(&image_ops::open(file)?, (1920, 1080))?;
+        let frame = on_canvas(&image_ops::open(file)?, (1920, 1080), false)?;
         let mut stages = [Vec::new(), Vec::new(), Vec::new()];
         for run in 0..=args.runs {
             let t0 = Instant::now();
@@ -259,22 +258,4 @@ fn agentclpr(dir: &Path, runs: u32, sessions: &str) -> anyhow::Result<Vec<(Strin
                 .collect()
         })
         .unwrap_or_default())
-}
-
-/// `img` on a grey frame of `size`, centred at its own size, or shrunk to fit (never enlarged).
-fn on_frame(img: &RgbImage, size: (u32, u32)) -> anyhow::Result<RgbImage> {
-    let scale = (size.0 as f64 / img.width() as f64)
-        .min(size.1 as f64 / img.height() as f64)
-        .min(1.0);
-    let w = ((img.width() as f64 * scale).round() as u32).clamp(1, size.0);
-    let h = ((img.height() as f64 * scale).round() as u32).clamp(1, size.1);
-    let scaled = image_ops::resize(img, w, h)?;
-    let mut frame = RgbImage::from_pixel(size.0, size.1, Rgb([118, 118, 118]));
-    image::imageops::replace(
-        &mut frame,
-        &scaled,
-        i64::from((size.0 - w) / 2),
-        i64::from((size.1 - h) / 2),
-    );
-    Ok(frame)
 }

@@ -5,7 +5,7 @@
 use anyhow::bail;
 
 use super::when;
-use chrono::{NaiveDateTime, NaiveTime};
+use chrono::NaiveDateTime;
 use chrono_tz::Tz;
 
 use crate::clock::{Clock, SystemClock};
@@ -13,8 +13,9 @@ use crate::config::Config;
 use crate::domain::clean_plate;
 use crate::domain::{Direction, PersonClass, Prompt};
 use crate::import;
+use crate::pipeline::watch::person_prompt;
 use crate::rules::gate::{gate_open, shift_at};
-use crate::rules::prompts::{self, Arrival, effective_class};
+use crate::rules::prompts::effective_class;
 use crate::rules::vehicles::{self, KnownVehicle, VehicleFacts};
 use crate::store::{PersonRecord, Store, database_path};
 
@@ -161,18 +162,6 @@ pub fn render(
         out += &prompt_text(&person_prompt(&person, at.time(), direction));
     }
     Ok(out)
-}
-
-fn person_prompt(person: &PersonRecord, time: NaiveTime, direction: Direction) -> Prompt {
-    prompts::prompt(
-        &Arrival {
-            class: effective_class(person.class, person.status),
-            title: Some(person.title.as_str()),
-            direction,
-            ask_not_to_notify: person.ask_not_to_notify,
-        },
-        time,
-    )
 }
 
 fn person_line(p: &PersonRecord) -> String {

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveTime, Utc};
 use chrono_tz::Tz;
 use image::RgbImage;
 use serde::Serialize;
@@ -286,29 +286,19 @@ impl Watcher {
             _ => None,
         };
         let local = at.with_timezone(&self.tz).time();
+        let way = direction.unwrap_or(Direction::In);
         let (class, prompt) = match &known {
-            Some(p) => {
-                let class = effective_class(p.class, p.status);
-                (
-                    class,
-                    prompts::prompt(
-                        &Arrival {
-                            class,
-                            title: Some(p.title.as_str()),
-                            direction: direction.unwrap_or(Direction::In),
-                            ask_not_to_notify: p.ask_not_to_notify,
-                        },
-                        local,
-                    ),
-                )
-            }
+            Some(p) => (
+                effective_class(p.class, p.status),
+                person_prompt(p, local, way),
+            ),
             None => (
                 PersonClass::Visitor,
                 prompts::prompt(
                     &Arrival {
                         class: PersonClass::Visitor,
                         title: None,
-                        direction: direction.unwrap_or(Direction::In),
+                        direction: way,
                         ask_not_to_notify: false,
                     },
                     local,
@@ -458,4 +448,18 @@ impl Watcher {
         e.notified = prompt.notify.clone();
         e
     }
+}
+
+/// What the screen says for a person in the records, at a local time of day, going one way: the
+/// rules' prompt for the class they are now (someone who left is a visitor or former staff).
+pub fn person_prompt(person: &PersonRecord, time: NaiveTime, direction: Direction) -> Prompt {
+    prompts::prompt(
+        &Arrival {
+            class: effective_class(person.class, person.status),
+            title: Some(person.title.as_str()),
+            direction,
+            ask_not_to_notify: person.ask_not_to_notify,
+        },
+        time,
+    )
 }

@@ -4,22 +4,11 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-use common::{fixture, stderr, stdout};
-
-fn run(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gateward"))
-        .current_dir(data)
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .output()
-        .expect("run gateward")
-}
+use common::{fixture, gateward_in, stderr, stdout};
 
 fn enroll(data: &Path, args: &[&str]) -> String {
-    let out = run(data, &[&["enroll"], args].concat());
+    let out = gateward_in(data, &[&["enroll"], args].concat());
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     stdout(&out)
 }
@@ -59,7 +48,7 @@ fn enrolled_vip_is_named_on_another_photo_and_a_stranger_stays_unknown() {
 
     let obama3 = fixture("obama3.jpg");
     let biden = fixture("biden.jpg");
-    let out = run(
+    let out = gateward_in(
         d,
         &[
             "analyze",
@@ -87,7 +76,7 @@ fn a_photo_too_small_to_enrol_is_refused_with_the_reason() {
     img.resize(128, 128, image::imageops::FilterType::Triangle)
         .save(&small)
         .unwrap();
-    let out = run(
+    let out = gateward_in(
         data.path(),
         &[
             "enroll",
@@ -114,7 +103,7 @@ fn a_damaged_photo_is_named_and_the_others_still_analysed() {
     let bad = data.path().join("broken.jpg");
     std::fs::write(&bad, b"\xFF\xD8\xFF not really a jpeg").unwrap();
     let astronaut = fixture("astronaut.png");
-    let out = run(
+    let out = gateward_in(
         data.path(),
         &[
             "analyze",
@@ -149,7 +138,7 @@ fn enroll_wang_from_obama(data: &Path) {
 }
 
 fn analyze(data: &Path, photo: &Path) -> serde_json::Value {
-    let out = run(data, &["analyze", "--json", photo.to_str().unwrap()]);
+    let out = gateward_in(data, &["analyze", "--json", photo.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     serde_json::from_str(&stdout(&out)).unwrap()
 }
@@ -167,7 +156,7 @@ fn a_guards_correction_stops_that_face_being_named_and_only_that_face() {
     assert_eq!(face["identity"]["name"], "王建国", "{first:#}");
     let sighting = face["sighting"].as_i64().expect("the face is kept");
 
-    let out = run(
+    let out = gateward_in(
         d,
         &[
             "not",
@@ -205,7 +194,7 @@ fn a_guards_correction_stops_that_face_being_named_and_only_that_face() {
             "no one named 王健国",
         ),
     ] {
-        let out = run(d, &args);
+        let out = gateward_in(d, &args);
         assert!(!out.status.success());
         let err = common::assert_one_line_error(&out);
         assert!(err.contains(says), "{err}");
@@ -217,7 +206,7 @@ fn with_no_record_nothing_is_kept() {
     let data = tempfile::tempdir().unwrap();
     let d = data.path();
     enroll_wang_from_obama(d);
-    let out = run(
+    let out = gateward_in(
         d,
         &[
             "analyze",
@@ -259,7 +248,7 @@ fn bulk_import_enrols_photos_named_by_person_and_lists_the_rejected_ones() {
     }
     let data = tempfile::tempdir().unwrap();
     let d = data.path();
-    let out = run(d, &["import", s.to_str().unwrap()]);
+    let out = gateward_in(d, &["import", s.to_str().unwrap()]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     let text = stdout(&out);
     assert!(
@@ -287,7 +276,7 @@ fn bulk_import_enrols_photos_named_by_person_and_lists_the_rejected_ones() {
     assert!(json[0]["faces"][0]["identity"].is_null(), "{json:#}");
 
     // importing again enrols nothing new, and says the cut-off photo is still refused
-    let again = run(d, &["import", s.to_str().unwrap()]);
+    let again = gateward_in(d, &["import", s.to_str().unwrap()]);
     assert!(again.status.success());
     let text = stdout(&again);
     assert!(text.contains("0 of 1 photo(s)"), "{text}");

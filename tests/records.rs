@@ -4,25 +4,14 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-use common::{assert_one_line_error, stderr, stdout};
-
-fn run(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gateward"))
-        .current_dir(data)
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .output()
-        .expect("run gateward")
-}
+use common::{assert_one_line_error, gateward_in, stderr, stdout};
 
 /// A data folder with the demo compound imported.
 fn demo() -> tempfile::TempDir {
     let data = tempfile::tempdir().unwrap();
     let demo = common::repo().join("fixtures/demo");
-    let out = run(data.path(), &["import", demo.to_str().unwrap()]);
+    let out = gateward_in(data.path(), &["import", demo.to_str().unwrap()]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     assert!(stdout(&out).contains("15 people added"), "{}", stdout(&out));
     data
@@ -33,7 +22,7 @@ fn prompt(data: &Path, who: &str, at: &str, leaving: bool) -> String {
     if leaving {
         args.push("--leaving");
     }
-    let out = run(data, &args);
+    let out = gateward_in(data, &args);
     assert!(out.status.success(), "{}", stderr(&out));
     stdout(&out)
 }
@@ -96,7 +85,7 @@ fn company_staff_who_asked_not_to_notify_sends_the_shift_leader() {
 #[test]
 fn unknown_name_is_one_line_pointing_to_import() {
     let data = demo();
-    let out = run(data.path(), &["prompt", "--who", "张三", "--at", "10:00"]);
+    let out = gateward_in(data.path(), &["prompt", "--who", "张三", "--at", "10:00"]);
     let line = assert_one_line_error(&out);
     assert!(line.contains("gateward import"), "{line}");
 }
@@ -113,14 +102,14 @@ fn import_with_bad_rows_imports_nothing_and_lists_every_bad_row() {
          张强,vip,,,,,\n",
     )
     .unwrap();
-    let out = run(data.path(), &["import", csv.to_str().unwrap()]);
+    let out = gateward_in(data.path(), &["import", csv.to_str().unwrap()]);
     let err = stderr(&out);
     assert!(!out.status.success());
     assert!(err.contains("line 3"), "{err}");
     assert!(err.contains("line 4"), "{err}");
     assert!(err.contains("nothing was imported"), "{err}");
     // the good row was not written either
-    let out = run(data.path(), &["prompt", "--who", "王伟", "--at", "12:00"]);
+    let out = gateward_in(data.path(), &["prompt", "--who", "王伟", "--at", "12:00"]);
     assert!(!out.status.success(), "{}", stdout(&out));
 }
 
@@ -132,7 +121,7 @@ fn gbk_encoded_csv_imports_like_utf8() {
     assert!(!bad);
     let csv = data.path().join("people.csv");
     std::fs::write(&csv, &gbk).unwrap();
-    let out = run(data.path(), &["import", csv.to_str().unwrap()]);
+    let out = gateward_in(data.path(), &["import", csv.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = prompt(data.path(), "王伟", "2026-11-28 12:00", false);
     assert!(text.contains("王伟 · 业主 · 3-2-1502"), "{text}");
@@ -142,13 +131,13 @@ fn gbk_encoded_csv_imports_like_utf8() {
 fn dry_run_writes_nothing() {
     let data = tempfile::tempdir().unwrap();
     let demo = common::repo().join("fixtures/demo");
-    let out = run(
+    let out = gateward_in(
         data.path(),
         &["import", "--dry-run", demo.to_str().unwrap()],
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("nothing written"), "{}", stdout(&out));
-    let out = run(data.path(), &["prompt", "--who", "王建国", "--at", "12:00"]);
+    let out = gateward_in(data.path(), &["prompt", "--who", "王建国", "--at", "12:00"]);
     assert!(!out.status.success());
 }
 
@@ -182,7 +171,7 @@ fn log_finds_a_plate_with_one_wrong_character() {
     let data = demo();
     seed_events(data.path());
     // the province misread as 皖 still finds 川A8H458, marked as a near match
-    let out = run(data.path(), &["log", "--plate", "皖A8H458"]);
+    let out = gateward_in(data.path(), &["log", "--plate", "皖A8H458"]);
     let text = stdout(&out);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(text.contains("≈川A8H458"), "{text}");
@@ -203,7 +192,7 @@ fn log_finds_a_plate_with_one_wrong_character() {
             store.insert_event(e).unwrap();
         }
     }
-    let out = run(data.path(), &["log", "--plate", "川AF058Y"]);
+    let out = gateward_in(data.path(), &["log", "--plate", "川AF058Y"]);
     let text = stdout(&out);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(text.contains("2 events"), "{text}");
@@ -216,11 +205,11 @@ fn log_finds_a_plate_with_one_wrong_character() {
 fn log_filters_by_person_and_shift_in_local_time() {
     let data = demo();
     seed_events(data.path());
-    let out = run(data.path(), &["log", "--person", "王建国"]);
+    let out = gateward_in(data.path(), &["log", "--person", "王建国"]);
     let text = stdout(&out);
     assert!(text.contains("2026-11-28 07:00:00"), "{text}");
     assert!(text.contains("王总，早上好"), "{text}");
-    let out = run(
+    let out = gateward_in(
         data.path(),
         &["log", "--shift", "evening", "--day", "2026-11-28"],
     );
@@ -236,7 +225,7 @@ fn log_csv_export_starts_with_a_bom_so_excel_reads_chinese() {
     let data = demo();
     seed_events(data.path());
     let file = data.path().join("log.csv");
-    let out = run(
+    let out = gateward_in(
         data.path(),
         &[
             "log",
@@ -271,12 +260,12 @@ fn log_csv_export_starts_with_a_bom_so_excel_reads_chinese() {
 fn report_for_the_day_counts_the_vip_and_the_car() {
     let data = demo();
     seed_events(data.path());
-    let out = run(data.path(), &["report", "--day", "2026-11-28"]);
+    let out = gateward_in(data.path(), &["report", "--day", "2026-11-28"]);
     let text = stdout(&out);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(text.contains("贵宾 vip: 1"), "{text}");
     assert!(text.contains("车辆 vehicles: 0 in, 1 out"), "{text}");
-    let out = run(data.path(), &["report", "--day", "2026-11-29"]);
+    let out = gateward_in(data.path(), &["report", "--day", "2026-11-29"]);
     assert!(stdout(&out).contains("人员 people: 0"), "{}", stdout(&out));
 }
 
@@ -303,7 +292,7 @@ fn handover_reads_the_two_previous_shifts_with_their_follow_ups() {
         .unwrap();
     drop(store);
     // taking over the night shift of the 29th: the 28th's afternoon and evening
-    let out = run(
+    let out = gateward_in(
         data.path(),
         &["handover", "--date", "2026-11-29", "--shift", "night"],
     );

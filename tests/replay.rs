@@ -4,19 +4,9 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-use common::{fixture, stderr, stdout};
-
-fn run(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gateward"))
-        .current_dir(data)
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .output()
-        .expect("run gateward")
-}
+use common::{fixture, gateward_in, stderr, stdout};
 
 fn has_ffmpeg() -> bool {
     let ok = Command::new("ffmpeg")
@@ -32,7 +22,7 @@ fn has_ffmpeg() -> bool {
 /// 王总 (obama.jpg enrolled as a VIP with the title 王总).
 fn enrol_wang(data: &Path) {
     let obama = fixture("obama.jpg");
-    let out = run(
+    let out = gateward_in(
         data,
         &[
             "enroll",
@@ -50,7 +40,7 @@ fn enrol_wang(data: &Path) {
 
 fn events(data: &Path, clip: &str, start: &str) -> Vec<serde_json::Value> {
     let clip = fixture(&format!("clips/{clip}"));
-    let out = run(
+    let out = gateward_in(
         data,
         &[
             "replay",
@@ -166,7 +156,7 @@ fn a_yellow_plated_vehicle_driving_up_is_one_oversize_arrival_read_over_several_
     };
     let data = tempfile::tempdir().unwrap();
     let clip = approach_clip(&plates.join("cn-dev-12.jpg"), data.path());
-    let out = run(
+    let out = gateward_in(
         data.path(),
         &[
             "replay",

@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::known::{load_gallery, purge_sightings, record_sighting};
+use super::known::{gallery_of, purge_sightings, record_sighting, records_if_any};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::pipeline::vehicles::{PlateResult, VehicleEyes, VehicleResult};
 use crate::recognize::gallery::{Gallery, Match, MatchParams};
-use crate::store::{NewSighting, PersonRecord, Store, database_path};
+use crate::store::{NewSighting, PersonRecord, Store};
 use crate::vision::face_quality::{self, QualityLimits};
 use crate::vision::faces::{FaceChain, SeenFace};
 use crate::vision::image_ops;
@@ -96,16 +96,8 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
     )?;
     // Known people come from the records when there are any; without records every face is
     // simply unknown.
-    let db = database_path(&config.paths.data);
-    let store = if db.is_file() {
-        Some(Store::open(&db)?)
-    } else {
-        None
-    };
-    let gallery = match &store {
-        Some(store) => load_gallery(store, chain.model_key())?,
-        None => Gallery::default(),
-    };
+    let store = records_if_any(&config.paths.data)?;
+    let gallery = gallery_of(store.as_ref(), chain.model_key())?;
     // Faces seen are kept for the retention period so a wrong name can be corrected with
     // `gateward not`; with no records, or retention 0, nothing is kept.
     let days = config.retention.sightings_days;

@@ -18,6 +18,25 @@ use crate::vision::image_ops;
 /// Folder of the data directory where the crops of seen faces are kept.
 pub const SIGHTING_DIR: &str = "sightings";
 
+/// The records of the data folder, when it has any: without them every face is unknown and
+/// nothing is looked up.
+pub fn records_if_any(data: &Path) -> anyhow::Result<Option<Store>> {
+    let db = crate::store::database_path(data);
+    Ok(if db.is_file() {
+        Some(Store::open(&db)?)
+    } else {
+        None
+    })
+}
+
+/// [`load_gallery`] from the records when there are any; an empty gallery otherwise.
+pub fn gallery_of(store: Option<&Store>, model: &str) -> anyhow::Result<Gallery> {
+    match store {
+        Some(store) => load_gallery(store, model),
+        None => Ok(Gallery::default()),
+    }
+}
+
 /// The gallery of embeddings made by `model`, with every correction applied. A stored vector
 /// the gallery cannot use (wrong length) is skipped with a warning, not fatal.
 pub fn load_gallery(store: &Store, model: &str) -> anyhow::Result<Gallery> {

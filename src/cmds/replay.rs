@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 
-use super::known::load_gallery;
+use super::known::{gallery_of, records_if_any};
 use super::when;
 use crate::camera::{Backoff, Camera, CameraInput, CameraSpec, CameraState, Delivery};
 use crate::clock::{Clock, SystemClock};
@@ -14,8 +14,6 @@ use crate::config::Config;
 use crate::domain::Direction;
 use crate::pipeline::vehicles::VehicleEyes;
 use crate::pipeline::watch::{CameraInfo, Eyes, GateEventOut, Watcher};
-use crate::recognize::gallery::Gallery;
-use crate::store::{Store, database_path};
 use crate::vision::face_quality::QualityLimits;
 use crate::vision::faces::FaceChain;
 use crate::vision::manifest::Manifest;
@@ -65,16 +63,8 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
         config.vision.threads,
         config.vision.face_detect(),
     )?;
-    let db = database_path(&config.paths.data);
-    let store = if db.is_file() {
-        Some(Store::open(&db)?)
-    } else {
-        None
-    };
-    let gallery = match &store {
-        Some(s) => load_gallery(s, faces.model_key())?,
-        None => Gallery::default(),
-    };
+    let store = records_if_any(&config.paths.data)?;
+    let gallery = gallery_of(store.as_ref(), faces.model_key())?;
     let mut eyes = Eyes {
         faces,
         gallery,

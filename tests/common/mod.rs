@@ -69,6 +69,18 @@ pub fn gateward(args: &[&str], envs: &[(&str, &str)]) -> Output {
     cmd.output().expect("run gateward")
 }
 
+/// Runs the gateward binary on the data folder `data` (kept between calls, so a test can enrol
+/// and then recognise), from inside it so no developer's config file is read.
+pub fn gateward_in(data: &Path, args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_gateward"))
+        .current_dir(data)
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .output()
+        .expect("run gateward")
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }

@@ -7,22 +7,13 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{fixture, stderr, stdout};
+use common::{fixture, gateward_in, stderr, stdout};
 
-fn run(data: &Path, args: &[&str]) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_gateward"))
-        .current_dir(data)
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .output()
-        .expect("run gateward")
-}
 
 fn analyze(data: &Path, photos: &[&Path]) -> (Output, serde_json::Value) {
     let mut args = vec!["analyze", "--json", "--no-record"];
     args.extend(photos.iter().map(|p| p.to_str().unwrap()));
-    let out = run(data, &args);
+    let out = gateward_in(data, &args);
     assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
     let json = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {out:?}"));
     (out, json)
@@ -133,7 +124,7 @@ fn a_sideways_phone_photo_is_turned_upright_and_enrols() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let sideways = sideways_jpeg(d);
-    let out = run(
+    let out = gateward_in(
         d,
         &[
             "enroll",
@@ -163,7 +154,7 @@ fn enrolling_a_photo_without_a_face_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let car = fixture("car-czech.png");
-    let out = run(
+    let out = gateward_in(
         d,
         &[
             "enroll",

@@ -9,7 +9,6 @@ use std::process::Output;
 
 use common::{fixture, gateward_in, stderr, stdout};
 
-
 fn analyze(data: &Path, photos: &[&Path]) -> (Output, serde_json::Value) {
     let mut args = vec!["analyze", "--json", "--no-record"];
     args.extend(photos.iter().map(|p| p.to_str().unwrap()));

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
+use crate::domain::{CameraRole, Direction};
 use crate::vision::face_detect::FaceDetectConfig;
 use crate::vision::plate_detect::PlateDetectConfig;
 
@@ -31,6 +32,13 @@ pub enum ConfigError {
         "unknown time zone \"{name}\" in {path} ([gate] time_zone); use a name such as Asia/Shanghai"
     )]
     TimeZone { path: PathBuf, name: String },
+    #[error("camera {number} (\"{name}\") in {path}: {message}")]
+    Camera {
+        path: PathBuf,
+        number: usize,
+        name: String,
+        message: String,
+    },
     #[error("{what} must be at least 1 in {path}")]
     Zero { path: PathBuf, what: &'static str },
     #[error("{what} must be between {min} and {max} in {path}; got {value}")]
@@ -53,6 +61,58 @@ pub struct Config {
     pub vision: Vision,
     pub recognition: Recognition,
     pub retention: Retention,
+    /// The cameras `gateward run` watches, in the file's order.
+    pub cameras: Vec<CameraConfig>,
+}
+
+/// One camera (`[[camera]]` in the file).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CameraConfig {
+    /// The name the guard knows it by (东门入口); unique.
+    pub name: String,
+    /// An rtsp:// address, a video file or a folder of images (relative paths follow the file).
+    pub source: String,
+    /// The gate it watches; the `[gate]` name when not given.
+    pub gate: String,
+    /// The way it looks: everything it sees comes in (or goes out); `None` ("both") when the
+    /// direction is told from each person's or car's motion.
+    pub direction: Option<Direction>,
+    /// What it is placed to see: only the models it needs are run on its frames.
+    pub role: CameraRole,
+    /// The part of the frame that is looked at, as fractions of the frame; the whole frame when
+    /// `None`. Motion and faces outside it (a road, a neighbour's door) are ignored.
+    pub roi: Option<Roi>,
+    /// Frames per second taken from the camera (the stream's own rate when `None`).
+    pub fps: Option<f32>,
+    /// For a video file: play it again from the start when it ends, at its own speed, as if it
+    /// were a live camera (for demos and soak tests).
+    pub repeat: bool,
+}
+
+/// A region of the frame, as fractions of its width and height from the top-left corner.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Roi {
+    pub x: f32,
+    pub y: f32,
+    pub w: f32,
+    pub h: f32,
+}
+
+impl Roi {
+    /// The region in pixels of a `width`×`height` frame: x, y, width, height, at least 1×1 and
+    /// inside the frame.
+    pub fn pixels(&self, width: u32, height: u32) -> (u32, u32, u32, u32) {
+        let px = |f: f32, n: u32| ((f * n as f32).round() as u32).min(n.saturating_sub(1));
+        let x = px(self.x, width);
+        let y = px(self.y, height);
+        let w = ((self.w * width as f32).round() as u32)
+            .min(width - x)
+            .max(1);
+        let h = ((self.h * height as f32).round() as u32)
+            .min(height - y)
+            .max(1);
+        (x, y, w, h)
+    }
 }
 
 /// How long personal data is kept.
@@ -61,6 +121,9 @@ pub struct Retention {
     /// Days a face sighting (embedding and crop of a face seen) is kept so a guard can correct
     /// it; 0 records none. A correction keeps its own copy for as long as the person is enrolled.
     pub sightings_days: u32,
+    /// Days an event's snapshot (the frame with its boxes) is kept; 0 saves none. The event
+    /// itself stays in the gate log.
+    pub snapshots_days: u32,
 }
 
 /// The gate this box watches.
@@ -151,17 +214,37 @@ struct FileConfig {
     vision: FileVision,
     recognition: FileRecognition,
     retention: FileRetention,
+    #[serde(rename = "camera")]
+    cameras: Vec<FileCamera>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileCamera {
+    name: String,
+    source: String,
+    gate: Option<String>,
+    direction: Option<String>,
+    role: Option<String>,
+    roi: Option<[f32; 4]>,
+    fps: Option<f32>,
+    #[serde(default)]
+    repeat: bool,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 struct FileRetention {
     sightings_days: u32,
+    snapshots_days: u32,
 }
 
 impl Default for FileRetention {
     fn default() -> Self {
-        FileRetention { sightings_days: 30 }
+        FileRetention {
+            sightings_days: 30,
+            snapshots_days: 30,
+        }
     }
 }
 
@@ -278,6 +361,12 @@ impl Config {
                 3650.0,
             ),
             (
+                "[retention] snapshots_days",
+                file.retention.snapshots_days as f32,
+                0.0,
+                3650.0,
+            ),
+            (
                 "[recognition] face_threshold",
                 file.recognition.face_threshold,
                 0.3,
@@ -301,6 +390,7 @@ impl Config {
             }
         }
         let from_file = |p: Option<PathBuf>| p.map(|p| base.join(p));
+        let cameras = cameras(file.cameras, &file.gate.name, &base, &origin)?;
         let data = overrides
             .data
             .clone()
@@ -333,9 +423,101 @@ impl Config {
             },
             retention: Retention {
                 sightings_days: file.retention.sightings_days,
+                snapshots_days: file.retention.snapshots_days,
             },
+            cameras,
         })
     }
+}
+
+/// Checks the `[[camera]]` sections and resolves their paths against the config's folder.
+fn cameras(
+    file: Vec<FileCamera>,
+    gate: &str,
+    base: &Path,
+    origin: &Path,
+) -> Result<Vec<CameraConfig>, ConfigError> {
+    let mut out: Vec<CameraConfig> = Vec::with_capacity(file.len());
+    for (i, c) in file.into_iter().enumerate() {
+        let name = c.name.trim().to_owned();
+        let bad = |message: String| ConfigError::Camera {
+            path: origin.to_path_buf(),
+            number: i + 1,
+            name: name.clone(),
+            message,
+        };
+        if name.is_empty() {
+            return Err(bad(
+                "its name is empty: give the name the guards use, e.g. 东门入口".into(),
+            ));
+        }
+        if out.iter().any(|o| o.name == name) {
+            return Err(bad(
+                "another camera has the same name: give each camera its own".into(),
+            ));
+        }
+        let source = c.source.trim();
+        if source.is_empty() {
+            return Err(bad(
+                "its source is empty: give an rtsp:// address, a video file or a folder of images"
+                    .into(),
+            ));
+        }
+        let source = if source.contains("://") || Path::new(source).is_absolute() {
+            source.to_owned()
+        } else {
+            base.join(source).to_string_lossy().into_owned()
+        };
+        let direction = match c.direction.as_deref().map(str::trim) {
+            None | Some("both") | Some("进出") => None,
+            Some(d) => Some(
+                d.parse::<Direction>()
+                    .map_err(|e| bad(format!("{e}, or both")))?,
+            ),
+        };
+        let role = match c.role.as_deref() {
+            None => CameraRole::Both,
+            Some(r) => r
+                .parse()
+                .map_err(|e: crate::domain::UnknownValue| bad(e.to_string()))?,
+        };
+        let roi = match c.roi {
+            None => None,
+            Some([x, y, w, h]) => {
+                let inside = [x, y, w, h].iter().all(|v| (0.0..=1.0).contains(v))
+                    && w > 0.0
+                    && h > 0.0
+                    && x + w <= 1.0 + 1e-6
+                    && y + h <= 1.0 + 1e-6;
+                if !inside {
+                    return Err(bad(format!(
+                        "roi [{x}, {y}, {w}, {h}] is not inside the frame: give [x, y, width, height] as fractions of the frame, e.g. [0.25, 0.0, 0.5, 1.0] for the middle half"
+                    )));
+                }
+                Some(Roi { x, y, w, h })
+            }
+        };
+        if let Some(fps) = c.fps
+            && !(0.1..=60.0).contains(&fps)
+        {
+            return Err(bad(format!("fps {fps} must be between 0.1 and 60")));
+        }
+        out.push(CameraConfig {
+            name,
+            source,
+            gate: c
+                .gate
+                .map(|g| g.trim().to_owned())
+                .filter(|g| !g.is_empty())
+                .unwrap_or_else(|| gate.to_owned()),
+            direction,
+            role,
+            roi,
+            fps: c.fps,
+            repeat: c.repeat,
+        });
+    }
+    Ok(out)
 }
 
 fn parse(text: &str, path: &Path) -> Result<FileConfig, ConfigError> {
@@ -447,6 +629,76 @@ mod tests {
         assert_eq!(c.vision.face_detect().max_side, 1280);
         let c = load_text("", &Overrides::default()).unwrap();
         assert_eq!(c.vision.plate_detect().max_side, 1120);
+    }
+
+    #[test]
+    fn cameras_are_read_with_their_gate_role_direction_and_region() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gate.toml");
+        std::fs::write(
+            &path,
+            "[gate]\nname = \"东门\"\n\n[[camera]]\nname = \"东门入口\"\nsource = \"rtsp://10.0.0.5/stream1\"\ndirection = \"in\"\nrole = \"faces\"\nroi = [0.25, 0.0, 0.5, 1.0]\n\n[[camera]]\nname = \"车道\"\nsource = \"clips/lane.mp4\"\ngate = \"北门\"\nrepeat = true\nfps = 10\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&path), &Overrides::default()).unwrap();
+        assert_eq!(c.cameras.len(), 2);
+        let a = &c.cameras[0];
+        assert_eq!(
+            (a.gate.as_str(), a.direction, a.role, a.source.as_str()),
+            (
+                "东门",
+                Some(Direction::In),
+                CameraRole::Faces,
+                "rtsp://10.0.0.5/stream1"
+            )
+        );
+        assert_eq!(a.roi.unwrap().pixels(1920, 1080), (480, 0, 960, 1080));
+        let b = &c.cameras[1];
+        assert_eq!(
+            (b.gate.as_str(), b.direction, b.role),
+            ("北门", None, CameraRole::Both)
+        );
+        assert_eq!(
+            b.source,
+            dir.path().join("clips/lane.mp4").to_string_lossy()
+        );
+        assert!(b.repeat);
+    }
+
+    #[test]
+    fn a_camera_mistake_names_the_camera_and_what_to_write() {
+        for (section, says) in [
+            (
+                "name = \"a\"\nsource = \"x.mp4\"\ndirection = \"sideways\"",
+                "sideways",
+            ),
+            (
+                "name = \"a\"\nsource = \"x.mp4\"\nrole = \"cars\"",
+                "faces, plates, both",
+            ),
+            (
+                "name = \"a\"\nsource = \"x.mp4\"\nroi = [0.5, 0.0, 0.8, 1.0]",
+                "not inside the frame",
+            ),
+            ("name = \"a\"\nsource = \"\"", "source is empty"),
+            ("name = \" \"\nsource = \"x.mp4\"", "name is empty"),
+            (
+                "name = \"a\"\nsource = \"x.mp4\"\nfps = 0",
+                "between 0.1 and 60",
+            ),
+        ] {
+            let e = load_text(&format!("[[camera]]\n{section}\n"), &Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("camera 1") && e.contains(says), "{e}");
+        }
+        let e = load_text(
+            "[[camera]]\nname = \"a\"\nsource = \"x.mp4\"\n[[camera]]\nname = \"a\"\nsource = \"y.mp4\"\n",
+            &Overrides::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("camera 2") && e.contains("same name"), "{e}");
     }
 
     #[test]

@@ -177,6 +177,15 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// What a camera is placed to see: faces at walking height, plates at bumper height, or both.
+    CameraRole, "camera role" {
+        Faces = ("faces", "人脸"),
+        Plates = ("plates", "车牌"),
+        Both = ("both", "人脸和车牌"),
+    }
+}
+
+vocabulary! {
     /// The four 6-hour shifts of a gate (SPEC §5).
     Shift, "shift" {
         /// 00:00–06:00

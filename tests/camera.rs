@@ -93,6 +93,7 @@ fn spec(name: &str, input: CameraInput, fps: Option<f32>, realtime: bool) -> Cam
         input,
         fps,
         realtime,
+        repeat: false,
     }
 }
 

@@ -33,10 +33,11 @@ struct Source {
     secret: Option<String>,
     rtsp: bool,
     realtime: bool,
+    repeat: bool,
 }
 
 impl Source {
-    fn new(input: &CameraInput, realtime: bool) -> Source {
+    fn new(input: &CameraInput, realtime: bool, repeat: bool) -> Source {
         match input {
             CameraInput::Rtsp(url) => Source {
                 what: format!("the camera stream {}", redact(url)),
@@ -44,6 +45,7 @@ impl Source {
                 secret: userinfo(url).map(str::to_owned),
                 rtsp: true,
                 realtime: false,
+                repeat: false,
             },
             CameraInput::File(path) | CameraInput::Folder(path) => {
                 // `file:` so that a name with a colon is not taken for a protocol.
@@ -55,6 +57,7 @@ impl Source {
                     secret: None,
                     rtsp: false,
                     realtime,
+                    repeat,
                 }
             }
         }
@@ -98,7 +101,7 @@ struct Probe {
 
 /// Opens a video file or RTSP stream once and reads it to its end.
 pub(super) fn read(ctx: &mut Ctx, input: &CameraInput) -> Outcome {
-    let source = Source::new(input, ctx.spec.realtime);
+    let source = Source::new(input, ctx.spec.realtime, ctx.spec.repeat);
     let probe = match probe(ctx, &source) {
         Ok(probe) => probe,
         Err(outcome) => return outcome,
@@ -136,6 +139,9 @@ fn ffmpeg_args(source: &Source, fps: Option<f32>, probe: &Probe) -> Vec<OsString
         .into();
     if source.realtime {
         args.push("-re".into());
+    }
+    if source.repeat {
+        args.extend(["-stream_loop", "-1"].map(OsString::from));
     }
     if source.rtsp {
         args.extend(rtsp_options());
@@ -513,7 +519,7 @@ mod tests {
         );
         assert_eq!(redact("rtsp://10.0.0.2/live"), "rtsp://10.0.0.2/live");
         assert_eq!(redact("rtsp://10.0.0.2/a@b"), "rtsp://10.0.0.2/a@b");
-        let source = Source::new(&CameraInput::Rtsp(url.to_owned()), true);
+        let source = Source::new(&CameraInput::Rtsp(url.to_owned()), true, false);
         assert!(!source.what.contains("s3cret"));
         let said = source.clean(vec![
             "[rtsp @ 0x55d0] method DESCRIBE failed: 401 Unauthorized".to_owned(),
@@ -544,10 +550,10 @@ mod tests {
                 .collect::<Vec<_>>()
                 .join(" ")
         };
-        let file = Source::new(&CameraInput::File(PathBuf::from("/v/a:b.mp4")), true);
+        let file = Source::new(&CameraInput::File(PathBuf::from("/v/a:b.mp4")), true, true);
         let args = text(ffmpeg_args(&file, Some(5.0), &probe));
         assert!(
-            args.contains("-re -noautorotate -i file:/v/a:b.mp4"),
+            args.contains("-re -stream_loop -1 -noautorotate -i file:/v/a:b.mp4"),
             "{args}"
         );
         assert!(
@@ -558,9 +564,12 @@ mod tests {
             args.ends_with("-f rawvideo -pix_fmt rgb24 pipe:1"),
             "{args}"
         );
-        let rtsp = Source::new(&CameraInput::Rtsp("rtsp://h/s".into()), true);
+        let rtsp = Source::new(&CameraInput::Rtsp("rtsp://h/s".into()), true, true);
         let args = text(ffmpeg_args(&rtsp, None, &probe));
-        assert!(!args.contains("-re"), "{args}");
+        assert!(
+            !args.contains("-re") && !args.contains("-stream_loop"),
+            "{args}"
+        );
         assert!(
             args.contains("-rtsp_transport tcp -timeout 5000000 -noautorotate -i rtsp://h/s"),
             "{args}"

@@ -34,6 +34,22 @@ pub enum CameraInput {
     Rtsp(String),
 }
 
+impl CameraInput {
+    /// The input a config or command line names: rtsp:// (or rtsps://) is a camera, an existing
+    /// folder is images, anything else a video file.
+    pub fn from_source(source: &str) -> CameraInput {
+        if source.starts_with("rtsp://") || source.starts_with("rtsps://") {
+            return CameraInput::Rtsp(source.to_owned());
+        }
+        let path = PathBuf::from(source);
+        if path.is_dir() {
+            CameraInput::Folder(path)
+        } else {
+            CameraInput::File(path)
+        }
+    }
+}
+
 /// One camera to open.
 #[derive(Debug, Clone)]
 pub struct CameraSpec {
@@ -47,6 +63,9 @@ pub struct CameraSpec {
     /// For File inputs: read at the video's real speed (`-re`) like a live camera, or as fast as
     /// possible (replay). Ignored for others.
     pub realtime: bool,
+    /// For File inputs: start again from the beginning when the video ends (with `realtime`, a
+    /// clip that stands in for a live camera). Ignored for others.
+    pub repeat: bool,
 }
 
 /// One frame.

@@ -45,6 +45,7 @@ mod events;
 mod faces;
 mod goods;
 mod import;
+mod inside;
 mod passes;
 mod people;
 pub mod schema;
@@ -59,6 +60,7 @@ pub use events::{EventKind, EventQuery, GateEvent, NewGateEvent};
 pub use faces::{FaceCorrection, NewSighting, Sighting};
 pub use goods::{GoodsSlipRecord, NewGoodsSlip};
 pub use import::{ImportBatch, ImportPerson, ImportSummary, ImportVehicle};
+pub use inside::VehicleInside;
 pub use passes::{NewPass, PassHalf, PassRecord};
 pub use people::{
     FaceEmbedding, Household, NewFaceEmbedding, NewHousehold, NewPerson, NewPhoto, PersonRecord,

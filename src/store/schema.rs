@@ -38,6 +38,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "face sightings",
         sql: include_str!("migrations/003_face_sightings.sql"),
     },
+    Migration {
+        version: 4,
+        name: "vehicles inside",
+        sql: include_str!("migrations/004_vehicles_inside.sql"),
+    },
 ];
 
 /// The schema version this binary writes.

@@ -13,7 +13,7 @@ use super::bench::{PipelineArgs, median};
 use crate::config::Config;
 use crate::pipeline::motion::{MotionConfig, MotionGate};
 use crate::pipeline::vehicles::VehicleEyes;
-use crate::pipeline::watch::{CameraInfo, Eyes, Watcher};
+use crate::pipeline::watch::{CameraInfo, Eyes, Sink, Watcher};
 use crate::recognize::gallery::Gallery;
 use crate::vision::face_quality::QualityLimits;
 use crate::vision::faces::FaceChain;
@@ -43,11 +43,7 @@ pub fn run(config: &Config, args: &PipelineArgs) -> anyhow::Result<()> {
         vehicles: VehicleEyes::load(&runtime, &manifest, &config.vision)?,
     };
     let mut watcher = Watcher::new(
-        CameraInfo {
-            name: "bench".to_owned(),
-            gate: config.gate.name.clone(),
-            direction: None,
-        },
+        CameraInfo::new("bench", config.gate.name.clone(), None),
         config.gate.time_zone,
     );
     // The person and the vehicle come closer frame by frame (so every frame has motion).
@@ -59,7 +55,7 @@ pub fn run(config: &Config, args: &PipelineArgs) -> anyhow::Result<()> {
         let offset = Duration::from_millis(100 * u64::from(i));
         let t = Instant::now();
         events += watcher
-            .frame(&mut eyes, &frame, offset, Utc::now(), None, false)?
+            .frame(&mut eyes, &frame, offset, Utc::now(), &Sink::default())?
             .len();
         if i > 0 {
             latency.push(t.elapsed().as_secs_f64() * 1e3);

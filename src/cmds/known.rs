@@ -29,6 +29,34 @@ pub fn records_if_any(data: &Path) -> anyhow::Result<Option<Store>> {
     })
 }
 
+/// The models a camera's frames are looked at with, and the gallery of the records' faces.
+pub fn load_eyes(
+    config: &crate::config::Config,
+    store: Option<&Store>,
+) -> anyhow::Result<crate::pipeline::watch::Eyes> {
+    use crate::vision::{manifest::Manifest, runtime::Runtime};
+    let runtime = Runtime::init(config.paths.onnxruntime.as_deref())?;
+    let manifest = Manifest::load(&config.paths.models)?;
+    let faces = FaceChain::load(
+        &runtime,
+        &manifest,
+        config.vision.threads,
+        config.vision.face_detect(),
+    )?;
+    let gallery = gallery_of(store, faces.model_key())?;
+    Ok(crate::pipeline::watch::Eyes {
+        faces,
+        gallery,
+        params: config.recognition.match_params(),
+        limits: QualityLimits::default(),
+        vehicles: crate::pipeline::vehicles::VehicleEyes::load(
+            &runtime,
+            &manifest,
+            &config.vision,
+        )?,
+    })
+}
+
 /// [`load_gallery`] from the records when there are any; an empty gallery otherwise.
 pub fn gallery_of(store: Option<&Store>, model: &str) -> anyhow::Result<Gallery> {
     match store {

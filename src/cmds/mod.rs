@@ -15,6 +15,7 @@ pub mod config;
 pub mod enroll;
 pub mod handover;
 pub mod import;
+pub mod inside;
 pub mod known;
 pub mod log;
 pub mod not;
@@ -22,6 +23,7 @@ pub mod photos;
 pub mod prompt;
 pub mod replay;
 pub mod report;
+pub mod run;
 pub mod when;
 
 /// gateward — 门岗助手: recognises residents, VIPs and vehicles at the gate and tells the
@@ -67,6 +69,10 @@ pub enum Command {
     Report(report::Args),
     /// Show what the screen says for a person or plate at a given time (预览提示语)
     Prompt(prompt::Args),
+    /// Watch the cameras of the config: the gate service (运行门岗服务)
+    Run(run::Args),
+    /// The vehicles inside the compound now (在场车辆)
+    Inside,
     /// Run the live pipeline on a video, a folder of images or a camera, printing gate events (回放录像)
     Replay(replay::Args),
     /// Measure how fast the models run on this machine (性能测试)
@@ -99,6 +105,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Enroll(args) => enroll::run(&config, args),
         Command::Analyze(args) => analyze::run(&config, args),
         Command::Replay(args) => replay::run(&config, args),
+        Command::Run(args) => run::run(&config, args),
+        Command::Inside => inside::run(&config),
         Command::Not(args) => not::run(&config, args),
         Command::Log(args) => log::run(&config, args),
         Command::Prompt(args) => prompt::run(&config, args),

@@ -1,23 +1,20 @@
 //! `gateward replay VIDEO|DIR|rtsp://…`: the live pipeline on recorded footage (or a camera),
 //! printing each gate event — for tests, for training, and for checking a new camera.
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
 
 use anyhow::Context as _;
 
-use super::known::{gallery_of, records_if_any};
+use super::known::{load_eyes, records_if_any};
 use super::when;
-use crate::camera::{Backoff, Camera, CameraInput, CameraSpec, CameraState, Delivery};
+use crate::camera::{Backoff, CameraInput, CameraSpec, Delivery};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::domain::Direction;
-use crate::pipeline::vehicles::VehicleEyes;
-use crate::pipeline::watch::{CameraInfo, Eyes, GateEventOut, Watcher};
-use crate::vision::face_quality::QualityLimits;
-use crate::vision::faces::FaceChain;
-use crate::vision::manifest::Manifest;
-use crate::vision::runtime::Runtime;
+use crate::pipeline::service::{CameraHealth, CameraPlan, Service, Settings, Timing};
+use crate::pipeline::watch::{CameraInfo, GateEventOut};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -39,7 +36,7 @@ pub struct Args {
     /// The way the camera looks: in or out (default: from each person's or car's motion).
     #[arg(long)]
     pub direction: Option<Direction>,
-    /// Record the events in the gate log (by default a replay records nothing).
+    /// Record the events in the gate log, with snapshots (by default a replay records nothing).
     #[arg(long)]
     pub record: bool,
 }
@@ -55,23 +52,8 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
         }
         None => SystemClock.now(),
     };
-    let runtime = Runtime::init(config.paths.onnxruntime.as_deref())?;
-    let manifest = Manifest::load(&config.paths.models)?;
-    let faces = FaceChain::load(
-        &runtime,
-        &manifest,
-        config.vision.threads,
-        config.vision.face_detect(),
-    )?;
     let store = records_if_any(&config.paths.data)?;
-    let gallery = gallery_of(store.as_ref(), faces.model_key())?;
-    let mut eyes = Eyes {
-        faces,
-        gallery,
-        params: config.recognition.match_params(),
-        limits: QualityLimits::default(),
-        vehicles: VehicleEyes::load(&runtime, &manifest, &config.vision)?,
-    };
+    let eyes = load_eyes(config, store.as_ref())?;
     let name = args
         .camera
         .clone()
@@ -80,89 +62,86 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
     let fps = args
         .fps
         .or(matches!(input, CameraInput::Folder(_)).then_some(5.0));
-    let camera = Camera::spawn(
-        CameraSpec {
+    let plan = CameraPlan {
+        spec: CameraSpec {
             name: name.clone(),
             input,
             fps,
             realtime: false,
+            repeat: false,
         },
-        if live {
+        info: CameraInfo::new(name, config.gate.name.clone(), args.direction),
+        delivery: if live {
             Delivery::LatestWins
         } else {
             Delivery::EveryFrame
         },
-        Backoff::default(),
-    );
-    let mut watcher = Watcher::new(
-        CameraInfo {
-            name,
-            gate: config.gate.name.clone(),
-            direction: args.direction,
-        },
+        backoff: Backoff::default(),
+    };
+    let settings = Settings {
         tz,
-    );
+        timing: Timing::Replay { start },
+        record: args.record,
+        snapshots: (args.record && config.retention.snapshots_days > 0)
+            .then(|| config.paths.data.clone()),
+    };
     let began = Instant::now();
-    let mut events = 0usize;
-    let mut last_state = CameraState::Connecting;
-    loop {
-        let Some(frame) = camera.recv(Duration::from_millis(500)) else {
-            let state = camera.state();
-            if state != last_state {
-                if let CameraState::Reconnecting { error, .. } = &state {
-                    eprintln!("camera: {error}; retrying");
-                }
-                last_state = state.clone();
-            }
-            if matches!(state, CameraState::Ended | CameraState::Stopped) {
-                break;
-            }
-            continue;
-        };
-        let at = start
-            + chrono::Duration::from_std(frame.offset).unwrap_or_else(|_| chrono::Duration::zero());
-        for e in watcher.frame(
-            &mut eyes,
-            &frame.image,
-            frame.offset,
-            at,
-            store.as_ref(),
-            args.record,
-        )? {
-            events += 1;
-            print_event(&e, args.json_events)?;
-        }
-    }
-    watcher.finish();
-    let frames = camera.received();
-    camera.stop();
-    if !args.json_events {
+    let runtime = super::run::runtime()?;
+    let (health, events) = runtime.block_on(async move {
+        let (service, events) =
+            Service::start(vec![plan], vec![eyes], store.map(Arc::new), settings);
+        let printer = tokio::spawn(print_events(events, args.json_events));
+        let health = service.finished().await;
+        (health, printer.await)
+    });
+    let events = events??;
+    if !args.json_events
+        && let Some(CameraHealth {
+            received,
+            looked,
+            still,
+            ..
+        }) = health.first()
+    {
         println!(
-            "{frames} frames in {:.1} s: {} looked at, {} without motion; {events} events",
+            "{received} frames in {:.1} s: {looked} looked at, {still} without motion; {events} events",
             began.elapsed().as_secs_f64(),
-            watcher.looked,
-            watcher.still
         );
     }
     Ok(())
 }
 
+/// Prints every event of `events` until the channel closes; returns how many.
+pub async fn print_events(
+    mut events: tokio::sync::broadcast::Receiver<GateEventOut>,
+    json: bool,
+) -> anyhow::Result<usize> {
+    use tokio::sync::broadcast::error::RecvError;
+    let mut printed = 0;
+    loop {
+        match events.recv().await {
+            Ok(e) => {
+                print_event(&e, json)?;
+                printed += 1;
+            }
+            Err(RecvError::Lagged(missed)) => {
+                tracing::warn!("{missed} events came too fast to print; they are in the gate log")
+            }
+            Err(RecvError::Closed) => return Ok(printed),
+        }
+    }
+}
+
 /// Where the frames come from: rtsp:// is a camera, a folder is images, anything else a video.
 fn input_of(source: &str) -> anyhow::Result<CameraInput> {
-    if source.starts_with("rtsp://") || source.starts_with("rtsps://") {
-        return Ok(CameraInput::Rtsp(source.to_owned()));
+    if !source.contains("://") {
+        std::fs::metadata(source).with_context(|| {
+            format!(
+                "{source} does not exist: give a video file, a folder of images or an rtsp:// address"
+            )
+        })?;
     }
-    let path = PathBuf::from(source);
-    let meta = std::fs::metadata(&path).with_context(|| {
-        format!(
-            "{source} does not exist: give a video file, a folder of images or an rtsp:// address"
-        )
-    })?;
-    Ok(if meta.is_dir() {
-        CameraInput::Folder(path)
-    } else {
-        CameraInput::File(path)
-    })
+    Ok(CameraInput::from_source(source))
 }
 
 fn default_name(source: &str) -> String {

@@ -2,6 +2,8 @@
 //! tracker to gate events.
 
 pub mod motion;
+pub mod service;
+pub mod snapshot;
 pub mod vehicles;
 pub mod watch;
 

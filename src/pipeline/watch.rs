@@ -2,7 +2,9 @@
 //! across frames, and the gate's rules. A person or a car makes one arrival, named from its
 //! best view so far; a later, better view that changes the answer makes an update.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveTime, Utc};
@@ -12,8 +14,10 @@ use serde::Serialize;
 
 use super::PipelineError;
 use super::motion::{MotionConfig, MotionGate};
+use super::snapshot;
 use super::vehicles::{PlateResult, VehicleEyes};
-use crate::domain::{Direction, EventKind, PersonClass, Prompt};
+use crate::config::Roi;
+use crate::domain::{CameraRole, Direction, EventKind, PersonClass, Prompt};
 use crate::recognize::gallery::{Gallery, Match, MatchParams};
 use crate::recognize::plate_vote::PlateVote;
 use crate::recognize::tracker::{Detection, Track, TrackUpdate, Tracker, TrackerConfig};
@@ -56,6 +60,45 @@ pub struct CameraInfo {
     /// The way the camera looks: everything it sees comes in (or goes out); `None` when it
     /// watches both ways, and the track's motion tells (growing: coming towards the camera).
     pub direction: Option<Direction>,
+    /// What the camera is placed to see; only those models are run on its frames.
+    pub role: CameraRole,
+    /// The part of the frame looked at; the whole frame when `None`.
+    pub roi: Option<Roi>,
+}
+
+impl CameraInfo {
+    /// A camera that sees both faces and plates on the whole frame.
+    pub fn new(
+        name: impl Into<String>,
+        gate: impl Into<String>,
+        direction: Option<Direction>,
+    ) -> Self {
+        CameraInfo {
+            name: name.into(),
+            gate: gate.into(),
+            direction,
+            role: CameraRole::Both,
+            roi: None,
+        }
+    }
+}
+
+/// Where a watcher's events are kept besides being returned: the records (people and vehicles
+/// are looked up there; with `record`, events are written to the gate log and vehicles in and
+/// out to the list of those inside) and the snapshots' data folder.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sink<'a> {
+    pub store: Option<&'a Store>,
+    pub record: bool,
+    /// The data folder snapshots are saved under; `None` saves none (retention 0, or a replay).
+    pub snapshots: Option<&'a Path>,
+}
+
+/// The frame being looked at, for the events it makes.
+struct Seen<'a> {
+    frame: &'a RgbImage,
+    offset: Duration,
+    at: DateTime<Utc>,
 }
 
 /// A gate event as the screen, the replay's JSON lines and the notifiers see it.
@@ -84,8 +127,13 @@ pub struct GateEventOut {
     pub notify: Vec<&'static str>,
     /// For vehicles: admit, register, oversize … (see `rules::vehicles`).
     pub decision: Option<String>,
+    /// Where in the frame: x1, y1, x2, y2 in the frame's pixels (the face, or the plate).
+    #[serde(rename = "box")]
+    pub bbox: [f32; 4],
     /// The stored event's id, when recorded.
     pub id: Option<i64>,
+    /// The snapshot (frame with the box drawn), relative to the data folder, when saved.
+    pub snapshot: Option<String>,
 }
 
 /// The person of a person event.
@@ -128,6 +176,8 @@ pub struct Watcher {
     plates: Tracker<PlateResult>,
     votes: HashMap<u64, PlateVote>,
     reported: HashMap<(EventKind, u64), Answer>,
+    /// Where the region of interest starts in the frame (0, 0 without one).
+    origin: (f32, f32),
     /// Frames looked at and frames skipped by the motion gate.
     pub looked: u64,
     pub still: u64,
@@ -147,30 +197,69 @@ impl Watcher {
             plates: Tracker::new(TrackerConfig::default()),
             votes: HashMap::new(),
             reported: HashMap::new(),
+            origin: (0.0, 0.0),
             looked: 0,
             still: 0,
         }
     }
 
     /// Looks at one frame taken at `at` (`offset` into the stream) and returns the events it
-    /// makes. A frame without motion is not looked at: whatever was there is still there.
-    /// People and vehicles are looked up in `store`; events are recorded there when `record`.
+    /// makes: [`Watcher::view`] then [`Watcher::look`].
     pub fn frame(
         &mut self,
         eyes: &mut Eyes,
         image: &RgbImage,
         offset: Duration,
         at: DateTime<Utc>,
-        store: Option<&Store>,
-        record: bool,
+        sink: &Sink,
     ) -> Result<Vec<GateEventOut>, PipelineError> {
-        if !self.motion.check(image).moving {
-            self.still += 1;
-            return Ok(Vec::new());
+        match self.view(image) {
+            Some(view) => self.look(eyes, &view, image, offset, at, sink),
+            None => Ok(Vec::new()),
         }
-        self.looked += 1;
+    }
+
+    /// The part of `image` this camera looks at (its region of interest), or `None` when
+    /// nothing moves there: whatever was there is still there. Cheap; needs no model.
+    pub fn view<'a>(&mut self, image: &'a RgbImage) -> Option<Cow<'a, RgbImage>> {
+        let view = match self.camera.roi {
+            Some(roi) => {
+                let (x, y, w, h) = roi.pixels(image.width(), image.height());
+                self.origin = (x as f32, y as f32);
+                Cow::Owned(image::imageops::crop_imm(image, x, y, w, h).to_image())
+            }
+            None => {
+                self.origin = (0.0, 0.0);
+                Cow::Borrowed(image)
+            }
+        };
+        if self.motion.check(&view).moving {
+            self.looked += 1;
+            Some(view)
+        } else {
+            self.still += 1;
+            None
+        }
+    }
+
+    /// Looks for faces and plates in `view` (from [`Watcher::view`] of `frame`) with the
+    /// models the camera's role needs, and returns the events they make.
+    pub fn look(
+        &mut self,
+        eyes: &mut Eyes,
+        view: &RgbImage,
+        frame: &RgbImage,
+        offset: Duration,
+        at: DateTime<Utc>,
+        sink: &Sink,
+    ) -> Result<Vec<GateEventOut>, PipelineError> {
+        let store = sink.store;
         let day = at.with_timezone(&self.tz).date_naive();
-        let faces = eyes.faces.faces(image)?;
+        let image = view;
+        let faces = match self.camera.role {
+            CameraRole::Plates => Vec::new(),
+            CameraRole::Faces | CameraRole::Both => eyes.faces.faces(image)?,
+        };
         let mut face_detections = Vec::with_capacity(faces.len());
         for f in &faces {
             let q = face_quality::assess(&f.face, &f.aligned, image.dimensions());
@@ -194,7 +283,10 @@ impl Watcher {
                 },
             });
         }
-        let (plates, _vehicles) = eyes.vehicles.see(image, store, day)?;
+        let plates = match self.camera.role {
+            CameraRole::Faces => Vec::new(),
+            CameraRole::Plates | CameraRole::Both => eyes.vehicles.see(image, store, day)?.0,
+        };
         let plate_detections: Vec<Detection<PlateResult>> = plates
             .into_iter()
             .map(|p| Detection {
@@ -204,9 +296,10 @@ impl Watcher {
             })
             .collect();
         let mut out = Vec::new();
+        let seen = Seen { frame, offset, at };
         let face_updates = self.faces.update(offset, face_detections);
         for u in face_updates {
-            if let Some(e) = self.person_event(u, at, offset, store, record)? {
+            if let Some(e) = self.person_event(u, &seen, sink)? {
                 out.push(e);
             }
         }
@@ -223,7 +316,7 @@ impl Watcher {
         let plate_updates = self.plates.update(offset, plate_detections);
         self.vote_plates(offset, readings);
         for u in plate_updates {
-            if let Some(e) = self.vehicle_event(u, at, offset, store, record)? {
+            if let Some(e) = self.vehicle_event(u, &seen, sink)? {
                 out.push(e);
             }
         }
@@ -263,11 +356,10 @@ impl Watcher {
     fn person_event(
         &mut self,
         update: TrackUpdate<FaceSeen>,
-        at: DateTime<Utc>,
-        offset: Duration,
-        store: Option<&Store>,
-        record: bool,
+        seen: &Seen,
+        sink: &Sink,
     ) -> Result<Option<GateEventOut>, PipelineError> {
+        let (at, store) = (seen.at, sink.store);
         let (track, first) = match update {
             TrackUpdate::Confirmed(t) => (t, true),
             TrackUpdate::Improved(t) => (t, false),
@@ -312,13 +404,20 @@ impl Watcher {
             class_zh: class.zh(),
             similarity: track.best.payload.person.map_or(0.0, |p| p.1),
         });
-        let mut e = self.event(first, &track, "person", at, offset, direction, &prompt);
+        let mut e = self.event(first, &track, "person", seen, direction, &prompt);
         e.person = person;
         if first
-            && record
+            && sink.record
             && let Some(s) = store
         {
+            let colour = if known.is_some() {
+                snapshot::KNOWN
+            } else {
+                snapshot::STRANGER
+            };
+            e.snapshot = self.snapshot(seen, sink, 'p', track.id, e.bbox, colour);
             let mut new = self.new_event(EventKind::Person, at, direction, &prompt);
+            new.snapshot = e.snapshot.clone();
             new.person_id = known.as_ref().map(|p| p.id);
             new.class = known.as_ref().map(|_| class);
             new.score = track.best.payload.person.map(|p| p.1);
@@ -330,11 +429,10 @@ impl Watcher {
     fn vehicle_event(
         &mut self,
         update: TrackUpdate<PlateResult>,
-        at: DateTime<Utc>,
-        offset: Duration,
-        store: Option<&Store>,
-        record: bool,
+        seen: &Seen,
+        sink: &Sink,
     ) -> Result<Option<GateEventOut>, PipelineError> {
+        let (at, store) = (seen.at, sink.store);
         let (track, first) = match update {
             TrackUpdate::Confirmed(t) => (t, true),
             TrackUpdate::Improved(t) => (t, false),
@@ -350,6 +448,7 @@ impl Watcher {
         let text = vote.map_or_else(|| best.text.clone(), |v| v.text);
         let direction = self.direction(track.motion().approaching());
         let answer = Answer::Plate(text.clone(), direction);
+        let before = self.reported.get(&(EventKind::Vehicle, track.id)).cloned();
         if !self.changed(EventKind::Vehicle, track.id, &answer, first) {
             return Ok(None);
         }
@@ -359,7 +458,7 @@ impl Watcher {
             actions: Vec::new(),
             notify: Vec::new(),
         };
-        let mut e = self.event(first, &track, "vehicle", at, offset, direction, &prompt);
+        let mut e = self.event(first, &track, "vehicle", seen, direction, &prompt);
         e.decision = Some(decision.decision.clone());
         e.plate = Some(PlateOut {
             formatted: crate::recognize::plate_text::format(&text),
@@ -369,24 +468,54 @@ impl Watcher {
             large: decision.large,
             large_reason: decision.large_reason.clone(),
         });
-        if first
-            && record
-            && let Some(s) = store
+        let Some(s) = store.filter(|_| sink.record) else {
+            return Ok(Some(e));
+        };
+        if !first {
+            // a better reading of a car already counted inside: the list follows the reading
+            if let Some(Answer::Plate(old, Some(Direction::In))) = before
+                && old != text
+                && s.vehicle_went_out(&old)?
+                && direction == Some(Direction::In)
+            {
+                let colour = best.colour.parse().ok();
+                s.vehicle_came_in(&text, colour, at, &self.camera.gate, None)?;
+            }
+            return Ok(Some(e));
+        }
         {
             let kind = if decision.oversize {
                 EventKind::Alert
             } else {
                 EventKind::Vehicle
             };
+            let colour = if decision.oversize {
+                snapshot::ALERT
+            } else {
+                snapshot::VEHICLE
+            };
+            e.snapshot = self.snapshot(seen, sink, 'v', track.id, e.bbox, colour);
             let mut new = self.new_event(kind, at, direction, &prompt);
-            new.plate = Some(text);
+            new.snapshot = e.snapshot.clone();
+            new.plate = Some(text.clone());
             new.plate_colour = best.colour.parse().ok();
             new.decision = match &decision.large_reason {
                 Some(why) if decision.oversize => format!("{}（{why}）", decision.say),
                 _ => decision.say.clone(),
             };
             new.score = Some(best.confidence);
-            e.id = Some(s.insert_event(new)?);
+            let colour = new.plate_colour;
+            let id = s.insert_event(new)?;
+            e.id = Some(id);
+            match direction {
+                Some(Direction::In) => {
+                    s.vehicle_came_in(&text, colour, at, &self.camera.gate, Some(id))?
+                }
+                Some(Direction::Out) => {
+                    s.vehicle_went_out(&text)?;
+                }
+                None => {}
+            }
         }
         Ok(Some(e))
     }
@@ -401,17 +530,43 @@ impl Watcher {
         true
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Saves the snapshot of an event whose box is `bbox` (in the frame's pixels); returns its
+    /// path relative to the data folder, or `None` when snapshots are not kept or it could not
+    /// be saved (the event is recorded without it, and the reason logged).
+    fn snapshot(
+        &self,
+        seen: &Seen,
+        sink: &Sink,
+        kind: char,
+        track: u64,
+        bbox: [f32; 4],
+        colour: image::Rgb<u8>,
+    ) -> Option<String> {
+        let data = sink.snapshots?;
+        let local = seen.at.with_timezone(&self.tz);
+        let relative = snapshot::relative_path(local, &self.camera.name, kind, track);
+        let image = snapshot::draw(seen.frame, bbox, colour);
+        match snapshot::save(data, &relative, &image) {
+            Ok(()) => Some(relative),
+            Err(e) => {
+                tracing::warn!(camera = %self.camera.name, "{e}");
+                None
+            }
+        }
+    }
+
     fn event<T>(
         &self,
         first: bool,
         track: &Track<T>,
         kind: &'static str,
-        at: DateTime<Utc>,
-        offset: Duration,
+        seen: &Seen,
         direction: Option<Direction>,
         prompt: &Prompt,
     ) -> GateEventOut {
+        let (at, offset) = (seen.at, seen.offset);
+        let (dx, dy) = self.origin;
+        let [x1, y1, x2, y2] = track.best.bbox;
         GateEventOut {
             event: if first { "arrival" } else { "update" },
             track: track.id,
@@ -429,7 +584,9 @@ impl Watcher {
             actions: prompt.actions.clone(),
             notify: prompt.notify.iter().map(|p| p.key()).collect(),
             decision: None,
+            bbox: [x1 + dx, y1 + dy, x2 + dx, y2 + dy],
             id: None,
+            snapshot: None,
         }
     }
 

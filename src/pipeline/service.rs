@@ -1,0 +1,390 @@
+//! The running pipeline: one tokio task per camera taking its newest frame, the motion gate,
+//! the vision work on a bounded pool of model sets, and every gate event sent on a broadcast
+//! channel that the screen, the notifiers and the command line subscribe to.
+//!
+//! A camera task never blocks another: reading a frame and the motion gate run on tokio's
+//! blocking threads, one frame per camera at a time; frames that arrive meanwhile replace each
+//! other in the camera ([`Delivery::LatestWins`]) and are counted as dropped. The vision work
+//! waits for one of the `lanes` (a semaphore sized to the cores: a 2-core box runs one
+//! inference at a time, each on both cores). A camera that fails is retried by its own thread
+//! and reported in [`CameraHealth`]; an error looking at one frame is logged and counted, and
+//! the camera goes on.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use image::RgbImage;
+use serde::Serialize;
+use tokio::sync::{Semaphore, broadcast, watch};
+use tokio::task::JoinHandle;
+
+use super::watch::{CameraInfo, Eyes, GateEventOut, Sink, Watcher};
+use crate::camera::{Backoff, Camera, CameraSpec, CameraState, Delivery, Frame};
+use crate::clock::Clock;
+use crate::store::Store;
+
+/// Events kept for a subscriber that is behind; one further behind misses the oldest (and is
+/// told how many).
+pub const EVENT_BACKLOG: usize = 1024;
+
+/// How long a camera task waits for a frame before it looks at the camera's state again.
+const POLL: Duration = Duration::from_millis(250);
+
+/// One camera to watch.
+#[derive(Debug, Clone)]
+pub struct CameraPlan {
+    pub spec: CameraSpec,
+    pub info: CameraInfo,
+    pub delivery: Delivery,
+    pub backoff: Backoff,
+}
+
+/// Where an event's time comes from.
+#[derive(Clone)]
+pub enum Timing {
+    /// A live camera: the clock's time when the frame arrived.
+    Live(Arc<dyn Clock>),
+    /// Recorded footage that starts at `start`: the start plus the frame's position.
+    Replay { start: DateTime<Utc> },
+}
+
+impl std::fmt::Debug for Timing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Timing::Live(_) => f.write_str("Live"),
+            Timing::Replay { start } => write!(f, "Replay {{ start: {start} }}"),
+        }
+    }
+}
+
+/// How the service runs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The gate's time zone (greetings, shifts, snapshot folders).
+    pub tz: Tz,
+    pub timing: Timing,
+    /// Write events to the gate log (and vehicles to the list of those inside).
+    pub record: bool,
+    /// The data folder to save snapshots under; `None` saves none.
+    pub snapshots: Option<PathBuf>,
+}
+
+/// What the guard's screen shows about a camera.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CameraHealth {
+    pub name: String,
+    pub gate: String,
+    /// `connecting`, `live`, `reconnecting`, `ended` or `stopped`.
+    pub state: &'static str,
+    /// Why the camera is not live, in words an installer can act on.
+    pub problem: Option<String>,
+    /// Frames read from the camera.
+    pub received: u64,
+    /// Frames replaced by a newer one before they could be looked at.
+    pub dropped: u64,
+    /// Frames with motion (looked at) and without (skipped).
+    pub looked: u64,
+    pub still: u64,
+    /// Frames that could not be looked at (a model or records error; see the log).
+    pub errors: u64,
+}
+
+impl CameraHealth {
+    fn new(info: &CameraInfo) -> CameraHealth {
+        CameraHealth {
+            name: info.name.clone(),
+            gate: info.gate.clone(),
+            state: "connecting",
+            problem: None,
+            received: 0,
+            dropped: 0,
+            looked: 0,
+            still: 0,
+            errors: 0,
+        }
+    }
+}
+
+/// The model sets the cameras share: a job takes one, uses it alone, and gives it back.
+struct Lanes {
+    free: Mutex<Vec<Eyes>>,
+    permits: Semaphore,
+}
+
+/// What every camera task shares.
+struct Shared {
+    lanes: Lanes,
+    store: Option<Arc<Store>>,
+    settings: Settings,
+    events: broadcast::Sender<GateEventOut>,
+    health: Mutex<Vec<CameraHealth>>,
+}
+
+/// The running service.
+pub struct Service {
+    shared: Arc<Shared>,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Service {
+    /// Starts watching `cameras` (must be called inside a tokio runtime). `eyes` are the model
+    /// sets: as many frames are looked at together as there are sets (at least one). Returns
+    /// the service and a first subscription to its events, so that none is missed.
+    pub fn start(
+        cameras: Vec<CameraPlan>,
+        eyes: Vec<Eyes>,
+        store: Option<Arc<Store>>,
+        settings: Settings,
+    ) -> (Service, broadcast::Receiver<GateEventOut>) {
+        let (events, first) = broadcast::channel(EVENT_BACKLOG);
+        let lanes = eyes.len();
+        let shared = Arc::new(Shared {
+            lanes: Lanes {
+                free: Mutex::new(eyes),
+                permits: Semaphore::new(lanes),
+            },
+            store,
+            settings,
+            events,
+            health: Mutex::new(cameras.iter().map(|c| CameraHealth::new(&c.info)).collect()),
+        });
+        let (stop, stopping) = watch::channel(false);
+        let tasks = cameras
+            .into_iter()
+            .enumerate()
+            .map(|(index, plan)| {
+                let camera = Arc::new(Camera::spawn(plan.spec, plan.delivery, plan.backoff));
+                let watcher = Watcher::new(plan.info, shared.settings.tz);
+                tokio::spawn(watch_camera(
+                    index,
+                    camera,
+                    watcher,
+                    Arc::clone(&shared),
+                    stopping.clone(),
+                ))
+            })
+            .collect();
+        (
+            Service {
+                shared,
+                stop,
+                tasks,
+            },
+            first,
+        )
+    }
+
+    /// Another subscription to the events (the screen, a notifier).
+    pub fn subscribe(&self) -> broadcast::Receiver<GateEventOut> {
+        self.shared.events.subscribe()
+    }
+
+    /// Each camera's state and counts now.
+    pub fn health(&self) -> Vec<CameraHealth> {
+        lock(&self.shared.health).clone()
+    }
+
+    /// Waits until every camera has ended (recorded footage played to its end) or the service
+    /// is stopped; returns the cameras' final counts. The event channel closes after it.
+    pub async fn finished(mut self) -> Vec<CameraHealth> {
+        for task in self.tasks.drain(..) {
+            if let Err(e) = task.await {
+                tracing::error!("a camera task failed: {e}");
+            }
+        }
+        self.health()
+    }
+
+    /// Stops every camera (their ffmpeg processes too) and waits for the tasks.
+    pub async fn stop(self) -> Vec<CameraHealth> {
+        let _ = self.stop.send(true);
+        self.finished().await
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// One frame that moved: the frame, the part looked at when the camera has a region of
+/// interest, and the time it was taken.
+struct Moving {
+    frame: Frame,
+    view: Option<RgbImage>,
+    at: DateTime<Utc>,
+}
+
+/// One camera's task: newest frame, motion gate, vision, events, until the camera ends or the
+/// service stops.
+async fn watch_camera(
+    index: usize,
+    camera: Arc<Camera>,
+    mut watcher: Watcher,
+    shared: Arc<Shared>,
+    stopping: watch::Receiver<bool>,
+) {
+    let name = camera.name().to_owned();
+    let mut last = CameraState::Connecting;
+    loop {
+        if *stopping.borrow() {
+            break;
+        }
+        let (cam, timing) = (Arc::clone(&camera), shared.settings.timing.clone());
+        let step = tokio::task::spawn_blocking(move || {
+            let moving = cam.recv(POLL).and_then(|frame| {
+                let at = match &timing {
+                    Timing::Live(clock) => clock.now(),
+                    Timing::Replay { start } => {
+                        *start
+                            + chrono::Duration::from_std(frame.offset)
+                                .unwrap_or_else(|_| chrono::Duration::zero())
+                    }
+                };
+                let view = watcher.view(&frame.image).map(|v| match v {
+                    std::borrow::Cow::Owned(crop) => Some(crop),
+                    std::borrow::Cow::Borrowed(_) => None,
+                });
+                view.map(|view| Moving { frame, view, at })
+            });
+            (watcher, moving, cam.state())
+        })
+        .await;
+        let Ok((back, moving, state)) = step else {
+            tracing::error!(camera = %name, "the camera's frame reader failed; the camera stops");
+            return;
+        };
+        watcher = back;
+        if state != last {
+            report(&name, &last, &state);
+            last = state.clone();
+        }
+        if let Some(moving) = moving {
+            watcher = match look(&shared, index, watcher, moving).await {
+                Some(w) => w,
+                None => return,
+            };
+        }
+        update_health(&shared, index, &camera, &watcher, &state);
+        if matches!(state, CameraState::Ended | CameraState::Stopped) {
+            break;
+        }
+    }
+    watcher.finish();
+    update_health(&shared, index, &camera, &watcher, &camera.state());
+}
+
+/// Looks at one moving frame on a free lane and sends its events; returns the watcher, or
+/// `None` when the work could not be run at all (the runtime is shutting down).
+async fn look(
+    shared: &Arc<Shared>,
+    index: usize,
+    mut watcher: Watcher,
+    moving: Moving,
+) -> Option<Watcher> {
+    let permit = shared.lanes.permits.acquire().await.ok()?;
+    let job = Arc::clone(shared);
+    let done = tokio::task::spawn_blocking(move || {
+        let Some(mut eyes) = lock(&job.lanes.free).pop() else {
+            return (watcher, None);
+        };
+        let sink = Sink {
+            store: job.store.as_deref(),
+            record: job.settings.record,
+            snapshots: job.settings.snapshots.as_deref(),
+        };
+        let frame = &moving.frame;
+        let view = moving.view.as_ref().unwrap_or(&frame.image);
+        let result = watcher.look(
+            &mut eyes,
+            view,
+            &frame.image,
+            frame.offset,
+            moving.at,
+            &sink,
+        );
+        lock(&job.lanes.free).push(eyes);
+        (watcher, Some(result))
+    })
+    .await;
+    drop(permit);
+    let (watcher, result) = done.ok()?;
+    match result {
+        Some(Ok(events)) => {
+            for e in events {
+                // nobody listening is not an error: the events are recorded
+                let _ = shared.events.send(e);
+            }
+        }
+        Some(Err(e)) => {
+            let mut health = lock(&shared.health);
+            if let Some(h) = health.get_mut(index) {
+                h.errors += 1;
+                tracing::warn!(camera = %h.name, "a frame could not be looked at: {e}");
+            }
+        }
+        None => tracing::error!("no model set was free although a lane was; frame skipped"),
+    }
+    Some(watcher)
+}
+
+fn update_health(
+    shared: &Shared,
+    index: usize,
+    camera: &Camera,
+    watcher: &Watcher,
+    state: &CameraState,
+) {
+    let mut health = lock(&shared.health);
+    if let Some(h) = health.get_mut(index) {
+        h.state = state_key(state);
+        h.problem = match state {
+            CameraState::Reconnecting { error, .. } => Some(error.clone()),
+            _ => None,
+        };
+        h.received = camera.received();
+        h.dropped = camera.dropped();
+        h.looked = watcher.looked;
+        h.still = watcher.still;
+    }
+}
+
+fn state_key(state: &CameraState) -> &'static str {
+    match state {
+        CameraState::Connecting => "connecting",
+        CameraState::Live => "live",
+        CameraState::Reconnecting { .. } => "reconnecting",
+        CameraState::Ended => "ended",
+        CameraState::Stopped => "stopped",
+    }
+}
+
+/// Logs a camera's change of state: a camera lost is a warning with the reason and when it is
+/// tried again; a camera back is news.
+fn report(name: &str, before: &CameraState, now: &CameraState) {
+    match now {
+        CameraState::Reconnecting {
+            attempt,
+            error,
+            retry_in,
+        } => {
+            // one warning when it is lost, then only every tenth attempt
+            if !matches!(before, CameraState::Reconnecting { .. }) || attempt % 10 == 0 {
+                tracing::warn!(
+                    camera = %name,
+                    "{error}; trying again in {:.1} s (attempt {attempt})",
+                    retry_in.as_secs_f32()
+                );
+            }
+        }
+        CameraState::Live if matches!(before, CameraState::Reconnecting { .. }) => {
+            tracing::info!(camera = %name, "the camera is back");
+        }
+        CameraState::Live => tracing::info!(camera = %name, "the camera is live"),
+        CameraState::Ended => tracing::info!(camera = %name, "the footage has ended"),
+        CameraState::Connecting | CameraState::Stopped => {}
+    }
+}

@@ -9,9 +9,11 @@ use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let level = match cli.verbose {
-        0 => "warn",
-        1 => "info",
+    // The service says what its cameras do (lost, back); a command says only what went wrong.
+    let level = match (cli.verbose, cli.command.is_service()) {
+        (0, false) => "warn",
+        (0, true) => "warn,gateward=info",
+        (1, _) => "info",
         _ => "debug",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));

@@ -1,19 +1,19 @@
 //! A real RTSP camera: a local GStreamer RTSP server (tools/rtsp/serve.py, Debian packages)
-//! serves a fixture clip on 127.0.0.1; `gateward replay rtsp://…` reads people from it; the
+//! serves a fixture clip on 127.0.0.1. `gateward replay rtsp://…` reads people from it; the
 //! server is killed mid-stream and started again, and the camera must be read again within 10 s
-//! of its return.
+//! of its return. `gateward run` with two RTSP cameras: one server dies, the other camera goes on,
+//! the outage is logged, and the camera is read again within 10 s of the server's return.
 
 mod common;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::fixture;
+use common::{Running, fixture};
 
-const PORT: &str = "18654";
+const PORT: u16 = 18654;
 
 fn can_serve() -> bool {
     let ok = Command::new("/usr/bin/python3")
@@ -35,11 +35,11 @@ fn can_serve() -> bool {
     ok
 }
 
-fn serve(clip: &Path) -> Child {
+fn serve(clip: &Path, port: u16) -> Child {
     let mut child = Command::new("/usr/bin/python3")
         .arg(common::repo().join("tools/rtsp/serve.py"))
         .arg(clip)
-        .arg(PORT)
+        .arg(port.to_string())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -53,17 +53,8 @@ fn serve(clip: &Path) -> Child {
     child
 }
 
-/// Waits for the next person arrival on the replay's JSON lines, up to `limit`.
-fn next_arrival(lines: &mpsc::Receiver<String>, limit: Duration) -> Option<serde_json::Value> {
-    let deadline = Instant::now() + limit;
-    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-        let line = lines.recv_timeout(left).ok()?;
-        let e: serde_json::Value = serde_json::from_str(&line).unwrap();
-        if e["kind"] == "person" && e["event"] == "arrival" {
-            return Some(e);
-        }
-    }
-    None
+fn person_arrival(e: &serde_json::Value) -> bool {
+    e["kind"] == "person" && e["event"] == "arrival"
 }
 
 #[test]
@@ -72,57 +63,34 @@ fn a_camera_whose_server_dies_is_read_again_within_10_s_of_its_return() {
         return;
     }
     let clip = fixture("clips/two-visitors.mp4");
-    let mut server = serve(&clip);
+    let mut server = serve(&clip, PORT);
     let data = tempfile::tempdir().unwrap();
     let url = format!("rtsp://127.0.0.1:{PORT}/gate");
-    let mut replay = Command::new(env!("CARGO_BIN_EXE_gateward"))
-        .current_dir(data.path())
-        .arg("--data")
-        .arg(data.path())
-        .args([
+    let mut replay = Running::start(
+        data.path(),
+        &[
             "replay",
             &url,
             "--json-events",
             "--start",
             "2026-11-28 10:00",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (tx, lines) = mpsc::channel();
-    let out = replay.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let (etx, errors) = mpsc::channel();
-    let err = replay.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(err).lines().map_while(Result::ok) {
-            let _ = etx.send(line);
-        }
-    });
-
-    let first = next_arrival(&lines, Duration::from_secs(30));
+        ],
+    );
+    let first = replay.next_event(Duration::from_secs(30), person_arrival);
     // the server goes away mid-stream
     server.kill().unwrap();
     server.wait().unwrap();
     std::thread::sleep(Duration::from_secs(2));
     // whatever was said during the outage does not count as reading the camera again
-    while lines.try_recv().is_ok() {}
+    replay.skip_printed();
     let back = Instant::now();
-    let mut server = serve(&clip);
-    let again = next_arrival(&lines, Duration::from_secs(10));
+    let mut server = serve(&clip, PORT);
+    let again = replay.next_event(Duration::from_secs(10), person_arrival);
     let resumed_after = back.elapsed();
-    let _ = replay.kill();
-    let _ = replay.wait();
+    let stderr = replay.stderr().to_vec();
+    drop(replay);
     server.kill().unwrap();
     server.wait().unwrap();
-    let stderr: Vec<String> = errors.try_iter().collect();
 
     assert!(
         first.is_some(),
@@ -137,5 +105,81 @@ fn a_camera_whose_server_dies_is_read_again_within_10_s_of_its_return() {
         "{resumed_after:?}"
     );
     // the outage was reported
-    assert!(stderr.iter().any(|l| l.contains("retrying")), "{stderr:#?}");
+    assert!(
+        stderr.iter().any(|l| l.contains("trying again")),
+        "{stderr:#?}"
+    );
+}
+
+#[test]
+fn the_service_keeps_the_other_camera_going_while_one_is_down() {
+    if !can_serve() {
+        return;
+    }
+    let (east, north) = (PORT + 1, PORT + 2);
+    let clip = fixture("clips/two-visitors.mp4");
+    let mut east_server = serve(&clip, east);
+    let mut north_server = serve(&clip, north);
+    let data = tempfile::tempdir().unwrap();
+    let config = data.path().join("gate.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[camera]]\nname = \"东门\"\nsource = \"rtsp://127.0.0.1:{east}/gate\"\nrole = \"faces\"\n\n\
+             [[camera]]\nname = \"北门\"\nsource = \"rtsp://127.0.0.1:{north}/gate\"\nrole = \"faces\"\n"
+        ),
+    )
+    .unwrap();
+    let run = Running::start(
+        data.path(),
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "run",
+            "--json-events",
+            "--no-record",
+        ],
+    );
+    let from = |camera: &'static str| {
+        move |e: &serde_json::Value| person_arrival(e) && e["camera"] == camera
+    };
+    let east_first = run.next_event(Duration::from_secs(30), from("东门"));
+    // the east camera's server dies; the north camera is still watched
+    east_server.kill().unwrap();
+    east_server.wait().unwrap();
+    run.skip_printed();
+    let north_during = run.next_event(Duration::from_secs(15), from("北门"));
+    let back = Instant::now();
+    let mut east_server = serve(&clip, east);
+    let east_again = run.next_event(Duration::from_secs(10), from("东门"));
+    let resumed_after = back.elapsed();
+    let (clean, stderr) = run.terminate();
+    for server in [&mut east_server, &mut north_server] {
+        server.kill().unwrap();
+        server.wait().unwrap();
+    }
+
+    assert!(east_first.is_some(), "east camera never seen: {stderr:#?}");
+    assert!(
+        north_during.is_some(),
+        "the north camera stopped while the east one was down: {stderr:#?}"
+    );
+    assert!(
+        east_again.is_some() && resumed_after <= Duration::from_secs(10),
+        "the east camera was not read again within 10 s of its server's return ({resumed_after:?}): {stderr:#?}"
+    );
+    // the outage was logged, naming the camera; its return too
+    assert!(
+        stderr
+            .iter()
+            .any(|l| l.contains("trying again") && l.contains("东门")),
+        "{stderr:#?}"
+    );
+    assert!(
+        stderr
+            .iter()
+            .any(|l| l.contains("is back") && l.contains("东门")),
+        "{stderr:#?}"
+    );
+    assert!(clean, "{stderr:#?}");
 }

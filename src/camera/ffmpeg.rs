@@ -317,6 +317,11 @@ fn start(
     program: &'static str,
 ) -> Result<(ChildStdout, Tail), Outcome> {
     let camera = || ctx.name().to_owned();
+    // Its own process group: Ctrl-C in a terminal (or a signal to gateward's group) stops
+    // gateward, which then stops its cameras; the decoder does not die first and pass for a
+    // camera that failed.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
     let mut child = command.spawn().map_err(|source| CameraError::Start {
         camera: camera(),
         program,

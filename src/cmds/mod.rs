@@ -79,6 +79,13 @@ pub enum Command {
     Bench(bench::Args),
 }
 
+impl Command {
+    /// Whether this is the long-running service (whose log says more by default).
+    pub fn is_service(&self) -> bool {
+        matches!(self, Command::Run(_))
+    }
+}
+
 impl Cli {
     /// Loads the config this invocation asks for.
     pub fn load_config(&self) -> anyhow::Result<Config> {

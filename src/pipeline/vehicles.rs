@@ -60,6 +60,18 @@ pub struct Decision {
     pub decision: String,
     /// What the guard says.
     pub say: String,
+    /// What the guard does.
+    pub actions: Vec<String>,
+    /// The posts told.
+    #[serde(skip)]
+    pub notify: Vec<crate::domain::Post>,
+}
+
+impl Decision {
+    /// Whether the vehicle is let in (admitted, or registered and let in), not turned away.
+    pub fn lets_in(&self) -> bool {
+        self.decision.starts_with("admit") || self.decision == "register"
+    }
 }
 
 /// One vehicle.
@@ -195,11 +207,14 @@ fn decide(
         dangerous_goods: false,
         day,
     });
+    let prompt = decision.prompt();
     Ok(Decision {
         large: large_reason.is_some(),
         large_reason,
         oversize: decision == vehicles::VehicleDecision::Oversize,
         decision: decision.key().to_owned(),
-        say: decision.prompt().say,
+        say: prompt.say,
+        actions: prompt.actions,
+        notify: prompt.notify,
     })
 }

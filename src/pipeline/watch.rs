@@ -130,7 +130,7 @@ pub struct GateEventOut {
     /// Where in the frame: x1, y1, x2, y2 in the frame's pixels (the face, or the plate).
     #[serde(rename = "box")]
     pub bbox: [f32; 4],
-    /// The stored event's id, when recorded.
+    /// The stored arrival's id, when recorded (an update refers to its arrival).
     pub id: Option<i64>,
     /// The snapshot (frame with the box drawn), relative to the data folder, when saved.
     pub snapshot: Option<String>,
@@ -176,6 +176,8 @@ pub struct Watcher {
     plates: Tracker<PlateResult>,
     votes: HashMap<u64, PlateVote>,
     reported: HashMap<(EventKind, u64), Answer>,
+    /// The stored arrival of each track, which its updates refer to.
+    stored: HashMap<(EventKind, u64), i64>,
     /// Where the region of interest starts in the frame (0, 0 without one).
     origin: (f32, f32),
     /// Frames looked at and frames skipped by the motion gate.
@@ -197,6 +199,7 @@ impl Watcher {
             plates: Tracker::new(TrackerConfig::default()),
             votes: HashMap::new(),
             reported: HashMap::new(),
+            stored: HashMap::new(),
             origin: (0.0, 0.0),
             looked: 0,
             still: 0,
@@ -329,6 +332,7 @@ impl Watcher {
         self.plates.finish();
         self.votes.clear();
         self.reported.clear();
+        self.stored.clear();
     }
 
     /// Every plate reading of this frame joins the vote of the track it continued (the track
@@ -365,6 +369,7 @@ impl Watcher {
             TrackUpdate::Improved(t) => (t, false),
             TrackUpdate::Ended(t) => {
                 self.reported.remove(&(EventKind::Person, t.id));
+                self.stored.remove(&(EventKind::Person, t.id));
                 return Ok(None);
             }
         };
@@ -406,6 +411,7 @@ impl Watcher {
         });
         let mut e = self.event(first, &track, "person", seen, direction, &prompt);
         e.person = person;
+        e.id = self.stored.get(&(EventKind::Person, track.id)).copied();
         if first
             && sink.record
             && let Some(s) = store
@@ -421,7 +427,9 @@ impl Watcher {
             new.person_id = known.as_ref().map(|p| p.id);
             new.class = known.as_ref().map(|_| class);
             new.score = track.best.payload.person.map(|p| p.1);
-            e.id = Some(s.insert_event(new)?);
+            let id = s.insert_event(new)?;
+            self.stored.insert((EventKind::Person, track.id), id);
+            e.id = Some(id);
         }
         Ok(Some(e))
     }
@@ -438,6 +446,7 @@ impl Watcher {
             TrackUpdate::Improved(t) => (t, false),
             TrackUpdate::Ended(t) => {
                 self.reported.remove(&(EventKind::Vehicle, t.id));
+                self.stored.remove(&(EventKind::Vehicle, t.id));
                 self.votes.remove(&t.id);
                 return Ok(None);
             }
@@ -455,8 +464,8 @@ impl Watcher {
         let decision = &best.decision;
         let prompt = Prompt {
             say: decision.say.clone(),
-            actions: Vec::new(),
-            notify: Vec::new(),
+            actions: decision.actions.clone(),
+            notify: decision.notify.clone(),
         };
         let mut e = self.event(first, &track, "vehicle", seen, direction, &prompt);
         e.decision = Some(decision.decision.clone());
@@ -472,14 +481,21 @@ impl Watcher {
             return Ok(Some(e));
         };
         if !first {
-            // a better reading of a car already counted inside: the list follows the reading
-            if let Some(Answer::Plate(old, Some(Direction::In))) = before
-                && old != text
-                && s.vehicle_went_out(&old)?
-                && direction == Some(Direction::In)
-            {
-                let colour = best.colour.parse().ok();
-                s.vehicle_came_in(&text, colour, at, &self.camera.gate, None)?;
+            let arrival = self.stored.get(&(EventKind::Vehicle, track.id)).copied();
+            e.id = arrival;
+            // a better view changed the plate or the way: the list of those inside follows
+            if let Some(Answer::Plate(old, Some(Direction::In))) = &before {
+                s.vehicle_went_out(old)?;
+            }
+            match direction {
+                Some(Direction::In) if decision.lets_in() => {
+                    let colour = best.colour.parse().ok();
+                    s.vehicle_came_in(&text, colour, at, &self.camera.gate, arrival)?;
+                }
+                Some(Direction::Out) => {
+                    s.vehicle_went_out(&text)?;
+                }
+                _ => {}
             }
             return Ok(Some(e));
         }
@@ -507,10 +523,12 @@ impl Watcher {
             let colour = new.plate_colour;
             let id = s.insert_event(new)?;
             e.id = Some(id);
+            self.stored.insert((EventKind::Vehicle, track.id), id);
             match direction {
-                Some(Direction::In) => {
+                Some(Direction::In) if decision.lets_in() => {
                     s.vehicle_came_in(&text, colour, at, &self.camera.gate, Some(id))?
                 }
+                Some(Direction::In) => {}
                 Some(Direction::Out) => {
                     s.vehicle_went_out(&text)?;
                 }

@@ -144,3 +144,108 @@ pub fn household(store: &gateward::store::Store, code: &str) -> i64 {
         )
         .unwrap()
 }
+
+/// A gateward process running in the background (`run`, or `replay` of a camera), its stdout
+/// and stderr read line by line as they come.
+pub struct Running {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    errors: std::sync::mpsc::Receiver<String>,
+    said: Vec<String>,
+}
+
+impl Running {
+    /// Starts gateward on the data folder `data`, from inside it.
+    pub fn start(data: &Path, args: &[&str]) -> Running {
+        use std::io::BufRead;
+        use std::process::Stdio;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gateward"))
+            .current_dir(data)
+            .arg("--data")
+            .arg(data)
+            .args(args)
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start gateward");
+        let read = |pipe: Box<dyn std::io::Read + Send>| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                for line in std::io::BufReader::new(pipe).lines().map_while(Result::ok) {
+                    if tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+            rx
+        };
+        let lines = read(Box::new(child.stdout.take().expect("stdout")));
+        let errors = read(Box::new(child.stderr.take().expect("stderr")));
+        Running {
+            child,
+            lines,
+            errors,
+            said: Vec::new(),
+        }
+    }
+
+    /// The next JSON event for which `wanted` holds, waiting at most `limit`.
+    pub fn next_event(
+        &self,
+        limit: std::time::Duration,
+        wanted: impl Fn(&serde_json::Value) -> bool,
+    ) -> Option<serde_json::Value> {
+        let deadline = std::time::Instant::now() + limit;
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            let line = self.lines.recv_timeout(left).ok()?;
+            let Ok(e) = serde_json::from_str::<serde_json::Value>(&line) else {
+                continue;
+            };
+            if wanted(&e) {
+                return Some(e);
+            }
+        }
+        None
+    }
+
+    /// Forgets the events printed so far.
+    pub fn skip_printed(&self) {
+        while self.lines.try_recv().is_ok() {}
+    }
+
+    /// Everything written to stderr so far.
+    pub fn stderr(&mut self) -> &[String] {
+        self.said.extend(self.errors.try_iter());
+        &self.said
+    }
+
+    /// Stops it with SIGTERM (as systemd does) and waits up to 20 s; returns whether it exited
+    /// cleanly and its stderr.
+    pub fn terminate(mut self) -> (bool, Vec<String>) {
+        let pid = self.child.id().to_string();
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let status = loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => break Some(status),
+                Ok(None) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(50))
+                }
+                _ => break None,
+            }
+        };
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let said = self.stderr().to_vec();
+        (status.is_some_and(|s| s.success()), said)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -40,6 +40,8 @@ pub enum What {
     Plates(PlatesArgs),
     /// Frame-to-event time of the pipeline on 1080p frames with a face and a vehicle (流水线延迟)
     Pipeline(PipelineArgs),
+    /// How many idle 1080p cameras the service keeps up with, their CPU, and memory over a long replay (摄像头容量)
+    Cameras(super::bench_cameras::CamerasArgs),
 }
 
 /// Options of `bench pipeline`.
@@ -94,6 +96,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
         What::Faces(a) => faces(config, a),
         What::Plates(a) => super::bench_plates::run(config, a),
         What::Pipeline(a) => super::bench_pipeline::run(config, a),
+        What::Cameras(a) => super::bench_cameras::run(config, a),
     }
 }
 

@@ -190,19 +190,32 @@ impl Service {
 
     /// Waits until every camera has ended (recorded footage played to its end) or the service
     /// is stopped; returns the cameras' final counts. The event channel closes after it.
-    pub async fn finished(mut self) -> Vec<CameraHealth> {
-        for task in self.tasks.drain(..) {
-            if let Err(e) = task.await {
-                tracing::error!("a camera task failed: {e}");
-            }
-        }
-        self.health()
+    pub async fn finished(self) -> Vec<CameraHealth> {
+        self.wind_up().await.0
     }
 
     /// Stops every camera (their ffmpeg processes too) and waits for the tasks.
     pub async fn stop(self) -> Vec<CameraHealth> {
         let _ = self.stop.send(true);
         self.finished().await
+    }
+
+    /// Like [`Service::stop`], and gives the model sets back (to start again without loading
+    /// them, as the benchmarks do).
+    pub async fn stop_keeping_eyes(self) -> (Vec<CameraHealth>, Vec<Eyes>) {
+        let _ = self.stop.send(true);
+        self.wind_up().await
+    }
+
+    async fn wind_up(mut self) -> (Vec<CameraHealth>, Vec<Eyes>) {
+        for task in self.tasks.drain(..) {
+            if let Err(e) = task.await {
+                tracing::error!("a camera task failed: {e}");
+            }
+        }
+        let health = self.health();
+        let eyes = std::mem::take(&mut *lock(&self.shared.lanes.free));
+        (health, eyes)
     }
 }
 

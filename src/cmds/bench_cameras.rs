@@ -1,0 +1,431 @@
+//! `gateward bench cameras`: what the service costs with many cameras on this machine. Idle
+//! 1080p cameras at 10 fps (a still gate scene with sensor noise, H.264 at about 2.3 Mbit/s,
+//! played at its own speed like a live camera) are added one more at a time until frames are
+//! lost; each step reports the CPU used (gateward and its ffmpeg decoders), frames read and
+//! dropped. Then the memory soak: four cameras replay footage with people and cars arriving
+//! (3 s of arrival every 30 s), as fast as the machine allows, for `--soak-minutes` of
+//! footage each, with the resident set size sampled as it goes. The last line holds the figures
+//! as `name=value`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use chrono::Utc;
+
+use super::known::load_eyes;
+use super::run::{lanes, runtime};
+use crate::camera::{Backoff, CameraInput, CameraSpec, Delivery};
+use crate::clock::SystemClock;
+use crate::config::Config;
+use crate::pipeline::service::{CameraHealth, CameraPlan, Service, Settings, Timing};
+use crate::pipeline::watch::{CameraInfo, Eyes};
+
+/// Options of `bench cameras`.
+#[derive(Debug, clap::Args)]
+pub struct CamerasArgs {
+    /// Seconds each number of idle cameras runs.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(5..=3600))]
+    pub seconds: u32,
+    /// The most idle cameras to try.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub max: u32,
+    /// Minutes of footage each of the four cameras replays in the memory soak (0 skips it;
+    /// 60 is the hour the issue asks for, about 20 minutes on 2 cores).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=600))]
+    pub soak_minutes: u32,
+}
+
+/// Frames per second of the test cameras.
+const FPS: f64 = 10.0;
+/// A camera keeps up when it reads this share of the frames it was sent, and drops at most
+/// 1 % of them.
+const KEEPS_UP: f64 = 0.95;
+
+/// One step of the idle test.
+struct Step {
+    cameras: u32,
+    /// Share of one core used by everything (gateward and the decoders), in %.
+    cpu_pct: f64,
+    /// Of that, gateward's own (reading frames, motion gate).
+    own_pct: f64,
+    /// Frames read per camera per second (10 when it keeps up).
+    fps: f64,
+    dropped_pct: f64,
+    looked: u64,
+}
+
+impl Step {
+    fn keeps_up(&self) -> bool {
+        self.fps >= FPS * KEEPS_UP && self.dropped_pct <= 1.0
+    }
+}
+
+/// Runs the benchmark.
+pub fn run(config: &Config, args: &CamerasArgs) -> anyhow::Result<()> {
+    let work = tempfile::tempdir().context("cannot make a temporary folder")?;
+    let idle = idle_clip(work.path())?;
+    let eyes: Vec<Eyes> = (0..lanes(config))
+        .map(|_| load_eyes(config, None))
+        .collect::<anyhow::Result<_>>()?;
+    let rt = runtime()?;
+    println!(
+        "gateward bench cameras: idle 1080p cameras at 10 fps (a still scene with sensor noise, \
+         H.264 ~2.3 Mbit/s), {} s each; {} cores, {} model set(s)",
+        args.seconds,
+        std::thread::available_parallelism().map_or(1, usize::from),
+        eyes.len()
+    );
+    let mut eyes = Some(eyes);
+    let mut steps: Vec<Step> = Vec::new();
+    let mut rss_most = None;
+    for n in 1..=args.max {
+        let (step, back) = rt.block_on(idle_step(
+            config,
+            &idle,
+            n,
+            args.seconds,
+            eyes.take().unwrap_or_default(),
+        ));
+        eyes = Some(back);
+        if n <= 4 {
+            rss_most = Some((n, memory()?));
+        }
+        println!(
+            "{n} camera(s): {:.1} % of one core ({:.1} % per camera; gateward's own {:.1} %, the \
+             decoders the rest), {:.1} fps read per camera, {:.2} % dropped, {} frames looked at",
+            step.cpu_pct,
+            step.cpu_pct / f64::from(n),
+            step.own_pct,
+            step.fps,
+            step.dropped_pct,
+            step.looked
+        );
+        let keeps_up = step.keeps_up();
+        steps.push(step);
+        if !keeps_up {
+            break;
+        }
+    }
+    let capacity = steps
+        .iter()
+        .take_while(|s| s.keeps_up())
+        .last()
+        .map_or(0, |s| s.cameras);
+    let idle_pct = steps.first().map_or(0.0, |s| s.cpu_pct);
+    let idle_own = steps.first().map_or(0.0, |s| s.own_pct);
+    println!(
+        "capacity: {capacity} idle 1080p cameras at 10 fps without losing frames{}",
+        if steps.last().is_some_and(Step::keeps_up) {
+            format!(" (the most tried; --max {} to try more)", args.max)
+        } else {
+            String::new()
+        }
+    );
+    let (rss_cameras, rss_4) = match rss_most {
+        Some(m) => m,
+        None => (0, memory()?),
+    };
+    println!(
+        "memory with every model and {rss_cameras} cameras: {:.0} MB resident now, {:.0} MB at most",
+        rss_4.0, rss_4.1
+    );
+    let soak = if args.soak_minutes > 0 {
+        let eyes = eyes.take().unwrap_or_default();
+        Some(rt.block_on(soak(config, work.path(), args.soak_minutes, eyes))?)
+    } else {
+        None
+    };
+    let (soak_rss, soak_peak) = soak.unwrap_or((0.0, 0.0));
+    println!(
+        "cameras_capacity={capacity} idle_camera_core_pct={idle_pct:.1} idle_camera_own_core_pct={idle_own:.1} \
+         rss_mb_{rss_cameras}_cameras={:.0} soak_minutes={} soak_rss_mb={soak_rss:.0} soak_peak_rss_mb={soak_peak:.0}",
+        rss_4.0, args.soak_minutes
+    );
+    Ok(())
+}
+
+/// Makes the idle camera's footage: a still gate scene at 1920×1080 with a little sensor noise
+/// changing every frame, 20 s at 10 fps, H.264 with a keyframe every 2 s (as cameras send).
+fn idle_clip(dir: &Path) -> anyhow::Result<PathBuf> {
+    let out = dir.join("idle-1080p.mp4");
+    let scene = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/car-resident-blue.png");
+    let status = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-y", "-loop", "1", "-i"])
+        .arg(&scene)
+        .args([
+            "-vf",
+            "scale=1920:1080:force_original_aspect_ratio=increase,crop=1920:1080,noise=alls=4:allf=t,format=yuv420p",
+            "-r",
+            "10",
+            "-t",
+            "20",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-crf",
+            "23",
+            "-g",
+            "20",
+            "-bf",
+            "0",
+        ])
+        .arg(&out)
+        .status()
+        .context("cannot run ffmpeg (scripts/setup installs it)")?;
+    anyhow::ensure!(status.success(), "ffmpeg could not make the idle footage");
+    Ok(out)
+}
+
+fn plan(name: String, file: &Path, realtime: bool, delivery: Delivery) -> CameraPlan {
+    CameraPlan {
+        spec: CameraSpec {
+            name: name.clone(),
+            input: CameraInput::File(file.to_path_buf()),
+            fps: None,
+            realtime,
+            repeat: true,
+        },
+        info: CameraInfo::new(name, "bench", None),
+        delivery,
+        backoff: Backoff::default(),
+    }
+}
+
+/// Runs `n` idle cameras for `seconds`; gives the model sets back.
+async fn idle_step(
+    config: &Config,
+    clip: &Path,
+    n: u32,
+    seconds: u32,
+    eyes: Vec<Eyes>,
+) -> (Step, Vec<Eyes>) {
+    let plans = (1..=n)
+        .map(|i| plan(format!("idle {i}"), clip, true, Delivery::LatestWins))
+        .collect();
+    let settings = Settings {
+        tz: config.gate.time_zone,
+        timing: Timing::Live(Arc::new(SystemClock)),
+        record: false,
+        snapshots: None,
+    };
+    let started = cpu();
+    let began = Instant::now();
+    let (service, _events) = Service::start(plans, eyes, None, settings);
+    // The first 2 s are ffprobe and ffmpeg starting, and the first frame of each camera looked
+    // at by the models (the motion gate has no background yet): not counted.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let sum = |h: &[CameraHealth], f: fn(&CameraHealth) -> u64| h.iter().map(f).sum::<u64>();
+    let warm = service.health();
+    let before = cpu();
+    let counted = Instant::now();
+    tokio::time::sleep(Duration::from_secs(u64::from(seconds))).await;
+    let health = service.health();
+    let after = cpu();
+    let secs = counted.elapsed().as_secs_f64();
+    let (_, eyes) = service.stop_keeping_eyes().await;
+    let wall = began.elapsed().as_secs_f64();
+    // the decoders' time is known only once they have exited: over the whole run
+    let decoders = cpu().children - started.children;
+    let received = sum(&health, |h| h.received) - sum(&warm, |h| h.received);
+    let dropped = sum(&health, |h| h.dropped) - sum(&warm, |h| h.dropped);
+    let own = (after.own - before.own) / secs;
+    let step = Step {
+        cameras: n,
+        cpu_pct: 100.0 * (own + decoders / wall),
+        own_pct: 100.0 * own,
+        fps: received as f64 / secs / f64::from(n),
+        dropped_pct: if received == 0 {
+            0.0
+        } else {
+            100.0 * dropped as f64 / received as f64
+        },
+        looked: sum(&health, |h| h.looked) - sum(&warm, |h| h.looked),
+    };
+    (step, eyes)
+}
+
+/// The memory soak: four cameras replaying footage with arrivals, every frame, as fast as the
+/// machine allows, until each has replayed `minutes` of footage. Returns the resident set size
+/// at the end and at most, in MB.
+async fn soak(
+    config: &Config,
+    dir: &Path,
+    minutes: u32,
+    eyes: Vec<Eyes>,
+) -> anyhow::Result<(f64, f64)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/clips");
+    let clips = [
+        "vip-arrives.mp4",
+        "two-visitors.mp4",
+        "resident-car.mp4",
+        "truck-arrives.mp4",
+    ];
+    let quiet = quiet_clip(dir)?;
+    let mut plans = Vec::new();
+    for (i, clip) in clips.iter().enumerate() {
+        let looped = gate_day(dir, &root.join(clip), &quiet, i)?;
+        plans.push(plan(
+            format!("soak {}", i + 1),
+            &looped,
+            false,
+            Delivery::EveryFrame,
+        ));
+    }
+    let settings = Settings {
+        tz: config.gate.time_zone,
+        timing: Timing::Replay { start: Utc::now() },
+        record: false,
+        snapshots: None,
+    };
+    let frames = u64::from(minutes) * 60 * FPS as u64;
+    println!(
+        "memory soak: 4 cameras each replaying {minutes} min of 720p footage (an arrival every 30 s), every frame, as fast as possible"
+    );
+    let began = Instant::now();
+    let (service, mut events) = Service::start(plans, eyes, None, settings);
+    let counter = tokio::spawn(async move {
+        let mut n = 0u64;
+        while let Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) =
+            events.recv().await
+        {
+            n += 1;
+        }
+        n
+    });
+    let mut next_report = 0.1;
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let health = service.health();
+        let done = health.iter().map(|h| h.received).min().unwrap_or(0);
+        let share = done as f64 / frames as f64;
+        if share >= next_report || share >= 1.0 {
+            let (rss, peak) = memory()?;
+            println!(
+                "  {:>3.0} % of the footage after {:.0} s: {rss:.0} MB resident, {peak:.0} MB at most; {}",
+                (share * 100.0).min(100.0),
+                began.elapsed().as_secs_f64(),
+                counts(&health)
+            );
+            next_report = (share * 10.0).floor() / 10.0 + 0.1;
+        }
+        if share >= 1.0 {
+            break;
+        }
+    }
+    let memory_end = memory()?;
+    let (_, _eyes) = service.stop_keeping_eyes().await;
+    let events = counter.await.unwrap_or(0);
+    println!(
+        "  {events} events in {:.0} s; {:.0} MB resident at the end, {:.0} MB at most",
+        began.elapsed().as_secs_f64(),
+        memory_end.0,
+        memory_end.1
+    );
+    Ok(memory_end)
+}
+
+fn counts(health: &[CameraHealth]) -> String {
+    let looked: u64 = health.iter().map(|h| h.looked).sum();
+    let still: u64 = health.iter().map(|h| h.still).sum();
+    format!("{looked} frames looked at, {still} without motion")
+}
+
+/// 27 s of an empty gate at 1280×720, 10 fps: the quiet between arrivals.
+fn quiet_clip(dir: &Path) -> anyhow::Result<PathBuf> {
+    let out = dir.join("quiet-720p.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=0x767676:s=1280x720:r=10",
+        "-t",
+        "27",
+        "-vf",
+        "noise=alls=3:allf=t,format=yuv420p",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-g",
+        "20",
+        "-bf",
+        "0",
+        out.to_str().unwrap_or_default(),
+    ])?;
+    Ok(out)
+}
+
+/// A fixture clip followed by the quiet: 30 s with one arrival, for camera `i`.
+fn gate_day(dir: &Path, clip: &Path, quiet: &Path, i: usize) -> anyhow::Result<PathBuf> {
+    let list = dir.join(format!("list-{i}.txt"));
+    std::fs::write(
+        &list,
+        format!("file '{}'\nfile '{}'\n", clip.display(), quiet.display()),
+    )?;
+    let out = dir.join(format!("gate-{i}.mp4"));
+    ffmpeg(&[
+        "-f",
+        "concat",
+        "-safe",
+        "0",
+        "-i",
+        list.to_str().unwrap_or_default(),
+        "-c",
+        "copy",
+        out.to_str().unwrap_or_default(),
+    ])?;
+    Ok(out)
+}
+
+fn ffmpeg(args: &[&str]) -> anyhow::Result<()> {
+    let status = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-y"])
+        .args(args)
+        .status()
+        .context("cannot run ffmpeg (scripts/setup installs it)")?;
+    anyhow::ensure!(status.success(), "ffmpeg failed making the soak footage");
+    Ok(())
+}
+
+/// CPU seconds used by this process and by its children that have exited (the decoders, once
+/// their cameras are stopped).
+struct Cpu {
+    own: f64,
+    children: f64,
+}
+
+/// Reads /proc/self/stat: utime, stime, cutime, cstime in clock ticks (100 per second on
+/// Linux).
+fn cpu() -> Cpu {
+    let text = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // the fields after the command name, which is in parentheses and may hold spaces
+    let rest = text.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .map(|v| v.parse().unwrap_or(0.0))
+        .collect();
+    let tick = |i: usize| f.get(i).copied().unwrap_or(0.0) / 100.0;
+    // after ")": state is 0, so utime (field 14) is 11, stime 12, cutime 13, cstime 14
+    Cpu {
+        own: tick(11) + tick(12),
+        children: tick(13) + tick(14),
+    }
+}
+
+/// Resident set size now and at most, in MB, from /proc/self/status.
+fn memory() -> anyhow::Result<(f64, f64)> {
+    let text =
+        std::fs::read_to_string("/proc/self/status").context("cannot read /proc/self/status")?;
+    let kb = |key: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    Ok((kb("VmRSS:") / 1024.0, kb("VmHWM:") / 1024.0))
+}

@@ -53,7 +53,7 @@ pub struct PipelineArgs {
     /// The person's photo.
     #[arg(long, value_name = "FILE", default_value = "fixtures/obama.jpg")]
     pub face: PathBuf,
-    /// The vehicle's photo [default: the shared yellow-plated cn-dev-12.jpg, else fixtures/car-czech.png]
+    /// The vehicle's photo [default: fixtures/car-resident-blue.png, a car with a rendered blue plate]
     #[arg(long, value_name = "FILE")]
     pub vehicle: Option<PathBuf>,
 }

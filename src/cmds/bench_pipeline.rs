@@ -107,15 +107,10 @@ pub fn run(config: &Config, args: &PipelineArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The vehicle photo: the shared yellow-plated limousine when the shared folder is beside the
-/// repository, else the fixture car (a Czech plate: read, refused by the grammar, same cost).
+/// The vehicle photo: the fixture car with its rendered blue plate (no faces in the photo, so
+/// the frame has exactly one face and one car).
 fn default_vehicle() -> PathBuf {
-    let shared = PathBuf::from("../shared/fixtures/plates-cn/cn-dev-12.jpg");
-    if shared.is_file() {
-        shared
-    } else {
-        PathBuf::from("fixtures/car-czech.png")
-    }
+    PathBuf::from("fixtures/car-resident-blue.png")
 }
 
 /// A 1080p frame: the face photo on the left, the vehicle photo on the right, both grown by

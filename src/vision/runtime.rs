@@ -276,8 +276,8 @@ impl Model {
 }
 
 /// A session builder with gateward's settings: full graph optimisation, `threads` threads for
-/// one inference, and threads that sleep between frames instead of spinning, so an idle gate
-/// costs no CPU.
+/// one inference, threads that sleep between frames instead of spinning, so an idle gate
+/// costs no CPU, and no memory arena.
 fn session_builder(runtime: &Runtime, threads: usize) -> Result<SessionBuilder, String> {
     let text = |e: ort::Error<SessionBuilder>| e.to_string();
     Session::builder(&runtime.environment)
@@ -289,6 +289,10 @@ fn session_builder(runtime: &Runtime, threads: usize) -> Result<SessionBuilder, 
         .with_inter_threads(1)
         .map_err(text)?
         .with_config_entry("session.intra_op.allow_spinning", "0")
+        .map_err(text)?
+        // Without the CPU arena: 40 MB less resident memory per process, no slower (measured
+        // with `gateward bench pipeline`: p50 126 ms either way).
+        .with_execution_providers([ort::ep::CPU::default().with_arena_allocator(false).build()])
         .map_err(text)
 }
 

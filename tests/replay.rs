@@ -181,3 +181,34 @@ fn a_yellow_plated_vehicle_driving_up_is_one_oversize_arrival_read_over_several_
     assert_eq!(last["decision"], "oversize");
     assert!(last["plate"]["large"].as_bool().unwrap());
 }
+
+#[test]
+fn the_rendered_plates_drive_up_as_one_arrival_each_the_large_one_refused() {
+    if !has_ffmpeg() {
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    // a resident's car (blue plate 川A·8H458) and an unknown yellow-plated large vehicle
+    for (clip, plate, colour, decision, large) in [
+        ("resident-car.mp4", "川A8H458", "blue", "register", false),
+        ("truck-arrives.mp4", "川AD2718", "yellow", "oversize", true),
+    ] {
+        let events = events(data.path(), clip, "2026-11-28 10:00");
+        let arrivals: Vec<_> = events
+            .iter()
+            .filter(|e| e["event"] == "arrival" && e["kind"] == "vehicle")
+            .collect();
+        assert_eq!(arrivals.len(), 1, "{clip}: {events:#?}");
+        let a = arrivals[0];
+        assert_eq!(a["plate"]["text"], plate, "{clip}: {a}");
+        assert_eq!(a["plate"]["colour"], colour, "{clip}: {a}");
+        assert_eq!(a["plate"]["large"], large, "{clip}: {a}");
+        // without records the resident's car is a stranger's: registered, not refused
+        assert_eq!(a["decision"], decision, "{clip}: {a}");
+        // no one walks in these clips
+        assert!(
+            events.iter().all(|e| e["kind"] == "vehicle"),
+            "{clip}: {events:#?}"
+        );
+    }
+}

@@ -232,7 +232,7 @@ fn stream(ctx: &mut Ctx, source: &Source, probe: Probe) -> Outcome {
     let mut stopped = false;
     let mut read_error = None;
     loop {
-        let mut buf = vec![0u8; frame_bytes];
+        let mut buf = ctx.buffer(frame_bytes);
         match reader.read_exact(&mut buf) {
             Ok(()) => {}
             Err(e) if e.kind() == ErrorKind::UnexpectedEof => break,

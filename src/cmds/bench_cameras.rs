@@ -71,12 +71,17 @@ pub fn run(config: &Config, args: &CamerasArgs) -> anyhow::Result<()> {
         .map(|_| load_eyes(config, None))
         .collect::<anyhow::Result<_>>()?;
     let rt = runtime()?;
+    let loaded = memory()?;
     println!(
         "gateward bench cameras: idle 1080p cameras at 10 fps (a still scene with sensor noise, \
          H.264 ~2.3 Mbit/s), {} s each; {} cores, {} model set(s)",
         args.seconds,
         std::thread::available_parallelism().map_or(1, usize::from),
         eyes.len()
+    );
+    println!(
+        "memory with every model loaded, before any frame: {:.0} MB resident",
+        loaded.0
     );
     let mut eyes = Some(eyes);
     let mut steps: Vec<Step> = Vec::new();
@@ -93,6 +98,8 @@ pub fn run(config: &Config, args: &CamerasArgs) -> anyhow::Result<()> {
         if n <= 4 {
             rss_most = Some((n, memory()?));
         }
+        let (rss, peak) = memory()?;
+        println!("  memory after it: {rss:.0} MB resident, {peak:.0} MB at most");
         println!(
             "{n} camera(s): {:.1} % of one core ({:.1} % per camera; gateward's own {:.1} %, the \
              decoders the rest), {:.1} fps read per camera, {:.2} % dropped, {} frames looked at",

@@ -8,8 +8,8 @@ use crate::config::{Config, Overrides};
 
 pub mod analyze;
 pub mod bench;
-pub mod bench_pipeline;
 pub mod bench_cameras;
+pub mod bench_pipeline;
 pub mod bench_plates;
 pub mod check;
 pub mod config;

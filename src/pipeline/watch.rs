@@ -17,13 +17,13 @@ use super::motion::{MotionConfig, MotionGate};
 use super::snapshot;
 use super::vehicles::{PlateResult, VehicleEyes};
 use crate::config::Roi;
-use crate::domain::{CameraRole, Direction, EventKind, PersonClass, Prompt};
+use crate::domain::{CameraRole, Direction, EventKind, PersonClass, PlateColour, Prompt};
 use crate::recognize::gallery::{Gallery, Match, MatchParams};
 use crate::recognize::plate_vote::PlateVote;
 use crate::recognize::tracker::{Detection, Track, TrackUpdate, Tracker, TrackerConfig};
 use crate::rules::gate::shift_at;
 use crate::rules::prompts::{self, Arrival, effective_class};
-use crate::store::{NewGateEvent, PersonRecord, Store};
+use crate::store::{NewGateEvent, PersonRecord, Store, StoreError};
 use crate::vision::face_quality::{self, QualityLimits};
 use crate::vision::faces::FaceChain;
 
@@ -427,9 +427,10 @@ impl Watcher {
             new.person_id = known.as_ref().map(|p| p.id);
             new.class = known.as_ref().map(|_| class);
             new.score = track.best.payload.person.map(|p| p.1);
-            let id = s.insert_event(new)?;
-            self.stored.insert((EventKind::Person, track.id), id);
-            e.id = Some(id);
+            if let Some(id) = self.unrecorded(s.insert_event(new)) {
+                self.stored.insert((EventKind::Person, track.id), id);
+                e.id = Some(id);
+            }
         }
         Ok(Some(e))
     }
@@ -480,23 +481,15 @@ impl Watcher {
         let Some(s) = store.filter(|_| sink.record) else {
             return Ok(Some(e));
         };
+        let plate_colour = best.colour.parse().ok();
         if !first {
-            let arrival = self.stored.get(&(EventKind::Vehicle, track.id)).copied();
-            e.id = arrival;
+            e.id = self.stored.get(&(EventKind::Vehicle, track.id)).copied();
             // a better view changed the plate or the way: the list of those inside follows
             if let Some(Answer::Plate(old, Some(Direction::In))) = &before {
-                s.vehicle_went_out(old)?;
+                self.unrecorded(s.vehicle_went_out(old));
             }
-            match direction {
-                Some(Direction::In) if decision.lets_in() => {
-                    let colour = best.colour.parse().ok();
-                    s.vehicle_came_in(&text, colour, at, &self.camera.gate, arrival)?;
-                }
-                Some(Direction::Out) => {
-                    s.vehicle_went_out(&text)?;
-                }
-                _ => {}
-            }
+            let passing = (text.as_str(), plate_colour, direction, decision.lets_in());
+            self.follow_inside(s, passing, at, e.id);
             return Ok(Some(e));
         }
         {
@@ -514,28 +507,53 @@ impl Watcher {
             let mut new = self.new_event(kind, at, direction, &prompt);
             new.snapshot = e.snapshot.clone();
             new.plate = Some(text.clone());
-            new.plate_colour = best.colour.parse().ok();
+            new.plate_colour = plate_colour;
             new.decision = match &decision.large_reason {
                 Some(why) if decision.oversize => format!("{}（{why}）", decision.say),
                 _ => decision.say.clone(),
             };
             new.score = Some(best.confidence);
-            let colour = new.plate_colour;
-            let id = s.insert_event(new)?;
-            e.id = Some(id);
-            self.stored.insert((EventKind::Vehicle, track.id), id);
-            match direction {
-                Some(Direction::In) if decision.lets_in() => {
-                    s.vehicle_came_in(&text, colour, at, &self.camera.gate, Some(id))?
-                }
-                Some(Direction::In) => {}
-                Some(Direction::Out) => {
-                    s.vehicle_went_out(&text)?;
-                }
-                None => {}
+            if let Some(id) = self.unrecorded(s.insert_event(new)) {
+                e.id = Some(id);
+                self.stored.insert((EventKind::Vehicle, track.id), id);
             }
+            let passing = (text.as_str(), plate_colour, direction, decision.lets_in());
+            self.follow_inside(s, passing, at, e.id);
         }
         Ok(Some(e))
+    }
+
+    /// Keeps the list of vehicles inside: a vehicle let in driving in (by the arrival
+    /// `arrival`) joins it, one driving out leaves it. `passing` is the plate, its colour, the
+    /// way and whether the rules let it in.
+    fn follow_inside(
+        &self,
+        store: &Store,
+        passing: (&str, Option<PlateColour>, Option<Direction>, bool),
+        at: DateTime<Utc>,
+        arrival: Option<i64>,
+    ) {
+        let (plate, colour, direction, lets_in) = passing;
+        match direction {
+            Some(Direction::In) if lets_in => {
+                let gate = &self.camera.gate;
+                self.unrecorded(store.vehicle_came_in(plate, colour, at, gate, arrival));
+            }
+            Some(Direction::Out) => {
+                self.unrecorded(store.vehicle_went_out(plate));
+            }
+            _ => {}
+        }
+    }
+
+    /// A write to the records that failed (a full disk, a broken database): the event still
+    /// reaches the screen, and the log says what went wrong and what to do.
+    fn unrecorded<T>(&self, result: Result<T, StoreError>) -> Option<T> {
+        result
+            .map_err(|e| {
+                tracing::error!(camera = %self.camera.name, "the event was not recorded: {e}");
+            })
+            .ok()
     }
 
     /// Whether `answer` is news for the track: its first report, or a different answer.

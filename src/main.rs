@@ -37,8 +37,8 @@ fn main() -> ExitCode {
 /// keeps such freed blocks in its per-thread arenas once it has seen a few, and a service with
 /// four cameras grew to 500 MB resident that way; with blocks of 1 MB and over always mapped
 /// on their own, a freed frame goes straight back to the system (measured with
-/// `gateward bench cameras`: 244 MB at most with every model and four cameras). The cameras
-/// reuse their frame buffers, so the mapping costs little.
+/// `gateward bench cameras`: 351 MB at most with every model and four cameras). The cameras
+/// reuse their frame buffers and ONNX Runtime its arena, so the mapping costs little.
 fn return_big_buffers_to_the_system() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes a malloc tunable; it is called before any other thread runs.

@@ -277,7 +277,7 @@ impl Model {
 
 /// A session builder with gateward's settings: full graph optimisation, `threads` threads for
 /// one inference, threads that sleep between frames instead of spinning, so an idle gate
-/// costs no CPU, and no memory arena.
+/// costs no CPU, and the CPU memory arena.
 fn session_builder(runtime: &Runtime, threads: usize) -> Result<SessionBuilder, String> {
     let text = |e: ort::Error<SessionBuilder>| e.to_string();
     Session::builder(&runtime.environment)
@@ -290,9 +290,10 @@ fn session_builder(runtime: &Runtime, threads: usize) -> Result<SessionBuilder, 
         .map_err(text)?
         .with_config_entry("session.intra_op.allow_spinning", "0")
         .map_err(text)?
-        // Without the CPU arena: 40 MB less resident memory per process, no slower (measured
-        // with `gateward bench pipeline`: p50 126 ms either way).
-        .with_execution_providers([ort::ep::CPU::default().with_arena_allocator(false).build()])
+        // The CPU arena keeps each model's working memory from one frame to the next. Without
+        // it, and with malloc mapping big blocks on their own (see main.rs), every inference
+        // page-faults its buffers afresh: `gateward bench pipeline` p50 150 ms instead of 123.
+        .with_execution_providers([ort::ep::CPU::default().with_arena_allocator(true).build()])
         .map_err(text)
 }
 

@@ -633,7 +633,10 @@ fn database_of_schema_1_is_upgraded_and_keeps_its_data() {
     assert_eq!(store.events(&EventQuery::default()).unwrap()[0].id, id);
     drop(store);
     // opening again finds nothing to do
-    assert_eq!(Store::open(&path).unwrap().schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(
+        Store::open(&path).unwrap().schema_version().unwrap(),
+        SCHEMA_VERSION
+    );
 }
 
 #[test]

@@ -123,22 +123,24 @@ pub fn run(config: &Config, args: &CamerasArgs) -> anyhow::Result<()> {
         .map_or(0, |s| s.cameras);
     let idle_pct = steps.first().map_or(0.0, |s| s.cpu_pct);
     let idle_own = steps.first().map_or(0.0, |s| s.own_pct);
-    println!(
-        "capacity: {capacity} idle 1080p cameras at 10 fps without losing frames{}",
-        if steps.last().is_some_and(Step::keeps_up) {
-            format!(" (the most tried; --max {} to try more)", args.max)
-        } else {
-            String::new()
-        }
-    );
     let (rss_cameras, rss_4) = match rss_most {
         Some(m) => m,
         None => (0, memory()?),
     };
-    println!(
-        "memory with every model and {rss_cameras} cameras: {:.0} MB resident now, {:.0} MB at most",
-        rss_4.0, rss_4.1
-    );
+    if args.max > 0 {
+        println!(
+            "capacity: {capacity} idle 1080p cameras at 10 fps without losing frames{}",
+            if steps.last().is_some_and(Step::keeps_up) {
+                format!(" (the most tried; --max {} to try more)", args.max)
+            } else {
+                String::new()
+            }
+        );
+        println!(
+            "memory with every model and {rss_cameras} cameras: {:.0} MB resident now, {:.0} MB at most",
+            rss_4.0, rss_4.1
+        );
+    }
     let soak = if args.soak_minutes > 0 {
         let eyes = eyes.take().unwrap_or_default();
         Some(rt.block_on(soak(config, work.path(), args.soak_minutes, eyes))?)

@@ -15,6 +15,14 @@ use common::{Running, fixture};
 
 const PORT: u16 = 18654;
 
+/// The two tests time a camera's return; run side by side they would share the two cores and
+/// time each other.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn alone() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 fn can_serve() -> bool {
     let ok = Command::new("/usr/bin/python3")
         .args([
@@ -59,6 +67,7 @@ fn person_arrival(e: &serde_json::Value) -> bool {
 
 #[test]
 fn a_camera_whose_server_dies_is_read_again_within_10_s_of_its_return() {
+    let _alone = alone();
     if !can_serve() {
         return;
     }
@@ -113,6 +122,7 @@ fn a_camera_whose_server_dies_is_read_again_within_10_s_of_its_return() {
 
 #[test]
 fn the_service_keeps_the_other_camera_going_while_one_is_down() {
+    let _alone = alone();
     if !can_serve() {
         return;
     }

@@ -248,7 +248,9 @@ async fn watch_camera(
         }
         let (cam, timing) = (Arc::clone(&camera), shared.settings.timing.clone());
         let step = tokio::task::spawn_blocking(move || {
-            let moving = cam.recv(POLL).and_then(|frame| {
+            let frame = cam.recv(POLL);
+            let got = frame.is_some();
+            let moving = frame.and_then(|frame| {
                 let at = match &timing {
                     Timing::Live(clock) => clock.now(),
                     Timing::Replay { start } => {
@@ -263,10 +265,10 @@ async fn watch_camera(
                 });
                 view.map(|view| Moving { frame, view, at })
             });
-            (watcher, moving, cam.state())
+            (watcher, got, moving, cam.state())
         })
         .await;
-        let Ok((back, moving, state)) = step else {
+        let Ok((back, got, moving, state)) = step else {
             tracing::error!(camera = %name, "the camera's frame reader failed; the camera stops");
             return;
         };
@@ -282,7 +284,8 @@ async fn watch_camera(
             };
         }
         update_health(&shared, index, &camera, &watcher, &state);
-        if matches!(state, CameraState::Ended | CameraState::Stopped) {
+        // an ended replay may still have frames waiting: the end is when none is left
+        if !got && matches!(state, CameraState::Ended | CameraState::Stopped) {
             break;
         }
     }
@@ -311,35 +314,41 @@ async fn look(
         };
         let frame = &moving.frame;
         let view = moving.view.as_ref().unwrap_or(&frame.image);
-        let result = watcher.look(
-            &mut eyes,
-            view,
-            &frame.image,
-            frame.offset,
-            moving.at,
-            &sink,
-        );
+        // A bug that panics on one frame must not take the camera, or the model set, with it.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            watcher.look(
+                &mut eyes,
+                view,
+                &frame.image,
+                frame.offset,
+                moving.at,
+                &sink,
+            )
+        }));
         lock(&job.lanes.free).push(eyes);
         (watcher, Some(result))
     })
     .await;
     drop(permit);
     let (watcher, result) = done.ok()?;
-    match result {
-        Some(Ok(events)) => {
+    let failed = match result {
+        Some(Ok(Ok(events))) => {
             for e in events {
                 // nobody listening is not an error: the events are recorded
                 let _ = shared.events.send(e);
             }
+            return Some(watcher);
         }
-        Some(Err(e)) => {
-            let mut health = lock(&shared.health);
-            if let Some(h) = health.get_mut(index) {
-                h.errors += 1;
-                tracing::warn!(camera = %h.name, "a frame could not be looked at: {e}");
-            }
-        }
-        None => tracing::error!("no model set was free although a lane was; frame skipped"),
+        Some(Ok(Err(e))) => format!("a frame could not be looked at: {e}"),
+        Some(Err(_)) => "looking at a frame failed unexpectedly (a bug: please report the log \
+             above); the camera goes on"
+            .to_owned(),
+        None => "no model set was free although a lane was; the frame was skipped".to_owned(),
+    };
+    let mut health = lock(&shared.health);
+    if let Some(h) = health.get_mut(index) {
+        h.errors += 1;
+        tracing::warn!(camera = %h.name, "{failed}");
     }
     Some(watcher)
 }

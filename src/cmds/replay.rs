@@ -189,7 +189,12 @@ fn print_event(e: &GateEventOut, json: bool) -> anyhow::Result<()> {
         } else {
             "车辆"
         },
-        e.say
+        // nothing to say (a resident's car): then what to do
+        if e.say.is_empty() {
+            e.actions.first().map_or("", String::as_str)
+        } else {
+            &e.say
+        }
     );
     Ok(())
 }

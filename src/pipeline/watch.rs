@@ -357,6 +357,24 @@ impl Watcher {
             .or(motion_approaching.map(|a| if a { Direction::In } else { Direction::Out }))
     }
 
+    /// The track of an update and whether this is its first report; `None` for a track that
+    /// has ended, which is forgotten (what was said, its stored arrival, its plate vote).
+    fn opened<T>(&mut self, kind: EventKind, update: TrackUpdate<T>) -> Option<(Track<T>, bool)> {
+        match update {
+            TrackUpdate::Confirmed(t) => Some((t, true)),
+            TrackUpdate::Improved(t) => Some((t, false)),
+            TrackUpdate::Ended(t) => {
+                self.reported.remove(&(kind, t.id));
+                self.stored.remove(&(kind, t.id));
+                // person and vehicle tracks are numbered apart: only a vehicle's id is a vote's
+                if kind == EventKind::Vehicle {
+                    self.votes.remove(&t.id);
+                }
+                None
+            }
+        }
+    }
+
     fn person_event(
         &mut self,
         update: TrackUpdate<FaceSeen>,
@@ -364,14 +382,8 @@ impl Watcher {
         sink: &Sink,
     ) -> Result<Option<GateEventOut>, PipelineError> {
         let (at, store) = (seen.at, sink.store);
-        let (track, first) = match update {
-            TrackUpdate::Confirmed(t) => (t, true),
-            TrackUpdate::Improved(t) => (t, false),
-            TrackUpdate::Ended(t) => {
-                self.reported.remove(&(EventKind::Person, t.id));
-                self.stored.remove(&(EventKind::Person, t.id));
-                return Ok(None);
-            }
+        let Some((track, first)) = self.opened(EventKind::Person, update) else {
+            return Ok(None);
         };
         let direction = self.direction(track.motion().approaching());
         let answer = Answer::Person(track.best.payload.person.map(|p| p.0), direction);
@@ -442,15 +454,8 @@ impl Watcher {
         sink: &Sink,
     ) -> Result<Option<GateEventOut>, PipelineError> {
         let (at, store) = (seen.at, sink.store);
-        let (track, first) = match update {
-            TrackUpdate::Confirmed(t) => (t, true),
-            TrackUpdate::Improved(t) => (t, false),
-            TrackUpdate::Ended(t) => {
-                self.reported.remove(&(EventKind::Vehicle, t.id));
-                self.stored.remove(&(EventKind::Vehicle, t.id));
-                self.votes.remove(&t.id);
-                return Ok(None);
-            }
+        let Some((track, first)) = self.opened(EventKind::Vehicle, update) else {
+            return Ok(None);
         };
         let vote = self.votes.get(&track.id).and_then(PlateVote::result);
         let readings = self.votes.get(&track.id).map_or(0, PlateVote::len);

@@ -7,19 +7,10 @@ use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use gateward::camera::{Backoff, Camera, CameraInput, CameraSpec, CameraState, Delivery, Frame};
+mod common;
 
-/// Whether ffmpeg runs here; prints why a test is skipped when not.
-fn have_ffmpeg() -> bool {
-    let ok = Command::new("ffmpeg")
-        .arg("-version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("SKIPPED: ffmpeg not installed");
-    }
-    ok
-}
+use common::has_ffmpeg;
+use gateward::camera::{Backoff, Camera, CameraInput, CameraSpec, CameraState, Delivery, Frame};
 
 /// A unique temporary folder, removed when dropped.
 struct TempDir(PathBuf);
@@ -299,7 +290,7 @@ fn check_clip(clip: &Path) {
 
 #[test]
 fn video_files_deliver_every_frame_with_its_time() {
-    if !have_ffmpeg() {
+    if !has_ffmpeg() {
         return;
     }
     let dir = TempDir::new("clips");
@@ -318,7 +309,7 @@ fn video_files_deliver_every_frame_with_its_time() {
 
 #[test]
 fn the_fps_filter_sets_the_frames_and_their_times() {
-    if !have_ffmpeg() {
+    if !has_ffmpeg() {
         return;
     }
     let dir = TempDir::new("fps");
@@ -337,7 +328,7 @@ fn the_fps_filter_sets_the_frames_and_their_times() {
 
 #[test]
 fn a_slow_consumer_of_a_live_camera_drops_frames_in_order() {
-    if !have_ffmpeg() {
+    if !has_ffmpeg() {
         return;
     }
     let dir = TempDir::new("slow");
@@ -368,7 +359,7 @@ fn a_slow_consumer_of_a_live_camera_drops_frames_in_order() {
 
 #[test]
 fn stopping_a_replay_nobody_reads_kills_ffmpeg() {
-    if !have_ffmpeg() {
+    if !has_ffmpeg() {
         return;
     }
     let dir = TempDir::new("unread");
@@ -395,7 +386,7 @@ fn stopping_a_replay_nobody_reads_kills_ffmpeg() {
 
 #[test]
 fn a_missing_or_broken_file_is_an_error_naming_it() {
-    if !have_ffmpeg() {
+    if !has_ffmpeg() {
         return;
     }
     let dir = TempDir::new("badfile");
@@ -424,7 +415,7 @@ fn a_missing_or_broken_file_is_an_error_naming_it() {
 
 #[test]
 fn an_rtsp_camera_that_does_not_answer_is_retried() {
-    if !have_ffmpeg() {
+    if !has_ffmpeg() {
         return;
     }
     let camera = Camera::spawn(

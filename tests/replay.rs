@@ -6,18 +6,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{fixture, gateward_in, stderr, stdout};
-
-fn has_ffmpeg() -> bool {
-    let ok = Command::new("ffmpeg")
-        .arg("-version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("SKIPPED: ffmpeg is not installed (scripts/setup installs it)");
-    }
-    ok
-}
+use common::{fixture, gateward_in, has_ffmpeg, stderr, stdout};
 
 /// 王总 (obama.jpg enrolled as a VIP with the title 王总).
 fn enrol_wang(data: &Path) {

@@ -52,6 +52,18 @@ pub fn shared_plates(test: &str) -> Option<PathBuf> {
     }
 }
 
+/// Whether ffmpeg runs here; says on stderr why a test is skipped when not.
+pub fn has_ffmpeg() -> bool {
+    let ok = std::process::Command::new("ffmpeg")
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("SKIPPED: ffmpeg is not installed (scripts/setup installs it)");
+    }
+    ok
+}
+
 /// Runs the gateward binary with a throw-away data folder and no config file from the
 /// developer's directory.
 pub fn gateward(args: &[&str], envs: &[(&str, &str)]) -> Output {

@@ -48,8 +48,9 @@ pub enum ModelError {
     Run { file: String, reason: String },
 }
 
-/// A loaded ONNX Runtime. Only one may exist per process.
-#[derive(Debug)]
+/// A loaded ONNX Runtime. ONNX Runtime allows one environment per process, so every
+/// [`Runtime::init`] after the first gives a handle to the same one.
+#[derive(Debug, Clone)]
 pub struct Runtime {
     library: PathBuf,
     environment: ort::environment::Environment,
@@ -59,7 +60,25 @@ impl Runtime {
     /// Loads the shared library and starts the ONNX Runtime environment. `library` is the path
     /// from the config; `None` means [`default_library`].
     pub fn init(library: Option<&Path>) -> Result<Runtime, RuntimeError> {
+        static LOADED: std::sync::Mutex<Option<Runtime>> = std::sync::Mutex::new(None);
         let library = library.map_or_else(default_library, Path::to_path_buf);
+        let mut loaded = LOADED.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(r) = loaded.as_ref() {
+            if r.library == library {
+                return Ok(r.clone());
+            }
+            return Err(RuntimeError::Environment(format!(
+                "ONNX Runtime {} is already loaded in this process; cannot load {} too",
+                r.library.display(),
+                library.display()
+            )));
+        }
+        let runtime = Runtime::load(library)?;
+        *loaded = Some(runtime.clone());
+        Ok(runtime)
+    }
+
+    fn load(library: PathBuf) -> Result<Runtime, RuntimeError> {
         if !library.exists() {
             return Err(RuntimeError::Missing { path: library });
         }

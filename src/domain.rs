@@ -225,6 +225,61 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// What a user of the web app may do.
+    Role, "role" {
+        /// 门岗: the guard screen and its actions; no exports, no deletions.
+        Guard = ("guard", "门岗"),
+        /// 分队长: as a guard, plus the shift checks, the log and its exports.
+        TeamLeader = ("team_leader", "分队长"),
+        /// 管理处: the records (people, vehicles, passes), the log, exports and reports.
+        Manager = ("manager", "管理处"),
+        /// 管理员: everything, and the users.
+        Admin = ("admin", "管理员"),
+    }
+}
+
+impl Role {
+    /// May export or delete personal data (CSV exports, deletions); guards may not.
+    pub fn may_export(self) -> bool {
+        !matches!(self, Role::Guard)
+    }
+
+    /// May see and change the records (people, households, vehicles, passes) and reports.
+    pub fn may_manage(self) -> bool {
+        matches!(self, Role::Manager | Role::Admin)
+    }
+}
+
+vocabulary! {
+    /// The post a user works at, which decides the notifications they receive (SPEC §1).
+    Desk, "post" {
+        /// 门岗: every arrival.
+        Gate = ("gate", "门岗"),
+        /// 巡逻岗.
+        Patrol = ("patrol", "巡逻岗"),
+        /// 中控岗.
+        CentralControl = ("central_control", "中控岗"),
+        /// 管理处值班.
+        OfficeDuty = ("office_duty", "管理处值班"),
+        /// 当班分队长.
+        ShiftLeader = ("shift_leader", "当班分队长"),
+    }
+}
+
+impl Desk {
+    /// Whether a notification to `post` is for this desk (the gate sees every arrival anyway).
+    pub fn receives(self, post: Post) -> bool {
+        matches!(
+            (self, post),
+            (Desk::Patrol, Post::Patrol)
+                | (Desk::CentralControl, Post::CentralControl)
+                | (Desk::OfficeDuty, Post::OfficeDuty)
+                | (Desk::ShiftLeader, Post::ShiftLeader)
+        )
+    }
+}
+
 /// Separators people type or print between the parts of a plate (京A·12345, 粤B-D12345).
 const PLATE_SEPARATORS: &[char] = &['·', '•', '・', '‧', '.', '-', '_'];
 

@@ -95,6 +95,9 @@ pub struct EventQuery {
     pub limit: Option<usize>,
 }
 
+const EVENT_COLUMNS: &str = "SELECT id, at_ms, gate, camera, kind, direction, person_id, plate, \
+     plate_colour, class, decision, notified, snapshot, score, shift FROM gate_events";
+
 fn event_row(r: &Row<'_>) -> rusqlite::Result<GateEvent> {
     Ok(GateEvent {
         id: r.get(0)?,
@@ -156,12 +159,18 @@ impl Store {
         self.write(move |conn, ctx| insert_tx(conn, ctx, &e))
     }
 
+    /// The gate event with this id.
+    pub fn event(&self, id: i64) -> Result<Option<GateEvent>, StoreError> {
+        use rusqlite::OptionalExtension;
+        self.read(|c, _| {
+            c.query_row(&format!("{EVENT_COLUMNS} WHERE id = ?1"), [id], event_row)
+                .optional()
+        })
+    }
+
     /// The gate events matching `q`, oldest first.
     pub fn events(&self, q: &EventQuery) -> Result<Vec<GateEvent>, StoreError> {
-        let mut sql = "SELECT id, at_ms, gate, camera, kind, direction, person_id, plate, \
-             plate_colour, class, decision, notified, snapshot, score, shift FROM gate_events \
-             WHERE 1"
-            .to_owned();
+        let mut sql = format!("{EVENT_COLUMNS} WHERE 1");
         let mut args: Vec<Value> = Vec::new();
         let mut add = |clause: &str, v: Value| {
             sql.push_str(clause);

@@ -48,8 +48,10 @@ mod import;
 mod inside;
 mod passes;
 mod people;
+mod reports;
 pub mod schema;
 mod shifts;
+mod users;
 mod vehicles;
 mod visits;
 mod writer;
@@ -66,8 +68,10 @@ pub use people::{
     FaceEmbedding, Household, NewFaceEmbedding, NewHousehold, NewPerson, NewPhoto, PersonRecord,
     Photo,
 };
+pub use reports::DeletedPerson;
 pub use schema::SCHEMA_VERSION;
 pub use shifts::{NewShiftRecord, ShiftRecord};
+pub use users::{NewUser, Session, User};
 pub use vehicles::{NewVehicle, VehicleOwner, VehicleRecord};
 pub use visits::{NewVisit, VisitRecord};
 

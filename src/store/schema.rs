@@ -43,6 +43,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "vehicles inside",
         sql: include_str!("migrations/004_vehicles_inside.sql"),
     },
+    Migration {
+        version: 5,
+        name: "users and sessions",
+        sql: include_str!("migrations/005_users.sql"),
+    },
 ];
 
 /// The schema version this binary writes.

@@ -220,6 +220,7 @@ async fn idle_step(
         timing: Timing::Live(Arc::new(SystemClock)),
         record: false,
         snapshots: None,
+        sightings: None,
     };
     let started = cpu();
     let began = Instant::now();
@@ -289,6 +290,7 @@ async fn soak(
         timing: Timing::Replay { start: Utc::now() },
         record: false,
         snapshots: None,
+        sightings: None,
     };
     let frames = u64::from(minutes) * 60 * FPS as u64;
     println!(

@@ -7,7 +7,6 @@ use std::path::Path;
 use anyhow::Context;
 use chrono::{Duration, Utc};
 use image::RgbImage;
-use sha2::{Digest, Sha256};
 
 use crate::recognize::gallery::Gallery;
 use crate::store::{NewFaceEmbedding, NewSighting, Photo, Store};
@@ -16,7 +15,7 @@ use crate::vision::faces::{FaceChain, SeenFace};
 use crate::vision::image_ops;
 
 /// Folder of the data directory where the crops of seen faces are kept.
-pub const SIGHTING_DIR: &str = "sightings";
+pub use crate::pipeline::snapshot::SIGHTING_DIR;
 
 /// The records of the data folder, when it has any: without them every face is unknown and
 /// nothing is looked up.
@@ -105,27 +104,9 @@ pub fn record_sighting(
     aligned: &RgbImage,
     sighting: NewSighting,
 ) -> anyhow::Result<i64> {
-    let mut png = Vec::new();
-    aligned
-        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-        .context("cannot encode the face crop")?;
-    let name = format!("{SIGHTING_DIR}/{}.png", hex::encode(Sha256::digest(&png)));
-    let target = data.join(&name);
-    if !target.exists() {
-        let dir = data.join(SIGHTING_DIR);
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
-        std::fs::write(&target, &png).with_context(|| {
-            format!(
-                "cannot write the face crop {} (is the disk full?)",
-                target.display()
-            )
-        })?;
-    }
-    Ok(store.add_sighting(NewSighting {
-        thumbnail: Some(name),
-        ..sighting
-    })?)
+    Ok(crate::pipeline::snapshot::record_sighting(
+        store, data, aligned, sighting,
+    )?)
 }
 
 /// The face to enrol from a photo file: its largest face, when it passes the enrolment quality

@@ -84,6 +84,8 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
         record: args.record,
         snapshots: (args.record && config.retention.snapshots_days > 0)
             .then(|| config.paths.data.clone()),
+        sightings: (args.record && config.retention.sightings_days > 0)
+            .then(|| config.paths.data.clone()),
     };
     let began = Instant::now();
     let runtime = super::run::runtime()?;

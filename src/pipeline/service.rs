@@ -70,6 +70,9 @@ pub struct Settings {
     pub record: bool,
     /// The data folder to save snapshots under; `None` saves none.
     pub snapshots: Option<PathBuf>,
+    /// The data folder to record arriving faces under, so a guard can correct their names;
+    /// `None` records none.
+    pub sightings: Option<PathBuf>,
 }
 
 /// What the guard's screen shows about a camera.
@@ -110,8 +113,55 @@ impl CameraHealth {
 
 /// The model sets the cameras share: a job takes one, uses it alone, and gives it back.
 struct Lanes {
-    free: Mutex<Vec<Eyes>>,
+    /// The idle model sets, each with how many gallery edits it has applied.
+    free: Mutex<Vec<(Eyes, usize)>>,
     permits: Semaphore,
+    /// Every change to the gallery since the start (a guard's correction, an enrolment), applied
+    /// to each model set before its next look.
+    edits: Mutex<Vec<GalleryEdit>>,
+}
+
+/// A change to the face gallery made while the service runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GalleryEdit {
+    /// Faces like `vector` are not `person` (a guard's correction).
+    Exclude { person: i64, vector: Vec<f32> },
+    /// `vector` is a face of `person` (an enrolment).
+    Add { person: i64, vector: Vec<f32> },
+}
+
+impl GalleryEdit {
+    fn apply(&self, gallery: &mut crate::recognize::gallery::Gallery) {
+        let done = match self {
+            GalleryEdit::Exclude { person, vector } => gallery.exclude_vector(*person, vector),
+            GalleryEdit::Add { person, vector } => gallery.add_vector(*person, vector),
+        };
+        if let Err(e) = done {
+            tracing::warn!("a change to the face gallery was skipped: {e}");
+        }
+    }
+}
+
+/// Changes the running service's face gallery; cheap to clone.
+#[derive(Clone)]
+pub struct GalleryEditor(Arc<Shared>);
+
+impl GalleryEditor {
+    /// See [`Service::edit_gallery`].
+    pub fn edit(&self, edit: GalleryEdit) {
+        lock(&self.0.lanes.edits).push(edit);
+    }
+
+    /// How the cameras are (see [`Service::health`]).
+    pub fn health(&self) -> Vec<CameraHealth> {
+        lock(&self.0.health).clone()
+    }
+}
+
+impl std::fmt::Debug for GalleryEditor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GalleryEditor")
+    }
 }
 
 /// What every camera task shares.
@@ -144,7 +194,8 @@ impl Service {
         let lanes = eyes.len();
         let shared = Arc::new(Shared {
             lanes: Lanes {
-                free: Mutex::new(eyes),
+                free: Mutex::new(eyes.into_iter().map(|e| (e, 0)).collect()),
+                edits: Mutex::new(Vec::new()),
                 permits: Semaphore::new(lanes),
             },
             store,
@@ -184,6 +235,16 @@ impl Service {
     }
 
     /// Each camera's state and counts now.
+    /// Changes the face gallery of every model set, from their next look on.
+    pub fn edit_gallery(&self, edit: GalleryEdit) {
+        lock(&self.shared.lanes.edits).push(edit);
+    }
+
+    /// A handle that changes the gallery, for the web app.
+    pub fn gallery_editor(&self) -> GalleryEditor {
+        GalleryEditor(Arc::clone(&self.shared))
+    }
+
     pub fn health(&self) -> Vec<CameraHealth> {
         lock(&self.shared.health).clone()
     }
@@ -214,7 +275,15 @@ impl Service {
             }
         }
         let health = self.health();
-        let eyes = std::mem::take(&mut *lock(&self.shared.lanes.free));
+        let eyes: Vec<Eyes> = std::mem::take(&mut *lock(&self.shared.lanes.free))
+            .into_iter()
+            .map(|(mut eyes, applied)| {
+                for edit in lock(&self.shared.lanes.edits).iter().skip(applied) {
+                    edit.apply(&mut eyes.gallery);
+                }
+                eyes
+            })
+            .collect();
         (health, eyes)
     }
 }
@@ -304,13 +373,21 @@ async fn look(
     let permit = shared.lanes.permits.acquire().await.ok()?;
     let job = Arc::clone(shared);
     let done = tokio::task::spawn_blocking(move || {
-        let Some(mut eyes) = lock(&job.lanes.free).pop() else {
+        let Some((mut eyes, mut applied)) = lock(&job.lanes.free).pop() else {
             return (watcher, None);
         };
+        {
+            let edits = lock(&job.lanes.edits);
+            for edit in edits.iter().skip(applied) {
+                edit.apply(&mut eyes.gallery);
+            }
+            applied = edits.len();
+        }
         let sink = Sink {
             store: job.store.as_deref(),
             record: job.settings.record,
             snapshots: job.settings.snapshots.as_deref(),
+            sightings: job.settings.sightings.as_deref(),
         };
         let frame = &moving.frame;
         let view = moving.view.as_ref().unwrap_or(&frame.image);
@@ -325,7 +402,7 @@ async fn look(
                 &sink,
             )
         }));
-        lock(&job.lanes.free).push(eyes);
+        lock(&job.lanes.free).push((eyes, applied));
         (watcher, Some(result))
     })
     .await;

@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveTime, Utc};
@@ -23,7 +24,7 @@ use crate::recognize::plate_vote::PlateVote;
 use crate::recognize::tracker::{Detection, Track, TrackUpdate, Tracker, TrackerConfig};
 use crate::rules::gate::shift_at;
 use crate::rules::prompts::{self, Arrival, effective_class};
-use crate::store::{NewGateEvent, PersonRecord, Store, StoreError};
+use crate::store::{NewGateEvent, NewSighting, PersonRecord, Store, StoreError};
 use crate::vision::face_quality::{self, QualityLimits};
 use crate::vision::faces::FaceChain;
 
@@ -50,6 +51,18 @@ pub struct FaceSeen {
     pub recognisable: bool,
     /// The person the gallery names, with the similarity.
     pub person: Option<(i64, f32)>,
+    /// The face's embedding and aligned crop, kept for a recognisable face so that its
+    /// arrival can be recorded as a sighting a guard can correct.
+    pub face: Option<Arc<FaceCrop>>,
+}
+
+/// A recognisable face's embedding and aligned crop.
+#[derive(Debug)]
+pub struct FaceCrop {
+    /// The embedder's key.
+    pub model: String,
+    pub vector: Vec<f32>,
+    pub aligned: RgbImage,
 }
 
 /// What a camera is, for its events.
@@ -92,6 +105,9 @@ pub struct Sink<'a> {
     pub record: bool,
     /// The data folder snapshots are saved under; `None` saves none (retention 0, or a replay).
     pub snapshots: Option<&'a Path>,
+    /// The data folder face sightings (embedding and crop of an arriving face, so a guard can
+    /// correct its name) are saved under; `None` records none.
+    pub sightings: Option<&'a Path>,
 }
 
 /// The frame being looked at, for the events it makes.
@@ -130,10 +146,15 @@ pub struct GateEventOut {
     /// Where in the frame: x1, y1, x2, y2 in the frame's pixels (the face, or the plate).
     #[serde(rename = "box")]
     pub bbox: [f32; 4],
+    /// The frame's width and height in pixels (the box's frame of reference).
+    pub frame: [u32; 2],
     /// The stored arrival's id, when recorded (an update refers to its arrival).
     pub id: Option<i64>,
     /// The snapshot (frame with the box drawn), relative to the data folder, when saved.
     pub snapshot: Option<String>,
+    /// The recorded face sighting of a person event (its embedding and crop), which a guard
+    /// can correct: "this is not X".
+    pub sighting: Option<i64>,
 }
 
 /// The person of a person event.
@@ -283,6 +304,13 @@ impl Watcher {
                 payload: FaceSeen {
                     recognisable,
                     person,
+                    face: recognisable.then(|| {
+                        Arc::new(FaceCrop {
+                            model: eyes.faces.model_key().to_owned(),
+                            vector: f.embedding.to_vec(),
+                            aligned: f.aligned.clone(),
+                        })
+                    }),
                 },
             });
         }
@@ -424,6 +452,21 @@ impl Watcher {
         let mut e = self.event(first, &track, "person", seen, direction, &prompt);
         e.person = person;
         e.id = self.stored.get(&(EventKind::Person, track.id)).copied();
+        if let (Some(data), Some(s), Some(face)) = (sink.sightings, store, &track.best.payload.face)
+        {
+            let sighting = NewSighting {
+                source: self.camera.name.clone(),
+                model: face.model.clone(),
+                vector: face.vector.clone(),
+                thumbnail: None,
+                person_id: track.best.payload.person.map(|p| p.0),
+                similarity: track.best.payload.person.map(|p| p.1),
+            };
+            match snapshot::record_sighting(s, data, &face.aligned, sighting) {
+                Ok(id) => e.sighting = Some(id),
+                Err(err) => tracing::warn!(camera = %self.camera.name, "{err}"),
+            }
+        }
         if first
             && sink.record
             && let Some(s) = store
@@ -626,8 +669,10 @@ impl Watcher {
             notify: prompt.notify.iter().map(|p| p.key()).collect(),
             decision: None,
             bbox: [x1 + dx, y1 + dy, x2 + dx, y2 + dy],
+            frame: [seen.frame.width(), seen.frame.height()],
             id: None,
             snapshot: None,
+            sighting: None,
         }
     }
 

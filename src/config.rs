@@ -63,6 +63,46 @@ pub struct Config {
     pub retention: Retention,
     /// The cameras `gateward run` watches, in the file's order.
     pub cameras: Vec<CameraConfig>,
+    pub web: Web,
+    /// Where events are published over MQTT; `None` publishes nothing.
+    pub mqtt: Option<Mqtt>,
+    /// Where every event is POSTed as JSON; `None` sends nothing.
+    pub webhook: Option<Webhook>,
+}
+
+/// The guard's screen and the manager's pages (`[web]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Web {
+    /// Address and port the web app listens on, e.g. 0.0.0.0:8080 for the whole local network.
+    pub listen: String,
+    /// Mark the session cookie `Secure` (sent over HTTPS only): turn on behind a TLS proxy.
+    pub secure_cookie: bool,
+    /// Hours a login lasts without being used (a shift is 6).
+    pub session_hours: u32,
+}
+
+/// The MQTT broker events are published to (`[mqtt]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mqtt {
+    pub host: String,
+    pub port: u16,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// Topics start with this: `{prefix}/{gate}/{kind}`.
+    pub topic_prefix: String,
+    /// Publish Home Assistant discovery messages for the sensors.
+    pub discovery: bool,
+    /// Home Assistant's discovery prefix.
+    pub discovery_prefix: String,
+}
+
+/// The webhook every event is sent to (`[webhook]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Webhook {
+    /// An http:// address on the local network.
+    pub url: String,
+    /// Seconds to wait for an answer before giving up on one event.
+    pub timeout_s: u32,
 }
 
 /// One camera (`[[camera]]` in the file).
@@ -216,6 +256,71 @@ struct FileConfig {
     retention: FileRetention,
     #[serde(rename = "camera")]
     cameras: Vec<FileCamera>,
+    web: FileWeb,
+    mqtt: Option<FileMqtt>,
+    webhook: Option<FileWebhook>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct FileWeb {
+    listen: String,
+    secure_cookie: bool,
+    session_hours: u32,
+}
+
+impl Default for FileWeb {
+    fn default() -> Self {
+        FileWeb {
+            listen: "127.0.0.1:8080".to_owned(),
+            secure_cookie: false,
+            session_hours: 12,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileMqtt {
+    host: String,
+    #[serde(default = "default_mqtt_port")]
+    port: u16,
+    username: Option<String>,
+    password: Option<String>,
+    #[serde(default = "default_topic_prefix")]
+    topic_prefix: String,
+    #[serde(default = "default_true")]
+    discovery: bool,
+    #[serde(default = "default_discovery_prefix")]
+    discovery_prefix: String,
+}
+
+fn default_mqtt_port() -> u16 {
+    1883
+}
+
+fn default_topic_prefix() -> String {
+    "gateward".to_owned()
+}
+
+fn default_discovery_prefix() -> String {
+    "homeassistant".to_owned()
+}
+
+fn default_true() -> bool {
+    true
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileWebhook {
+    url: String,
+    #[serde(default = "default_webhook_timeout")]
+    timeout_s: u32,
+}
+
+fn default_webhook_timeout() -> u32 {
+    5
 }
 
 #[derive(Debug, Deserialize)]
@@ -378,6 +483,18 @@ impl Config {
                 0.0,
                 0.5,
             ),
+            (
+                "[web] session_hours",
+                file.web.session_hours as f32,
+                1.0,
+                24.0 * 30.0,
+            ),
+            (
+                "[webhook] timeout_s",
+                file.webhook.as_ref().map_or(5, |w| w.timeout_s) as f32,
+                1.0,
+                60.0,
+            ),
         ] {
             if !(min..=max).contains(&value) {
                 return Err(ConfigError::Range {
@@ -426,6 +543,24 @@ impl Config {
                 snapshots_days: file.retention.snapshots_days,
             },
             cameras,
+            web: Web {
+                listen: file.web.listen,
+                secure_cookie: file.web.secure_cookie,
+                session_hours: file.web.session_hours,
+            },
+            mqtt: file.mqtt.map(|m| Mqtt {
+                host: m.host,
+                port: m.port,
+                username: m.username,
+                password: m.password,
+                topic_prefix: m.topic_prefix.trim_end_matches('/').to_owned(),
+                discovery: m.discovery,
+                discovery_prefix: m.discovery_prefix.trim_end_matches('/').to_owned(),
+            }),
+            webhook: file.webhook.map(|w| Webhook {
+                url: w.url,
+                timeout_s: w.timeout_s,
+            }),
         })
     }
 }

@@ -42,6 +42,8 @@ pub enum What {
     Pipeline(PipelineArgs),
     /// How many idle 1080p cameras the service keeps up with, their CPU, and memory over a long replay (摄像头容量)
     Cameras(super::bench_cameras::CamerasArgs),
+    /// Time from a gate event to the guard's screens over the live stream (提示送达屏幕的延迟)
+    Screen(super::bench_screen::ScreenArgs),
 }
 
 /// Options of `bench pipeline`.
@@ -97,6 +99,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
         What::Plates(a) => super::bench_plates::run(config, a),
         What::Pipeline(a) => super::bench_pipeline::run(config, a),
         What::Cameras(a) => super::bench_cameras::run(config, a),
+        What::Screen(a) => super::bench_screen::run(config, a),
     }
 }
 

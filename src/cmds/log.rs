@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 
 use super::when::{parse_local, to_utc};
 use crate::clock::{Clock, SystemClock};
@@ -15,7 +15,9 @@ use crate::config::Config;
 use crate::domain::clean_plate;
 use crate::domain::{PersonClass, Shift};
 use crate::recognize::plate_match::{PlateMatch, plate_match};
-use crate::store::{EventQuery, GateEvent, NewAuditEntry, Store, database_path};
+use crate::store::{
+    EventKind, EventQuery, GateEvent, NewAuditEntry, Store, StoreError, database_path,
+};
 
 /// Options of the command.
 #[derive(Debug, clap::Args)]
@@ -49,50 +51,96 @@ pub struct Args {
     pub by: String,
 }
 
-/// Runs the search.
-pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
-    let tz = config.gate.time_zone;
-    let store = Store::open(database_path(&config.paths.data))?;
-    let today = SystemClock.now().with_timezone(&tz).date_naive();
-    let (from, to) = match args.day {
+/// A search of the gate log: what `gateward log` and the web's 记录查询 page ask for. Every field
+/// left `None` matches all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Search {
+    /// Plate or part of one; one wrong character is tolerated.
+    pub plate: Option<String>,
+    /// A person's exact name.
+    pub person: Option<String>,
+    pub class: Option<PersonClass>,
+    /// One local day; when given, `from` and `to` are not read.
+    pub day: Option<NaiveDate>,
+    /// From this local time (see [`parse_local`]), inclusive.
+    pub from: Option<String>,
+    /// Until this local time, exclusive.
+    pub to: Option<String>,
+    pub shift: Option<Shift>,
+    pub kind: Option<EventKind>,
+}
+
+/// Why a search cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// Nobody has the name searched for.
+    #[error("no one named {0} is in the records")]
+    NoOne(String),
+    /// Several people have the name searched for.
+    #[error("{count} people are named {name}; search by --class or time instead")]
+    Several { name: String, count: usize },
+    /// A time that cannot be read, or does not exist at the gate.
+    #[error("{0}")]
+    Time(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A gate event found, and how its plate matched the plate searched for.
+pub type Found = (GateEvent, Option<PlateMatch>);
+
+/// Runs `search` on the gate log: the gate's time zone `tz`, `today` for times given without a
+/// date. Exact plate hits come before near ones, each in time order.
+pub fn search(
+    store: &Store,
+    tz: Tz,
+    today: NaiveDate,
+    search: &Search,
+) -> Result<Vec<Found>, SearchError> {
+    let local = |t: &Option<String>| {
+        t.as_deref()
+            .map(|t| parse_local(t, today))
+            .transpose()
+            .map_err(|e| SearchError::Time(e.to_string()))
+    };
+    let (from, to) = match search.day {
         Some(day) => (
             Some(day.and_time(NaiveTime::MIN)),
             Some(day.succ_opt().unwrap_or(day).and_time(NaiveTime::MIN)),
         ),
-        None => (
-            args.from
-                .as_deref()
-                .map(|t| parse_local(t, today))
-                .transpose()?,
-            args.to
-                .as_deref()
-                .map(|t| parse_local(t, today))
-                .transpose()?,
-        ),
+        None => (local(&search.from)?, local(&search.to)?),
     };
-    let person_id = match &args.person {
+    let utc = |t: Option<chrono::NaiveDateTime>| {
+        t.map(|t| to_utc(t, tz))
+            .transpose()
+            .map_err(|e| SearchError::Time(e.to_string()))
+    };
+    let person_id = match &search.person {
         Some(name) => match store.people_named(name)?.as_slice() {
             [p] => Some(p.id),
-            [] => bail!("no one named {name} is in the records"),
-            several => bail!(
-                "{} people are named {name}; search by --class or time instead",
-                several.len()
-            ),
+            [] => return Err(SearchError::NoOne(name.clone())),
+            several => {
+                return Err(SearchError::Several {
+                    name: name.clone(),
+                    count: several.len(),
+                });
+            }
         },
         None => None,
     };
     let query = EventQuery {
-        from: from.map(|t| to_utc(t, tz)).transpose()?,
-        to: to.map(|t| to_utc(t, tz)).transpose()?,
+        from: utc(from)?,
+        to: utc(to)?,
         person_id,
-        class: args.class,
-        shift: args.shift,
+        class: search.class,
+        shift: search.shift,
+        kind: search.kind,
         ..EventQuery::default()
     };
-    let mut found: Vec<(GateEvent, Option<PlateMatch>)> = store
+    let mut found: Vec<Found> = store
         .events(&query)?
         .into_iter()
-        .filter_map(|e| match &args.plate {
+        .filter_map(|e| match &search.plate {
             None => Some((e, None)),
             Some(q) => {
                 let m = e
@@ -105,6 +153,31 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
         .collect();
     // exact plate hits before near ones, each in time order
     found.sort_by_key(|(e, m)| (*m, e.at, e.id));
+    Ok(found)
+}
+
+impl Args {
+    /// The search the options ask for.
+    pub fn search(&self) -> Search {
+        Search {
+            plate: self.plate.clone(),
+            person: self.person.clone(),
+            class: self.class,
+            day: self.day,
+            from: self.from.clone(),
+            to: self.to.clone(),
+            shift: self.shift,
+            kind: None,
+        }
+    }
+}
+
+/// Runs the search.
+pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
+    let tz = config.gate.time_zone;
+    let store = Store::open(database_path(&config.paths.data))?;
+    let today = SystemClock.now().with_timezone(&tz).date_naive();
+    let found = search(&store, tz, today, &args.search())?;
     let names = |id: Option<i64>| -> String {
         id.and_then(|id| store.person(id).ok().flatten())
             .map(|p| p.name)
@@ -118,7 +191,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
                 actor: args.by.clone(),
                 action: "export".to_owned(),
                 object: path.display().to_string(),
-                detail: format!("{} gate events ({})", found.len(), describe(args)),
+                detail: format!("{} gate events ({})", found.len(), describe(&args.search())),
             })?;
             Ok(())
         }
@@ -129,7 +202,8 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
     }
 }
 
-const HEADER: [&str; 12] = [
+/// The columns of the log, as the table and the CSV export show them.
+pub const HEADER: [&str; 12] = [
     "时间",
     "班次",
     "门岗",
@@ -144,7 +218,9 @@ const HEADER: [&str; 12] = [
     "抓拍",
 ];
 
-fn fields(e: &GateEvent, m: Option<PlateMatch>, tz: Tz, name: String) -> [String; 12] {
+/// One event as the columns of [`HEADER`]; `name` is the person's name, a near plate match
+/// is marked ≈.
+pub fn fields(e: &GateEvent, m: Option<PlateMatch>, tz: Tz, name: String) -> [String; 12] {
     let plate = e.plate.clone().unwrap_or_default();
     [
         e.at.with_timezone(&tz)
@@ -176,28 +252,31 @@ fn fields(e: &GateEvent, m: Option<PlateMatch>, tz: Tz, name: String) -> [String
 }
 
 /// The search, in words, for the audit log.
-fn describe(args: &Args) -> String {
+pub fn describe(search: &Search) -> String {
     let mut parts = Vec::new();
-    if let Some(p) = &args.plate {
+    if let Some(p) = &search.plate {
         parts.push(format!("plate {p}"));
     }
-    if let Some(p) = &args.person {
+    if let Some(p) = &search.person {
         parts.push(format!("person {p}"));
     }
-    if let Some(c) = args.class {
+    if let Some(c) = search.class {
         parts.push(format!("class {c}"));
     }
-    if let Some(d) = args.day {
+    if let Some(d) = search.day {
         parts.push(format!("day {d}"));
     }
-    if let Some(f) = &args.from {
+    if let Some(f) = &search.from {
         parts.push(format!("from {f}"));
     }
-    if let Some(t) = &args.to {
+    if let Some(t) = &search.to {
         parts.push(format!("to {t}"));
     }
-    if let Some(s) = args.shift {
+    if let Some(s) = search.shift {
         parts.push(format!("shift {s}"));
+    }
+    if let Some(k) = search.kind {
+        parts.push(format!("kind {k}"));
     }
     if parts.is_empty() {
         "everything".to_owned()
@@ -206,11 +285,7 @@ fn describe(args: &Args) -> String {
     }
 }
 
-fn print_table(
-    found: &[(GateEvent, Option<PlateMatch>)],
-    tz: Tz,
-    names: impl Fn(Option<i64>) -> String,
-) {
+fn print_table(found: &[Found], tz: Tz, names: impl Fn(Option<i64>) -> String) {
     if found.is_empty() {
         println!("no gate events match (没有符合条件的记录)");
         return;
@@ -226,11 +301,11 @@ fn print_table(
 
 fn write_csv(
     path: &std::path::Path,
-    found: &[(GateEvent, Option<PlateMatch>)],
+    found: &[Found],
     tz: Tz,
     names: impl Fn(Option<i64>) -> String,
 ) -> anyhow::Result<()> {
-    let mut out: Box<dyn Write> = if path.as_os_str() == "-" {
+    let out: Box<dyn Write> = if path.as_os_str() == "-" {
         Box::new(std::io::stdout().lock())
     } else {
         Box::new(
@@ -238,6 +313,22 @@ fn write_csv(
                 .with_context(|| format!("cannot write {}", path.display()))?,
         )
     };
+    write_csv_to(out, found, tz, names)
+        .with_context(|| format!("cannot write {} (is the disk full?)", path.display()))?;
+    if path.as_os_str() != "-" {
+        eprintln!("{} events written to {}", found.len(), path.display());
+    }
+    Ok(())
+}
+
+/// Writes `found` as CSV to `out`: UTF-8 with a byte-order mark, so Excel shows the Chinese,
+/// the columns of [`HEADER`].
+pub fn write_csv_to(
+    mut out: impl Write,
+    found: &[Found],
+    tz: Tz,
+    names: impl Fn(Option<i64>) -> String,
+) -> anyhow::Result<()> {
     // The byte-order mark makes Excel read the file as UTF-8 instead of the local code page.
     out.write_all("\u{feff}".as_bytes())?;
     let mut w = csv::Writer::from_writer(out);
@@ -245,10 +336,6 @@ fn write_csv(
     for (e, m) in found {
         w.write_record(fields(e, *m, tz, names(e.person_id)))?;
     }
-    w.flush()
-        .with_context(|| format!("cannot write {} (is the disk full?)", path.display()))?;
-    if path.as_os_str() != "-" {
-        eprintln!("{} events written to {}", found.len(), path.display());
-    }
+    w.flush()?;
     Ok(())
 }

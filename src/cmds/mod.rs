@@ -11,8 +11,10 @@ pub mod bench;
 pub mod bench_cameras;
 pub mod bench_pipeline;
 pub mod bench_plates;
+pub mod bench_screen;
 pub mod check;
 pub mod config;
+pub mod demo;
 pub mod enroll;
 pub mod handover;
 pub mod import;
@@ -25,6 +27,7 @@ pub mod prompt;
 pub mod replay;
 pub mod report;
 pub mod run;
+pub mod user;
 pub mod when;
 
 /// gateward — 门岗助手: recognises residents, VIPs and vehicles at the gate and tells the
@@ -70,8 +73,12 @@ pub enum Command {
     Report(report::Args),
     /// Show what the screen says for a person or plate at a given time (预览提示语)
     Prompt(prompt::Args),
-    /// Watch the cameras of the config: the gate service (运行门岗服务)
+    /// Watch the cameras of the config: the gate service and its screen (运行门岗服务)
     Run(run::Args),
+    /// The whole product on the sample compound and the fixture clips, screen on :8080 (演示)
+    Demo(demo::Args),
+    /// Add web-app users or set their passwords (账号管理)
+    User(user::Args),
     /// The vehicles inside the compound now (在场车辆)
     Inside,
     /// Run the live pipeline on a video, a folder of images or a camera, printing gate events (回放录像)
@@ -115,6 +122,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Replay(args) => replay::run(&config, args),
         Command::Run(args) => run::run(&config, args),
         Command::Inside => inside::run(&config),
+        Command::Demo(args) => demo::run(&config, args),
+        Command::User(args) => user::run(&config, args),
         Command::Not(args) => not::run(&config, args),
         Command::Log(args) => log::run(&config, args),
         Command::Prompt(args) => prompt::run(&config, args),

@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context, bail};
-use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use chrono_tz::Tz;
 
 use super::when::to_utc;
 use crate::clock::{Clock, SystemClock};
@@ -90,17 +91,25 @@ pub fn render(s: &Summary) -> String {
     out
 }
 
+/// Traffic through the gate (people and vehicles seen) by local hour of the day, 0 to 23, over
+/// every day of `events`.
+pub fn by_hour(events: &[GateEvent], tz: Tz) -> [usize; 24] {
+    let mut hours = [0; 24];
+    for e in events {
+        if matches!(e.kind, EventKind::Person | EventKind::Vehicle) {
+            hours[e.at.with_timezone(&tz).hour() as usize] += 1;
+        }
+    }
+    hours
+}
+
 /// Runs the report.
 pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
     let tz = config.gate.time_zone;
     let today = SystemClock.now().with_timezone(&tz).date_naive();
     let (from, to, title) = period(args, today)?;
     let store = Store::open(database_path(&config.paths.data))?;
-    let events = store.events(&EventQuery {
-        from: Some(to_utc(from, tz)?),
-        to: Some(to_utc(to, tz)?),
-        ..EventQuery::default()
-    })?;
+    let events = period_events(&store, tz, from, to)?;
     println!(
         "{} · {title} {} – {}",
         config.gate.name,
@@ -111,33 +120,74 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The gate events from local time `from` until `to` (exclusive), oldest first.
+pub fn period_events(
+    store: &Store,
+    tz: Tz,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> anyhow::Result<Vec<GateEvent>> {
+    Ok(store.events(&EventQuery {
+        from: Some(to_utc(from, tz)?),
+        to: Some(to_utc(to, tz)?),
+        ..EventQuery::default()
+    })?)
+}
+
+/// The periods a report covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    /// One local day (日报, the shift check).
+    Day,
+    /// Monday to Sunday (周报).
+    Week,
+    /// A calendar month (月报).
+    Month,
+}
+
+/// The local time range of the `period` holding `date`, and the report's title.
+pub fn period_range(
+    period: Period,
+    date: NaiveDate,
+) -> anyhow::Result<(NaiveDateTime, NaiveDateTime, &'static str)> {
+    let midnight = |d: NaiveDate| d.and_time(NaiveTime::MIN);
+    match period {
+        Period::Week => {
+            let monday = date - Duration::days(i64::from(date.weekday().num_days_from_monday()));
+            Ok((
+                midnight(monday),
+                midnight(monday + Duration::days(7)),
+                "周报 week",
+            ))
+        }
+        Period::Month => {
+            let first = date.with_day(1).context("month out of range")?;
+            let next = first
+                .checked_add_months(chrono::Months::new(1))
+                .context("month out of range")?;
+            Ok((midnight(first), midnight(next), "月报 month"))
+        }
+        Period::Day => match date.succ_opt() {
+            Some(next) => Ok((midnight(date), midnight(next), "日报 day")),
+            None => bail!("day out of range"),
+        },
+    }
+}
+
 /// The local time range and title of the period asked for (today when none).
 fn period(
     args: &Args,
     today: NaiveDate,
 ) -> anyhow::Result<(NaiveDateTime, NaiveDateTime, &'static str)> {
-    let midnight = |d: NaiveDate| d.and_time(NaiveTime::MIN);
     if let Some(week) = args.week {
-        let monday = week - Duration::days(i64::from(week.weekday().num_days_from_monday()));
-        return Ok((
-            midnight(monday),
-            midnight(monday + Duration::days(7)),
-            "周报 week",
-        ));
+        return period_range(Period::Week, week);
     }
     if let Some(month) = &args.month {
         let first = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
             .with_context(|| format!("cannot read the month \"{month}\"; write it as 2026-11"))?;
-        let next = first
-            .checked_add_months(chrono::Months::new(1))
-            .context("month out of range")?;
-        return Ok((midnight(first), midnight(next), "月报 month"));
+        return period_range(Period::Month, first);
     }
-    let day = args.day.unwrap_or(today);
-    match day.succ_opt() {
-        Some(next) => Ok((midnight(day), midnight(next), "日报 day")),
-        None => bail!("day out of range"),
-    }
+    period_range(Period::Day, args.day.unwrap_or(today))
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ use crate::pipeline::service::{CameraHealth, CameraPlan, Service, Settings, Timi
 use crate::pipeline::snapshot;
 use crate::pipeline::watch::CameraInfo;
 use crate::store::Store;
+use crate::web;
 
 /// How often expired snapshots and sightings are deleted.
 const HOUSEKEEPING: Duration = Duration::from_secs(3600);
@@ -28,6 +29,12 @@ pub struct Args {
     /// Do not write events to the gate log (to try a camera without filling the records).
     #[arg(long)]
     pub no_record: bool,
+    /// Do not serve the guard's screen.
+    #[arg(long)]
+    pub no_web: bool,
+    /// Address and port of the guard's screen; overrides [web] listen (e.g. 0.0.0.0:8080).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
 }
 
 /// The tokio runtime of the service: two worker threads are plenty, the vision work runs on
@@ -86,6 +93,8 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
                 .map_or_else(|| "the config".to_owned(), |p| p.display().to_string())
         );
     }
+    // [mqtt] and [webhook] are checked before the models load: a mistake is said at once
+    let notify = crate::notify::prepare(config)?;
     let data = &config.paths.data;
     std::fs::create_dir_all(data)
         .with_context(|| format!("cannot create the data folder {}", data.display()))?;
@@ -100,29 +109,99 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
         timing: Timing::Live(Arc::new(SystemClock)),
         record,
         snapshots: (record && config.retention.snapshots_days > 0).then(|| data.clone()),
+        sightings: (record && config.retention.sightings_days > 0).then(|| data.clone()),
     };
     let plans = plans(config);
     for p in &plans {
         tracing::info!(camera = %p.info.name, gate = %p.info.gate, role = %p.info.role, "watching");
     }
     let config = config.clone();
+    let listen = args
+        .listen
+        .clone()
+        .unwrap_or_else(|| config.web.listen.clone());
+    let web = !args.no_web;
     let health = runtime()?.block_on(async move {
         let (service, events) = Service::start(plans, eyes, Some(Arc::clone(&store)), settings);
         let printer = tokio::spawn(print_events(events, args.json_events));
+        let notifier =
+            notify.map(|n| n.start(record.then(|| Arc::clone(&store)), service.subscribe()));
+        let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
+        let screen = if web {
+            match start_web(&config, &store, &service, &listen, async {
+                let _ = web_stopped.await;
+            })
+            .await
+            {
+                Ok(addr) => Some(addr),
+                Err(e) => {
+                    service.stop().await;
+                    return Err(e);
+                }
+            }
+        } else {
+            None
+        };
+        if let Some(addr) = screen {
+            eprintln!("门岗屏 guard screen: http://{addr}/");
+        }
         let keeper = tokio::spawn(housekeeping(config, store));
         let why = stopped().await;
         tracing::info!("{why}: stopping the cameras");
+        let _ = stop_web.send(());
         let health = service.stop().await;
+        if let Some(n) = notifier {
+            n.stop().await;
+        }
         keeper.abort();
         if let Ok(Err(e)) = printer.await {
             tracing::warn!("printing events stopped: {e}");
         }
-        health
-    });
+        Ok(health)
+    })?;
     for h in &health {
         eprintln!("{}", summary(h));
     }
     Ok(())
+}
+
+/// Serves the guard's screen and the manager's pages for the running `service` until `stop`;
+/// creates the first administrator (and prints the one-time password) when there is no user.
+/// Returns the address it listens on.
+pub async fn start_web(
+    config: &Config,
+    store: &Arc<Store>,
+    service: &Service,
+    listen: &str,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<std::net::SocketAddr> {
+    let first = Arc::clone(store);
+    let admin = tokio::task::spawn_blocking(move || web::auth::ensure_admin(&first))
+        .await
+        .context("cannot check the users")??;
+    if let Some((login, password)) = admin {
+        eprintln!(
+            "首次运行：已创建管理员账号 {login}，一次性密码 {password}（登录后请在“账号”页改密码并为门岗建账号）\nfirst run: administrator {login} created with the one-time password {password}"
+        );
+    }
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let hub = web::Hub::new();
+    hub.feed(service.subscribe(), Arc::clone(&clock));
+    let editor = service.gallery_editor();
+    let health_of = editor.clone();
+    let state = web::AppState {
+        store: Arc::clone(store),
+        hub,
+        clock,
+        tz: config.gate.time_zone,
+        gate: config.gate.name.clone(),
+        data: config.paths.data.clone(),
+        secure_cookie: config.web.secure_cookie,
+        session_hours: config.web.session_hours,
+        health: Arc::new(move || health_of.health()),
+        gallery: Some(editor),
+    };
+    Ok(web::serve(state, listen, stop).await?)
 }
 
 /// One line about a camera at the end: what it read, dropped and looked at.
@@ -134,7 +213,7 @@ fn summary(h: &CameraHealth) -> String {
 }
 
 /// Waits for Ctrl-C or SIGTERM; says which.
-async fn stopped() -> &'static str {
+pub async fn stopped() -> &'static str {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

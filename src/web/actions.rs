@@ -1,0 +1,228 @@
+//! What the guard does on the live screen: confirm or correct the name the camera gave (a
+//! correction teaches the running gallery at once), and register a visitor with the script of
+//! SPEC §2, or record the refusal when the resident cannot be reached.
+
+use axum::extract::{Extension, Path, Query, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use super::auth::Authed;
+use super::{AppState, WebError, blocking};
+use crate::domain::{EventKind, Post, VisitPurpose};
+use crate::pipeline::service::GalleryEdit;
+use crate::rules::gate::shift_at;
+use crate::rules::prompts::{self, RESIDENT_UNREACHABLE};
+use crate::store::{NewGateEvent, NewVisit};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/events/{id}/confirm", post(confirm))
+        .route("/api/events/{id}/correct", post(correct))
+        .route("/api/visitors", post(register_visitor))
+        .route("/api/people", get(find_people))
+}
+
+#[derive(Serialize)]
+struct Done {
+    ok: bool,
+    message: String,
+}
+
+fn done(message: impl Into<String>) -> Json<Done> {
+    Json(Done {
+        ok: true,
+        message: message.into(),
+    })
+}
+
+async fn confirm(
+    Extension(user): Extension<Authed>,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Done>, WebError> {
+    let store = s.store.clone();
+    blocking(move || Ok(store.check_event(&user.user.name, id, true, None)?)).await?;
+    Ok(done("已确认"))
+}
+
+#[derive(Deserialize)]
+struct Correction {
+    /// Who it really was; `None`: nobody enrolled.
+    person_id: Option<i64>,
+    /// The face seen, whose embedding becomes the gallery's negative example.
+    sighting: Option<i64>,
+}
+
+async fn correct(
+    Extension(user): Extension<Authed>,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Json(c): Json<Correction>,
+) -> Result<Json<Done>, WebError> {
+    let store = s.store.clone();
+    let actor = user.user.name.clone();
+    let edit = blocking(move || {
+        let event = store
+            .event(id)?
+            .ok_or_else(|| WebError::NotFound(format!("没有这条记录 (no gate event {id})")))?;
+        if let Some(person) = c.person_id
+            && store.person(person)?.is_none()
+        {
+            return Err(WebError::BadInput(format!(
+                "没有这个人 (no person {person} in the records)"
+            )));
+        }
+        // the face was not who the camera said: the gallery learns it
+        let mut edit = None;
+        if let (Some(wrong), Some(sighting)) = (event.person_id, c.sighting)
+            && Some(wrong) != c.person_id
+        {
+            store.add_face_correction(&actor, sighting, wrong)?;
+            if let Some(seen) = store.sighting(sighting)? {
+                edit = Some(GalleryEdit::Exclude {
+                    person: wrong,
+                    vector: seen.vector,
+                });
+            }
+        }
+        store.check_event(&actor, id, false, c.person_id)?;
+        Ok(edit)
+    })
+    .await?;
+    if let (Some(edit), Some(g)) = (edit, &s.gallery) {
+        g.edit(edit);
+    }
+    Ok(done("已更正"))
+}
+
+#[derive(Deserialize)]
+struct Visitor {
+    room: String,
+    surname: String,
+    purpose: String,
+    #[serde(default)]
+    id_checked: bool,
+    resident_confirmed: bool,
+    /// The arrival the visitor came in as, if the camera saw them.
+    event_id: Option<i64>,
+}
+
+async fn register_visitor(
+    Extension(user): Extension<Authed>,
+    State(s): State<AppState>,
+    Json(v): Json<Visitor>,
+) -> Result<Json<Done>, WebError> {
+    let purpose: VisitPurpose = v
+        .purpose
+        .parse()
+        .map_err(|e: crate::domain::UnknownValue| WebError::BadInput(e.to_string()))?;
+    if v.room.trim().is_empty() || v.surname.trim().is_empty() {
+        return Err(WebError::BadInput(
+            "请填写房号和贵姓 (the room and the surname are needed)".into(),
+        ));
+    }
+    let now = s.clock.now();
+    let shift = shift_at(now.with_timezone(&s.tz).time());
+    let store = s.store.clone();
+    let gate = s.gate.clone();
+    let guard = user.user.name.clone();
+    if !v.resident_confirmed {
+        // the visitor is turned away: the refusal goes in the duty record
+        let refused = prompts::visitor_refused();
+        blocking(move || {
+            let mut e = NewGateEvent::new(now, gate, EventKind::Registration, shift);
+            e.decision = format!(
+                "访客{}（到{}，{}）未获业主确认，不予放行：{}",
+                v.surname.trim(),
+                v.room.trim(),
+                purpose.zh(),
+                refused.say
+            );
+            Ok(store.insert_event(e)?)
+        })
+        .await?;
+        return Ok(done(format!("请对访客说：{RESIDENT_UNREACHABLE}")));
+    }
+    if !v.id_checked {
+        return Err(WebError::BadInput(
+            "放行前请查验并登记有效证件 (check and register an ID before letting the visitor in)"
+                .into(),
+        ));
+    }
+    let message = format!("已登记访客{}，到{}", v.surname.trim(), v.room.trim());
+    blocking(move || {
+        store.register_visit(
+            &guard,
+            NewVisit {
+                visitor_surname: v.surname.trim().to_owned(),
+                room: v.room.trim().to_owned(),
+                purpose,
+                id_checked: true,
+                resident_confirmed: true,
+                notified: vec![Post::Patrol, Post::CentralControl],
+                time_in: now,
+                pass_id: None,
+                guard: guard.clone(),
+            },
+        )?;
+        let mut e = NewGateEvent::new(now, gate, EventKind::Registration, shift);
+        e.decision = format!(
+            "登记访客{}，到{}（{}），业主已确认{}",
+            v.surname.trim(),
+            v.room.trim(),
+            purpose.zh(),
+            v.event_id
+                .map(|id| format!("，到达记录 {id}"))
+                .unwrap_or_default()
+        );
+        e.notified = vec![Post::Patrol, Post::CentralControl];
+        Ok(store.insert_event(e)?)
+    })
+    .await?;
+    Ok(done(format!("{message}；已通知巡逻岗、中控岗")))
+}
+
+#[derive(Deserialize)]
+struct Find {
+    q: String,
+}
+
+#[derive(Serialize)]
+struct Found {
+    id: i64,
+    name: String,
+    class: &'static str,
+    class_zh: &'static str,
+    household: Option<String>,
+}
+
+/// People whose name or household code contains the text (for the correction picker).
+async fn find_people(
+    State(s): State<AppState>,
+    Query(f): Query<Find>,
+) -> Result<Json<Vec<Found>>, WebError> {
+    let store = s.store.clone();
+    let q = f.q.trim().to_owned();
+    let people = blocking(move || {
+        Ok(store
+            .people()?
+            .into_iter()
+            .filter(|p| {
+                !q.is_empty()
+                    && (p.name.contains(&q)
+                        || p.household.as_deref().is_some_and(|h| h.contains(&q)))
+            })
+            .take(12)
+            .map(|p| Found {
+                id: p.id,
+                name: p.name,
+                class: p.class.key(),
+                class_zh: p.class.zh(),
+                household: p.household,
+            })
+            .collect())
+    })
+    .await?;
+    Ok(Json(people))
+}

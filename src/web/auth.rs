@@ -1,0 +1,400 @@
+//! Logins: the login page, argon2 password hashes, sessions in the records behind an HttpOnly
+//! cookie, and the anti-forgery (CSRF) token every POST must carry. The session check wraps
+//! every route but the login page.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use chrono::Duration;
+use maud::{Markup, html};
+use rand::RngCore;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use super::{AppState, WebError, blocking, page};
+use crate::domain::{Desk, Role};
+use crate::store::{NewUser, Store, User};
+
+/// The session cookie.
+pub const SESSION_COOKIE: &str = "gw_session";
+/// The login form's anti-forgery cookie (a double-submit token: no session exists yet).
+const LOGIN_COOKIE: &str = "gw_login";
+/// The form field and header carrying the anti-forgery token.
+pub const CSRF_FIELD: &str = "csrf";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// Largest form body read to find the token (photos are posted as multipart with the token in
+/// the query instead).
+const FORM_LIMIT: usize = 1 << 20;
+
+/// The user of a request that passed the session check.
+#[derive(Debug, Clone)]
+pub struct Authed {
+    pub user: User,
+    /// The session's anti-forgery token, for the forms of the page.
+    pub csrf: String,
+}
+
+impl Authed {
+    /// Refuses unless the user may export or delete personal data.
+    pub fn may_export(&self) -> Result<(), WebError> {
+        if self.user.role.may_export() {
+            Ok(())
+        } else {
+            Err(WebError::Forbidden(
+                "门岗账号不能导出或删除个人信息，请联系分队长或管理处 (a guard's account cannot export or delete personal data)".into(),
+            ))
+        }
+    }
+
+    /// Refuses unless the user may manage the records.
+    pub fn may_manage(&self) -> Result<(), WebError> {
+        if self.user.role.may_manage() {
+            Ok(())
+        } else {
+            Err(WebError::Forbidden(
+                "只有管理处可以修改住户、车辆和出入证资料 (only the management office may change the records)".into(),
+            ))
+        }
+    }
+}
+
+/// A fresh random token: 32 bytes, hex.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// A short password a person can type: 12 letters and digits without look-alikes.
+pub fn random_password() -> String {
+    const CHARS: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut bytes = [0u8; 12];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes
+        .iter()
+        .map(|b| CHARS[usize::from(*b) % CHARS.len()] as char)
+        .collect()
+}
+
+/// The argon2id hash of `password`, as a PHC string.
+pub fn hash_password(password: &str) -> Result<String, WebError> {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt)
+        .map_err(|e| WebError::Internal(format!("cannot make a password salt: {e}")))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| WebError::Internal(format!("cannot hash the password: {e}")))
+}
+
+/// Whether `password` matches the PHC string `hash`.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// The sha256 of a session token, hex: what the records keep instead of the token.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Creates the first administrator when there is no user yet; returns the login and the
+/// one-time password to print, or `None` when users exist.
+pub fn ensure_admin(store: &Store) -> Result<Option<(String, String)>, WebError> {
+    if !store.users()?.is_empty() {
+        return Ok(None);
+    }
+    let password = random_password();
+    store.add_user(
+        "system",
+        NewUser {
+            login: "admin".into(),
+            name: "管理员".into(),
+            role: Role::Admin,
+            post: Desk::Gate,
+            password_hash: hash_password(&password)?,
+            started: None,
+        },
+    )?;
+    Ok(Some(("admin".into(), password)))
+}
+
+/// The login page: the only route open without a session.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/login", get(login_page).post(login))
+}
+
+/// Logging out, behind the session check like every other POST.
+pub fn session_routes() -> Router<AppState> {
+    Router::new().route("/logout", post(logout))
+}
+
+/// Where a request without a session goes: pages to the login page, the rest a 401.
+pub fn to_login() -> Response {
+    Redirect::to("/login").into_response()
+}
+
+fn login_form(token: &str, problem: Option<&str>) -> Markup {
+    page::bare(
+        "登录 Login",
+        html! {
+            main.login {
+                h1 { "门岗助手 登录" }
+                p.sub { "gateward — sign in" }
+                @if let Some(p) = problem { p.problem role="alert" { (p) } }
+                form method="post" action="/login" {
+                    input type="hidden" name=(CSRF_FIELD) value=(token);
+                    label { "账号 Login" input name="login" autocomplete="username" required autofocus; }
+                    label { "密码 Password" input name="password" type="password" autocomplete="current-password" required; }
+                    button type="submit" { "登录" }
+                }
+            }
+        },
+    )
+}
+
+async fn login_page(jar: CookieJar, State(state): State<AppState>) -> Response {
+    // the page may be loaded again in the background (a favicon redirected here, a second
+    // tab): keep the token the open form already holds
+    let token = jar
+        .get(LOGIN_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|t| t.len() == 64 && t.chars().all(|c| c.is_ascii_hexdigit()))
+        .unwrap_or_else(random_token);
+    let jar = jar.add(login_cookie(&state, token.clone()));
+    (jar, login_form(&token, None)).into_response()
+}
+
+fn login_cookie(state: &AppState, token: String) -> Cookie<'static> {
+    let mut c = Cookie::new(LOGIN_COOKIE, token);
+    c.set_http_only(true);
+    c.set_same_site(SameSite::Strict);
+    c.set_path("/login");
+    c.set_secure(state.secure_cookie);
+    c
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    login: String,
+    password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, WebError> {
+    let expected = jar.get(LOGIN_COOKIE).map(|c| c.value().to_owned());
+    if !expected.is_some_and(|t| same(&t, &form.csrf)) {
+        return Ok(forged());
+    }
+    let store = state.store.clone();
+    let login = form.login.clone();
+    let user = blocking(move || Ok(store.user_by_login(&login)?)).await?;
+    let password = form.password;
+    let user = match user {
+        Some(u) if !u.disabled => {
+            let hash = u.password_hash.clone();
+            let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+                .await
+                .unwrap_or(false);
+            ok.then_some(u)
+        }
+        _ => None,
+    };
+    let Some(user) = user else {
+        tracing::info!(login = %form.login, "a login failed");
+        let token = random_token();
+        let jar = jar.add(login_cookie(&state, token.clone()));
+        return Ok((
+            StatusCode::UNAUTHORIZED,
+            jar,
+            login_form(
+                &token,
+                Some("账号或密码不对，请再试一次 (wrong login or password)"),
+            ),
+        )
+            .into_response());
+    };
+    let token = random_token();
+    let csrf = random_token();
+    let expires = state.clock.now() + Duration::hours(i64::from(state.session_hours));
+    let store = state.store.clone();
+    let hash = token_hash(&token);
+    let id = user.id;
+    blocking(move || Ok(store.start_session(hash, id, csrf, expires)?)).await?;
+    tracing::info!(login = %user.login, "logged in");
+    let mut cookie = Cookie::new(SESSION_COOKIE, token);
+    cookie.set_http_only(true);
+    cookie.set_same_site(SameSite::Strict);
+    cookie.set_path("/");
+    cookie.set_secure(state.secure_cookie);
+    let jar = jar
+        .add(cookie)
+        .remove(Cookie::build(LOGIN_COOKIE).path("/login"));
+    let home = if user.role.may_manage() && user.post != Desk::Gate {
+        "/manage/people"
+    } else {
+        "/"
+    };
+    Ok((jar, Redirect::to(home)).into_response())
+}
+
+async fn logout(State(state): State<AppState>, jar: CookieJar) -> Result<Response, WebError> {
+    if let Some(c) = jar.get(SESSION_COOKIE) {
+        let hash = token_hash(c.value());
+        let store = state.store.clone();
+        blocking(move || Ok(store.end_session(&hash)?)).await?;
+    }
+    let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
+    Ok((jar, Redirect::to("/login")).into_response())
+}
+
+fn same(a: &str, b: &str) -> bool {
+    !a.is_empty() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+fn forged() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        page::message_page(
+            StatusCode::FORBIDDEN,
+            "这个表单已失效，请刷新页面后再提交 (the form is stale or did not come from this app: reload the page and try again)",
+        ),
+    )
+        .into_response()
+}
+
+fn wants_page(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"))
+}
+
+/// Lets a request through only with a live session; a POST (or any other unsafe method) must
+/// also carry the session's anti-forgery token: in the `x-csrf-token` header, in a form field
+/// `csrf`, or (for file uploads) in the query.
+pub async fn require_session(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
+        return unauthenticated(request.method(), request.headers());
+    };
+    let hash = token_hash(&token);
+    let now = state.clock.now();
+    let store = state.store.clone();
+    let lookup_hash = hash.clone();
+    let session = match blocking(move || Ok(store.session(&lookup_hash, now)?)).await {
+        Ok(s) => s,
+        Err(e) => return e.into_response(),
+    };
+    let Some(session) = session else {
+        return unauthenticated(request.method(), request.headers());
+    };
+    // a session in use stays open: move its expiry when half of it has passed
+    let length = Duration::hours(i64::from(state.session_hours));
+    if session.expires - now < length / 2 {
+        let store = state.store.clone();
+        let expires = now + length;
+        let _ = blocking(move || Ok(store.extend_session(&hash, expires)?)).await;
+    }
+    let authed = Authed {
+        user: session.user,
+        csrf: session.csrf,
+    };
+    let mut request = request;
+    if !matches!(*request.method(), Method::GET | Method::HEAD) {
+        match carries_token(request, &authed.csrf).await {
+            Ok(r) => request = r,
+            Err(refused) => return refused,
+        }
+    }
+    request.extensions_mut().insert(authed);
+    next.run(request).await
+}
+
+/// What a request without a session gets: a page request goes to the login page, anything
+/// else is a 401.
+pub fn unauthenticated(method: &Method, headers: &HeaderMap) -> Response {
+    if *method == Method::GET && wants_page(headers) {
+        to_login()
+    } else {
+        (
+            StatusCode::UNAUTHORIZED,
+            "请先登录 (log in first: POST /login)",
+        )
+            .into_response()
+    }
+}
+
+/// Checks the token of an unsafe request, handing the request back intact when it matches.
+async fn carries_token(request: Request, csrf: &str) -> Result<Request, Response> {
+    let from_header = request
+        .headers()
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let from_query = request.uri().query().and_then(|q| url_field(q, CSRF_FIELD));
+    if let Some(t) = from_header.or(from_query) {
+        return if same(csrf, &t) {
+            Ok(request)
+        } else {
+            Err(forged())
+        };
+    }
+    let is_form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(forged());
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = match axum::body::to_bytes(body, FORM_LIMIT).await {
+        Ok(b) => b,
+        Err(_) => {
+            return Err((
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "表单太大 (the form is too large)",
+            )
+                .into_response());
+        }
+    };
+    let found = std::str::from_utf8(&bytes)
+        .ok()
+        .and_then(|b| url_field(b, CSRF_FIELD));
+    if found.is_some_and(|t| same(csrf, &t)) {
+        Ok(Request::from_parts(parts, Body::from(bytes)))
+    } else {
+        Err(forged())
+    }
+}
+
+/// The value of `name` in a URL-encoded string.
+fn url_field(encoded: &str, name: &str) -> Option<String> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(encoded)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}

@@ -1,0 +1,557 @@
+//! 住户与贵宾: the households with their members, the VIP list (表1), staff, pass holders,
+//! former staff and barred people; one person with photos, vehicles and recent gate events;
+//! enrolling a face the cameras saw; deleting a person's personal data.
+
+use std::collections::HashMap;
+
+use axum::extract::{Extension, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::{choice, done, file_url, local};
+use crate::cmds::photos::store_photo;
+use crate::domain::{PersonClass, PersonStatus};
+use crate::pipeline::service::GalleryEdit;
+use crate::store::{
+    EventQuery, NewAuditEntry, NewFaceEmbedding, NewPhoto, PassRecord, PersonRecord, Photo,
+    VehicleRecord,
+};
+use crate::web::auth::Authed;
+use crate::web::{AppState, WebError, blocking, page};
+
+/// Gate events shown on a person's page.
+const RECENT_EVENTS: usize = 20;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/manage", get(home))
+        .route("/manage/people", get(list))
+        .route("/manage/people/{id}", get(one))
+        .route("/manage/people/{id}/enrol-sighting", post(enrol_sighting))
+        .route("/manage/people/{id}/delete", post(delete))
+}
+
+/// Where a manager lands after logging in.
+async fn home(Extension(user): Extension<Authed>) -> Response {
+    if user.user.role.may_manage() {
+        Redirect::to("/manage/people").into_response()
+    } else {
+        Redirect::to("/").into_response()
+    }
+}
+
+#[derive(Deserialize)]
+struct Filter {
+    class: Option<String>,
+}
+
+/// Everything the people page shows.
+struct Everyone {
+    people: Vec<PersonRecord>,
+    households: Vec<crate::store::Household>,
+    vehicles: Vec<VehicleRecord>,
+    passes: Vec<PassRecord>,
+    /// Photos of the VIPs, by person.
+    photos: HashMap<i64, Vec<Photo>>,
+}
+
+async fn list(
+    Extension(user): Extension<Authed>,
+    State(s): State<AppState>,
+    Query(f): Query<Filter>,
+) -> Result<Markup, WebError> {
+    user.may_manage()?;
+    let class: Option<PersonClass> = choice("类别", &f.class)?;
+    let store = s.store.clone();
+    let all = blocking(move || {
+        let people = store.people()?;
+        let mut photos = HashMap::new();
+        for p in people.iter().filter(|p| p.class == PersonClass::Vip) {
+            photos.insert(p.id, store.photos(p.id)?);
+        }
+        Ok(Everyone {
+            households: store.households()?,
+            vehicles: store.vehicles()?,
+            passes: store.all_passes()?,
+            people,
+            photos,
+        })
+    })
+    .await?;
+    Ok(page::layout(&user, "住户与贵宾", people_page(&all, class)))
+}
+
+/// The plates of a person's own vehicles.
+fn plates_of_person(all: &Everyone, id: i64) -> Vec<&str> {
+    all.vehicles
+        .iter()
+        .filter(|v| v.owner_person_id == Some(id))
+        .map(|v| v.plate.as_str())
+        .collect()
+}
+
+fn person_link(p: &PersonRecord) -> Markup {
+    html! {
+        a href=(format!("/manage/people/{}", p.id)) { (p.name) }
+        @if p.status == PersonStatus::Left { " (" (p.status.zh()) ")" }
+    }
+}
+
+fn notes(p: &PersonRecord) -> String {
+    [p.appearance_notes.as_str(), p.habit_notes.as_str()]
+        .iter()
+        .filter(|n| !n.trim().is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join("；")
+}
+
+fn people_page(all: &Everyone, class: Option<PersonClass>) -> Markup {
+    let shows = |c: &[PersonClass]| class.is_none_or(|k| c.contains(&k));
+    let of = |c: PersonClass| all.people.iter().filter(move |p| p.class == c);
+    html! {
+        nav.form-row aria-label="按类别筛选" {
+            "按类别看："
+            a href="/manage/people" { "全部" }
+            @for c in PersonClass::ALL {
+                a href=(format!("/manage/people?class={}", c.key())) { (c.zh()) }
+            }
+        }
+        @if shows(&[PersonClass::Vip]) {
+            section #vip {
+                h2 { "贵宾（表1）" }
+                p.meta { "贵宾到达时门岗立正敬礼、称呼职务问好，并通知管理处值班人员。" }
+                table {
+                    thead { tr { th { "姓名" } th { "称呼" } th { "照片" } th { "车牌" } th { "房号" } th { "备注" } } }
+                    tbody {
+                        @for p in of(PersonClass::Vip) {
+                            tr {
+                                td.name { (person_link(p)) }
+                                td.title { (p.title) }
+                                td {
+                                    @for ph in all.photos.get(&p.id).into_iter().flatten() {
+                                        img.thumb src=(file_url(&ph.path)) alt=(p.name) loading="lazy";
+                                    }
+                                    @if all.photos.get(&p.id).is_none_or(Vec::is_empty) { span.meta { "没有照片" } }
+                                }
+                                td.plates { (plates_of_person(all, p.id).join("、")) }
+                                td { (p.household.as_deref().unwrap_or("")) }
+                                td { (notes(p)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if shows(&[PersonClass::Resident]) {
+            section #households {
+                h2 { "住户" }
+                table {
+                    thead { tr { th { "房号" } th { "成员" } th { "车辆" } th { "备注" } } }
+                    tbody {
+                        @for h in &all.households {
+                            tr.household data-code=(h.code) {
+                                td { (h.code) }
+                                td.members {
+                                    @for (i, p) in all.people.iter().filter(|p| p.household_id == Some(h.id)).enumerate() {
+                                        @if i > 0 { "、" }
+                                        (person_link(p))
+                                        @if p.class != PersonClass::Resident { "（" (p.class.zh()) "）" }
+                                    }
+                                }
+                                td {
+                                    (all.vehicles.iter()
+                                        .filter(|v| v.owner_household_id == Some(h.id)
+                                            || v.owner_person_id.is_some_and(|id| all.people.iter().any(|p| p.id == id && p.household_id == Some(h.id))))
+                                        .map(|v| if v.valid_from.is_some() || v.valid_to.is_some() {
+                                            format!("{}（{}）", v.plate, v.kind.zh())
+                                        } else {
+                                            v.plate.clone()
+                                        })
+                                        .collect::<Vec<_>>()
+                                        .join("、"))
+                                }
+                                td { (h.notes) }
+                            }
+                        }
+                    }
+                }
+                @let homeless: Vec<&PersonRecord> = of(PersonClass::Resident).filter(|p| p.household_id.is_none()).collect();
+                @if !homeless.is_empty() {
+                    h2 { "未填房号的业主" }
+                    p { @for (i, p) in homeless.iter().enumerate() { @if i > 0 { "、" } (person_link(p)) } }
+                }
+            }
+        }
+        @if shows(&[PersonClass::OfficeStaff, PersonClass::CompanyStaff]) {
+            section #staff {
+                h2 { "管理处与公司员工" }
+                table {
+                    thead { tr { th { "姓名" } th { "类别" } th { "称呼" } th { "车牌" } th { "通知" } th { "备注" } } }
+                    tbody {
+                        @for p in all.people.iter().filter(|p| matches!(p.class, PersonClass::OfficeStaff | PersonClass::CompanyStaff)) {
+                            @if class.is_none_or(|k| k == p.class) {
+                                tr {
+                                    td { (person_link(p)) }
+                                    td { (p.class.zh()) }
+                                    td { (p.title) }
+                                    td { (plates_of_person(all, p.id).join("、")) }
+                                    td {
+                                        @if p.ask_not_to_notify { "本人要求不通知管理处，改通知当班分队长" }
+                                    }
+                                    td { (notes(p)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if shows(&[PersonClass::PassHolder]) {
+            section #pass-holders {
+                h2 { "持出入证人员" }
+                table {
+                    thead { tr { th { "姓名" } th { "房号" } th { "出入证" } th { "备注" } } }
+                    tbody {
+                        @for p in of(PersonClass::PassHolder) {
+                            tr {
+                                td { (person_link(p)) }
+                                td { (p.household.as_deref().unwrap_or("")) }
+                                td {
+                                    (all.passes.iter()
+                                        .filter(|x| x.holder_person_id == Some(p.id))
+                                        .map(|x| format!("{}（{}）", x.number, x.purpose.zh()))
+                                        .collect::<Vec<_>>()
+                                        .join("、"))
+                                }
+                                td { (notes(p)) }
+                            }
+                        }
+                    }
+                }
+                p { a href="/manage/passes" { "出入证发放与状态 →" } }
+            }
+        }
+        @for (c, id, title, hint) in [
+            (PersonClass::FormerStaff, "former-staff", "离职人员", "按访客对待，不按员工放行；到达时通知当班分队长。"),
+            (PersonClass::Barred, "barred", "禁止进入人员", "拾荒、小摊贩、推销人员：礼貌拒绝入内。"),
+            (PersonClass::Visitor, "visitors", "登记过的访客", ""),
+        ] {
+            @if shows(&[c]) && (class.is_some() || of(c).next().is_some()) {
+                section id=(id) {
+                    h2 { (title) }
+                    @if !hint.is_empty() { p.meta { (hint) } }
+                    table {
+                        thead { tr { th { "姓名" } th { "状态" } th { "备注" } } }
+                        tbody {
+                            @for p in of(c) {
+                                tr { td { (person_link(p)) } td { (p.status.zh()) } td { (notes(p)) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What one person's page shows.
+struct OnePerson {
+    person: PersonRecord,
+    photos: Vec<Photo>,
+    vehicles: Vec<VehicleRecord>,
+    passes: Vec<PassRecord>,
+    /// The latest gate events that named them, newest first.
+    events: Vec<crate::store::GateEvent>,
+}
+
+fn load_person(s: &AppState, id: i64) -> Result<OnePerson, WebError> {
+    let store = &s.store;
+    let person = store.person(id)?.ok_or_else(|| {
+        WebError::NotFound(format!(
+            "没有编号为 {id} 的人员：可能已被删除，请回到住户与贵宾列表 (no person {id})"
+        ))
+    })?;
+    let mut events = store.events(&EventQuery {
+        person_id: Some(id),
+        ..EventQuery::default()
+    })?;
+    events.reverse();
+    events.truncate(RECENT_EVENTS);
+    Ok(OnePerson {
+        photos: store.photos(id)?,
+        vehicles: store
+            .vehicles()?
+            .into_iter()
+            .filter(|v| {
+                v.owner_person_id == Some(id)
+                    || (v.owner_household_id.is_some()
+                        && v.owner_household_id == person.household_id)
+            })
+            .collect(),
+        passes: store
+            .all_passes()?
+            .into_iter()
+            .filter(|p| p.holder_person_id == Some(id))
+            .collect(),
+        events,
+        person,
+    })
+}
+
+async fn one(
+    Extension(user): Extension<Authed>,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Markup, WebError> {
+    user.may_manage()?;
+    let state = s.clone();
+    let one = blocking(move || load_person(&state, id)).await?;
+    Ok(person_page(&user, &s, &one, None))
+}
+
+fn person_page(user: &Authed, s: &AppState, one: &OnePerson, message: Option<Markup>) -> Markup {
+    let p = &one.person;
+    let title = if p.title.is_empty() {
+        p.name.clone()
+    } else {
+        format!("{}（{}）", p.name, p.title)
+    };
+    page::layout(
+        user,
+        &title,
+        html! {
+            @if let Some(m) = message { (m) }
+            p { a href="/manage/people" { "← 住户与贵宾" } }
+            table.person {
+                tbody {
+                    tr { th { "类别" } td { (p.class.zh()) } }
+                    tr { th { "称呼" } td { (p.title) } }
+                    tr { th { "房号" } td { (p.household.as_deref().unwrap_or("")) } }
+                    tr { th { "状态" } td { (p.status.zh()) } }
+                    tr { th { "相貌" } td { (p.appearance_notes) } }
+                    tr { th { "习惯与特别事项" } td { (p.habit_notes) } }
+                    @if p.ask_not_to_notify {
+                        tr { th { "通知" } td { "本人要求来访不通知管理处，改通知当班分队长" } }
+                    }
+                    tr { th { "登记于" } td { (local(s, p.created)) } }
+                }
+            }
+            h2 { "照片" }
+            @if one.photos.is_empty() {
+                p.meta { "还没有照片。可以用下面的表单，从门岗摄像头的截图录入人脸。" }
+            } @else {
+                p.photos {
+                    @for ph in &one.photos {
+                        a href=(file_url(&ph.path)) { img.thumb src=(file_url(&ph.path)) alt=(p.name) loading="lazy"; }
+                        " "
+                    }
+                }
+            }
+            h2 { "车辆" }
+            @if one.vehicles.is_empty() { p.meta { "没有登记车辆。" } } @else {
+                ul {
+                    @for v in &one.vehicles {
+                        li { (v.plate) "（" (v.kind.zh()) "）"
+                            @if let (Some(f), Some(t)) = (v.valid_from, v.valid_to) { " " (f) " 至 " (t) } }
+                    }
+                }
+            }
+            @if !one.passes.is_empty() {
+                h2 { "出入证" }
+                ul {
+                    @for x in &one.passes {
+                        li { (x.number) "（" (x.purpose.zh()) "）"
+                            @if x.at_gate { " 副证在门岗：持证人在小区内" } }
+                    }
+                }
+            }
+            h2 { "最近的进出记录（最多 " (RECENT_EVENTS) " 条）" }
+            @if one.events.is_empty() { p.meta { "没有记录。" } } @else {
+                table.events-of {
+                    thead { tr { th { "时间" } th { "类型" } th { "方向" } th { "车牌" } th { "处理" } th { "抓拍" } } }
+                    tbody {
+                        @for e in &one.events {
+                            tr {
+                                td { (local(s, e.at)) }
+                                td { (e.kind.zh()) }
+                                td { (e.direction.map(|d| d.zh()).unwrap_or("")) }
+                                td { (e.plate.as_deref().unwrap_or("")) }
+                                td { (e.decision) }
+                                td { @if let Some(snap) = &e.snapshot { a href=(file_url(snap)) { "查看" } } }
+                            }
+                        }
+                    }
+                }
+            }
+            h2 { "从摄像头截图录入人脸" }
+            form.form-row method="post" action=(format!("/manage/people/{}/enrol-sighting", p.id)) {
+                (page::csrf_field(user))
+                label { "截图编号（门岗屏更正时或 gateward analyze 显示的编号）"
+                    input name="sighting" inputmode="numeric" pattern="[0-9]+" required; }
+                button.ok type="submit" { "录入这张人脸" }
+            }
+            p.meta { "从上传照片录入需要人脸模型，请用命令 gateward enroll 或 gateward import。" }
+            @if user.user.role.may_manage() && user.user.role.may_export() {
+                h2 { "删除个人资料" }
+                form.form-row method="post" action=(format!("/manage/people/{}/delete", p.id)) {
+                    (page::csrf_field(user))
+                    label.check { input type="checkbox" name="confirm" value="yes" required;
+                        "我确认删除" (p.name) "的资料、照片和人脸（进出记录保留，但不再显示姓名）" }
+                    button.no type="submit" { "删除" }
+                }
+            }
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct EnrolForm {
+    #[serde(default)]
+    sighting: String,
+}
+
+/// Adds the face of a sighting to a person: its embedding, and its crop as a photo.
+async fn enrol_sighting(
+    Extension(user): Extension<Authed>,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Form(f): Form<EnrolForm>,
+) -> Result<Markup, WebError> {
+    user.may_manage()?;
+    let sighting: i64 = f.sighting.trim().parse().map_err(|_| {
+        WebError::BadInput(format!(
+            "截图编号应是一个数字，例如 1234；“{}”不是 (the sighting is a number)",
+            f.sighting.trim()
+        ))
+    })?;
+    let state = s.clone();
+    let actor = user.user.name.clone();
+    let (one, vector, with_photo) = blocking(move || {
+        let store = &state.store;
+        let person = store.person(id)?.ok_or_else(|| {
+            WebError::NotFound(format!("没有编号为 {id} 的人员 (no person {id})"))
+        })?;
+        let seen = store.sighting(sighting)?.ok_or_else(|| {
+            WebError::BadInput(format!(
+                "没有编号为 {sighting} 的截图：它可能已过保留期被删除。请核对编号，或等此人再次经过门岗后用新的截图 (no sighting {sighting}; it may have expired)"
+            ))
+        })?;
+        // the crop becomes a photo of the person, kept with the photos (sightings expire)
+        let mut photo: Option<(i64, String)> = None;
+        if let Some(thumb) = &seen.thumbnail {
+            let crop = state.data.join(thumb);
+            if crop.is_file() {
+                let (sha, stored) = store_photo(&crop, &state.data)
+                    .map_err(|e| WebError::Internal(format!("{e:#}")))?;
+                let photo_id = store.add_photo(
+                    &actor,
+                    id,
+                    NewPhoto {
+                        path: stored.clone(),
+                        sha256: sha,
+                    },
+                )?;
+                photo = Some((photo_id, stored));
+            }
+        }
+        store.add_face_embedding(NewFaceEmbedding {
+            person_id: id,
+            model: seen.model.clone(),
+            vector: seen.vector.clone(),
+            thumbnail: photo.as_ref().map(|(_, p)| p.clone()),
+            photo_id: photo.as_ref().map(|(id, _)| *id),
+        })?;
+        store.append_audit(NewAuditEntry {
+            actor: actor.clone(),
+            action: "face.enrol".into(),
+            object: format!("person:{id}"),
+            detail: format!(
+                "{} from sighting {sighting} ({}, {})",
+                person.name,
+                seen.source,
+                seen.model
+            ),
+        })?;
+        Ok((load_person(&state, id)?, seen.vector, photo.is_some()))
+    })
+    .await?;
+    let live = if let Some(g) = &s.gallery {
+        g.edit(GalleryEdit::Add { person: id, vector });
+        "门岗服务已立即使用这张人脸。"
+    } else {
+        "门岗服务下次启动时使用这张人脸。"
+    };
+    let message = format!(
+        "已把截图 {sighting} 的人脸录入为{}的人脸{}。{live}",
+        one.person.name,
+        if with_photo {
+            "，截图已存为照片"
+        } else {
+            "（截图文件已不在，只录入了人脸特征）"
+        }
+    );
+    Ok(person_page(&user, &s, &one, Some(done(&message))))
+}
+
+#[derive(Deserialize)]
+struct DeleteForm {
+    #[serde(default)]
+    confirm: String,
+}
+
+/// Deletes a person's personal data: the person, photos and face embeddings.
+async fn delete(
+    Extension(user): Extension<Authed>,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Form(f): Form<DeleteForm>,
+) -> Result<Markup, WebError> {
+    user.may_export()?;
+    user.may_manage()?;
+    if f.confirm != "yes" {
+        return Err(WebError::BadInput(
+            "请先勾选“我确认删除”，再按删除 (tick the confirmation box first)".into(),
+        ));
+    }
+    let store = s.store.clone();
+    let data = s.data.clone();
+    let actor = user.user.name.clone();
+    let gone = blocking(move || {
+        let gone = store.delete_person(&actor, id)?;
+        for f in &gone.orphan_files {
+            let path = data.join(f);
+            if let Err(e) = std::fs::remove_file(&path)
+                && e.kind() != std::io::ErrorKind::NotFound
+            {
+                tracing::warn!("cannot delete {}: {e}", path.display());
+            }
+        }
+        Ok(gone)
+    })
+    .await?;
+    let mut message = format!(
+        "已删除{}的个人资料：照片 {} 张、人脸特征 {} 条。{} 条进出记录保留，但不再显示姓名。",
+        gone.name, gone.photos, gone.embeddings, gone.events_kept
+    );
+    if !gone.vehicles_kept.is_empty() {
+        message.push_str(&format!(
+            "其名下车辆（{}）仍在车辆名单中，车主已清空。",
+            gone.vehicles_kept.join("、")
+        ));
+    }
+    if s.gallery.is_some() && gone.embeddings > 0 {
+        message.push_str("正在运行的门岗服务在重启后才不再认出此人。");
+    }
+    Ok(page::layout(
+        &user,
+        "已删除个人资料",
+        html! {
+            (done(&message))
+            p { a href="/manage/people" { "← 住户与贵宾" } }
+        },
+    ))
+}

@@ -1,0 +1,96 @@
+//! The frame every page shares: the header with the gate and the user, the menu the user's
+//! role allows, the embedded style sheet; and the one-message pages for errors.
+
+use axum::http::StatusCode;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+use super::auth::{Authed, CSRF_FIELD};
+use crate::domain::Role;
+
+/// The style sheet of every page, compiled in.
+pub const STYLE: &str = include_str!("assets/style.css");
+
+fn head(title: &str) -> Markup {
+    html! {
+        meta charset="utf-8";
+        meta name="viewport" content="width=device-width, initial-scale=1";
+        title { (title) " · 门岗助手" }
+        style { (PreEscaped(STYLE)) }
+    }
+}
+
+/// A page with no menu (login, errors before login).
+pub fn bare(title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="zh-CN" {
+            head { (head(title)) }
+            body { (body) }
+        }
+    }
+}
+
+/// The menu: what the user's role may open.
+fn menu(user: &Authed) -> Markup {
+    let role = user.user.role;
+    html! {
+        nav.menu {
+            a href="/" { "门岗屏" }
+            a href="/handover" { "交接班" }
+            a href="/visitors" { "访客登记" }
+            a href="/passes" { "出入证" }
+            a href="/goods" { "物品放行" }
+            a href="/alerts" { "危险品·夜间开门" }
+            @if role != Role::Guard { a href="/log" { "记录查询" } }
+            @if role.may_manage() {
+                a href="/manage/people" { "住户与贵宾" }
+                a href="/manage/vehicles" { "车辆" }
+                a href="/reports" { "报表" }
+            }
+            @if role == Role::Admin { a href="/manage/users" { "账号" } }
+            span.who { (user.user.name) " · " (role.zh()) " · " (user.user.post.zh()) }
+            form.inline method="post" action="/logout" {
+                input type="hidden" name=(CSRF_FIELD) value=(user.csrf);
+                button.link type="submit" { "退出" }
+            }
+        }
+    }
+}
+
+/// A page behind the login: header, menu, then `body`.
+pub fn layout(user: &Authed, title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="zh-CN" {
+            head {
+                (head(title))
+                meta name="csrf-token" content=(user.csrf);
+            }
+            body {
+                (menu(user))
+                main.page {
+                    h1 { (title) }
+                    (body)
+                }
+            }
+        }
+    }
+}
+
+/// The hidden anti-forgery field of a form.
+pub fn csrf_field(user: &Authed) -> Markup {
+    html! { input type="hidden" name=(CSRF_FIELD) value=(user.csrf); }
+}
+
+/// A page that says one thing: an error, a refusal.
+pub fn message_page(status: StatusCode, message: &str) -> Markup {
+    bare(
+        status.canonical_reason().unwrap_or("Error"),
+        html! {
+            main.message {
+                p.problem role="alert" { (message) }
+                p { a href="/" { "返回门岗屏" } " · " a href="javascript:history.back()" { "返回上一页" } }
+            }
+        },
+    )
+}

@@ -1,0 +1,216 @@
+//! The guard's screen: the page, its live stream of prompts (server-sent events), the state it
+//! opens with (shift, gate hours, cameras, recent arrivals), and the snapshot files it shows.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Extension, Path, State};
+use axum::http::header;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use maud::{PreEscaped, html};
+use serde::Serialize;
+use tokio_stream::StreamExt as _;
+use tokio_stream::wrappers::{BroadcastStream, IntervalStream};
+
+use super::auth::Authed;
+use super::{AppState, WebError, page};
+use crate::domain::{Desk, Post};
+use crate::pipeline::service::CameraHealth;
+use crate::pipeline::watch::GateEventOut;
+use crate::rules::gate::{gate_open, shift_at};
+use crate::rules::prompts::{RESIDENT_UNREACHABLE, VISITOR_FIRST, VISITOR_SCRIPT};
+
+/// How often the screen is told how the cameras are.
+const HEALTH_EVERY: Duration = Duration::from_secs(5);
+/// The folders under the data folder the screen may show files of.
+const SHOWN_FOLDERS: [&str; 3] = ["snapshots/", "sightings/", "photos/"];
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(screen))
+        .route("/api/state", get(state))
+        .route("/api/stream", get(stream))
+        .route("/files/{*path}", get(file))
+}
+
+const SCRIPT: &str = include_str!("assets/screen.js");
+
+async fn screen(Extension(user): Extension<Authed>, State(s): State<AppState>) -> Response {
+    let script = serde_json::json!({
+        "first": VISITOR_FIRST,
+        "script": VISITOR_SCRIPT,
+        "unreachable": RESIDENT_UNREACHABLE,
+        "purposes": crate::domain::VisitPurpose::ALL
+            .iter()
+            .map(|p| [p.key(), p.zh()])
+            .collect::<Vec<_>>(),
+        "desk": user.user.post.key(),
+        "tz": s.tz.name(),
+    });
+    page::layout(
+        &user,
+        &format!("{} 门岗", s.gate),
+        html! {
+            div #status.status {
+                span #clock {} span #shift {} span #gate-open {} span #cameras {}
+                button #speech type="button" aria-pressed="false" { "语音提示：关" }
+                span #link.link-state { "连接中…" }
+            }
+            div.screen {
+                section #card.card.idle aria-live="assertive" {
+                    p.wait { "等待来人来车… (waiting for arrivals)" }
+                }
+                aside {
+                    section #notices.notices hidden {
+                        h2 { "通知 Notifications" }
+                        ul #notice-list {}
+                    }
+                    h2 { "最近 Recent" }
+                    ol #events.events {}
+                }
+            }
+            script { "window.GATE = " (PreEscaped(script.to_string().replace("</", "<\\/"))) ";" }
+            script { (PreEscaped(SCRIPT)) }
+        },
+    )
+    .into_response()
+}
+
+/// A gate event as a screen gets it: whether its user's post is notified.
+#[derive(Serialize)]
+struct Live<'a> {
+    #[serde(flatten)]
+    event: &'a GateEventOut,
+    for_me: bool,
+}
+
+fn for_desk(desk: Desk, e: &GateEventOut) -> bool {
+    e.notify
+        .iter()
+        .filter_map(|k| k.parse::<Post>().ok())
+        .any(|p| desk.receives(p))
+}
+
+#[derive(Serialize)]
+struct ScreenState<'a> {
+    gate: &'a str,
+    /// Local time at the gate, RFC 3339.
+    now: String,
+    shift: &'static str,
+    shift_zh: &'static str,
+    gate_open: bool,
+    cameras: Vec<CameraHealth>,
+    recent: Vec<Live<'a>>,
+    me: Me<'a>,
+}
+
+#[derive(Serialize)]
+struct Me<'a> {
+    name: &'a str,
+    role: &'static str,
+    post: &'static str,
+    post_zh: &'static str,
+}
+
+async fn state(Extension(user): Extension<Authed>, State(s): State<AppState>) -> Response {
+    let now = s.clock.now().with_timezone(&s.tz);
+    let shift = shift_at(now.time());
+    let recent = s.hub.recent();
+    let desk = user.user.post;
+    let body = ScreenState {
+        gate: &s.gate,
+        now: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        shift: shift.key(),
+        shift_zh: shift.zh(),
+        gate_open: gate_open(now.time()),
+        cameras: (s.health)(),
+        recent: recent
+            .iter()
+            .map(|e| Live {
+                event: e,
+                for_me: for_desk(desk, e),
+            })
+            .collect(),
+        me: Me {
+            name: &user.user.name,
+            role: user.user.role.key(),
+            post: desk.key(),
+            post_zh: desk.zh(),
+        },
+    };
+    Json(body).into_response()
+}
+
+enum Tick {
+    Event(Arc<GateEventOut>),
+    Missed(u64),
+    Health,
+}
+
+async fn stream(
+    Extension(user): Extension<Authed>,
+    State(s): State<AppState>,
+) -> Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>>> {
+    let desk = user.user.post;
+    let events = BroadcastStream::new(s.hub.subscribe()).map(|r| match r {
+        Ok(e) => Tick::Event(e),
+        Err(tokio_stream::wrappers::errors::BroadcastStreamRecvError::Lagged(n)) => Tick::Missed(n),
+    });
+    let health = IntervalStream::new(tokio::time::interval(HEALTH_EVERY)).map(|_| Tick::Health);
+    let health_of = s.health.clone();
+    let out = events.merge(health).map(move |tick| {
+        Ok(match tick {
+            Tick::Event(e) => Event::default().event(e.event).data(
+                serde_json::to_string(&Live {
+                    event: &e,
+                    for_me: for_desk(desk, &e),
+                })
+                .unwrap_or_default(),
+            ),
+            Tick::Missed(n) => Event::default().event("missed").data(n.to_string()),
+            Tick::Health => Event::default()
+                .event("health")
+                .data(serde_json::to_string(&health_of()).unwrap_or_default()),
+        })
+    });
+    Sse::new(out).keep_alive(KeepAlive::default())
+}
+
+/// A snapshot, face crop or photo from the data folder. Only those folders; no way out of them.
+async fn file(State(s): State<AppState>, Path(path): Path<String>) -> Result<Response, WebError> {
+    let allowed = SHOWN_FOLDERS.iter().any(|f| path.starts_with(f))
+        && !path
+            .split('/')
+            .any(|p| p == ".." || p.is_empty() || p.starts_with('.'));
+    if !allowed {
+        return Err(WebError::NotFound("没有这个文件 (no such file)".into()));
+    }
+    let full = s.data.join(&path);
+    let bytes = tokio::fs::read(&full).await.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            WebError::NotFound(
+                "这张图片已过保留期或已删除 (the picture has expired or was deleted)".into(),
+            )
+        } else {
+            WebError::Internal(format!("cannot read {}: {e}", full.display()))
+        }
+    })?;
+    let kind = match full.extension().and_then(|e| e.to_str()) {
+        Some("png") => "image/png",
+        Some("webp") => "image/webp",
+        _ => "image/jpeg",
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, kind),
+            (header::CACHE_CONTROL, "private, max-age=3600"),
+        ],
+        bytes,
+    )
+        .into_response())
+}

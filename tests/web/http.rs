@@ -1,0 +1,179 @@
+//! A logged-in (or not) HTTP client for the web tests: ureq with redirects off, the session
+//! cookie and the page's anti-forgery token carried by hand.
+
+#![allow(dead_code)] // each test file uses its own part of the harness
+
+use ureq::Agent;
+
+pub struct Http {
+    agent: Agent,
+    pub base: String,
+    /// "gw_session=…" once logged in.
+    pub cookie: Option<String>,
+    /// The session's anti-forgery token (from a page's meta tag).
+    pub csrf: Option<String>,
+}
+
+/// Status, headers we care about, body.
+pub struct Reply {
+    pub status: u16,
+    pub location: Option<String>,
+    pub set_cookies: Vec<String>,
+    pub content_type: String,
+    pub body: String,
+}
+
+fn agent() -> Agent {
+    Agent::config_builder()
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+fn reply(mut r: ureq::http::Response<ureq::Body>) -> Reply {
+    let header = |name: &str| {
+        r.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let location = header("location");
+    let content_type = header("content-type").unwrap_or_default();
+    let set_cookies = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_owned))
+        .collect();
+    let status = r.status().as_u16();
+    let body = r.body_mut().read_to_string().unwrap_or_default();
+    Reply {
+        status,
+        location,
+        set_cookies,
+        content_type,
+        body,
+    }
+}
+
+/// The value of `name="…"`'s `value` / a meta tag's `content` in a page.
+pub fn attr_after(page: &str, marker: &str, attr: &str) -> Option<String> {
+    let at = page.find(marker)?;
+    let rest = &page[at..];
+    let start = rest.find(&format!("{attr}=\""))? + attr.len() + 2;
+    let end = rest[start..].find('"')?;
+    Some(rest[start..start + end].to_owned())
+}
+
+fn cookie_pair(set_cookie: &str) -> String {
+    set_cookie.split(';').next().unwrap_or_default().to_owned()
+}
+
+impl Http {
+    pub fn new(base: &str) -> Http {
+        Http {
+            agent: agent(),
+            base: base.to_owned(),
+            cookie: None,
+            csrf: None,
+        }
+    }
+
+    /// Logs in through the login page as a browser would; panics when it fails.
+    pub fn login(base: &str, login: &str, password: &str) -> Http {
+        let mut h = Http::new(base);
+        let r = h.try_login(login, password);
+        assert_eq!(r.status, 303, "login as {login}: {}", r.body);
+        let session = r
+            .set_cookies
+            .iter()
+            .find(|c| c.starts_with("gw_session="))
+            .expect("a session cookie");
+        assert!(session.contains("HttpOnly"), "{session}");
+        assert!(session.contains("SameSite=Strict"), "{session}");
+        h.cookie = Some(cookie_pair(session));
+        let page = h.get_page("/");
+        assert_eq!(page.status, 200, "{}", page.body);
+        h.csrf = attr_after(&page.body, "name=\"csrf-token\"", "content");
+        assert!(h.csrf.is_some(), "the screen carries the session's token");
+        h
+    }
+
+    /// Posts the login form with the login page's token; the reply as it comes.
+    pub fn try_login(&self, login: &str, password: &str) -> Reply {
+        let page = reply(
+            self.agent
+                .get(format!("{}/login", self.base))
+                .header("accept", "text/html")
+                .call()
+                .expect("GET /login"),
+        );
+        let token = attr_after(&page.body, "name=\"csrf\"", "value").expect("login form token");
+        let cookie = page
+            .set_cookies
+            .iter()
+            .find(|c| c.starts_with("gw_login="))
+            .map(|c| cookie_pair(c))
+            .expect("login cookie");
+        reply(
+            self.agent
+                .post(format!("{}/login", self.base))
+                .header("cookie", &cookie)
+                .send_form([
+                    ("login", login),
+                    ("password", password),
+                    ("csrf", token.as_str()),
+                ])
+                .expect("POST /login"),
+        )
+    }
+
+    fn with_cookie<B>(&self, req: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
+        match &self.cookie {
+            Some(c) => req.header("cookie", c),
+            None => req,
+        }
+    }
+
+    /// GET as a browser asking for a page.
+    pub fn get_page(&self, path: &str) -> Reply {
+        let req = self
+            .agent
+            .get(format!("{}{path}", self.base))
+            .header("accept", "text/html");
+        reply(self.with_cookie(req).call().expect("GET"))
+    }
+
+    /// GET as a script (no HTML wanted).
+    pub fn get(&self, path: &str) -> Reply {
+        let req = self.agent.get(format!("{}{path}", self.base));
+        reply(self.with_cookie(req).call().expect("GET"))
+    }
+
+    /// POSTs a form; the session's token is added as the `csrf` field when `with_token`.
+    pub fn post_form(&self, path: &str, fields: &[(&str, &str)], with_token: bool) -> Reply {
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        if with_token && let Some(t) = &self.csrf {
+            all.push(("csrf", t.as_str()));
+        }
+        let req = self.agent.post(format!("{}{path}", self.base));
+        reply(self.with_cookie(req).send_form(all).expect("POST form"))
+    }
+
+    /// POSTs JSON; the token goes in the x-csrf-token header when `with_token`.
+    pub fn post_json(&self, path: &str, body: &serde_json::Value, with_token: bool) -> Reply {
+        let mut req = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json");
+        if with_token && let Some(t) = &self.csrf {
+            req = req.header("x-csrf-token", t);
+        }
+        reply(
+            self.with_cookie(req)
+                .send(body.to_string())
+                .expect("POST json"),
+        )
+    }
+}

@@ -1,0 +1,506 @@
+//! The manager's pages through the real binary over real HTTP: `gateward demo` (no cameras)
+//! with the sample compound, logged in as its manager, team leader and guard, and an
+//! administrator added to its records.
+
+#[path = "web/demo.rs"]
+mod demo;
+#[path = "web/http.rs"]
+mod http;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, TimeZone, Utc};
+use gateward::domain::{Desk, Direction, PersonClass, Role, Shift};
+use gateward::rules::vehicles::OVERSIZE_REFUSAL;
+use gateward::store::{AuditQuery, EventKind, NewGateEvent, NewSighting, NewUser, Store};
+
+use demo::Demo;
+use http::Http;
+
+/// The day the test's gate events happen on (local time at the gate, Asia/Shanghai).
+const DAY: &str = "2026-11-20";
+
+fn local(h: u32, m: u32) -> DateTime<Utc> {
+    chrono_tz::Asia::Shanghai
+        .with_ymd_and_hms(2026, 11, 20, h, m, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn person_id(store: &Store, name: &str) -> i64 {
+    store.people_named(name).unwrap()[0].id
+}
+
+/// The part of `page` from `start` to the first `end` after it.
+fn slice<'a>(page: &'a str, start: &str, end: &str) -> &'a str {
+    let at = page
+        .find(start)
+        .unwrap_or_else(|| panic!("{start} in the page:\n{page}"));
+    let rest = &page[at..];
+    &rest[..rest.find(end).map_or(rest.len(), |e| e + end.len())]
+}
+
+/// Records the day's gate events: 3 people 07:00–08:00, 2 vehicles 08:00–09:00, one oversize
+/// alert at 10:00, one registration at 12:30, one vehicle 18:00–19:00. Returns the id of the
+/// event that named 王建国.
+fn seed_events(store: &Store) -> i64 {
+    let wang = person_id(store, "王建国");
+    let chen = person_id(store, "陈静");
+    let gate = "东门";
+    let mut e = NewGateEvent::new(local(7, 5), gate, EventKind::Person, Shift::Morning);
+    e.person_id = Some(wang);
+    e.class = Some(PersonClass::Vip);
+    e.direction = Some(Direction::In);
+    e.decision = "王总，早上好，欢迎光临".into();
+    let wang_event = store.insert_event(e).unwrap();
+    let mut e = NewGateEvent::new(local(7, 20), gate, EventKind::Person, Shift::Morning);
+    e.person_id = Some(chen);
+    e.class = Some(PersonClass::Resident);
+    e.decision = "早上好".into();
+    store.insert_event(e).unwrap();
+    let mut e = NewGateEvent::new(local(7, 40), gate, EventKind::Person, Shift::Morning);
+    e.decision = "先生/小姐，请问有什么需要帮忙吗？".into();
+    store.insert_event(e).unwrap();
+    for (plate, at, dir, shift) in [
+        ("川A·8H458", local(8, 10), Direction::In, Shift::Morning),
+        ("粤B6R678", local(8, 30), Direction::Out, Shift::Morning),
+        ("皖AG2R28", local(18, 15), Direction::In, Shift::Evening),
+    ] {
+        let mut e = NewGateEvent::new(at, gate, EventKind::Vehicle, shift);
+        e.plate = Some(plate.into());
+        e.direction = Some(dir);
+        e.decision = "放行，记录车牌".into();
+        e.snapshot = Some(format!("snapshots/{DAY}/test-{}.jpg", at.timestamp()));
+        store.insert_event(e).unwrap();
+    }
+    let mut e = NewGateEvent::new(local(10, 0), gate, EventKind::Alert, Shift::Morning);
+    e.plate = Some("冀F12345".into());
+    e.decision = OVERSIZE_REFUSAL.into();
+    store.insert_event(e).unwrap();
+    let mut e = NewGateEvent::new(
+        local(12, 30),
+        gate,
+        EventKind::Registration,
+        Shift::Afternoon,
+    );
+    e.decision = "登记访客张，到1-1-101".into();
+    store.insert_event(e).unwrap();
+    wang_event
+}
+
+/// A GET with the session whose reply headers matter: status, headers, raw body.
+fn raw_get(h: &Http, path: &str) -> (u16, HashMap<String, String>, Vec<u8>) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut r = agent
+        .get(format!("{}{path}", h.base))
+        .header("cookie", h.cookie.as_deref().expect("logged in"))
+        .call()
+        .expect("GET");
+    let headers = r
+        .headers()
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+        .collect();
+    let status = r.status().as_u16();
+    let body = r.body_mut().read_to_vec().unwrap_or_default();
+    (status, headers, body)
+}
+
+fn exports(store: &Store) -> Vec<gateward::store::AuditEntry> {
+    store
+        .audit_entries(&AuditQuery {
+            action: Some("export".into()),
+            ..AuditQuery::default()
+        })
+        .unwrap()
+}
+
+/// The (hour, count) of every bar of the report's chart.
+fn bars(page: &str) -> Vec<(usize, usize)> {
+    let attr = |tag: &str, name: &str| -> usize {
+        let at = tag.find(&format!("{name}=\"")).expect(name) + name.len() + 2;
+        tag[at..at + tag[at..].find('"').unwrap()].parse().unwrap()
+    };
+    page.split("<rect class=\"bar\"")
+        .skip(1)
+        .map(|tag| {
+            let tag = &tag[..tag.find('>').unwrap()];
+            (attr(tag, "data-hour"), attr(tag, "data-count"))
+        })
+        .collect()
+}
+
+#[test]
+fn log_search_export_and_report_for_the_right_roles() {
+    let demo = Demo::start_with(&["--cameras", "0"]);
+    let store = demo.store();
+    seed_events(&store);
+    let leader = Http::login(&demo.base, "leader", demo.password("leader"));
+    let guard = Http::login(&demo.base, "guard", demo.password("guard"));
+
+    // the plate typed with the province misread (皖 for 川) still finds the car, marked ≈
+    let q = serde_urlencoded::to_string([("plate", "皖A8H458"), ("day", DAY)]).unwrap();
+    let page = leader.get_page(&format!("/log?{q}"));
+    assert_eq!(page.status, 200, "{}", page.body);
+    let table = slice(&page.body, "<table id=\"log\"", "</table>");
+    assert!(table.contains("≈川A8H458"), "{table}");
+    assert_eq!(table.matches("<tr data-id=").count(), 1, "{table}");
+    assert!(
+        table.contains("/files/snapshots/"),
+        "snapshot link: {table}"
+    );
+    let link = format!("/log/export.csv?{}", q.replace('&', "&amp;"));
+    assert!(page.body.contains(&link), "export link {link}");
+
+    // by person and by shift, as the CLI searches
+    let q2 = serde_urlencoded::to_string([("person", "王建国"), ("day", DAY)]).unwrap();
+    let page = leader.get_page(&format!("/log?{q2}"));
+    assert!(
+        page.body.contains("王总，早上好，欢迎光临"),
+        "{}",
+        page.body
+    );
+    let page = leader.get_page(&format!("/log?shift=evening&day={DAY}"));
+    let table = slice(&page.body, "<table id=\"log\"", "</table>");
+    assert!(
+        table.contains("皖AG2R28") && !table.contains("川A8H458"),
+        "{table}"
+    );
+    // a name nobody has says so, in Chinese, as a bad request
+    let q3 = serde_urlencoded::to_string([("person", "没这人")]).unwrap();
+    let page = leader.get_page(&format!("/log?{q3}"));
+    assert_eq!(page.status, 400);
+    assert!(page.body.contains("名单中没有叫"), "{}", page.body);
+
+    // a guard may neither search nor export, and a refused export records nothing
+    assert_eq!(guard.get_page("/log").status, 403);
+    let before = exports(&store).len();
+    let (status, _, _) = raw_get(&guard, &format!("/log/export.csv?{q}"));
+    assert_eq!(status, 403);
+    assert_eq!(
+        exports(&store).len(),
+        before,
+        "no audit entry for a refused export"
+    );
+
+    // the team leader's export: the CLI's CSV (BOM first), as an attachment, audited
+    let (status, headers, body) = raw_get(&leader, &format!("/log/export.csv?{q}"));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    assert!(
+        headers["content-type"].starts_with("text/csv"),
+        "{headers:?}"
+    );
+    assert!(
+        headers["content-disposition"].starts_with("attachment"),
+        "{headers:?}"
+    );
+    assert!(body.starts_with("\u{feff}".as_bytes()), "BOM first");
+    let text = String::from_utf8(body).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "header and one row: {text}");
+    assert!(
+        lines[0].contains("时间") && lines[0].contains("车牌"),
+        "{text}"
+    );
+    assert!(lines[1].contains("≈川A8H458") && lines[1].contains("2026-11-20 08:10:00"));
+    let audit = exports(&store);
+    assert_eq!(audit.len(), before + 1, "{audit:?}");
+    let entry = audit.last().unwrap();
+    assert_eq!(entry.actor, "分队长老李");
+    assert!(entry.object.contains("plate 皖A8H458"), "{entry:?}");
+    assert!(entry.detail.starts_with("1 gate events"), "{entry:?}");
+
+    // the day's report: counts as the CLI counts, and 24 hourly bars that match the events
+    let page = leader.get_page(&format!("/reports?period=day&date={DAY}"));
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("<svg"), "{}", page.body);
+    let bars = bars(&page.body);
+    assert_eq!(bars.len(), 24, "{bars:?}");
+    let mut expected = [0usize; 24];
+    expected[7] = 3;
+    expected[8] = 2;
+    expected[18] = 1;
+    for (hour, count) in &bars {
+        assert_eq!(*count, expected[*hour], "hour {hour}: {bars:?}");
+    }
+    assert!(
+        page.body.contains("7时") || page.body.contains("8时"),
+        "Chinese labels"
+    );
+    let counts = slice(&page.body, "<table id=\"counts\"", "</table>");
+    for (id, n) in [
+        ("vehicles-in", 2),
+        ("vehicles-out", 1),
+        ("alerts", 1),
+        ("oversize", 1),
+        ("registrations", 1),
+    ] {
+        let cell = slice(counts, &format!("id=\"{id}\""), "</td>");
+        let value = &cell[cell.find('>').unwrap() + 1..cell.len() - "</td>".len()];
+        assert_eq!(value, n.to_string(), "{id}: {counts}");
+    }
+    // the month holds the day; a wrong period says what to choose
+    let page = leader.get_page("/reports?period=month&date=2026-11-05");
+    assert_eq!(bars_total(&page.body), 6);
+    assert_eq!(leader.get_page("/reports?period=year").status, 400);
+    assert_eq!(guard.get_page("/reports").status, 403);
+}
+
+fn bars_total(page: &str) -> usize {
+    bars(page).iter().map(|(_, n)| n).sum()
+}
+
+#[test]
+fn people_vehicles_passes_and_users_for_managers_and_admins() {
+    let demo = Demo::start_with(&["--cameras", "0"]);
+    let store = demo.store();
+    let manager = Http::login(&demo.base, "manager", demo.password("manager"));
+    let guard = Http::login(&demo.base, "guard", demo.password("guard"));
+
+    // the people page: 王建国 among the VIPs with his title, photos and plate; the household
+    // 3-2-1502 with both its members
+    let page = manager.get_page("/manage/people");
+    assert_eq!(page.status, 200, "{}", page.body);
+    let vips = slice(&page.body, "<section id=\"vip\"", "</section>");
+    let wang = slice(vips, "王建国", "</tr>");
+    assert!(wang.contains("王总"), "{wang}");
+    assert!(wang.contains("闽EVL838"), "his plate: {wang}");
+    let photo = http::attr_after(wang, "<img", "src").expect("a photo of 王建国");
+    assert!(photo.starts_with("/files/photos/"), "{photo}");
+    assert_eq!(manager.get(&photo).status, 200, "{photo}");
+    let households = slice(&page.body, "<section id=\"households\"", "</section>");
+    let home = slice(households, "data-code=\"3-2-1502\"", "</tr>");
+    assert!(home.contains("陈静") && home.contains("刘洋"), "{home}");
+    // filtered by class
+    let page = manager.get_page("/manage/people?class=vip");
+    assert!(page.body.contains("id=\"vip\"") && !page.body.contains("id=\"households\""));
+    assert_eq!(guard.get_page("/manage/people").status, 403);
+
+    // one person: their data and recent events
+    let wang_id = person_id(&store, "王建国");
+    let mut e = NewGateEvent::new(local(7, 5), "东门", EventKind::Person, Shift::Morning);
+    e.person_id = Some(wang_id);
+    e.decision = "王总，早上好，欢迎光临".into();
+    store.insert_event(e).unwrap();
+    let page = manager.get_page(&format!("/manage/people/{wang_id}"));
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("王总，早上好，欢迎光临"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("/files/photos/"));
+
+    // enrolling 刘洋 from a face a camera saw: its embedding, its crop as a photo, an audit entry
+    let liu = person_id(&store, "刘洋");
+    // the embedder's key and size, as the sample's enrolment stored them
+    let (model, dim): (String, i64) = rusqlite::Connection::open(store.path())
+        .unwrap()
+        .query_row("SELECT model, dim FROM face_embeddings LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    let vector: Vec<f32> = (0..dim).map(|i| ((i % 7) as f32 - 3.0) / 10.0).collect();
+    std::fs::create_dir_all(demo.data.join("sightings")).unwrap();
+    image::RgbImage::from_pixel(112, 112, image::Rgb([120, 90, 60]))
+        .save(demo.data.join("sightings/test-crop.png"))
+        .unwrap();
+    let sighting = store
+        .add_sighting(NewSighting {
+            source: "东门入口".into(),
+            model: model.clone(),
+            vector: vector.clone(),
+            thumbnail: Some("sightings/test-crop.png".into()),
+            person_id: None,
+            similarity: None,
+        })
+        .unwrap();
+    let path = format!("/manage/people/{liu}/enrol-sighting");
+    let r = manager.post_form(&path, &[("sighting", &sighting.to_string())], true);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("已把截图"), "{}", r.body);
+    let photos = store.photos(liu).unwrap();
+    assert_eq!(photos.len(), 1, "{photos:?}");
+    assert!(photos[0].path.starts_with("photos/"), "{photos:?}");
+    assert!(demo.data.join(&photos[0].path).is_file());
+    let theirs: Vec<_> = store
+        .face_embeddings(&model)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.person_id == liu)
+        .collect();
+    assert_eq!(theirs.len(), 1);
+    assert_eq!(theirs[0].vector, vector);
+    let enrolled = store
+        .audit_entries(&AuditQuery {
+            action: Some("face.enrol".into()),
+            ..AuditQuery::default()
+        })
+        .unwrap();
+    assert_eq!(enrolled.len(), 1, "{enrolled:?}");
+    // a sighting that is not kept says so
+    let r = manager.post_form(&path, &[("sighting", "999999")], true);
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("没有编号为 999999 的截图"), "{}", r.body);
+
+    // deleting 刘洋's personal data keeps the gate events without the name
+    let mut e = NewGateEvent::new(local(20, 0), "东门", EventKind::Person, Shift::Evening);
+    e.person_id = Some(liu);
+    e.class = Some(PersonClass::Resident);
+    let liu_event = store.insert_event(e).unwrap();
+    let delete = format!("/manage/people/{liu}/delete");
+    assert_eq!(
+        manager.post_form(&delete, &[], true).status,
+        400,
+        "unconfirmed"
+    );
+    assert_eq!(
+        guard.post_form(&delete, &[("confirm", "yes")], true).status,
+        403
+    );
+    let r = manager.post_form(&delete, &[("confirm", "yes")], true);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("已删除刘洋的个人资料"), "{}", r.body);
+    assert!(store.person(liu).unwrap().is_none());
+    assert!(store.photos(liu).unwrap().is_empty());
+    assert!(!demo.data.join(&photos[0].path).exists(), "the photo file");
+    let kept = store.event(liu_event).unwrap().expect("the event is kept");
+    assert_eq!(kept.person_id, None);
+    let deleted = store
+        .audit_entries(&AuditQuery {
+            action: Some("delete".into()),
+            ..AuditQuery::default()
+        })
+        .unwrap();
+    assert_eq!(deleted.len(), 1);
+    assert_eq!(deleted[0].actor, "管理处刘主任");
+    assert_eq!(deleted[0].object, format!("person:{liu}"));
+
+    // vehicles: the sample's booked truck, and a new booking
+    let page = manager.get_page("/manage/vehicles");
+    assert_eq!(page.status, 200, "{}", page.body);
+    let moving = slice(&page.body, "<section id=\"moving\"", "</section>");
+    assert!(moving.contains("京EA5331"), "{moving}");
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
+    let (from, to) = (
+        today.to_string(),
+        (today + chrono::Days::new(1)).to_string(),
+    );
+    let booking = [
+        ("plate", "京A·99887"),
+        ("household", "1-1-101"),
+        ("from", from.as_str()),
+        ("to", to.as_str()),
+        ("notes", "搬家公司"),
+    ];
+    let r = manager.post_form("/manage/vehicles/moving", &booking, true);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let moving = slice(&r.body, "<section id=\"moving\"", "</section>");
+    let row = slice(moving, "京A99887", "</tr>");
+    assert!(
+        row.contains("1-1-101") && row.contains(&from) && row.contains(&to),
+        "{row}"
+    );
+    let page = manager.get_page("/manage/vehicles");
+    assert!(page.body.contains("京A99887"));
+    let truck = store.find_vehicles("京A99887").unwrap();
+    assert_eq!(truck.len(), 1);
+    assert_eq!(truck[0].kind, gateward::domain::VehicleKind::MovingTruck);
+    let mut backwards = booking;
+    backwards[2] = ("from", to.as_str());
+    backwards[3] = ("to", from.as_str());
+    let r = manager.post_form("/manage/vehicles/moving", &backwards, true);
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("晚于结束日期"), "{}", r.body);
+    assert_eq!(guard.get_page("/manage/vehicles").status, 403);
+
+    // passes: issue one to the renovation worker; the same number twice is refused
+    let qian = person_id(&store, "钱大勇").to_string();
+    let pass = [
+        ("number", "ZX-0999"),
+        ("holder", qian.as_str()),
+        ("purpose", "renovation"),
+    ];
+    let r = manager.post_form("/manage/passes", &pass, true);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("已发放出入证 ZX-0999"), "{}", r.body);
+    let row = slice(&r.body, "<td class=\"number\">ZX-0999", "</tr>");
+    assert!(row.contains("钱大勇") && row.contains("装修") && row.contains("不在小区内"));
+    assert_eq!(manager.post_form("/manage/passes", &pass, true).status, 400);
+
+    // users: the administrator's page only
+    assert_eq!(manager.get_page("/manage/users").status, 403);
+    store
+        .add_user(
+            "test",
+            NewUser {
+                login: "admin".into(),
+                name: "系统管理员".into(),
+                role: Role::Admin,
+                post: Desk::OfficeDuty,
+                password_hash: gateward::web::auth::hash_password("admin-pass-123").unwrap(),
+                started: None,
+            },
+        )
+        .unwrap();
+    let admin = Http::login(&demo.base, "admin", "admin-pass-123");
+    let page = admin.get_page("/manage/users");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("manager") && page.body.contains("管理处刘主任"));
+    let r = admin.post_form(
+        "/manage/users",
+        &[
+            ("login", "xiaozhang"),
+            ("name", "小张"),
+            ("role", "guard"),
+            ("post", "gate"),
+            ("started", "2026-11-01"),
+        ],
+        true,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let password = slice(&r.body, "<strong class=\"password\"><code>", "</code>")
+        ["<strong class=\"password\"><code>".len()..]
+        .trim_end_matches("</code>")
+        .to_owned();
+    assert_eq!(password.len(), 12, "{password}");
+    Http::login(&demo.base, "xiaozhang", &password);
+    // a reset gives a new password that works, and the old one no longer does
+    let id = store.user_by_login("xiaozhang").unwrap().unwrap().id;
+    let r = admin.post_form(&format!("/manage/users/{id}/password"), &[], true);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let fresh = slice(&r.body, "<strong class=\"password\"><code>", "</code>")
+        ["<strong class=\"password\"><code>".len()..]
+        .trim_end_matches("</code>")
+        .to_owned();
+    assert_ne!(fresh, password);
+    assert_eq!(
+        Http::new(&demo.base)
+            .try_login("xiaozhang", &password)
+            .status,
+        401
+    );
+    Http::login(&demo.base, "xiaozhang", &fresh);
+    assert_eq!(
+        admin
+            .post_form(
+                "/manage/users",
+                &[
+                    ("login", "xiaozhang"),
+                    ("name", "重名"),
+                    ("role", "guard"),
+                    ("post", "gate")
+                ],
+                true
+            )
+            .status,
+        400,
+        "a login taken"
+    );
+}

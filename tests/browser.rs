@@ -6,6 +6,8 @@
 
 #[path = "web/demo.rs"]
 mod demo;
+#[path = "web/http.rs"]
+mod http;
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -328,4 +330,41 @@ async fn the_guard_screen_prompts_each_arrival_and_takes_the_guards_word() {
         "the gallery learnt that face is not 王建国: {audit:?}"
     );
     c.close().await.expect("close the browser");
+
+    // each post is told what the rules route to it: patrol the visitor, the office the VIP
+    let for_me = |login: &str| {
+        let h = http::Http::login(&demo.base, login, demo.password(login));
+        let state: serde_json::Value =
+            serde_json::from_str(&h.get("/api/state").body).expect("state");
+        let recent = state["recent"].as_array().expect("recent").clone();
+        let mine = |pred: &dyn Fn(&serde_json::Value) -> bool| {
+            recent
+                .iter()
+                .filter(|e| pred(e))
+                .map(|e| e["for_me"].as_bool())
+                .collect::<Vec<_>>()
+        };
+        (
+            mine(&|e| e["kind"] == "person" && e["person"].is_null()),
+            mine(&|e| e["person"]["class"] == "vip"),
+        )
+    };
+    let (visitor, vip) = for_me("patrol");
+    assert!(
+        !visitor.is_empty() && visitor.iter().all(|m| *m == Some(true)),
+        "patrol: {visitor:?}"
+    );
+    assert!(
+        !vip.is_empty() && vip.iter().all(|m| *m == Some(false)),
+        "patrol: {vip:?}"
+    );
+    let (visitor, vip) = for_me("manager");
+    assert!(
+        visitor.iter().all(|m| *m == Some(false)),
+        "office: {visitor:?}"
+    );
+    assert!(
+        !vip.is_empty() && vip.iter().all(|m| *m == Some(true)),
+        "office: {vip:?}"
+    );
 }

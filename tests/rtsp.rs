@@ -148,6 +148,7 @@ fn the_service_keeps_the_other_camera_going_while_one_is_down() {
             "run",
             "--json-events",
             "--no-record",
+            "--no-web",
         ],
     );
     let from = |camera: &'static str| {

@@ -46,7 +46,14 @@ fn two_cameras_give_one_arrival_each_recorded_with_a_boxed_snapshot() {
     let config = config(data.path());
     let run = Running::start(
         data.path(),
-        &["--config", config.to_str().unwrap(), "run", "--json-events"],
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "run",
+            "--json-events",
+            "--listen",
+            "127.0.0.1:0",
+        ],
     );
     // the first arrival of each kind, in whichever order they come
     let (mut person, mut vehicle) = (None, None);
@@ -69,6 +76,17 @@ fn two_cameras_give_one_arrival_each_recorded_with_a_boxed_snapshot() {
     let person = person.unwrap_or_else(|| panic!("no one seen: {stderr:#?}"));
     let vehicle = vehicle.unwrap_or_else(|| panic!("no vehicle seen: {stderr:#?}"));
     assert!(clean, "SIGTERM did not stop it cleanly: {stderr:#?}");
+    // the screen was served, and the first run made an administrator with a one-time password
+    assert!(
+        stderr
+            .iter()
+            .any(|l| l.starts_with("门岗屏 guard screen: http://127.0.0.1:")),
+        "{stderr:#?}"
+    );
+    assert!(
+        stderr.iter().any(|l| l.contains("已创建管理员账号 admin")),
+        "{stderr:#?}"
+    );
 
     // the VIP, by title, on the footpath camera; the resident's car on the lane camera
     assert_eq!(person["camera"], "东门人行");

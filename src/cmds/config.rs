@@ -26,5 +26,38 @@ pub fn run(config: &Config) -> anyhow::Result<()> {
         "face match   = similarity ≥ {}, lead ≥ {}",
         config.recognition.face_threshold, config.recognition.face_margin
     );
+    println!(
+        "retention    = sightings {} days, snapshots {} days",
+        config.retention.sightings_days, config.retention.snapshots_days
+    );
+    println!("cameras      = {}", config.cameras.len());
+    println!(
+        "web          = http://{} (session {} h{})",
+        config.web.listen,
+        config.web.session_hours,
+        if config.web.secure_cookie {
+            ", Secure cookie"
+        } else {
+            ""
+        }
+    );
+    match &config.mqtt {
+        Some(m) => println!(
+            "mqtt         = {}:{} topics {}/…{}",
+            m.host,
+            m.port,
+            m.topic_prefix,
+            if m.discovery {
+                format!(", Home Assistant discovery under {}", m.discovery_prefix)
+            } else {
+                String::new()
+            }
+        ),
+        None => println!("mqtt         = off"),
+    }
+    match &config.webhook {
+        Some(w) => println!("webhook      = {} (timeout {} s)", w.url, w.timeout_s),
+        None => println!("webhook      = off"),
+    }
     Ok(())
 }

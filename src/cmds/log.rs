@@ -334,8 +334,30 @@ pub fn write_csv_to(
     let mut w = csv::Writer::from_writer(out);
     w.write_record(HEADER)?;
     for (e, m) in found {
-        w.write_record(fields(e, *m, tz, names(e.person_id)))?;
+        w.write_record(fields(e, *m, tz, names(e.person_id)).map(|f| inert(&f)))?;
     }
     w.flush()?;
     Ok(())
+}
+
+/// A cell Excel will not run as a formula: text starting with = + - @ (or a tab or carriage
+/// return) gets a leading apostrophe, which Excel shows as plain text.
+fn inert(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cells_that_excel_would_run_as_formulas_are_made_plain_text() {
+        assert_eq!(super::inert("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(super::inert("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(super::inert("+1"), "'+1");
+        assert_eq!(super::inert("王建国"), "王建国");
+        assert_eq!(super::inert("2026-11-28 07:00:00"), "2026-11-28 07:00:00");
+    }
 }

@@ -128,6 +128,8 @@ pub enum GalleryEdit {
     Exclude { person: i64, vector: Vec<f32> },
     /// `vector` is a face of `person` (an enrolment).
     Add { person: i64, vector: Vec<f32> },
+    /// `person` was deleted: none of their faces is named any more.
+    Remove { person: i64 },
 }
 
 impl GalleryEdit {
@@ -135,6 +137,10 @@ impl GalleryEdit {
         let done = match self {
             GalleryEdit::Exclude { person, vector } => gallery.exclude_vector(*person, vector),
             GalleryEdit::Add { person, vector } => gallery.add_vector(*person, vector),
+            GalleryEdit::Remove { person } => {
+                gallery.remove_person(*person);
+                Ok(())
+            }
         };
         if let Err(e) = done {
             tracing::warn!("a change to the face gallery was skipped: {e}");

@@ -543,8 +543,9 @@ async fn delete(
             gone.vehicles_kept.join("、")
         ));
     }
-    if s.gallery.is_some() && gone.embeddings > 0 {
-        message.push_str("正在运行的门岗服务在重启后才不再认出此人。");
+    if let Some(g) = &s.gallery {
+        // the running service stops naming them at once
+        g.edit(crate::pipeline::service::GalleryEdit::Remove { person: id });
     }
     Ok(page::layout(
         &user,

@@ -181,3 +181,71 @@ fn a_guard_cannot_export_but_a_team_leader_can_and_it_is_audited() {
     );
     assert_eq!(exports(), 1, "the export is in the audit log");
 }
+
+#[test]
+fn a_handed_over_password_opens_nothing_but_the_page_to_change_it() {
+    use gateward::domain::{Desk, Role};
+    let demo = Demo::start_with(&["--cameras", "0"]);
+    demo.store()
+        .add_user(
+            "test",
+            gateward::store::NewUser {
+                login: "newguard".into(),
+                name: "新门岗".into(),
+                role: Role::Guard,
+                post: Desk::Gate,
+                password_hash: gateward::web::auth::hash_password("handed-over-1").unwrap(),
+                started: None,
+                must_change: true,
+            },
+        )
+        .unwrap();
+    let anon = Http::new(&demo.base);
+    let first = anon.try_login("newguard", "handed-over-1");
+    assert_eq!(first.status, 303);
+    assert_eq!(first.location.as_deref(), Some("/password"));
+    let h = Http::login(&demo.base, "newguard", "handed-over-1");
+    let page = h.get_page("/");
+    assert_eq!(page.status, 303, "the screen waits for the new password");
+    assert_eq!(page.location.as_deref(), Some("/password"));
+    assert_eq!(h.get("/api/state").status, 403);
+    let form = h.get_page("/password");
+    assert!(
+        form.body.contains("请先设一个只有你知道的新密码"),
+        "{}",
+        form.body
+    );
+    // too short, different twice, wrong current: refused with the reason
+    for (current, new, again, why) in [
+        ("handed-over-1", "short", "short", "至少 8 位"),
+        ("handed-over-1", "my-own-pass-1", "my-own-pass-2", "不一样"),
+        ("wrong", "my-own-pass-1", "my-own-pass-1", "当前密码不对"),
+    ] {
+        let r = h.post_form(
+            "/password",
+            &[("current", current), ("new", new), ("again", again)],
+            true,
+        );
+        assert_eq!(r.status, 400, "{why}");
+        assert!(r.body.contains(why), "{why}: {}", r.body);
+    }
+    let done = h.post_form(
+        "/password",
+        &[
+            ("current", "handed-over-1"),
+            ("new", "my-own-pass-1"),
+            ("again", "my-own-pass-1"),
+        ],
+        true,
+    );
+    assert_eq!(done.status, 303);
+    assert_eq!(done.location.as_deref(), Some("/login"));
+    assert_eq!(anon.try_login("newguard", "handed-over-1").status, 401);
+    let mine = anon.try_login("newguard", "my-own-pass-1");
+    assert_eq!(mine.status, 303);
+    assert_eq!(
+        mine.location.as_deref(),
+        Some("/"),
+        "straight to the screen now"
+    );
+}

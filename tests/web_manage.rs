@@ -446,6 +446,7 @@ fn people_vehicles_passes_and_users_for_managers_and_admins() {
                 post: Desk::OfficeDuty,
                 password_hash: gateward::web::auth::hash_password("admin-pass-123").unwrap(),
                 started: None,
+                must_change: false,
             },
         )
         .unwrap();

@@ -73,6 +73,7 @@ pub fn run(config: &Config, args: &ScreenArgs) -> anyhow::Result<()> {
             post: Desk::Gate,
             password_hash: auth::hash_password(&auth::random_password())?,
             started: None,
+            must_change: false,
         },
     )?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);

@@ -132,6 +132,8 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
                         .with_timezone(&config.gate.time_zone)
                         .date_naive(),
                 ),
+                // the demo's logins are printed for anyone to try: no change asked
+                must_change: false,
             },
         )?;
         logins.push((login, name, role, post, password));

@@ -63,6 +63,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
                     post: *post,
                     password_hash: hash_password(&password)?,
                     started: *started,
+                    must_change: true,
                 },
             )?;
             println!(
@@ -76,7 +77,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
                 .user_by_login(login)?
                 .with_context(|| format!("no user \"{login}\"; see gateward user list"))?;
             let password = random_password();
-            store.set_password("command line", user.id, hash_password(&password)?)?;
+            store.set_password("command line", user.id, hash_password(&password)?, true)?;
             println!("{login} / {password}");
         }
         Action::List => {

@@ -19,6 +19,8 @@ pub struct NewUser {
     pub password_hash: String,
     /// The day the user started at the gate (training counts three months from it).
     pub started: Option<NaiveDate>,
+    /// The password was handed to them: they must choose their own at the first login.
+    pub must_change: bool,
 }
 
 /// A stored user.
@@ -32,6 +34,7 @@ pub struct User {
     pub password_hash: String,
     pub started: Option<NaiveDate>,
     pub disabled: bool,
+    pub must_change: bool,
 }
 
 /// A login in progress.
@@ -44,7 +47,7 @@ pub struct Session {
 }
 
 const USER_COLUMNS: &str =
-    "SELECT id, login, name, role, post, password_hash, started, disabled FROM users";
+    "SELECT id, login, name, role, post, password_hash, started, disabled, must_change FROM users";
 
 fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
@@ -56,6 +59,7 @@ fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
         password_hash: r.get(5)?,
         started: date_col(r, 6)?,
         disabled: r.get(7)?,
+        must_change: r.get(8)?,
     })
 }
 
@@ -84,8 +88,8 @@ impl Store {
                 });
             }
             conn.execute(
-                "INSERT INTO users (login, name, role, post, password_hash, started, created_ms) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO users (login, name, role, post, password_hash, started, \
+                 must_change, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![
                     login,
                     u.name.trim(),
@@ -93,6 +97,7 @@ impl Store {
                     u.post.key(),
                     u.password_hash,
                     u.started.map(date_text),
+                    u.must_change,
                     to_ms(ctx.now)
                 ],
             )
@@ -111,13 +116,20 @@ impl Store {
     }
 
     /// Replaces a user's password hash and ends their sessions (audit `user.password`).
-    pub fn set_password(&self, actor: &str, id: i64, hash: String) -> Result<(), StoreError> {
+    /// `must_change`: the password was handed to them, and they must choose their own.
+    pub fn set_password(
+        &self,
+        actor: &str,
+        id: i64,
+        hash: String,
+        must_change: bool,
+    ) -> Result<(), StoreError> {
         let actor = actor.to_owned();
         self.write(move |conn, ctx| {
             let n = conn
                 .execute(
-                    "UPDATE users SET password_hash = ?1 WHERE id = ?2",
-                    params![hash, id],
+                    "UPDATE users SET password_hash = ?1, must_change = ?2 WHERE id = ?3",
+                    params![hash, must_change, id],
                 )
                 .map_err(|e| ctx.err(e))?;
             if n == 0 {
@@ -196,14 +208,15 @@ impl Store {
         self.read(|c, _| {
             c.query_row(
                 "SELECT u.id, u.login, u.name, u.role, u.post, u.password_hash, u.started, \
-                 u.disabled, s.csrf, s.expires_ms FROM sessions s JOIN users u ON u.id = s.user_id \
+                 u.disabled, u.must_change, s.csrf, s.expires_ms FROM sessions s \
+                 JOIN users u ON u.id = s.user_id \
                  WHERE s.token_hash = ?1 AND s.expires_ms > ?2 AND u.disabled = 0",
                 params![token_hash, to_ms(now)],
                 |r| {
                     Ok(Session {
                         user: user_row(r)?,
-                        csrf: r.get(8)?,
-                        expires: from_ms(9, r.get(9)?)?,
+                        csrf: r.get(9)?,
+                        expires: from_ms(10, r.get(10)?)?,
                     })
                 },
             )

@@ -126,6 +126,7 @@ pub fn ensure_admin(store: &Store) -> Result<Option<(String, String)>, WebError>
             post: Desk::Gate,
             password_hash: hash_password(&password)?,
             started: None,
+            must_change: true,
         },
     )?;
     Ok(Some(("admin".into(), password)))
@@ -136,9 +137,79 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/login", get(login_page).post(login))
 }
 
-/// Logging out, behind the session check like every other POST.
+/// Logging out and choosing one's password, behind the session check like every other route.
 pub fn session_routes() -> Router<AppState> {
-    Router::new().route("/logout", post(logout))
+    Router::new()
+        .route("/logout", post(logout))
+        .route(CHANGE_PASSWORD, get(password_page).post(change_password))
+}
+
+/// Where a user whose password was handed to them chooses their own.
+const CHANGE_PASSWORD: &str = "/password";
+/// The shortest password a user may choose.
+const MIN_PASSWORD: usize = 8;
+
+fn password_form(user: &Authed, problem: Option<&str>) -> Markup {
+    page::layout(
+        user,
+        "修改密码 Change password",
+        html! {
+            @if user.user.must_change {
+                p.problem role="alert" { "这是别人交给你的密码，请先设一个只有你知道的新密码 (this password was handed to you: choose your own first)" }
+            }
+            @if let Some(p) = problem { p.problem role="alert" { (p) } }
+            form.login method="post" action=(CHANGE_PASSWORD) {
+                (page::csrf_field(user))
+                label { "当前密码 Current password" input name="current" type="password" autocomplete="current-password" required; }
+                label { "新密码（至少 8 位）New password" input name="new" type="password" autocomplete="new-password" required minlength=(MIN_PASSWORD); }
+                label { "再输一次 Again" input name="again" type="password" autocomplete="new-password" required; }
+                button type="submit" { "保存新密码" }
+            }
+        },
+    )
+}
+
+async fn password_page(axum::Extension(user): axum::Extension<Authed>) -> Markup {
+    password_form(&user, None)
+}
+
+#[derive(Deserialize)]
+struct NewPassword {
+    current: String,
+    new: String,
+    again: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    axum::Extension(user): axum::Extension<Authed>,
+    Form(f): Form<NewPassword>,
+) -> Result<Response, WebError> {
+    let refuse =
+        |why: &str| Ok((StatusCode::BAD_REQUEST, password_form(&user, Some(why))).into_response());
+    let hash = user.user.password_hash.clone();
+    let current = f.current.clone();
+    let right = tokio::task::spawn_blocking(move || verify_password(&current, &hash))
+        .await
+        .unwrap_or(false);
+    if !right {
+        return refuse("当前密码不对 (the current password is wrong)");
+    }
+    if f.new.chars().count() < MIN_PASSWORD {
+        return refuse("新密码至少 8 位 (at least 8 characters)");
+    }
+    if f.new != f.again {
+        return refuse("两次输入的新密码不一样 (the two new passwords differ)");
+    }
+    if f.new == f.current {
+        return refuse("新密码不能和当前密码一样 (choose a different password)");
+    }
+    let store = state.store.clone();
+    let (id, actor) = (user.user.id, user.user.name.clone());
+    let new = f.new;
+    blocking(move || Ok(store.set_password(&actor, id, hash_password(&new)?, false)?)).await?;
+    // every session of the user ended with the old password: log in again with the new one
+    Ok(Redirect::to("/login").into_response())
 }
 
 /// Where a request without a session goes: pages to the login page, the rest a 401.
@@ -247,7 +318,9 @@ async fn login(
     let jar = jar
         .add(cookie)
         .remove(Cookie::build(LOGIN_COOKIE).path("/login"));
-    let home = if user.role.may_manage() && user.post != Desk::Gate {
+    let home = if user.must_change {
+        CHANGE_PASSWORD
+    } else if user.role.may_manage() && user.post != Desk::Gate {
         "/manage/people"
     } else {
         "/"
@@ -321,6 +394,18 @@ pub async fn require_session(
         user: session.user,
         csrf: session.csrf,
     };
+    // a handed-over password opens nothing but the page that changes it (and logging out)
+    if authed.user.must_change && !matches!(request.uri().path(), CHANGE_PASSWORD | "/logout") {
+        return if *request.method() == Method::GET && wants_page(request.headers()) {
+            Redirect::to(CHANGE_PASSWORD).into_response()
+        } else {
+            (
+                StatusCode::FORBIDDEN,
+                "请先修改密码 (choose your own password first: /password)",
+            )
+                .into_response()
+        };
+    }
     let mut request = request;
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
         match carries_token(request, &authed.csrf).await {

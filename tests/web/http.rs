@@ -93,7 +93,8 @@ impl Http {
         assert!(session.contains("HttpOnly"), "{session}");
         assert!(session.contains("SameSite=Strict"), "{session}");
         h.cookie = Some(cookie_pair(session));
-        let page = h.get_page("/");
+        // the screen, or the page a handed-over password must be changed on first
+        let page = h.get_page(r.location.as_deref().unwrap_or("/"));
         assert_eq!(page.status, 200, "{}", page.body);
         h.csrf = attr_after(&page.body, "name=\"csrf-token\"", "content");
         assert!(h.csrf.is_some(), "the screen carries the session's token");

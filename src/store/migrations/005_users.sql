@@ -16,6 +16,9 @@ CREATE TABLE users (
     -- the day the user started, for training
     started TEXT,
     disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+    -- the password was given by someone else (first run, a new user, a reset): the user must
+    -- choose their own before anything else
+    must_change INTEGER NOT NULL DEFAULT 0 CHECK (must_change IN (0, 1)),
     created_ms INTEGER NOT NULL
 );
 

@@ -164,6 +164,7 @@ async fn add_user(
                 post,
                 password_hash: hash_password(&pw)?,
                 started,
+                must_change: true,
             },
         )?;
         Ok(())
@@ -198,7 +199,7 @@ async fn reset_password(
             .ok_or_else(|| {
                 WebError::NotFound(format!("没有编号为 {id} 的账号，请刷新页面 (no user {id})"))
             })?;
-        store.set_password(&actor, id, hash_password(&pw)?)?;
+        store.set_password(&actor, id, hash_password(&pw)?, true)?;
         Ok(who)
     })
     .await?;

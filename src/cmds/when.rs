@@ -40,6 +40,14 @@ pub fn to_utc(local: NaiveDateTime, tz: Tz) -> anyhow::Result<DateTime<Utc>> {
         .with_context(|| format!("{local} does not exist in the time zone {tz}"))
 }
 
+/// [`to_utc`] for a time that must have an instant (a page's day, a shift's start): a local time
+/// skipped by a clock change reads as the hour after.
+pub fn to_utc_or_after(local: NaiveDateTime, tz: Tz) -> DateTime<Utc> {
+    to_utc(local, tz)
+        .or_else(|_| to_utc(local + chrono::Duration::hours(1), tz))
+        .unwrap_or_else(|_| local.and_utc())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,13 +10,14 @@ use axum::extract::{Extension, Form, Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use chrono_tz::Tz;
 use maud::{Markup, PreEscaped, html};
 
 use super::auth::Authed;
 use super::{AppState, WebError, blocking, page};
 use crate::cmds::handover::{self, Handover};
+use crate::cmds::when::to_utc_or_after;
 use crate::domain::{Direction, EventKind, PassOutcome, Post, Shift, clean_plate};
 use crate::rules::gate::{ShiftSlot, gate_open, shift_at};
 use crate::rules::goods::{GoodsOutcome, PROHIBITED_ITEMS, check_goods, prohibited_item};
@@ -151,23 +152,13 @@ fn local_now(s: &AppState) -> NaiveDateTime {
     s.clock.now().with_timezone(&s.tz).naive_local()
 }
 
-/// The instant of a local time at the gate (a time skipped by a clock change reads as the
-/// hour after).
-fn utc(local: NaiveDateTime, tz: Tz) -> DateTime<Utc> {
-    tz.from_local_datetime(&local)
-        .earliest()
-        .or_else(|| {
-            tz.from_local_datetime(&(local + Duration::hours(1)))
-                .earliest()
-        })
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(|| local.and_utc())
-}
-
 /// The local day `date`, as instants: its midnight and the next.
 fn day_range(date: NaiveDate, tz: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
     let start = date.and_time(NaiveTime::MIN);
-    (utc(start, tz), utc(start + Duration::days(1), tz))
+    (
+        to_utc_or_after(start, tz),
+        to_utc_or_after(start + Duration::days(1), tz),
+    )
 }
 
 fn hm(at: DateTime<Utc>, tz: Tz) -> String {

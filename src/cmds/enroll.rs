@@ -6,14 +6,11 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 
-use super::known::{enrolment_face, save_enrolled_face};
+use super::known::{enrolment_face, load_face_chain, save_enrolled_face};
 use super::photos::store_photo;
 use crate::config::Config;
 use crate::domain::{PersonClass, PersonStatus};
 use crate::store::{NewPerson, NewPhoto, Photo, Store, database_path};
-use crate::vision::faces::FaceChain;
-use crate::vision::manifest::Manifest;
-use crate::vision::runtime::Runtime;
 
 /// Options of the command.
 #[derive(Debug, clap::Args)]
@@ -49,13 +46,10 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
             config.paths.data.display()
         )
     })?;
-    let runtime = Runtime::init(config.paths.onnxruntime.as_deref())?;
-    let manifest = Manifest::load(&config.paths.models)?;
-    let mut chain = FaceChain::load(
-        &runtime,
-        &manifest,
-        config.vision.threads,
-        config.vision.face_detect(),
+    let mut chain = load_face_chain(
+        config.paths.onnxruntime.as_deref(),
+        &config.paths.models,
+        &config.vision,
     )?;
     let store = Store::open(database_path(&config.paths.data))?;
 
@@ -135,12 +129,12 @@ fn find_or_add_person(store: &Store, args: &Args) -> anyhow::Result<i64> {
                     },
                 )?;
             }
-            let mut p = NewPerson::new(args.name.clone(), args.class);
-            p.title = args.title.clone().unwrap_or_default();
-            p.household = args.household.clone();
-            if args.class == PersonClass::FormerStaff {
-                p.status = PersonStatus::Left;
-            }
+            let p = new_person(
+                &args.name,
+                args.class,
+                args.title.as_deref(),
+                args.household.as_deref(),
+            );
             Ok(store.insert_person(&args.by, p)?)
         }
         several => bail!(
@@ -149,4 +143,21 @@ fn find_or_add_person(store: &Store, args: &Args) -> anyhow::Result<i64> {
             args.name
         ),
     }
+}
+
+/// A person to add as `enroll` adds one (and the manager's 添加人员 form): former staff have
+/// always left.
+pub fn new_person(
+    name: &str,
+    class: PersonClass,
+    title: Option<&str>,
+    household: Option<&str>,
+) -> NewPerson {
+    let mut p = NewPerson::new(name, class);
+    p.title = title.unwrap_or_default().to_owned();
+    p.household = household.map(str::to_owned);
+    if class == PersonClass::FormerStaff {
+        p.status = PersonStatus::Left;
+    }
+    p
 }

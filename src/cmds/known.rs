@@ -28,6 +28,23 @@ pub fn records_if_any(data: &Path) -> anyhow::Result<Option<Store>> {
     })
 }
 
+/// The face detector and embedder, as `enroll` and the manager's photo upload load them.
+pub fn load_face_chain(
+    onnxruntime: Option<&Path>,
+    models: &Path,
+    vision: &crate::config::Vision,
+) -> anyhow::Result<FaceChain> {
+    use crate::vision::{manifest::Manifest, runtime::Runtime};
+    let runtime = Runtime::init(onnxruntime)?;
+    let manifest = Manifest::load(models)?;
+    Ok(FaceChain::load(
+        &runtime,
+        &manifest,
+        vision.threads,
+        vision.face_detect(),
+    )?)
+}
+
 /// The models a camera's frames are looked at with, and the gallery of the records' faces.
 pub fn load_eyes(
     config: &crate::config::Config,
@@ -115,11 +132,18 @@ pub fn enrolment_face(
     chain: &mut FaceChain,
     path: &Path,
 ) -> anyhow::Result<Result<SeenFace, String>> {
-    let img = match image_ops::open(path) {
-        Ok(img) => img,
-        Err(e) => return Ok(Err(e.to_string())),
-    };
-    let Some(best) = chain.faces(&img)?.into_iter().next() else {
+    match image_ops::open(path) {
+        Ok(img) => enrolment_face_in(chain, &img),
+        Err(e) => Ok(Err(e.to_string())),
+    }
+}
+
+/// [`enrolment_face`] of a photo already decoded (an upload on the manager's pages).
+pub fn enrolment_face_in(
+    chain: &mut FaceChain,
+    img: &RgbImage,
+) -> anyhow::Result<Result<SeenFace, String>> {
+    let Some(best) = chain.faces(img)?.into_iter().next() else {
         return Ok(Err("没有找到人脸 — no face found".to_owned()));
     };
     let q = face_quality::assess(&best.face, &best.aligned, img.dimensions());

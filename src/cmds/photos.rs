@@ -32,14 +32,24 @@ fn name_for(path: &Path, bytes: &[u8]) -> (String, String) {
 pub fn store_photo(path: &Path, data: &Path) -> anyhow::Result<(String, String)> {
     let bytes =
         std::fs::read(path).with_context(|| format!("cannot read the photo {}", path.display()))?;
-    let (sha, stored) = name_for(path, &bytes);
+    store_photo_bytes(&bytes, path, data)
+}
+
+/// Stores the content of a photo (an upload) in the data folder (once); `path`, the photo's
+/// file name, gives the extension and names it in errors. Returns its sha256 and stored path.
+pub fn store_photo_bytes(
+    bytes: &[u8],
+    path: &Path,
+    data: &Path,
+) -> anyhow::Result<(String, String)> {
+    let (sha, stored) = name_for(path, bytes);
     let target = data.join(&stored);
     if !target.exists() {
         let dir = data.join(PHOTO_DIR);
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
         let part = target.with_extension("part");
-        std::fs::write(&part, &bytes)
+        std::fs::write(&part, bytes)
             .and_then(|_| std::fs::rename(&part, &target))
             .with_context(|| {
                 format!(

@@ -1,10 +1,12 @@
 //! The manager's pages: people, households, VIPs, vehicles, booked moving trucks, passes,
-//! enrolment from a face the cameras saw, the event log with its exports, reports and users.
+//! enrolment from a face the cameras saw or from uploaded photos, the event log with its
+//! exports, reports and users.
 //!
 //! Who may open what: the log and its export need [`super::auth::Authed::may_export`] (team leader and up),
 //! as do the reports; people, vehicles and passes need [`super::auth::Authed::may_manage`] (manager, admin);
 //! the users page is the administrator's.
 
+mod enrol;
 mod log;
 mod people;
 mod reports;
@@ -20,9 +22,12 @@ use maud::{Markup, html};
 use super::{AppState, WebError};
 use crate::domain::UnknownValue;
 
+pub use enrol::{Enroller, UPLOAD_LIMIT};
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(people::routes())
+        .merge(enrol::routes())
         .merge(vehicles::routes())
         .merge(log::routes())
         .merge(reports::routes())

@@ -49,6 +49,9 @@ pub struct AppState {
     /// The running service's face gallery, which corrections and enrolments change at once;
     /// `None` when no service runs (they then apply at the next start).
     pub gallery: Option<crate::pipeline::service::GalleryEditor>,
+    /// The face models that enrol uploaded photos, loaded at the first upload; `None` where
+    /// photos cannot be enrolled (the manager is pointed at `gateward enroll`).
+    pub enrol: Option<Arc<manage::Enroller>>,
 }
 
 /// The whole app: the login page, then everything behind a session.

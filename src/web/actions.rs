@@ -127,6 +127,7 @@ async fn register_visitor(
     let store = s.store.clone();
     let gate = s.gate.clone();
     let guard = user.user.name.clone();
+    let (hub, tz) = (s.hub.clone(), s.tz);
     if !v.resident_confirmed {
         // the visitor is turned away: the refusal goes in the duty record
         let refused = prompts::visitor_refused();
@@ -139,7 +140,7 @@ async fn register_visitor(
                 purpose.zh(),
                 refused.say
             );
-            Ok(store.insert_event(e)?)
+            super::record_event(&store, &hub, tz, &guard, e)
         })
         .await?;
         return Ok(done(format!("请对访客说：{RESIDENT_UNREACHABLE}")));
@@ -177,7 +178,7 @@ async fn register_visitor(
                 .unwrap_or_default()
         );
         e.notified = vec![Post::Patrol, Post::CentralControl];
-        Ok(store.insert_event(e)?)
+        super::record_event(&store, &hub, tz, &guard, e)
     })
     .await?;
     Ok(done(format!("{message}；已通知巡逻岗、中控岗")))

@@ -751,6 +751,7 @@ async fn pass_in(
     let actor = user.user.name.clone();
     let ev = desk_event(&s, now, EventKind::Registration);
     let n = number.clone();
+    let (hub, tz, by) = (s.hub.clone(), s.tz, user.user.name.clone());
     let done = blocking(move || {
         if n.is_empty() {
             return Err(WebError::BadInput(
@@ -781,7 +782,7 @@ async fn pass_in(
             pass.purpose.zh()
         );
         e.notified = vec![Post::Patrol, Post::CentralControl];
-        store.insert_event(e)?;
+        super::record_event(&store, &hub, tz, &by, e)?;
         Ok(pass.number)
     })
     .await;
@@ -812,6 +813,7 @@ async fn pass_out(
     let actor = user.user.name.clone();
     let ev = desk_event(&s, now, EventKind::Registration);
     let n = number.clone();
+    let (hub, tz, by) = (s.hub.clone(), s.tz, user.user.name.clone());
     let done = blocking(move || {
         if n.is_empty() {
             return Err(WebError::BadInput(
@@ -835,7 +837,7 @@ async fn pass_out(
             pass.number,
             pass.holder.as_deref().unwrap_or("持证人")
         );
-        store.insert_event(e)?;
+        super::record_event(&store, &hub, tz, &by, e)?;
         Ok(pass.number)
     })
     .await;
@@ -1072,6 +1074,7 @@ async fn goods_check(
         },
     );
     let d = draft.clone();
+    let (hub, tz, by) = (s.hub.clone(), s.tz, user.user.name.clone());
     let done = blocking(move || {
         if d.slip {
             store.record_goods_slip(
@@ -1108,7 +1111,7 @@ async fn goods_check(
         if prohibited.is_some() {
             e.notified = vec![Post::ShiftLeader];
         }
-        store.insert_event(e)?;
+        super::record_event(&store, &hub, tz, &by, e)?;
         Ok(())
     })
     .await;
@@ -1308,7 +1311,8 @@ async fn hazard(
     e.decision = format!("危险品车辆（{cargo}），拒绝进入");
     e.notified = vec![Post::ShiftLeader];
     let store = s.store.clone();
-    blocking(move || Ok(store.insert_event(e)?)).await?;
+    let (hub, tz, by) = (s.hub.clone(), s.tz, user.user.name.clone());
+    blocking(move || super::record_event(&store, &hub, tz, &by, e)).await?;
     see("/alerts", &[("done", "hazard"), ("plate", &plate)])
 }
 
@@ -1354,6 +1358,7 @@ async fn night_open(
         format!("{NIGHT_OPEN}{who}（{reason}）")
     };
     let store = s.store.clone();
-    blocking(move || Ok(store.insert_event(e)?)).await?;
+    let (hub, tz, by) = (s.hub.clone(), s.tz, user.user.name.clone());
+    blocking(move || super::record_event(&store, &hub, tz, &by, e)).await?;
     see("/alerts", &[("done", "night"), ("who", &who)])
 }

@@ -14,6 +14,20 @@ const RECENT: usize = 40;
 /// Events waiting for a slow screen before it skips ahead.
 const BACKLOG: usize = 256;
 
+/// A registration or alert made at the desk that the rules route to other posts (a visitor
+/// let in → patrol and central control; a hazardous vehicle → the shift leader).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Notice {
+    /// Local time at the gate, RFC 3339.
+    pub at: String,
+    /// What happened, as recorded in the gate log.
+    pub text: String,
+    /// The posts told (keys of `domain::Post`).
+    pub notify: Vec<&'static str>,
+    /// Who recorded it.
+    pub by: String,
+}
+
 /// The feed; cheap to clone.
 #[derive(Clone)]
 pub struct Hub {
@@ -23,11 +37,15 @@ pub struct Hub {
 struct Inner {
     recent: Mutex<Recent>,
     tx: broadcast::Sender<Arc<GateEventOut>>,
+    notices: broadcast::Sender<Arc<Notice>>,
+    /// True once the app is stopping: the live streams end, so the server can.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 #[derive(Default)]
 struct Recent {
     events: VecDeque<Arc<GateEventOut>>,
+    notices: VecDeque<Arc<Notice>>,
     last: Option<DateTime<Utc>>,
 }
 
@@ -40,12 +58,48 @@ impl Default for Hub {
 impl Hub {
     pub fn new() -> Hub {
         let (tx, _) = broadcast::channel(BACKLOG);
+        let (notices, _) = broadcast::channel(BACKLOG);
         Hub {
             inner: Arc::new(Inner {
                 recent: Mutex::new(Recent::default()),
                 tx,
+                notices,
+                closing: tokio::sync::watch::Sender::new(false),
             }),
         }
+    }
+
+    /// Ends every live stream (the app is stopping; a screen left open must not hold it).
+    pub fn close(&self) {
+        self.inner.closing.send_replace(true);
+    }
+
+    /// Whether the app is stopping, as it changes.
+    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.inner.closing.subscribe()
+    }
+
+    /// Passes a desk's notice to every open screen (each shows it when its post is told) and
+    /// keeps it among the recent ones.
+    pub fn notice(&self, notice: Notice) {
+        let notice = Arc::new(notice);
+        {
+            let mut recent = self.inner.recent.lock().unwrap_or_else(|p| p.into_inner());
+            recent.notices.push_front(Arc::clone(&notice));
+            recent.notices.truncate(RECENT);
+        }
+        let _ = self.inner.notices.send(notice);
+    }
+
+    /// The recent notices, newest first.
+    pub fn recent_notices(&self) -> Vec<Arc<Notice>> {
+        let recent = self.inner.recent.lock().unwrap_or_else(|p| p.into_inner());
+        recent.notices.iter().cloned().collect()
+    }
+
+    /// Notices from now on.
+    pub fn subscribe_notices(&self) -> broadcast::Receiver<Arc<Notice>> {
+        self.inner.notices.subscribe()
     }
 
     /// Passes `event` to every open screen and keeps it among the recent ones; an update

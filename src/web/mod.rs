@@ -90,7 +90,14 @@ pub async fn serve(
         listen: listen.to_owned(),
         message: e.to_string(),
     })?;
+    let hub = state.hub.clone();
     let app = router(state);
+    // when stopping, the screens' live streams end too, or an open browser would hold the
+    // server (and Ctrl-C) forever
+    let stop = async move {
+        stop.await;
+        hub.close();
+    };
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app)
             .with_graceful_shutdown(stop)
@@ -153,6 +160,31 @@ impl IntoResponse for WebError {
         }
         (status, page::message_page(status, &self.to_string())).into_response()
     }
+}
+
+/// Writes a gate event made at the desk (a registration, an alert) to the gate log and, when
+/// the rules notify posts, tells their screens at once. Blocking: call it inside [`blocking`].
+pub fn record_event(
+    store: &Store,
+    hub: &Hub,
+    tz: Tz,
+    by: &str,
+    e: crate::store::NewGateEvent,
+) -> Result<i64, WebError> {
+    let notice = (!e.notified.is_empty()).then(|| hub::Notice {
+        at: e
+            .at
+            .with_timezone(&tz)
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        text: e.decision.clone(),
+        notify: e.notified.iter().map(|p| p.key()).collect(),
+        by: by.to_owned(),
+    });
+    let id = store.insert_event(e)?;
+    if let Some(n) = notice {
+        hub.notice(n);
+    }
+    Ok(id)
 }
 
 /// Runs blocking store work off the async threads.

@@ -106,6 +106,8 @@ struct ScreenState<'a> {
     gate_open: bool,
     cameras: Vec<CameraHealth>,
     recent: Vec<Live<'a>>,
+    /// The desks' notices for this user's post, newest first.
+    notices: Vec<super::hub::Notice>,
     me: Me<'a>,
 }
 
@@ -136,6 +138,13 @@ async fn state(Extension(user): Extension<Authed>, State(s): State<AppState>) ->
                 for_me: for_desk(desk, e),
             })
             .collect(),
+        notices: s
+            .hub
+            .recent_notices()
+            .into_iter()
+            .filter(|n| notice_for(desk, n))
+            .map(|n| (*n).clone())
+            .collect(),
         me: Me {
             name: &user.user.name,
             role: user.user.role.key(),
@@ -147,9 +156,18 @@ async fn state(Extension(user): Extension<Authed>, State(s): State<AppState>) ->
 }
 
 enum Tick {
+    Close,
     Event(Arc<GateEventOut>),
+    Notice(Arc<super::hub::Notice>),
     Missed(u64),
     Health,
+}
+
+fn notice_for(desk: Desk, n: &super::hub::Notice) -> bool {
+    n.notify
+        .iter()
+        .filter_map(|k| k.parse::<Post>().ok())
+        .any(|p| desk.receives(p))
 }
 
 async fn stream(
@@ -161,23 +179,41 @@ async fn stream(
         Ok(e) => Tick::Event(e),
         Err(tokio_stream::wrappers::errors::BroadcastStreamRecvError::Lagged(n)) => Tick::Missed(n),
     });
+    let notices = BroadcastStream::new(s.hub.subscribe_notices()).filter_map(move |r| match r {
+        Ok(n) if notice_for(desk, &n) => Some(Tick::Notice(n)),
+        Ok(_) => None,
+        Err(tokio_stream::wrappers::errors::BroadcastStreamRecvError::Lagged(n)) => {
+            Some(Tick::Missed(n))
+        }
+    });
     let health = IntervalStream::new(tokio::time::interval(HEALTH_EVERY)).map(|_| Tick::Health);
     let health_of = s.health.clone();
-    let out = events.merge(health).map(move |tick| {
-        Ok(match tick {
-            Tick::Event(e) => Event::default().event(e.event).data(
-                serde_json::to_string(&Live {
-                    event: &e,
-                    for_me: for_desk(desk, &e),
-                })
-                .unwrap_or_default(),
-            ),
-            Tick::Missed(n) => Event::default().event("missed").data(n.to_string()),
-            Tick::Health => Event::default()
-                .event("health")
-                .data(serde_json::to_string(&health_of()).unwrap_or_default()),
-        })
-    });
+    let close = tokio_stream::wrappers::WatchStream::new(s.hub.closing())
+        .filter_map(|stopping| stopping.then_some(Tick::Close));
+    let out = close
+        .merge(events)
+        .merge(notices)
+        .merge(health)
+        .take_while(|t| !matches!(t, Tick::Close))
+        .map(move |tick| {
+            Ok(match tick {
+                Tick::Close => Event::default(),
+                Tick::Notice(n) => Event::default()
+                    .event("notice")
+                    .data(serde_json::to_string(&*n).unwrap_or_default()),
+                Tick::Event(e) => Event::default().event(e.event).data(
+                    serde_json::to_string(&Live {
+                        event: &e,
+                        for_me: for_desk(desk, &e),
+                    })
+                    .unwrap_or_default(),
+                ),
+                Tick::Missed(n) => Event::default().event("missed").data(n.to_string()),
+                Tick::Health => Event::default()
+                    .event("health")
+                    .data(serde_json::to_string(&health_of()).unwrap_or_default()),
+            })
+        });
     Sse::new(out).keep_alive(KeepAlive::default())
 }
 

@@ -90,6 +90,24 @@ impl Demo {
     }
 }
 
+impl Demo {
+    /// Stops the demo as Ctrl-C does; how it ended and how long it took, or `None` when it had
+    /// not ended after 10 s (it is then killed).
+    pub fn stop(mut self) -> Option<(std::process::ExitStatus, Duration)> {
+        let began = Instant::now();
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
+        while began.elapsed() < Duration::from_secs(10) {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some((status, began.elapsed()));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+}
+
 impl Drop for Demo {
     fn drop(&mut self) {
         let _ = Command::new("kill")

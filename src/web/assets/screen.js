@@ -206,6 +206,12 @@
     $("notice-list").prepend(el("li", {}, local(e.at) + " " + title(e) + "：" + (e.say || (e.actions || [])[0] || "")));
   }
 
+  // a registration or alert another post made that the rules route to this post
+  function deskNotice(n) {
+    $("notices").hidden = false;
+    $("notice-list").prepend(el("li", { class: "desk" }, local(n.at) + " " + n.text + (n.by ? "（" + n.by + "）" : "")));
+  }
+
   function renderCameras() {
     const bad = cameras.filter((c) => c.state !== "live");
     $("cameras").textContent = "摄像头 " + (cameras.length - bad.length) + "/" + cameras.length + " 在线" +
@@ -225,6 +231,8 @@
       $("gate-open").textContent = s.gate_open ? "大门开放 05:00–24:00" : "夜间关闭 应请求开门";
       cameras = s.cameras; renderCameras();
       list.replaceChildren();
+      $("notice-list").replaceChildren();
+      s.notices.slice().reverse().forEach(deskNotice);
       s.recent.slice().reverse().forEach(add);
       if (!shown && s.recent.length) show(s.recent[0]);
     });
@@ -245,6 +253,7 @@
     };
     es.addEventListener("arrival", on);
     es.addEventListener("update", on);
+    es.addEventListener("notice", (ev) => { const n = JSON.parse(ev.data); deskNotice(n); speak(n.text); });
     es.addEventListener("health", (ev) => { cameras = JSON.parse(ev.data); renderCameras(); });
   }
 

@@ -505,3 +505,270 @@ fn people_vehicles_passes_and_users_for_managers_and_admins() {
         "a login taken"
     );
 }
+
+/// The fixture photo `name`'s bytes.
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(name),
+    )
+    .unwrap_or_else(|e| panic!("fixtures/{name}: {e}"))
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+fn audit(store: &Store, action: &str, object: &str) -> Vec<gateward::store::AuditEntry> {
+    store
+        .audit_entries(&AuditQuery {
+            action: Some(action.into()),
+            ..AuditQuery::default()
+        })
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.object == object)
+        .collect()
+}
+
+/// Every photo file in the data folder's photos/.
+fn stored_photos(demo: &Demo) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(demo.data.join("photos"))
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// The manager adds 孙丽 (a resident of 3-2-1502) on the people page, lands on her page and
+/// enrols her face from uploaded photos, by `gateward enroll`'s rule: each photo's largest face
+/// must pass the enrolment gate. Every face photo of the fixtures is someone's enrolment photo
+/// in the sample compound, so hers is obama3.jpg's face (the CLI does not refuse a face that
+/// is also someone else's). A text file named .jpg and the Solvay group photo (faces ~48 px,
+/// the largest too small to enrol) are refused with the reason; nothing of them is stored.
+#[test]
+fn manager_adds_a_person_and_enrols_her_face_from_uploaded_photos() {
+    let demo = Demo::start_with(&["--cameras", "0"]);
+    let store = demo.store();
+    let manager = Http::login(&demo.base, "manager", demo.password("manager"));
+    let guard = Http::login(&demo.base, "guard", demo.password("guard"));
+
+    // the form, with the classes by their Chinese names
+    let page = manager.get_page("/manage/people");
+    let form = slice(&page.body, "<section id=\"add-person\"", "</section>");
+    assert!(
+        form.contains("action=\"/manage/people\"") && form.contains(">业主<"),
+        "{form}"
+    );
+    assert!(!form.contains("value=\"visitor\""), "no visitors: {form}");
+
+    // mistakes say what to write; nothing is added
+    let sun = [
+        ("name", "孙丽"),
+        ("class", "resident"),
+        ("title", ""),
+        ("household", "3-2-1502"),
+        ("notes", "短发，常背双肩包"),
+    ];
+    let mut nameless = sun;
+    nameless[0] = ("name", " ");
+    let r = manager.post_form("/manage/people", &nameless, true);
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("请填写姓名"), "{}", r.body);
+    let mut classless = sun;
+    classless[1] = ("class", "");
+    let r = manager.post_form("/manage/people", &classless, true);
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("请选择类别"), "{}", r.body);
+    let mut visitor = sun;
+    visitor[1] = ("class", "visitor");
+    assert_eq!(
+        manager.post_form("/manage/people", &visitor, true).status,
+        400
+    );
+    let mut badly = sun;
+    badly[3] = ("household", "3栋2单元");
+    let r = manager.post_form("/manage/people", &badly, true);
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("例如 3-2-1502"), "{}", r.body);
+    assert_eq!(guard.post_form("/manage/people", &sun, true).status, 403);
+    assert!(store.people_named("孙丽").unwrap().is_empty());
+
+    // 孙丽 added → her page
+    let r = manager.post_form("/manage/people", &sun, true);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let added = store.people_named("孙丽").unwrap();
+    assert_eq!(added.len(), 1, "{added:?}");
+    let her = &added[0];
+    assert_eq!(her.class, PersonClass::Resident);
+    assert_eq!(her.household.as_deref(), Some("3-2-1502"));
+    assert_eq!(her.appearance_notes, "短发，常背双肩包");
+    let id = her.id;
+    let object = format!("person:{id}");
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/manage/people/{id}").as_str())
+    );
+    assert_eq!(audit(&store, "person.insert", &object).len(), 1);
+    // twice is refused, with the way to her page
+    let r = manager.post_form("/manage/people", &sun, true);
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("名单中已有孙丽"), "{}", r.body);
+    assert!(
+        r.body.contains(&format!("/manage/people/{id}")),
+        "{}",
+        r.body
+    );
+    // a household not in the records: refused unless the box to add it is ticked
+    let newcomer = [
+        ("name", "何平"),
+        ("class", "pass_holder"),
+        ("household", "8-1-0302"),
+    ];
+    let r = manager.post_form("/manage/people", &newcomer, true);
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("房号 8-1-0302 还没有登记"), "{}", r.body);
+    assert!(store.household("8-1-0302").unwrap().is_none());
+    let mut ticked = newcomer.to_vec();
+    ticked.push(("new_household", "yes"));
+    let r = manager.post_form("/manage/people", &ticked, true);
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(store.household("8-1-0302").unwrap().is_some());
+
+    // her page: no photo yet, and the upload form
+    let page = manager.get_page(&format!("/manage/people/{id}"));
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("上传照片录入人脸"), "{}", page.body);
+    let action =
+        http::attr_after(&page.body, "id=\"upload-photos\"", "action").expect("the upload form");
+    assert!(
+        action.starts_with(&format!("/manage/people/{id}/photos?csrf=")),
+        "{action}"
+    );
+    assert!(page.body.contains("multipart/form-data"));
+
+    let (model, _): (String, i64) = rusqlite::Connection::open(store.path())
+        .unwrap()
+        .query_row("SELECT model, dim FROM face_embeddings LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    let hers = || -> Vec<gateward::store::FaceEmbedding> {
+        store
+            .face_embeddings(&model)
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.person_id == id)
+            .collect()
+    };
+    let all_before = store.face_embeddings(&model).unwrap().len();
+    let files_before = stored_photos(&demo);
+
+    // without the token, or as a guard: refused, nothing stored (a small file: the refusal
+    // comes before the body is read, and a large one would still be being sent)
+    let face = fixture("obama3.jpg");
+    let photo = [("photos", "孙丽正面.jpg", "image/jpeg", face.as_slice())];
+    let small = [("photos", "小.jpg", "image/jpeg", &face[..512])];
+    let bare = format!("/manage/people/{id}/photos");
+    assert_eq!(manager.post_multipart(&bare, &small).status, 403);
+    let guard_action = format!(
+        "{bare}?csrf={}",
+        guard.csrf.as_deref().expect("the guard's token")
+    );
+    assert_eq!(guard.post_multipart(&guard_action, &small).status, 403);
+    assert!(hers().is_empty());
+
+    // three photos: one good face, a text file named .jpg, a group photo of small faces
+    let text = b"this is a shopping list, not a photo\n".to_vec();
+    let solvay = fixture("solvay-1927.png");
+    let r = manager.post_multipart(
+        &action,
+        &[
+            ("photos", "孙丽正面.jpg", "image/jpeg", face.as_slice()),
+            ("photos", "清单.jpg", "image/jpeg", text.as_slice()),
+            ("photos", "合影.png", "image/png", solvay.as_slice()),
+        ],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("已从 1 张照片录入孙丽的人脸"), "{}", r.body);
+    let done = slice(&r.body, "<ul id=\"upload-result\"", "</ul>");
+    assert!(done.contains("孙丽正面.jpg：已录入"), "{done}");
+    let refused = slice(
+        &r.body,
+        "<div class=\"problem\" id=\"upload-refused\"",
+        "</div>",
+    );
+    let text_row = slice(refused, "清单.jpg", "</li>");
+    assert!(text_row.contains("不是可用的照片"), "{text_row}");
+    let group_row = slice(refused, "合影.png", "</li>");
+    assert!(group_row.contains("脸太小"), "{group_row}");
+    assert!(
+        group_row.contains("请换一张正面、清晰、脸更大的照片"),
+        "{group_row}"
+    );
+
+    // in the records: the photo (stored once, by its sha256), her face, the audit entries
+    let sha = sha256_hex(&face);
+    let photos = store.photos(id).unwrap();
+    assert_eq!(photos.len(), 1, "{photos:?}");
+    assert_eq!(photos[0].sha256, sha);
+    assert_eq!(photos[0].path, format!("photos/{sha}.jpg"));
+    assert!(demo.data.join(&photos[0].path).is_file());
+    let faces = hers();
+    assert_eq!(faces.len(), 1, "{faces:?}");
+    assert_eq!(faces[0].photo_id, Some(photos[0].id));
+    let thumb = faces[0].thumbnail.as_deref().expect("a face crop");
+    assert!(demo.data.join(thumb).is_file(), "{thumb}");
+    assert_eq!(store.face_embeddings(&model).unwrap().len(), all_before + 1);
+    let enrolled = audit(&store, "face.enrol", &object);
+    assert_eq!(enrolled.len(), 1, "{enrolled:?}");
+    assert_eq!(enrolled[0].actor, "管理处刘主任");
+    assert!(
+        enrolled[0].detail.contains("uploaded photo 孙丽正面.jpg"),
+        "{enrolled:?}"
+    );
+    assert_eq!(audit(&store, "photo.add", &object).len(), 1);
+    // nothing of the refused files: the only new file is her photo (obama3.jpg is already
+    // 王建国's, so no file is new at all)
+    assert_eq!(stored_photos(&demo), files_before);
+    assert!(
+        !stored_photos(&demo)
+            .iter()
+            .any(|f| f.starts_with(&sha256_hex(&text)) || f.starts_with(&sha256_hex(&solvay))),
+        "refused files are not stored"
+    );
+    // her page shows the photo
+    let page = manager.get_page(&format!("/manage/people/{id}"));
+    assert!(
+        page.body.contains(&format!("/files/photos/{sha}.jpg")),
+        "{}",
+        page.body
+    );
+
+    // the same photo again is not enrolled twice
+    let r = manager.post_multipart(&action, &photo);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("已经录入过"), "{}", r.body);
+    assert_eq!(hers().len(), 1);
+
+    // only files that cannot be enrolled: a bad request, each with its reason
+    let r = manager.post_multipart(
+        &action,
+        &[("photos", "清单.jpg", "image/jpeg", text.as_slice())],
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("不是可用的照片"), "{}", r.body);
+    // no file chosen
+    let r = manager.post_multipart(&action, &[("photos", "", "application/octet-stream", b"")]);
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("没有收到照片"), "{}", r.body);
+    assert_eq!(hers().len(), 1);
+    assert_eq!(store.photos(id).unwrap().len(), 1);
+    assert_eq!(audit(&store, "face.enrol", &object).len(), 1);
+}

@@ -101,6 +101,7 @@ pub fn run(config: &Config, args: &ScreenArgs) -> anyhow::Result<()> {
         session_hours: 1,
         health: Arc::new(Vec::new),
         gallery: None,
+        enrol: None,
     };
     let rt = runtime()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

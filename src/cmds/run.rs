@@ -200,6 +200,7 @@ pub async fn start_web(
         session_hours: config.web.session_hours,
         health: Arc::new(move || health_of.health()),
         gallery: Some(editor),
+        enrol: Some(Arc::new(web::manage::Enroller::new(config))),
     };
     Ok(web::serve(state, listen, stop).await?)
 }

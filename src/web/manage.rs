@@ -22,7 +22,7 @@ use maud::{Markup, html};
 use super::{AppState, WebError};
 use crate::domain::UnknownValue;
 
-pub use enrol::{Enroller, UPLOAD_LIMIT};
+pub use enrol::Enroller;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -177,4 +177,38 @@ impl Http {
                 .expect("POST json"),
         )
     }
+
+    /// POSTs files as `multipart/form-data`, as a browser's file input sends them (the body
+    /// built here by hand: ureq is built without its multipart feature). `files`: (field, file
+    /// name, content type, bytes). The path carries the token in its query when the form's
+    /// action does (file uploads); nothing is added here.
+    pub fn post_multipart(&self, path: &str, files: &[(&str, &str, &str, &[u8])]) -> Reply {
+        const BOUNDARY: &str = "----gateward-test-3f9c1e7a5b2d";
+        let mut body = Vec::new();
+        for (field, name, content_type, bytes) in files {
+            body.extend_from_slice(
+                format!(
+                    "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{field}\"; \
+                     filename=\"{name}\"\r\nContent-Type: {content_type}\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+        let req = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("accept", "text/html")
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            );
+        reply(
+            self.with_cookie(req)
+                .send(&body[..])
+                .expect("POST multipart"),
+        )
+    }
 }

@@ -1,6 +1,6 @@
 //! 住户与贵宾: the households with their members, the VIP list (表1), staff, pass holders,
-//! former staff and barred people; one person with photos, vehicles and recent gate events;
-//! enrolling a face the cameras saw; deleting a person's personal data.
+//! former staff and barred people; adding a person; one person with photos, vehicles and recent
+//! gate events; enrolling a face the cameras saw; deleting a person's personal data.
 
 use std::collections::HashMap;
 
@@ -11,13 +11,15 @@ use axum::{Form, Router};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{choice, done, file_url, local};
+use super::{choice, done, file_url, filled, local};
+use crate::cmds::enroll::new_person;
 use crate::cmds::photos::store_photo;
 use crate::domain::{PersonClass, PersonStatus};
+use crate::import::{ENROLLED_CLASSES, normalise_household};
 use crate::pipeline::service::GalleryEdit;
 use crate::store::{
-    EventQuery, NewAuditEntry, NewFaceEmbedding, NewPhoto, PassRecord, PersonRecord, Photo,
-    VehicleRecord,
+    EventQuery, NewAuditEntry, NewFaceEmbedding, NewHousehold, NewPhoto, PassRecord, PersonRecord,
+    Photo, VehicleRecord,
 };
 use crate::web::auth::Authed;
 use crate::web::{AppState, WebError, blocking, page};
@@ -28,7 +30,7 @@ const RECENT_EVENTS: usize = 20;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/manage", get(home))
-        .route("/manage/people", get(list))
+        .route("/manage/people", get(list).post(add))
         .route("/manage/people/{id}", get(one))
         .route("/manage/people/{id}/enrol-sighting", post(enrol_sighting))
         .route("/manage/people/{id}/delete", post(delete))
@@ -81,7 +83,11 @@ async fn list(
         })
     })
     .await?;
-    Ok(page::layout(&user, "住户与贵宾", people_page(&all, class)))
+    Ok(page::layout(
+        &user,
+        "住户与贵宾",
+        people_page(&user, &all, class),
+    ))
 }
 
 /// The plates of a person's own vehicles.
@@ -109,7 +115,7 @@ fn notes(p: &PersonRecord) -> String {
         .join("；")
 }
 
-fn people_page(all: &Everyone, class: Option<PersonClass>) -> Markup {
+fn people_page(user: &Authed, all: &Everyone, class: Option<PersonClass>) -> Markup {
     let shows = |c: &[PersonClass]| class.is_none_or(|k| c.contains(&k));
     let of = |c: PersonClass| all.people.iter().filter(move |p| p.class == c);
     html! {
@@ -119,6 +125,7 @@ fn people_page(all: &Everyone, class: Option<PersonClass>) -> Markup {
             @for c in PersonClass::ALL {
                 a href=(format!("/manage/people?class={}", c.key())) { (c.zh()) }
             }
+            a href="#add-person" { "添加人员 ↓" }
         }
         @if shows(&[PersonClass::Vip]) {
             section #vip {
@@ -255,12 +262,134 @@ fn people_page(all: &Everyone, class: Option<PersonClass>) -> Markup {
                 }
             }
         }
+        (add_form(user, all))
     }
 }
 
+/// The form that adds a person, then opens their page to upload photos.
+fn add_form(user: &Authed, all: &Everyone) -> Markup {
+    html! {
+        section #add-person {
+            h2 { "添加人员" }
+            p.meta { "添加后打开此人的页面，上传照片录入人脸。访客不在这里添加：访客每次来访由门岗登记。" }
+            form.form-row method="post" action="/manage/people" {
+                (page::csrf_field(user))
+                label { "姓名" input name="name" required placeholder="例如 孙丽"; }
+                label { "类别"
+                    select name="class" required {
+                        option value="" { "请选择" }
+                        @for c in ENROLLED_CLASSES { option value=(c.key()) { (c.zh()) } }
+                    }
+                }
+                label { "称呼（选填）" input name="title" placeholder="例如 王总、李主任"; }
+                label { "房号（选填）"
+                    input name="household" list="household-codes" placeholder="例如 3-2-1502"; }
+                datalist #household-codes {
+                    @for h in &all.households { option value=(h.code) {} }
+                }
+                label.check { input type="checkbox" name="new_household" value="yes";
+                    "房号还没有登记时新建" }
+                label { "备注（相貌、习惯等，选填）" input name="notes" size="40"; }
+                button.ok type="submit" { "添加" }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct AddForm {
+    name: Option<String>,
+    class: Option<String>,
+    title: Option<String>,
+    household: Option<String>,
+    new_household: Option<String>,
+    notes: Option<String>,
+}
+
+/// Adds a person (and their household when asked), then opens their page.
+async fn add(
+    Extension(user): Extension<Authed>,
+    State(s): State<AppState>,
+    Form(f): Form<AddForm>,
+) -> Result<Response, WebError> {
+    user.may_manage()?;
+    let name = filled(&f.name).ok_or_else(|| {
+        WebError::BadInput("请填写姓名，例如 孙丽 (write the person's name)".into())
+    })?;
+    let classes = ENROLLED_CLASSES
+        .iter()
+        .map(|c| c.zh())
+        .collect::<Vec<_>>()
+        .join("、");
+    let class: PersonClass = choice("类别", &f.class)?.ok_or_else(|| {
+        WebError::BadInput(format!("请选择类别：{classes} (choose the person's class)"))
+    })?;
+    if !ENROLLED_CLASSES.contains(&class) {
+        return Err(WebError::BadInput(format!(
+            "访客不在这里添加：访客每次来访由门岗登记；经常来的装修、送货人员请选“{}”，             并发放出入证 (visitors are registered at the gate)",
+            PersonClass::PassHolder.zh()
+        )));
+    }
+    let household = filled(&f.household)
+        .map(|h| {
+            normalise_household(&h).map_err(|e| {
+                WebError::BadInput(format!(
+                    "房号“{h}”的写法不对：请写成 楼栋-单元-房号，例如 3-2-1502（3栋2单元1502室），                     也可以写 2-1502 或 1502 ({e})"
+                ))
+            })
+        })
+        .transpose()?;
+    let create = f.new_household.as_deref() == Some("yes");
+    let mut p = new_person(
+        &name,
+        class,
+        filled(&f.title).as_deref(),
+        household.as_deref(),
+    );
+    p.appearance_notes = filled(&f.notes).unwrap_or_default();
+    let store = s.store.clone();
+    let actor = user.user.name.clone();
+    let id = blocking(move || {
+        if let Some(code) = &household
+            && store.household(code)?.is_none()
+        {
+            if !create {
+                return Err(WebError::BadInput(format!(
+                    "房号 {code} 还没有登记。请核对房号；如果确实是新的房号，请勾选“房号还没有登记时新建”                     后再提交 (household {code} does not exist: tick the box to add it)"
+                )));
+            }
+            store.upsert_household(
+                &actor,
+                NewHousehold {
+                    code: code.clone(),
+                    notes: String::new(),
+                },
+            )?;
+        }
+        if let Some(same) = store
+            .people_named(&name)?
+            .into_iter()
+            .find(|o| o.household == household)
+        {
+            return Err(WebError::BadInput(format!(
+                "名单中已有{name}{}（编号 {}）：不要重复添加，请打开 /manage/people/{} 上传照片                  ({name} is already in the list)",
+                household
+                    .as_deref()
+                    .map(|h| format!("，房号 {h}"))
+                    .unwrap_or_default(),
+                same.id,
+                same.id
+            )));
+        }
+        Ok(store.insert_person(&actor, p)?)
+    })
+    .await?;
+    Ok(Redirect::to(&format!("/manage/people/{id}")).into_response())
+}
+
 /// What one person's page shows.
-struct OnePerson {
-    person: PersonRecord,
+pub(super) struct OnePerson {
+    pub(super) person: PersonRecord,
     photos: Vec<Photo>,
     vehicles: Vec<VehicleRecord>,
     passes: Vec<PassRecord>,
@@ -268,7 +397,7 @@ struct OnePerson {
     events: Vec<crate::store::GateEvent>,
 }
 
-fn load_person(s: &AppState, id: i64) -> Result<OnePerson, WebError> {
+pub(super) fn load_person(s: &AppState, id: i64) -> Result<OnePerson, WebError> {
     let store = &s.store;
     let person = store.person(id)?.ok_or_else(|| {
         WebError::NotFound(format!(
@@ -313,7 +442,12 @@ async fn one(
     Ok(person_page(&user, &s, &one, None))
 }
 
-fn person_page(user: &Authed, s: &AppState, one: &OnePerson, message: Option<Markup>) -> Markup {
+pub(super) fn person_page(
+    user: &Authed,
+    s: &AppState,
+    one: &OnePerson,
+    message: Option<Markup>,
+) -> Markup {
     let p = &one.person;
     let title = if p.title.is_empty() {
         p.name.clone()
@@ -342,7 +476,7 @@ fn person_page(user: &Authed, s: &AppState, one: &OnePerson, message: Option<Mar
             }
             h2 { "照片" }
             @if one.photos.is_empty() {
-                p.meta { "还没有照片。可以用下面的表单，从门岗摄像头的截图录入人脸。" }
+                p.meta { "还没有照片。可以在下面上传照片，或从门岗摄像头的截图录入人脸。" }
             } @else {
                 p.photos {
                     @for ph in &one.photos {
@@ -351,6 +485,7 @@ fn person_page(user: &Authed, s: &AppState, one: &OnePerson, message: Option<Mar
                     }
                 }
             }
+            (super::enrol::upload_form(user, s, p.id))
             h2 { "车辆" }
             @if one.vehicles.is_empty() { p.meta { "没有登记车辆。" } } @else {
                 ul {
@@ -394,7 +529,6 @@ fn person_page(user: &Authed, s: &AppState, one: &OnePerson, message: Option<Mar
                     input name="sighting" inputmode="numeric" pattern="[0-9]+" required; }
                 button.ok type="submit" { "录入这张人脸" }
             }
-            p.meta { "从上传照片录入需要人脸模型，请用命令 gateward enroll 或 gateward import。" }
             @if user.user.role.may_manage() && user.user.role.may_export() {
                 h2 { "删除个人资料" }
                 form.form-row method="post" action=(format!("/manage/people/{}/delete", p.id)) {

@@ -1,0 +1,397 @@
+//! 上传照片录入人脸: enrolling a person's face from photos uploaded on their page, by the rule of
+//! `gateward enroll`: each photo's largest face must pass the enrolment quality gate; a photo
+//! refused (no face, too small, blurred, turned, cut off, not an image) is listed with the
+//! reason and nothing of it is stored. The face models are loaded the first time a photo comes,
+//! then kept for the next uploads.
+
+use std::path::{Path as FilePath, PathBuf};
+use std::sync::{Mutex, PoisonError};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::multipart::MultipartError;
+use axum::extract::{DefaultBodyLimit, Extension, Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use maud::{Markup, html};
+
+use super::done;
+use super::people::{load_person, person_page};
+use crate::cmds::known::{enrolment_face_in, load_face_chain, save_enrolled_face};
+use crate::cmds::photos::store_photo_bytes;
+use crate::config::{Config, Vision};
+use crate::pipeline::service::GalleryEdit;
+use crate::store::{NewAuditEntry, NewPhoto, PersonRecord, Photo};
+use crate::vision::faces::FaceChain;
+use crate::vision::image_ops;
+use crate::web::auth::{Authed, CSRF_FIELD};
+use crate::web::{AppState, WebError, blocking, page};
+
+/// Most bytes one upload may carry, all photos together.
+pub const UPLOAD_LIMIT: usize = 20 * 1024 * 1024;
+
+/// The multipart field of the photos.
+const FIELD: &str = "photos";
+
+/// What to do about a refused face, after the reason.
+const ADVICE: &str = "请换一张正面、清晰、脸更大的照片（脸宽至少 80 像素，整张脸都在照片内）。";
+
+/// The face models the manager's pages enrol with: what the config says to load them from, and
+/// the chain once loaded (the first upload loads it; a failed load is tried again next time).
+pub struct Enroller {
+    onnxruntime: Option<PathBuf>,
+    models: PathBuf,
+    vision: Vision,
+    chain: Mutex<Option<FaceChain>>,
+}
+
+impl Enroller {
+    /// Nothing is loaded yet.
+    pub fn new(config: &Config) -> Enroller {
+        Enroller {
+            onnxruntime: config.paths.onnxruntime.clone(),
+            models: config.paths.models.clone(),
+            vision: config.vision.clone(),
+            chain: Mutex::new(None),
+        }
+    }
+
+    /// Runs `work` with the face chain, loading it first when needed. Blocks: call it off the
+    /// async threads. One upload at a time uses the models.
+    fn with_chain<T>(
+        &self,
+        work: impl FnOnce(&mut FaceChain) -> anyhow::Result<T>,
+    ) -> Result<T, WebError> {
+        let mut slot = self.chain.lock().unwrap_or_else(PoisonError::into_inner);
+        let chain = match &mut *slot {
+            Some(chain) => chain,
+            empty => {
+                let loaded =
+                    load_face_chain(self.onnxruntime.as_deref(), &self.models, &self.vision)
+                        .map_err(|e| {
+                            WebError::Internal(format!(
+                                "人脸模型无法加载，暂时不能从照片录入。请在本机运行 gateward check \
+                                 检查模型包 (the face models could not be loaded: {e:#})"
+                            ))
+                        })?;
+                empty.insert(loaded)
+            }
+        };
+        work(chain).map_err(|e| {
+            WebError::Internal(format!("人脸识别出错 (face recognition failed): {e:#}"))
+        })
+    }
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route(
+        "/manage/people/{id}/photos",
+        post(upload).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+    )
+}
+
+/// The upload form of a person's page; without face models, the commands that enrol.
+pub(super) fn upload_form(user: &Authed, s: &AppState, person: i64) -> Markup {
+    let token = serde_urlencoded::to_string([(CSRF_FIELD, user.csrf.as_str())]).unwrap_or_default();
+    html! {
+        h2 { "上传照片录入人脸" }
+        @if s.enrol.is_some() {
+            form.form-row #upload-photos method="post" enctype="multipart/form-data"
+                action=(format!("/manage/people/{person}/photos?{token}")) {
+                label { "照片（可多选；JPEG、PNG 或 WebP，一次合计不超过 "
+                    (UPLOAD_LIMIT / 1024 / 1024) " MB）"
+                    input type="file" name=(FIELD) accept="image/jpeg,image/png,image/webp" multiple required; }
+                button.ok type="submit" { "上传并录入" }
+            }
+            p.meta {
+                "每张照片用其中最大的一张脸：要正面、清晰、脸宽至少 80 像素，整张脸都在照片内。"
+                "不合格的照片会列出原因，不会保存。第一次上传要先加载人脸模型，请稍等。"
+            }
+        } @else {
+            p.meta { "这里没有加载人脸模型，不能上传照片录入：请用命令 gateward enroll 或 gateward import。" }
+        }
+    }
+}
+
+/// A file of the upload.
+struct Upload {
+    /// The file's name as the browser sent it (shown in the answer only).
+    name: String,
+    bytes: Bytes,
+}
+
+/// What became of one uploaded photo.
+enum Outcome {
+    Enrolled {
+        name: String,
+        face_px: f32,
+    },
+    /// The same photo is already one of the person's.
+    Again {
+        name: String,
+    },
+    /// `hint` says what photo to take instead, when `why` does not.
+    Refused {
+        name: String,
+        why: String,
+        hint: Option<&'static str>,
+    },
+}
+
+/// Enrols the person's face from the uploaded photos; answers with their page and, for each
+/// photo, what became of it.
+async fn upload(
+    Extension(user): Extension<Authed>,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Result<Response, WebError> {
+    user.may_manage()?;
+    let Some(enroller) = s.enrol.clone() else {
+        return Err(WebError::BadInput(
+            "这里没有加载人脸模型，不能上传照片录入：请用命令 gateward enroll 或 gateward import \
+             (no face models here)"
+                .into(),
+        ));
+    };
+    let state = s.clone();
+    let person = blocking(move || {
+        state.store.person(id)?.ok_or_else(|| {
+            WebError::NotFound(format!(
+                "没有编号为 {id} 的人员：可能已被删除，请回到住户与贵宾列表 (no person {id})"
+            ))
+        })
+    })
+    .await?;
+    let files = match read_files(multipart).await {
+        Ok(files) => files,
+        Err(refused) => return Ok(refused),
+    };
+    if files.is_empty() {
+        return Err(WebError::BadInput(
+            "没有收到照片：请先点“选择文件”选好照片，再按“上传并录入” (no photo was sent)".into(),
+        ));
+    }
+    let state = s.clone();
+    let actor = user.user.name.clone();
+    let (one, outcomes, vectors) = blocking(move || {
+        let mut outcomes = Vec::new();
+        let mut vectors = Vec::new();
+        for file in &files {
+            let (outcome, vector) = enrol_one(&state, &enroller, &actor, &person, file)?;
+            outcomes.push(outcome);
+            vectors.extend(vector);
+        }
+        Ok((load_person(&state, id)?, outcomes, vectors))
+    })
+    .await?;
+    let enrolled = vectors.len();
+    let live = if let Some(g) = &s.gallery {
+        for vector in vectors {
+            g.edit(GalleryEdit::Add { person: id, vector });
+        }
+        "门岗服务已立即使用这些人脸。"
+    } else {
+        "门岗服务下次启动时使用这些人脸。"
+    };
+    let message = answer(&one.person, &outcomes, enrolled, live);
+    let status = if enrolled == 0
+        && outcomes
+            .iter()
+            .any(|o| matches!(o, Outcome::Refused { .. }))
+    {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, person_page(&user, &s, &one, Some(message))).into_response())
+}
+
+/// The photos of the upload. A body over [`UPLOAD_LIMIT`], or one that is not a whole
+/// multipart form, is answered at once.
+async fn read_files(mut multipart: Multipart) -> Result<Vec<Upload>, Response> {
+    let mut files = Vec::new();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => return Ok(files),
+            Err(e) => return Err(unreadable(e)),
+        };
+        if field.name() != Some(FIELD) {
+            continue;
+        }
+        // the browser's file name, without any folder
+        let name = field
+            .file_name()
+            .map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n).trim().to_owned())
+            .unwrap_or_default();
+        let bytes = field.bytes().await.map_err(unreadable)?;
+        if name.is_empty() && bytes.is_empty() {
+            continue; // the file input left empty
+        }
+        let name = if name.is_empty() {
+            format!("第 {} 张照片", files.len() + 1)
+        } else {
+            name
+        };
+        files.push(Upload { name, bytes });
+    }
+}
+
+/// The answer to an upload that could not be read.
+fn unreadable(e: MultipartError) -> Response {
+    let status = e.status();
+    let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        format!(
+            "照片太大：一次上传的照片合计不能超过 {} MB。请分几次上传，或上传小一些的照片 \
+             (the upload is over {} MB)",
+            UPLOAD_LIMIT / 1024 / 1024,
+            UPLOAD_LIMIT / 1024 / 1024
+        )
+    } else {
+        format!("照片没有上传完整，请重新选择照片再上传 (the upload could not be read: {e})")
+    };
+    (status, page::message_page(status, &message)).into_response()
+}
+
+/// The extension a photo is stored under, from its content (never from the name the browser
+/// sent): only JPEG, PNG and WebP are photos.
+fn photo_extension(bytes: &[u8]) -> Option<&'static str> {
+    match image::guess_format(bytes).ok()? {
+        image::ImageFormat::Jpeg => Some("jpg"),
+        image::ImageFormat::Png => Some("png"),
+        image::ImageFormat::WebP => Some("webp"),
+        _ => None,
+    }
+}
+
+/// Checks one photo as `gateward enroll` does and, when its face passes, stores the photo, the
+/// face and an audit entry. Returns what became of it and the embedding enrolled.
+fn enrol_one(
+    s: &AppState,
+    enroller: &Enroller,
+    actor: &str,
+    person: &PersonRecord,
+    file: &Upload,
+) -> Result<(Outcome, Option<Vec<f32>>), WebError> {
+    let name = file.name.clone();
+    let refused = |why: String, hint: Option<&'static str>| {
+        Ok((
+            Outcome::Refused {
+                name: file.name.clone(),
+                why,
+                hint,
+            },
+            None,
+        ))
+    };
+    let not_a_photo = "不是可用的照片：文件已损坏，或不是 JPEG、PNG、WebP 格式的图片。\
+                       请上传手机或相机拍的照片";
+    let Some(ext) = photo_extension(&file.bytes) else {
+        return refused(
+            format!("{not_a_photo} (not a JPEG, PNG or WebP image)"),
+            None,
+        );
+    };
+    let img = match image_ops::decode(&file.bytes, &file.name) {
+        Ok(img) => img,
+        Err(e) => return refused(format!("{not_a_photo} ({e})"), None),
+    };
+    let (model, seen) = enroller.with_chain(|chain| {
+        Ok((
+            chain.model_key().to_owned(),
+            enrolment_face_in(chain, &img)?,
+        ))
+    })?;
+    let seen = match seen {
+        Ok(seen) => seen,
+        Err(why) => return refused(why, Some(ADVICE)),
+    };
+    let internal = |e: anyhow::Error| WebError::Internal(format!("{e:#}"));
+    let (sha, stored) = store_photo_bytes(
+        &file.bytes,
+        FilePath::new(&format!("upload.{ext}")),
+        &s.data,
+    )
+    .map_err(internal)?;
+    let store = &s.store;
+    if store.photos(person.id)?.iter().any(|p| p.sha256 == sha) {
+        return Ok((Outcome::Again { name }, None));
+    }
+    let photo_id = store.add_photo(
+        actor,
+        person.id,
+        NewPhoto {
+            path: stored.clone(),
+            sha256: sha.clone(),
+        },
+    )?;
+    let photo = Photo {
+        id: photo_id,
+        person_id: person.id,
+        path: stored.clone(),
+        sha256: sha,
+        added: s.clock.now(),
+    };
+    save_enrolled_face(store, &s.data, &model, &photo, &seen).map_err(internal)?;
+    store.append_audit(NewAuditEntry {
+        actor: actor.to_owned(),
+        action: "face.enrol".into(),
+        object: format!("person:{}", person.id),
+        detail: format!(
+            "{} from uploaded photo {name} ({stored}, {model})",
+            person.name
+        ),
+    })?;
+    Ok((
+        Outcome::Enrolled {
+            name,
+            face_px: seen.face.width(),
+        },
+        Some(seen.embedding.to_vec()),
+    ))
+}
+
+/// What the page says about an upload: the photos enrolled, then each one not enrolled and why.
+fn answer(person: &PersonRecord, outcomes: &[Outcome], enrolled: usize, live: &str) -> Markup {
+    let refused: Vec<&Outcome> = outcomes
+        .iter()
+        .filter(|o| matches!(o, Outcome::Refused { .. }))
+        .collect();
+    html! {
+        @if enrolled > 0 {
+            (done(&format!("已从 {enrolled} 张照片录入{}的人脸。{live}", person.name)))
+        }
+        @if refused.len() < outcomes.len() {
+        ul #upload-result {
+            @for o in outcomes {
+                @match o {
+                    Outcome::Enrolled { name, face_px } => {
+                        li.enrolled { "✓ " (name) "：已录入（脸宽 " (format!("{face_px:.0}")) " 像素）" }
+                    }
+                    Outcome::Again { name } => {
+                        li.again { "· " (name) "：这张照片已经录入过，没有重复录入" }
+                    }
+                    Outcome::Refused { .. } => {}
+                }
+            }
+        }
+        }
+        @if !refused.is_empty() {
+            div.problem #upload-refused role="alert" {
+                p { "以下照片没有录入，也没有保存：" }
+                ul {
+                    @for o in refused {
+                        @if let Outcome::Refused { name, why, hint } = o {
+                            li.refused {
+                                "✗ " strong { (name) } "：" (why)
+                                @if let Some(hint) = hint { br; strong.hint { (hint) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -281,3 +281,42 @@ fn bulk_import_enrols_photos_named_by_person_and_lists_the_rejected_ones() {
     let text = stdout(&again);
     assert!(text.contains("0 of 1 photo(s)"), "{text}");
 }
+
+#[test]
+fn enrolling_a_new_person_into_an_existing_household_keeps_its_notes() {
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path();
+    {
+        let store =
+            gateward::store::Store::open(gateward::store::database_path(d)).expect("records");
+        store
+            .upsert_household(
+                "manager",
+                gateward::store::NewHousehold {
+                    code: "3-2-1502".into(),
+                    notes: "养狗，快递放门卫".into(),
+                },
+            )
+            .unwrap();
+    }
+    let astronaut = fixture("astronaut.png");
+    enroll(
+        d,
+        &[
+            "--name",
+            "陈静",
+            "--class",
+            "resident",
+            "--household",
+            "3-2-1502",
+            astronaut.to_str().unwrap(),
+        ],
+    );
+    let store = gateward::store::Store::open(gateward::store::database_path(d)).expect("records");
+    let h = store.household("3-2-1502").unwrap().expect("household");
+    assert_eq!(h.notes, "养狗，快递放门卫");
+    assert_eq!(
+        store.people_named("陈静").unwrap()[0].household.as_deref(),
+        Some("3-2-1502")
+    );
+}

@@ -120,7 +120,10 @@ fn find_or_add_person(store: &Store, args: &Args) -> anyhow::Result<i64> {
     match same.as_slice() {
         [p] => Ok(p.id),
         [] => {
-            if let Some(h) = &args.household {
+            // a new household is added; an existing one keeps its notes
+            if let Some(h) = &args.household
+                && store.household(h)?.is_none()
+            {
                 store.upsert_household(
                     &args.by,
                     crate::store::NewHousehold {

@@ -26,7 +26,7 @@ use crate::rules::gate::{gate_open, shift_at};
 use crate::rules::prompts::{RESIDENT_UNREACHABLE, VISITOR_FIRST, VISITOR_SCRIPT};
 
 /// How often the screen is told how the cameras are.
-const HEALTH_EVERY: Duration = Duration::from_secs(5);
+const HEALTH_EVERY: Duration = Duration::from_secs(2);
 /// The folders under the data folder the screen may show files of.
 const SHOWN_FOLDERS: [&str; 3] = ["snapshots/", "sightings/", "photos/"];
 
@@ -60,6 +60,10 @@ async fn screen(Extension(user): Extension<Authed>, State(s): State<AppState>) -
                 span #clock {} span #shift {} span #gate-open {} span #cameras {}
                 button #speech type="button" aria-pressed="false" { "语音提示：关" }
                 span #link.link-state { "连接中…" }
+            }
+            div #pinbar.pinbar hidden {
+                span #pinmsg { "正在查看这一条，新的到达不会盖住它" }
+                button #unpin type="button" { "回到实时 Back to live" }
             }
             div.screen {
                 section #card.card.idle aria-live="assertive" {

@@ -7,6 +7,9 @@
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const $ = (id) => document.getElementById(id);
   const card = $("card"), list = $("events");
+  // pinned: the guard chose a card or is working on it (a form), so new arrivals go to the
+  // list and the bar instead of replacing it
+  let pinned = false;
   let cameras = [], shown = null, speech = localStorage.getItem("gw-speech") === "on", tz = G.tz;
 
   const CLASS_ACTION = {
@@ -185,9 +188,15 @@
     return el("section", { class: "visitor" }, el("h3", {}, "访客问询 Visitor script"), steps, form);
   }
 
+  function pin(on, why) {
+    pinned = on;
+    $("pinbar").hidden = !on;
+    if (why) $("pinmsg").textContent = why;
+  }
+
   function item(e) {
     const [cls] = kindOf(e);
-    const li = el("li", { class: cls + (e.for_me ? " for-me" : ""), tabindex: "0", onclick: () => show(e) },
+    const li = el("li", { class: cls + (e.for_me ? " for-me" : ""), tabindex: "0", onclick: () => { show(e); pin(true, "正在查看这一条，新的到达不会盖住它"); } },
       el("time", {}, local(e.at)), " ", title(e), " ", el("small", {}, e.kind === "vehicle" ? decisionZh(e.decision) : (e.person ? e.person.class_zh : "访客")));
     li.dataset.key = e.camera + "/" + e.kind + "/" + e.track;
     return li;
@@ -212,10 +221,11 @@
     $("notice-list").prepend(el("li", { class: "desk" }, local(n.at) + " " + n.text + (n.by ? "（" + n.by + "）" : "")));
   }
 
+  const STATE_ZH = { connecting: "连接中", live: "在线", reconnecting: "重连中", ended: "录像已结束", stopped: "已停止" };
   function renderCameras() {
     const bad = cameras.filter((c) => c.state !== "live");
     $("cameras").textContent = "摄像头 " + (cameras.length - bad.length) + "/" + cameras.length + " 在线" +
-      (bad.length ? "（" + bad.map((c) => c.name + (c.state === "reconnecting" ? " 重连中" : " " + c.state)).join("，") + "）" : "");
+      (bad.length ? "（" + bad.map((c) => c.name + " " + (STATE_ZH[c.state] || c.state)).join("，") + "）" : "");
     $("cameras").className = bad.length ? "warn" : "";
   }
 
@@ -245,8 +255,17 @@
     es.onerror = () => { link.textContent = "连接中断，正在重连… (reconnecting)"; link.className = "link-state bad"; };
     const on = (ev) => {
       const e = JSON.parse(ev.data);
+      // an arrival proves its camera is live, whatever the last health report said
+      const cam = cameras.find((c) => c.name === e.camera);
+      if (cam && cam.state !== "live") { cam.state = "live"; renderCameras(); }
       add(e);
-      if (ev.type === "arrival" || (shown && shown.camera === e.camera && shown.track === e.track)) {
+      const same = shown && shown.camera === e.camera && shown.track === e.track && shown.kind === e.kind;
+      if (pinned) {
+        if (ev.type === "arrival") {
+          $("pinmsg").textContent = "新到达：" + title(e) + "（在右侧列表，点“回到实时”查看）";
+          speak(e.say || (e.actions || [])[0]);
+        }
+      } else if (ev.type === "arrival" || same) {
         show(e);
         if (ev.type === "arrival") speak(e.say || (e.actions || [])[0]);
       }
@@ -257,6 +276,14 @@
     es.addEventListener("health", (ev) => { cameras = JSON.parse(ev.data); renderCameras(); });
   }
 
+  // typing or choosing in the card keeps it: a registration is not lost to the next arrival
+  card.addEventListener("focusin", () => { if (!pinned) pin(true, "正在登记/更正，新的到达不会盖住这一条"); });
+  $("unpin").addEventListener("click", () => {
+    // the newest arrival again, and new ones replace it as they come
+    const first = list.firstElementChild;
+    if (first) first.click();
+    pin(false);
+  });
   const sp = $("speech");
   const setSpeech = () => { sp.textContent = "语音提示：" + (speech ? "开" : "关"); sp.setAttribute("aria-pressed", speech); };
   sp.addEventListener("click", () => { speech = !speech; localStorage.setItem("gw-speech", speech ? "on" : "off"); setSpeech(); if (speech) speak("语音提示已打开"); });

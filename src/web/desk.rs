@@ -738,6 +738,45 @@ fn pass_refused(what: &str, why: &str) -> String {
     format!("不能登记{what}：{why}")
 }
 
+/// The pass with the number the guard typed, or what to tell them.
+fn find_pass(store: &crate::store::Store, n: &str) -> Result<PassRecord, WebError> {
+    if n.is_empty() {
+        return Err(WebError::BadInput(
+            "请填写出入证号 (write the pass number)".into(),
+        ));
+    }
+    if n.chars().count() > SHORT_TEXT {
+        return Err(WebError::BadInput(no_such_pass(n)));
+    }
+    store
+        .pass(n)?
+        .ok_or_else(|| WebError::BadInput(no_such_pass(n)))
+}
+
+/// After a check in or out: back to the passes page saying it was done, or the page again
+/// with what was refused.
+async fn pass_reply(
+    user: &Authed,
+    s: &AppState,
+    done: Result<String, WebError>,
+    number: &str,
+    way: &str,
+) -> Result<Response, WebError> {
+    match done {
+        Ok(n) => see("/passes", &[("done", way), ("n", &n)]),
+        Err(e) => {
+            let problem = refusal(e)?;
+            Ok(bad(render_passes(
+                user,
+                s,
+                Notice::Problem(problem),
+                number,
+            )
+            .await?))
+        }
+    }
+}
+
 async fn pass_in(
     Extension(user): Extension<Authed>,
     State(s): State<AppState>,
@@ -753,17 +792,7 @@ async fn pass_in(
     let n = number.clone();
     let (hub, tz, by) = (s.hub.clone(), s.tz, user.user.name.clone());
     let done = blocking(move || {
-        if n.is_empty() {
-            return Err(WebError::BadInput(
-                "请填写出入证号 (write the pass number)".into(),
-            ));
-        }
-        if n.chars().count() > SHORT_TEXT {
-            return Err(WebError::BadInput(no_such_pass(&n)));
-        }
-        let pass = store
-            .pass(&n)?
-            .ok_or_else(|| WebError::BadInput(no_such_pass(&n)))?;
+        let pass = find_pass(&store, &n)?;
         let (outcome, _) = passes::check_in(
             pass.state(),
             first && pass.first_half != PassHalf::Lost,
@@ -786,19 +815,7 @@ async fn pass_in(
         Ok(pass.number)
     })
     .await;
-    match done {
-        Ok(number) => see("/passes", &[("done", "in"), ("n", &number)]),
-        Err(e) => {
-            let problem = refusal(e)?;
-            Ok(bad(render_passes(
-                &user,
-                &s,
-                Notice::Problem(problem),
-                &number,
-            )
-            .await?))
-        }
-    }
+    pass_reply(&user, &s, done, &number, "in").await
 }
 
 async fn pass_out(
@@ -815,17 +832,7 @@ async fn pass_out(
     let n = number.clone();
     let (hub, tz, by) = (s.hub.clone(), s.tz, user.user.name.clone());
     let done = blocking(move || {
-        if n.is_empty() {
-            return Err(WebError::BadInput(
-                "请填写出入证号 (write the pass number)".into(),
-            ));
-        }
-        if n.chars().count() > SHORT_TEXT {
-            return Err(WebError::BadInput(no_such_pass(&n)));
-        }
-        let pass = store
-            .pass(&n)?
-            .ok_or_else(|| WebError::BadInput(no_such_pass(&n)))?;
+        let pass = find_pass(&store, &n)?;
         if let (PassOutcome::Refused(why), _) = passes::check_out(pass.state()) {
             return Err(WebError::BadInput(pass_refused("离开", why)));
         }
@@ -841,19 +848,7 @@ async fn pass_out(
         Ok(pass.number)
     })
     .await;
-    match done {
-        Ok(number) => see("/passes", &[("done", "out"), ("n", &number)]),
-        Err(e) => {
-            let problem = refusal(e)?;
-            Ok(bad(render_passes(
-                &user,
-                &s,
-                Notice::Problem(problem),
-                &number,
-            )
-            .await?))
-        }
-    }
+    pass_reply(&user, &s, done, &number, "out").await
 }
 
 // ---------------------------------------------------------------------------------------------

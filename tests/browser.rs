@@ -393,28 +393,4 @@ async fn the_guard_screen_prompts_each_arrival_and_takes_the_guards_word() {
         "the gallery learnt that face is not 王建国: {audit:?}"
     );
     c.close().await.expect("close the browser");
-
-    // the running service learnt it at once: the same face on the footpath camera is no longer
-    // named 王建国
-    let guard = http::Http::login(&demo.base, "guard", demo.password("guard"));
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let state: serde_json::Value =
-            serde_json::from_str(&guard.get("/api/state").body).expect("state");
-        let latest = state["recent"]
-            .as_array()
-            .expect("recent")
-            .iter()
-            .find(|e| e["camera"] == "东门人行" && e["kind"] == "person")
-            .cloned()
-            .expect("the footpath camera's arrival");
-        if latest["person"]["name"] != "王建国" {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the footpath camera still names 王建国: {latest}"
-        );
-        std::thread::sleep(Duration::from_millis(500));
-    }
 }

@@ -17,5 +17,6 @@ pub mod pipeline;
 pub mod recognize;
 pub mod rules;
 pub mod store;
+pub mod training;
 pub mod vision;
 pub mod web;

@@ -51,6 +51,7 @@ mod people;
 mod reports;
 pub mod schema;
 mod shifts;
+mod training;
 mod users;
 mod vehicles;
 mod visits;
@@ -71,6 +72,7 @@ pub use people::{
 pub use reports::DeletedPerson;
 pub use schema::SCHEMA_VERSION;
 pub use shifts::{NewShiftRecord, ShiftRecord};
+pub use training::{FaceThumbnail, TrainingAnswer};
 pub use users::{NewUser, Session, User};
 pub use vehicles::{NewVehicle, VehicleOwner, VehicleRecord};
 pub use visits::{NewVisit, VisitRecord};

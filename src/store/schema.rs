@@ -48,6 +48,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "users and sessions",
         sql: include_str!("migrations/005_users.sql"),
     },
+    Migration {
+        version: 6,
+        name: "training",
+        sql: include_str!("migrations/006_training.sql"),
+    },
 ];
 
 /// The schema version this binary writes.

@@ -453,7 +453,7 @@ fn demo_compound_imports_cleanly() {
         "every enrolled class appears"
     );
     let photographed: Vec<_> = set.people.iter().filter(|p| !p.photos.is_empty()).collect();
-    assert_eq!(photographed.len(), 3);
+    assert_eq!(photographed.len(), 9);
 
     let truck = set
         .vehicles

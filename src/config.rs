@@ -64,6 +64,7 @@ pub struct Config {
     /// The cameras `gateward run` watches, in the file's order.
     pub cameras: Vec<CameraConfig>,
     pub web: Web,
+    pub training: Training,
     /// Where events are published over MQTT; `None` publishes nothing.
     pub mqtt: Option<Mqtt>,
     /// Where every event is POSTed as JSON; `None` sends nothing.
@@ -79,6 +80,24 @@ pub struct Web {
     pub secure_cookie: bool,
     /// Hours a login lasts without being used (a shift is 6).
     pub session_hours: u32,
+}
+
+/// Training new guards (`[training]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Training {
+    /// Minutes without an arrival before the guard's screen offers a short review.
+    pub quiet_minutes: u32,
+    /// New cards a guard is given a day (reviews of cards seen before are not counted).
+    pub new_cards_per_day: u32,
+}
+
+impl Default for Training {
+    fn default() -> Self {
+        Training {
+            quiet_minutes: 3,
+            new_cards_per_day: 20,
+        }
+    }
 }
 
 /// The MQTT broker events are published to (`[mqtt]`).
@@ -257,6 +276,7 @@ struct FileConfig {
     #[serde(rename = "camera")]
     cameras: Vec<FileCamera>,
     web: FileWeb,
+    training: FileTraining,
     mqtt: Option<FileMqtt>,
     webhook: Option<FileWebhook>,
 }
@@ -275,6 +295,23 @@ impl Default for FileWeb {
             listen: "127.0.0.1:8080".to_owned(),
             secure_cookie: false,
             session_hours: 12,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct FileTraining {
+    quiet_minutes: u32,
+    new_cards_per_day: u32,
+}
+
+impl Default for FileTraining {
+    fn default() -> Self {
+        let d = Training::default();
+        FileTraining {
+            quiet_minutes: d.quiet_minutes,
+            new_cards_per_day: d.new_cards_per_day,
         }
     }
 }
@@ -490,6 +527,18 @@ impl Config {
                 24.0 * 30.0,
             ),
             (
+                "[training] quiet_minutes",
+                file.training.quiet_minutes as f32,
+                1.0,
+                120.0,
+            ),
+            (
+                "[training] new_cards_per_day",
+                file.training.new_cards_per_day as f32,
+                1.0,
+                500.0,
+            ),
+            (
                 "[webhook] timeout_s",
                 file.webhook.as_ref().map_or(5, |w| w.timeout_s) as f32,
                 1.0,
@@ -547,6 +596,10 @@ impl Config {
                 listen: file.web.listen,
                 secure_cookie: file.web.secure_cookie,
                 session_hours: file.web.session_hours,
+            },
+            training: Training {
+                quiet_minutes: file.training.quiet_minutes,
+                new_cards_per_day: file.training.new_cards_per_day,
             },
             mqtt: file.mqtt.map(|m| Mqtt {
                 host: m.host,

@@ -102,6 +102,7 @@ pub fn run(config: &Config, args: &ScreenArgs) -> anyhow::Result<()> {
         health: Arc::new(Vec::new),
         gallery: None,
         enrol: None,
+        training: config.training,
     };
     let rt = runtime()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -41,6 +41,10 @@ pub fn run(config: &Config) -> anyhow::Result<()> {
             ""
         }
     );
+    println!(
+        "training     = quiet after {} min without an arrival, {} new cards a day",
+        config.training.quiet_minutes, config.training.new_cards_per_day
+    );
     match &config.mqtt {
         Some(m) => println!(
             "mqtt         = {}:{} topics {}/…{}",

@@ -201,6 +201,7 @@ pub async fn start_web(
         health: Arc::new(move || health_of.health()),
         gallery: Some(editor),
         enrol: Some(Arc::new(web::manage::Enroller::new(config))),
+        training: config.training,
     };
     Ok(web::serve(state, listen, stop).await?)
 }

@@ -178,30 +178,37 @@ impl Habits {
         }
     }
 
-    /// What the card says, in Chinese: one line per habit, none when the log shows no pattern.
+    /// The usual times, in words: 常在 07:30 左右出门.
+    fn times(&self) -> Vec<String> {
+        let when = |u: &Usual| u.at.format("%H:%M").to_string();
+        [
+            (&self.leaves, "出门"),
+            (&self.returns, "回来"),
+            (&self.passes, "经过大门"),
+        ]
+        .into_iter()
+        .filter_map(|(u, what)| u.as_ref().map(|u| format!("常在 {} 左右{what}", when(u))))
+        .collect()
+    }
+
+    /// What a person's card says, in Chinese: one line per habit, none when the log shows no
+    /// pattern.
     pub fn lines(&self) -> Vec<String> {
         if self.trips == 0 {
             return Vec::new();
         }
         let mode = self.mode();
-        let with_mode = |s: String| {
-            if mode.is_empty() {
-                s
-            } else {
-                format!("{s}，{mode}")
-            }
-        };
-        let mut out = Vec::new();
-        let when = |u: &Usual| format!("{}", u.at.format("%H:%M"));
-        if let Some(u) = &self.leaves {
-            out.push(with_mode(format!("常在 {} 左右出门", when(u))));
-        }
-        if let Some(u) = &self.returns {
-            out.push(with_mode(format!("常在 {} 左右回来", when(u))));
-        }
-        if let Some(u) = &self.passes {
-            out.push(with_mode(format!("常在 {} 左右经过大门", when(u))));
-        }
+        let mut out: Vec<String> = self
+            .times()
+            .into_iter()
+            .map(|t| {
+                if mode.is_empty() {
+                    t
+                } else {
+                    format!("{t}，{mode}")
+                }
+            })
+            .collect();
         if out.is_empty() {
             out.push(match mode.as_str() {
                 "" => format!("近{DAYS}天经过大门 {} 次，开车、步行都有", self.trips),
@@ -209,6 +216,22 @@ impl Habits {
             });
         }
         out
+    }
+
+    /// What a household car's trips say, on each member's card: 家里的车 皖A·G2R28 常在 07:30
+    /// 左右出门.
+    pub fn car_lines(&self) -> Vec<String> {
+        let Some(car) = &self.car else {
+            return Vec::new();
+        };
+        let times = self.times();
+        if times.is_empty() {
+            return vec![format!("家里的车 {car} 近{DAYS}天进出 {} 次", self.trips)];
+        }
+        times
+            .into_iter()
+            .map(|t| format!("家里的车 {car} {t}"))
+            .collect()
     }
 }
 
@@ -305,6 +328,22 @@ mod tests {
         let t = [trip(2, (9, 0), None, None), trip(3, (15, 0), None, None)];
         assert_eq!(habits(&t).lines(), ["近60天经过大门 2 次，多步行"]);
         assert!(habits(&[]).lines().is_empty());
+    }
+
+    #[test]
+    fn a_household_car_is_named_on_its_own_line() {
+        let car = Some("皖A·G2R28");
+        let t: Vec<Trip> = (2..=4)
+            .map(|d| trip(d, (7, 35), Some(Direction::Out), car))
+            .collect();
+        assert_eq!(
+            habits(&t).car_lines(),
+            ["家里的车 皖A·G2R28 常在 07:35 左右出门"]
+        );
+        assert_eq!(
+            habits(&t[..1]).car_lines(),
+            ["家里的车 皖A·G2R28 近60天进出 1 次"]
+        );
     }
 
     #[test]

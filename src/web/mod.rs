@@ -10,6 +10,7 @@ pub mod hub;
 pub mod manage;
 pub mod page;
 pub mod screen;
+pub mod training;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -52,6 +53,8 @@ pub struct AppState {
     /// The face models that enrol uploaded photos, loaded at the first upload; `None` where
     /// photos cannot be enrolled (the manager is pointed at `gateward enroll`).
     pub enrol: Option<Arc<manage::Enroller>>,
+    /// Training: the quiet moment and the new cards a day.
+    pub training: crate::config::Training,
 }
 
 /// The whole app: the login page, then everything behind a session.
@@ -62,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .merge(actions::routes())
         .merge(desk::routes())
         .merge(manage::routes())
+        .merge(training::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_session,

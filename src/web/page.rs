@@ -41,6 +41,7 @@ fn menu(user: &Authed) -> Markup {
             a href="/passes" { "出入证" }
             a href="/goods" { "物品放行" }
             a href="/alerts" { "危险品·夜间开门" }
+            a href="/training" { "认识住户" }
             @if role != Role::Guard { a href="/log" { "记录查询" } }
             @if role.may_manage() {
                 a href="/manage/people" { "住户与贵宾" }

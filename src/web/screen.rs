@@ -51,6 +51,7 @@ async fn screen(Extension(user): Extension<Authed>, State(s): State<AppState>) -
             .collect::<Vec<_>>(),
         "desk": user.user.post.key(),
         "tz": s.tz.name(),
+        "quiet_minutes": s.training.quiet_minutes,
     });
     page::layout(
         &user,
@@ -79,6 +80,7 @@ async fn screen(Extension(user): Extension<Authed>, State(s): State<AppState>) -
                 }
             }
             script { "window.GATE = " (PreEscaped(script.to_string().replace("</", "<\\/"))) ";" }
+            (super::training::script())
             script { (PreEscaped(SCRIPT)) }
         },
     )

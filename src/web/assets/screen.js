@@ -11,6 +11,9 @@
   // list and the bar instead of replacing it
   let pinned = false;
   let cameras = [], shown = null, speech = localStorage.getItem("gw-speech") === "on", tz = G.tz;
+  // the quiet moment: no arrival for G.quiet_minutes, so the card offers a short review of the
+  // residents likely to come in the next hour; the next arrival replaces it
+  let lastArrival = Date.now(), quiet = false;
 
   const CLASS_ACTION = {
     vip: ["敬礼问候", "立正敬礼，称呼职务，开门迎接"],
@@ -244,8 +247,33 @@
       $("notice-list").replaceChildren();
       s.notices.slice().reverse().forEach(deskNotice);
       s.recent.slice().reverse().forEach(add);
-      if (!shown && s.recent.length) show(s.recent[0]);
+      // the gate has been quiet since its last arrival, however long ago the page was opened
+      const last = s.recent.length ? Date.parse(s.recent[0].at) : NaN;
+      if (!Number.isNaN(last)) lastArrival = last;
+      if (!shown && !quiet && s.recent.length) show(s.recent[0]);
     });
+  }
+
+  function quietCheck() {
+    if (pinned || quiet || Date.now() - lastArrival < G.quiet_minutes * 60000) return;
+    quiet = true;
+    fetch("/api/training/soon").then((r) => r.json()).then((s) => {
+      if (!quiet) return;
+      shown = null;
+      card.className = "card quiet";
+      const slot = el("div", { class: "trainer" });
+      const go = () => { begin.remove(); Trainer.start(slot, s.people.length ? { focus: "soon" } : {}); };
+      const begin = el("button", { type: "button", class: "ok", id: "quiet-start", onclick: go }, "开始复习");
+      card.replaceChildren(
+        el("h2", {}, "门口清闲，复习一下住户吧"),
+        s.people.length
+          ? el("p", {}, "接下来一小时可能经过大门的住户：")
+          : el("p", {}, "按计划复习到期的卡片。"),
+        el("ul", { class: "soon" }, s.people.map((p) => el("li", {},
+          p.face ? el("img", { class: "thumb", src: p.face, alt: p.name }) : null,
+          el("b", {}, p.name), " ", p.household || "", " ", el("small", {}, (p.habits || []).join("；"))))),
+        begin, slot);
+    }, () => { quiet = false; });
   }
 
   function connect() {
@@ -258,6 +286,7 @@
       // an arrival proves its camera is live, whatever the last health report said
       const cam = cameras.find((c) => c.name === e.camera);
       if (cam && cam.state !== "live") { cam.state = "live"; renderCameras(); }
+      if (ev.type === "arrival") { lastArrival = Date.now(); quiet = false; }
       add(e);
       const same = shown && shown.camera === e.camera && shown.track === e.track && shown.kind === e.kind;
       if (pinned) {
@@ -277,7 +306,11 @@
   }
 
   // typing or choosing in the card keeps it: a registration is not lost to the next arrival
-  card.addEventListener("focusin", () => { if (!pinned) pin(true, "正在登记/更正，新的到达不会盖住这一条"); });
+  card.addEventListener("focusin", (ev) => {
+    // a quiet-moment review gives way to the next arrival
+    if (ev.target.closest(".quiet")) return;
+    if (!pinned) pin(true, "正在登记/更正，新的到达不会盖住这一条");
+  });
   $("unpin").addEventListener("click", () => {
     // the newest arrival again, and new ones replace it as they come
     const first = list.firstElementChild;
@@ -289,5 +322,6 @@
   sp.addEventListener("click", () => { speech = !speech; localStorage.setItem("gw-speech", speech ? "on" : "off"); setSpeech(); if (speech) speak("语音提示已打开"); });
   setSpeech();
   tick(); setInterval(tick, 1000);
+  setInterval(quietCheck, 10000);
   connect();
 })();

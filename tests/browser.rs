@@ -394,3 +394,215 @@ async fn the_guard_screen_prompts_each_arrival_and_takes_the_guards_word() {
     );
     c.close().await.expect("close the browser");
 }
+
+/// The id in a face picture's address (/training/face/ID) → whose face it is.
+fn face_owner(store: &gateward::store::Store, src: &str) -> i64 {
+    let id: i64 = src
+        .rsplit('/')
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("a face address: {src}"));
+    store
+        .face_thumbnails()
+        .expect("faces")
+        .into_iter()
+        .find(|f| f.id == id)
+        .expect("a known face")
+        .person_id
+}
+
+async fn attr_of(c: &Client, css: &str, attr: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("{css}"))
+        .attr(attr)
+        .await
+        .expect("attr")
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guard_answers_one_card_of_each_exercise_on_the_training_pages() {
+    let profile = tempfile::tempdir().expect("profile");
+    let Some((_driver, c)) = browser(profile.path()).await else {
+        return;
+    };
+    // the quiet moment comes after one minute without an arrival (three by default)
+    let config = profile.path().join("gateward.toml");
+    std::fs::write(&config, "[training]\nquiet_minutes = 1\n").expect("config");
+    let demo = Demo::start_with(&["--cameras", "0", "--config", config.to_str().expect("path")]);
+    let store = demo.store();
+    login(&c, &demo, "guard").await;
+    c.find(Locator::LinkText("认识住户"))
+        .await
+        .expect("the menu's training link")
+        .click()
+        .await
+        .expect("open training");
+    let home = c.find(Locator::Css("p.standing")).await.expect("standing");
+    let standing = home.text().await.unwrap_or_default();
+    assert!(standing.contains("已认识 0/7 户（0%）"), "{standing}");
+    assert!(standing.contains("目标 80%"), "{standing}");
+    screenshot(&c, "7-training-home").await;
+    let people = store.people().expect("people");
+    for (key, zh) in [
+        ("face_name", "看脸认人"),
+        ("face_household", "看脸说房号"),
+        ("name_face", "听名找脸"),
+        ("household_members", "这户住着谁"),
+        ("vip_title", "贵宾称呼和座驾"),
+    ] {
+        c.goto(&demo.url("/training")).await.expect("training page");
+        c.find(Locator::LinkText(zh))
+            .await
+            .unwrap_or_else(|_| panic!("a link to practise {zh}"))
+            .click()
+            .await
+            .expect("open the exercise");
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("#trainer[data-state=question]"))
+            .await
+            .unwrap_or_else(|_| panic!("{zh}: no question"));
+        assert_eq!(attr_of(&c, "#trainer", "data-exercise").await, key);
+        let prompt = c
+            .find(Locator::Css("#trainer .prompt"))
+            .await
+            .expect("prompt")
+            .text()
+            .await
+            .unwrap_or_default();
+        // the right choice, from the records
+        let who = |name: &str| people.iter().find(|p| prompt.contains(&p.name) && p.name == name);
+        let right: Vec<String> = match key {
+            "face_name" | "face_household" | "vip_title" => {
+                let src = attr_of(&c, "#trainer img.face", "src").await;
+                let id = face_owner(&store, &src);
+                let p = people.iter().find(|p| p.id == id).expect("the face's person");
+                match key {
+                    "face_name" => vec![id.to_string()],
+                    "face_household" => vec![p.household_id.expect("a household").to_string()],
+                    _ => {
+                        let plate = store
+                            .vehicles()
+                            .expect("vehicles")
+                            .into_iter()
+                            .find(|v| v.owner_person_id == Some(id))
+                            .map(|v| gateward::recognize::plate_text::format(&v.plate))
+                            .unwrap_or_else(|| "无登记车辆".into());
+                        vec![format!("{} · {plate}", p.title)]
+                    }
+                }
+            }
+            "name_face" => {
+                let p = people
+                    .iter()
+                    .find(|p| who(&p.name).is_some())
+                    .unwrap_or_else(|| panic!("whose name: {prompt}"));
+                vec![p.id.to_string()]
+            }
+            _ => {
+                let code = prompt.split_whitespace().next().unwrap_or_default();
+                let code = code.split('（').next().unwrap_or_default();
+                let home = store
+                    .household(code)
+                    .expect("household")
+                    .unwrap_or_else(|| panic!("a household in {prompt}"));
+                people
+                    .iter()
+                    .filter(|p| {
+                        p.household_id == Some(home.id)
+                            && p.status == gateward::domain::PersonStatus::Active
+                            && matches!(
+                                p.class,
+                                gateward::domain::PersonClass::Resident
+                                    | gateward::domain::PersonClass::Vip
+                            )
+                    })
+                    .map(|p| p.id.to_string())
+                    .collect()
+            }
+        };
+        if key == "household_members" {
+            for id in &right {
+                c.find(Locator::Css(&format!("#trainer input[value='{id}']")))
+                    .await
+                    .unwrap_or_else(|_| panic!("{id} offered for {prompt}"))
+                    .click()
+                    .await
+                    .expect("tick");
+            }
+            c.find(Locator::Css("#trainer button.submit"))
+                .await
+                .expect("确定")
+                .click()
+                .await
+                .expect("submit");
+        } else {
+            let mut clicked = false;
+            for b in c.find_all(Locator::Css("#trainer button.choice")).await.expect("choices") {
+                if b.attr("data-id").await.ok().flatten().as_deref() == Some(right[0].as_str()) {
+                    b.click().await.expect("pick");
+                    clicked = true;
+                    break;
+                }
+            }
+            assert!(clicked, "{zh}: the right answer {right:?} is offered");
+        }
+        let verdict = c
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("#trainer .verdict"))
+            .await
+            .unwrap_or_else(|_| panic!("{zh}: no verdict"))
+            .text()
+            .await
+            .unwrap_or_default();
+        assert!(verdict.contains("✓ 答对了"), "{zh}: {verdict}");
+        assert!(verdict.contains("1 天后 再复习"), "{zh}: {verdict}");
+        screenshot(&c, &format!("8-training-{key}")).await;
+    }
+    // five answers, one of each exercise, are in the guard's record
+    let guard = store
+        .users()
+        .expect("users")
+        .into_iter()
+        .find(|u| u.login == "guard")
+        .expect("the guard");
+    let kinds: std::collections::BTreeSet<&str> = store
+        .training_answers(guard.id)
+        .expect("answers")
+        .iter()
+        .filter(|a| a.correct)
+        .map(|a| a.card.exercise.key())
+        .collect();
+    assert_eq!(kinds.len(), 5, "{kinds:?}");
+    c.goto(&demo.url("/training/progress")).await.expect("progress page");
+    c.find(Locator::Css("svg.training-chart")).await.expect("the chart");
+    screenshot(&c, "9-training-progress").await;
+
+    // the gate screen, quiet (no camera here) for a minute, offers a review in the card
+    c.goto(&demo.url("/")).await.expect("the screen");
+    let offer = c
+        .wait()
+        .at_most(Duration::from_secs(90))
+        .for_element(Locator::Css("#card.quiet #quiet-start"))
+        .await
+        .expect("a quiet-moment review is offered after a minute without arrivals");
+    offer.click().await.expect("start the review");
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#card .trainer[data-state=question]"))
+        .await
+        .expect("a card to answer on the screen");
+    let pinned = c
+        .find(Locator::Id("pinbar"))
+        .await
+        .expect("pin bar")
+        .attr("hidden")
+        .await
+        .expect("hidden");
+    assert!(pinned.is_some(), "a review does not hold back the next arrival");
+    screenshot(&c, "10-quiet-review").await;
+    c.close().await.expect("close the browser");
+}

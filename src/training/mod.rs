@@ -534,6 +534,8 @@ pub struct Verdict {
     pub correct: bool,
     /// The right answer, in words.
     pub right: String,
+    /// The ids of the right choices.
+    pub right_ids: Vec<String>,
 }
 
 /// Whether `picked` (the ids of the choices the guard picked) answers `card` rightly.
@@ -544,6 +546,7 @@ pub fn check(roster: &Roster, card: CardKey, picked: &[String]) -> Result<Verdic
     let one = |right: String, label: String| Verdict {
         correct: picked.len() == 1 && picked[0] == right,
         right: label,
+        right_ids: vec![right],
     };
     match (card.exercise, card.subject) {
         (Exercise::FaceName | Exercise::NameFace, Subject::Person(id)) => {
@@ -573,6 +576,7 @@ pub fn check(roster: &Roster, card: CardKey, picked: &[String]) -> Result<Verdic
             Ok(Verdict {
                 correct: got == right,
                 right: names.join("、"),
+                right_ids: right.into_iter().collect(),
             })
         }
         _ => Err(TrainingError::NoSuchCard),

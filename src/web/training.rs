@@ -185,17 +185,17 @@ fn sheet(roster: &Roster, trips: &Trips, subject: Subject) -> Option<Sheet> {
     }
 }
 
-/// "10 分钟后", "1 天后": when a card comes back, for the guard.
+/// "10 分钟后", "1 天后": when a card comes back, for the guard, rounded to the nearest unit.
 fn wait_zh(from: DateTime<Utc>, to: DateTime<Utc>) -> String {
-    let d = to - from;
-    if d <= Duration::zero() {
+    let minutes = ((to - from).num_seconds() + 30).div_euclid(60);
+    if minutes <= 0 {
         "现在".into()
-    } else if d < Duration::hours(1) {
-        format!("{} 分钟后", d.num_minutes().max(1))
-    } else if d < Duration::days(1) {
-        format!("{} 小时后", d.num_hours())
+    } else if minutes < 60 {
+        format!("{minutes} 分钟后")
+    } else if minutes < 23 * 60 + 30 {
+        format!("{} 小时后", (minutes + 30) / 60)
     } else {
-        format!("{} 天后", (d.num_hours() as f64 / 24.0).round() as i64)
+        format!("{} 天后", (minutes + 12 * 60) / (24 * 60))
     }
 }
 
@@ -387,8 +387,9 @@ struct Standing {
 #[derive(Debug, Serialize)]
 struct AnswerOut {
     correct: bool,
-    /// The right answer, in words.
+    /// The right answer, in words, and the ids of the right choices.
     right: String,
+    right_ids: Vec<String>,
     /// When the card comes back, and how long that is.
     due: DateTime<Utc>,
     again_zh: String,
@@ -440,6 +441,7 @@ async fn answer(
         Ok(Json(AnswerOut {
             correct: verdict.correct,
             right: verdict.right,
+            right_ids: verdict.right_ids,
             due: state.due,
             again_zh: wait_zh(now, state.due),
             secure: state.secure(),

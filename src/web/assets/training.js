@@ -31,6 +31,9 @@ window.Trainer = (function () {
 
   const KIND_ZH = { due: "复习", new: "新卡", practice: "练习" };
 
+  // the DOM's replaceChildren writes "null" for a missing part
+  function fill(root, ...kids) { root.replaceChildren(...kids.filter((k) => k != null)); }
+
   function start(root, opts) {
     opts = opts || {};
     let answered = 0, practice = false;
@@ -39,7 +42,7 @@ window.Trainer = (function () {
 
     function problem(err) {
       state("error");
-      root.replaceChildren(el("p", { class: "problem", role: "alert" }, "出错了：" + err.message),
+      fill(root, el("p", { class: "problem", role: "alert" }, "出错了：" + err.message),
         el("button", { type: "button", onclick: next }, "再试一次"));
     }
 
@@ -53,13 +56,14 @@ window.Trainer = (function () {
     }
 
     function counts(n) {
-      return el("p", { class: "meta counts" }, "本次已答 " + answered + " 张 · 待复习 " + n.due + " 张 · 今天还可学新卡 " + n.new_left + " 张");
+      return el("p", { class: "meta counts" }, el("span", { class: "answered" }, "本次已答 " + answered + " 张"),
+        " · 待复习 " + n.due + " 张 · 今天还可学新卡 " + n.new_left + " 张");
     }
 
     function ask(n) {
       if (!n.card) {
         state("done");
-        root.replaceChildren(
+        fill(root,
           el("p", { class: "all-done" }, "今天的复习已完成，做得好！"),
           n.next_due_zh ? el("p", {}, "下一张复习在 " + n.next_due_zh + "。") : null,
           counts(n),
@@ -83,7 +87,7 @@ window.Trainer = (function () {
             onclick: () => { picked.clear(); picked.add(ch.id); send(); } }, label));
         }
       }
-      root.replaceChildren(
+      fill(root,
         el("p", { class: "meta" }, c.exercise_zh + " · " + (KIND_ZH[c.kind] || "")),
         el("h2", { class: "prompt" }, c.prompt),
         c.face ? el("img", { class: "face", src: c.face, alt: "要认的人" }) : null,
@@ -109,9 +113,12 @@ window.Trainer = (function () {
     function shown(c, a, picked, choices) {
       answered += 1;
       state("answered");
+      const count = root.querySelector(".counts .answered");
+      if (count) count.textContent = "本次已答 " + answered + " 张";
       for (const b of choices.querySelectorAll(".choice")) {
         const id = b.dataset.id || (b.querySelector("input") || {}).value;
-        if (picked.includes(id)) b.classList.add(a.correct ? "right" : "wrong");
+        if (a.right_ids.includes(id)) b.classList.add("right");
+        else if (picked.includes(id)) b.classList.add("wrong");
       }
       const s = a.sheet;
       const sheet = s ? el("div", { class: "sheet" },

@@ -19,7 +19,7 @@ pub mod habits;
 pub mod progress;
 pub mod schedule;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap};
 
 use rand::Rng;
 use rand::seq::{IndexedRandom, SliceRandom};
@@ -138,6 +138,11 @@ pub struct Roster {
     pub people: Vec<Person>,
     /// Households with at least one member, by code.
     pub homes: Vec<Home>,
+    /// How many people have an enrolled face.
+    with_faces: usize,
+    /// Where each person and household is in the lists, by id.
+    person_at: HashMap<i64, usize>,
+    home_at: HashMap<i64, usize>,
 }
 
 /// Whether `class` is someone the guard must know by sight.
@@ -170,13 +175,29 @@ impl Roster {
         vehicles: &[VehicleRecord],
         faces: &[FaceThumbnail],
     ) -> Roster {
-        let plate = |v: &VehicleRecord| crate::recognize::plate_text::format(&v.plate);
-        let owned = |v: &VehicleRecord| {
+        let owned = |v: &&VehicleRecord| {
             matches!(
                 v.kind,
                 VehicleKind::Household | VehicleKind::Vip | VehicleKind::Staff
             )
         };
+        let mut faces_of: HashMap<i64, Vec<i64>> = HashMap::new();
+        for f in faces {
+            faces_of.entry(f.person_id).or_default().push(f.id);
+        }
+        let (mut cars_of_person, mut cars_of_home): (
+            HashMap<i64, Vec<String>>,
+            HashMap<_, Vec<_>>,
+        ) = (HashMap::new(), HashMap::new());
+        for v in vehicles.iter().filter(owned) {
+            let plate = crate::recognize::plate_text::format(&v.plate);
+            if let Some(p) = v.owner_person_id {
+                cars_of_person.entry(p).or_default().push(plate.clone());
+            }
+            if let Some(h) = v.owner_household_id {
+                cars_of_home.entry(h).or_default().push(plate);
+            }
+        }
         let mut list: Vec<Person> = people
             .iter()
             .filter(|p| p.status == PersonStatus::Active && trained(p.class))
@@ -186,16 +207,8 @@ impl Roster {
                 class: p.class,
                 title: p.title.clone(),
                 household: p.household_id.zip(p.household.clone()),
-                faces: faces
-                    .iter()
-                    .filter(|f| f.person_id == p.id)
-                    .map(|f| f.id)
-                    .collect(),
-                plates: vehicles
-                    .iter()
-                    .filter(|v| owned(v) && v.owner_person_id == Some(p.id))
-                    .map(plate)
-                    .collect(),
+                faces: faces_of.remove(&p.id).unwrap_or_default(),
+                plates: cars_of_person.remove(&p.id).unwrap_or_default(),
                 notes: [&p.appearance_notes, &p.habit_notes]
                     .into_iter()
                     .filter(|n| !n.trim().is_empty())
@@ -210,42 +223,43 @@ impl Roster {
                 &b.name,
             ))
         });
+        let mut members_of: HashMap<i64, Vec<i64>> = HashMap::new();
+        for p in list.iter().filter(|p| member(p.class)) {
+            if let Some((h, _)) = &p.household {
+                members_of.entry(*h).or_default().push(p.id);
+            }
+        }
         let mut homes: Vec<Home> = households
             .iter()
-            .map(|h| Home {
-                id: h.id,
-                code: h.code.clone(),
-                members: list
-                    .iter()
-                    .filter(|p| member(p.class) && p.household.as_ref().map(|x| x.0) == Some(h.id))
-                    .map(|p| p.id)
-                    .collect(),
-                plates: vehicles
-                    .iter()
-                    .filter(|v| owned(v) && v.owner_household_id == Some(h.id))
-                    .map(plate)
-                    .collect(),
-                notes: h.notes.clone(),
+            .filter_map(|h| {
+                Some(Home {
+                    id: h.id,
+                    code: h.code.clone(),
+                    members: members_of.remove(&h.id)?,
+                    plates: cars_of_home.remove(&h.id).unwrap_or_default(),
+                    notes: h.notes.clone(),
+                })
             })
-            .filter(|h| !h.members.is_empty())
             .collect();
         homes.sort_by(|a, b| a.code.cmp(&b.code));
+        let with_faces = list.iter().filter(|p| !p.faces.is_empty()).count();
+        let person_at = list.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
+        let home_at = homes.iter().enumerate().map(|(i, h)| (h.id, i)).collect();
         Roster {
             people: list,
             homes,
+            with_faces,
+            person_at,
+            home_at,
         }
     }
 
     pub fn person(&self, id: i64) -> Option<&Person> {
-        self.people.iter().find(|p| p.id == id)
+        self.people.get(*self.person_at.get(&id)?)
     }
 
     pub fn home(&self, id: i64) -> Option<&Home> {
-        self.homes.iter().find(|h| h.id == id)
-    }
-
-    fn with_faces(&self) -> usize {
-        self.people.iter().filter(|p| !p.faces.is_empty()).count()
+        self.homes.get(*self.home_at.get(&id)?)
     }
 
     /// The cards about one person, in the order they are introduced.
@@ -260,7 +274,7 @@ impl Roster {
             if p.household.is_some() && self.homes.len() >= 2 {
                 out.push(card(Exercise::FaceHousehold));
             }
-            if self.with_faces() >= CHOICES {
+            if self.with_faces >= CHOICES {
                 out.push(card(Exercise::NameFace));
             }
         }
@@ -581,16 +595,6 @@ pub fn check(roster: &Roster, card: CardKey, picked: &[String]) -> Result<Verdic
         }
         _ => Err(TrainingError::NoSuchCard),
     }
-}
-
-/// Cards of `deck` grouped by the household they count toward (`None`: VIPs and staff without
-/// one).
-pub fn cards_by_home(roster: &Roster) -> BTreeMap<i64, Vec<CardKey>> {
-    roster
-        .homes
-        .iter()
-        .map(|h| (h.id, roster.home_cards(h)))
-        .collect()
 }
 
 #[cfg(test)]

@@ -89,6 +89,17 @@ fn known(roster: &Roster, states: &HashMap<CardKey, CardState>) -> usize {
     homes(roster, states).iter().filter(|h| h.known).count()
 }
 
+/// Households known and in all, and the share known in whole percent (rounded down).
+pub fn standing(roster: &Roster, states: &HashMap<CardKey, CardState>) -> (usize, usize, u32) {
+    let known = known(roster, states);
+    let total = roster.homes.len();
+    (
+        known,
+        total,
+        (known * 100).checked_div(total).unwrap_or(0) as u32,
+    )
+}
+
 /// The gate's local day of `at`.
 fn day_of(at: DateTime<Utc>, tz: Tz) -> NaiveDate {
     at.with_timezone(&tz).date_naive()

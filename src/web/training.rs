@@ -63,19 +63,74 @@ fn roster(s: &AppState) -> Result<Roster, WebError> {
     ))
 }
 
-/// The gate log's trips of the last [`habits::DAYS`] days.
-fn trips(s: &AppState) -> Result<Trips, WebError> {
+/// The gate log's trips of the last [`habits::DAYS`] days: everyone's, or only those of the
+/// people and plates of `about` (fast on a busy gate: the log's indexes find them).
+fn trips(s: &AppState, about: Option<(&[i64], &[String])>) -> Result<Trips, WebError> {
     let now = s.clock.now();
+    let window = EventQuery {
+        from: Some(now - Duration::days(habits::DAYS)),
+        to: Some(now + Duration::seconds(1)),
+        ..EventQuery::default()
+    };
+    let mut queries = Vec::new();
+    match about {
+        None => {
+            for kind in [EventKind::Person, EventKind::Vehicle] {
+                queries.push(EventQuery {
+                    kind: Some(kind),
+                    ..window.clone()
+                });
+            }
+        }
+        Some((people, plates)) => {
+            for p in people {
+                queries.push(EventQuery {
+                    kind: Some(EventKind::Person),
+                    person_id: Some(*p),
+                    ..window.clone()
+                });
+            }
+            for plate in plates {
+                queries.push(EventQuery {
+                    kind: Some(EventKind::Vehicle),
+                    plate: Some(plate.clone()),
+                    ..window.clone()
+                });
+            }
+        }
+    }
     let mut events = Vec::new();
-    for kind in [EventKind::Person, EventKind::Vehicle] {
-        events.extend(s.store.events(&EventQuery {
-            from: Some(now - Duration::days(habits::DAYS)),
-            to: Some(now + Duration::seconds(1)),
-            kind: Some(kind),
-            ..EventQuery::default()
-        })?);
+    for q in &queries {
+        events.extend(s.store.events(q)?);
     }
     Ok(habits::trips(&events, &s.store.vehicles()?, s.tz))
+}
+
+/// The trips the study sheet of `subject` shows: its people's, their cars' and their household's.
+fn trips_of(s: &AppState, roster: &Roster, subject: Subject) -> Result<Trips, WebError> {
+    let home = match subject {
+        Subject::Household(h) => roster.home(h),
+        Subject::Person(p) => roster
+            .person(p)
+            .and_then(|p| p.household.as_ref())
+            .and_then(|(h, _)| roster.home(*h)),
+    };
+    let mut people: Vec<i64> = home.map(|h| h.members.clone()).unwrap_or_default();
+    if let Subject::Person(p) = subject
+        && !people.contains(&p)
+    {
+        people.push(p);
+    }
+    let mut plates: Vec<String> = people
+        .iter()
+        .filter_map(|p| roster.person(*p))
+        .flat_map(|p| p.plates.iter())
+        .chain(home.into_iter().flat_map(|h| h.plates.iter()))
+        .cloned()
+        .collect();
+    plates.sort();
+    plates.dedup();
+    trips(s, Some((&people, &plates)))
 }
 
 /// What a card says about someone once it is answered: for study.
@@ -133,8 +188,12 @@ fn person_sheet(roster: &Roster, trips: &Trips, id: i64) -> Option<Sheet> {
             .plates
             .iter()
             .chain(home.into_iter().flat_map(|h| h.plates.iter()))
-            .cloned()
-            .collect(),
+            .fold(Vec::new(), |mut all, plate| {
+                if !all.contains(plate) {
+                    all.push(plate.clone());
+                }
+                all
+            }),
         notes: p.notes.clone(),
         habits: person_habits(roster, trips, id),
     })
@@ -292,7 +351,7 @@ async fn next_card(
         }
         let focus = q.focus.as_deref() == Some("soon");
         if focus {
-            let trips = trips(&s)?;
+            let trips = trips(&s, None)?;
             let people: Vec<i64> = likely(&s, &roster, &trips)
                 .into_iter()
                 .map(|(p, _)| p)
@@ -436,8 +495,8 @@ async fn answer(
             .get(&card)
             .copied()
             .ok_or_else(|| WebError::Internal("the answer was not kept".into()))?;
-        let p = progress::progress(&roster, &answers, user.user.started, now, s.tz);
-        let trips = trips(&s)?;
+        let (known, total, percent) = progress::standing(&roster, &states);
+        let trips = trips_of(&s, &roster, subject)?;
         Ok(Json(AnswerOut {
             correct: verdict.correct,
             right: verdict.right,
@@ -447,9 +506,9 @@ async fn answer(
             secure: state.secure(),
             sheet: sheet(&roster, &trips, subject),
             progress: Standing {
-                known: p.known,
-                total: p.total,
-                percent: p.percent,
+                known,
+                total,
+                percent,
             },
         }))
     })
@@ -462,7 +521,7 @@ async fn sheet_json(
 ) -> Result<Json<Sheet>, WebError> {
     blocking(move || {
         let roster = roster(&s)?;
-        let trips = trips(&s)?;
+        let trips = trips_of(&s, &roster, Subject::Person(id))?;
         person_sheet(&roster, &trips, id)
             .map(Json)
             .ok_or_else(|| WebError::NotFound(format!("培训名单里没有这个人 (no person {id})")))
@@ -490,7 +549,7 @@ struct SoonOut {
 async fn soon(State(s): State<AppState>) -> Result<Json<SoonOut>, WebError> {
     blocking(move || {
         let roster = roster(&s)?;
-        let trips = trips(&s)?;
+        let trips = trips(&s, None)?;
         let people = likely(&s, &roster, &trips)
             .into_iter()
             .filter_map(|(id, days)| {

@@ -473,12 +473,19 @@ async fn a_guard_answers_one_card_of_each_exercise_on_the_training_pages() {
             .await
             .unwrap_or_default();
         // the right choice, from the records
-        let who = |name: &str| people.iter().find(|p| prompt.contains(&p.name) && p.name == name);
+        let who = |name: &str| {
+            people
+                .iter()
+                .find(|p| prompt.contains(&p.name) && p.name == name)
+        };
         let right: Vec<String> = match key {
             "face_name" | "face_household" | "vip_title" => {
                 let src = attr_of(&c, "#trainer img.face", "src").await;
                 let id = face_owner(&store, &src);
-                let p = people.iter().find(|p| p.id == id).expect("the face's person");
+                let p = people
+                    .iter()
+                    .find(|p| p.id == id)
+                    .expect("the face's person");
                 match key {
                     "face_name" => vec![id.to_string()],
                     "face_household" => vec![p.household_id.expect("a household").to_string()],
@@ -540,7 +547,11 @@ async fn a_guard_answers_one_card_of_each_exercise_on_the_training_pages() {
                 .expect("submit");
         } else {
             let mut clicked = false;
-            for b in c.find_all(Locator::Css("#trainer button.choice")).await.expect("choices") {
+            for b in c
+                .find_all(Locator::Css("#trainer button.choice"))
+                .await
+                .expect("choices")
+            {
                 if b.attr("data-id").await.ok().flatten().as_deref() == Some(right[0].as_str()) {
                     b.click().await.expect("pick");
                     clicked = true;
@@ -577,8 +588,12 @@ async fn a_guard_answers_one_card_of_each_exercise_on_the_training_pages() {
         .map(|a| a.card.exercise.key())
         .collect();
     assert_eq!(kinds.len(), 5, "{kinds:?}");
-    c.goto(&demo.url("/training/progress")).await.expect("progress page");
-    c.find(Locator::Css("svg.training-chart")).await.expect("the chart");
+    c.goto(&demo.url("/training/progress"))
+        .await
+        .expect("progress page");
+    c.find(Locator::Css("svg.training-chart"))
+        .await
+        .expect("the chart");
     screenshot(&c, "9-training-progress").await;
 
     // the gate screen, quiet (no camera here) for a minute, offers a review in the card
@@ -602,7 +617,10 @@ async fn a_guard_answers_one_card_of_each_exercise_on_the_training_pages() {
         .attr("hidden")
         .await
         .expect("hidden");
-    assert!(pinned.is_some(), "a review does not hold back the next arrival");
+    assert!(
+        pinned.is_some(),
+        "a review does not hold back the next arrival"
+    );
     screenshot(&c, "10-quiet-review").await;
     c.close().await.expect("close the browser");
 }

@@ -47,9 +47,12 @@ pub struct Progress {
     pub target_percent: u32,
     /// Households to know to reach the target.
     pub target_count: usize,
-    /// The day the guard started, and three months after it.
+    /// The day the guard started (the day of their first answer when the records do not say),
+    /// and three months after it.
     pub started: Option<NaiveDate>,
     pub deadline: Option<NaiveDate>,
+    /// `started` is the day of the first answer: the user's start date is not recorded.
+    pub started_unrecorded: bool,
     /// The target is reached.
     pub reached: bool,
     /// Cards in the deck, answered at least once, secure, and due now.
@@ -115,6 +118,7 @@ pub fn progress(
 ) -> Progress {
     let states = schedule::states(answers);
     let deck = roster.deck();
+    let from = started.or_else(|| answers.first().map(|a| day_of(a.at, tz)));
     let homes = homes(roster, &states);
     let total = homes.len();
     let known_now = homes.iter().filter(|h| h.known).count();
@@ -164,8 +168,9 @@ pub fn progress(
         percent: (known_now * 100).checked_div(total).unwrap_or(0) as u32,
         target_percent: TARGET_PERCENT,
         target_count,
-        started,
-        deadline: started.and_then(|s| s.checked_add_months(Months::new(TARGET_MONTHS))),
+        started: from,
+        deadline: from.and_then(|s| s.checked_add_months(Months::new(TARGET_MONTHS))),
+        started_unrecorded: started.is_none() && from.is_some(),
         reached: total > 0 && known_now >= target_count,
         cards: deck.len(),
         seen: deck.iter().filter(|c| states.contains_key(c)).count(),

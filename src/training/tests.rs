@@ -277,3 +277,32 @@ fn a_household_is_known_when_all_its_cards_are_right_on_two_spaced_reviews() {
     );
     assert!(p.homes.iter().any(|h| h.code == "3-2-1502" && h.known));
 }
+
+#[test]
+fn without_a_recorded_start_the_three_months_run_from_the_first_answer() {
+    let r = roster();
+    let tz = chrono_tz::Asia::Shanghai;
+    let none = progress(&r, &[], None, at0(), tz);
+    assert_eq!(
+        (none.started, none.deadline, none.started_unrecorded),
+        (None, None, false)
+    );
+    let answers = [TrainingAnswer {
+        card: r.deck()[0],
+        at: at0() + Duration::days(3),
+        correct: true,
+    }];
+    let p = progress(&r, &answers, None, at0() + Duration::days(3), tz);
+    assert_eq!(p.started, NaiveDate::from_ymd_opt(2026, 12, 4));
+    assert_eq!(p.deadline, NaiveDate::from_ymd_opt(2027, 3, 4));
+    assert!(p.started_unrecorded);
+    let recorded = progress(
+        &r,
+        &answers,
+        NaiveDate::from_ymd_opt(2026, 11, 1),
+        at0(),
+        tz,
+    );
+    assert_eq!(recorded.deadline, NaiveDate::from_ymd_opt(2027, 2, 1));
+    assert!(!recorded.started_unrecorded);
+}

@@ -669,15 +669,20 @@ fn standing(p: &Progress) -> String {
 
 /// Whether the guard is on time for the target, in words.
 fn deadline_zh(p: &Progress, today: chrono::NaiveDate) -> String {
+    let from = if p.started_unrecorded {
+        "（未登记入职日期，从第一次答题算起）"
+    } else {
+        ""
+    };
     match (p.reached, p.deadline) {
         (true, _) => "已达到目标".into(),
-        (false, None) => "未登记入职日期，请管理员在账号页填写".into(),
+        (false, None) => "还没开始答题；期限从入职日期算起三个月".into(),
         (false, Some(d)) if d < today => format!(
-            "已超过期限 {d}，还差 {} 户",
+            "已超过期限 {d}{from}，还差 {} 户",
             p.target_count.saturating_sub(p.known)
         ),
         (false, Some(d)) => format!(
-            "期限 {d}（还有 {} 天），还差 {} 户",
+            "期限 {d}{from}（还有 {} 天），还差 {} 户",
             (d - today).num_days(),
             p.target_count.saturating_sub(p.known)
         ),

@@ -588,6 +588,30 @@ async fn a_guard_answers_one_card_of_each_exercise_on_the_training_pages() {
         .map(|a| a.card.exercise.key())
         .collect();
     assert_eq!(kinds.len(), 5, "{kinds:?}");
+    // on a phone: the card and its choices fit the screen
+    c.set_window_size(390, 844).await.expect("phone size");
+    c.goto(&demo.url("/training/review?exercise=name_face"))
+        .await
+        .expect("review on a phone");
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#trainer[data-state=question]"))
+        .await
+        .expect("a question on the phone");
+    let overflow = c
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+            vec![],
+        )
+        .await
+        .expect("page width");
+    assert_eq!(
+        overflow.as_i64(),
+        Some(0),
+        "nothing sticks out sideways on a phone"
+    );
+    screenshot(&c, "8-training-phone").await;
+    c.set_window_size(1400, 1000).await.expect("desk size");
     c.goto(&demo.url("/training/progress"))
         .await
         .expect("progress page");

@@ -933,3 +933,61 @@ fn expired_sightings_go_but_corrections_made_from_them_stay() {
     assert_eq!(kept[0].vector, face);
     assert!(store.face_corrections("other@2").unwrap().is_empty());
 }
+
+#[test]
+fn training_answers_are_each_users_and_go_with_the_person_or_household() {
+    use gateward::domain::{Desk, Role};
+    use gateward::store::{NewUser, TrainingAnswer};
+    use gateward::training::{CardKey, Exercise, Subject};
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let home = household(&store, "3-2-1502");
+    let mut chen = NewPerson::new("陈静", PersonClass::Resident);
+    chen.household = Some("3-2-1502".into());
+    let chen = store.insert_person("admin", chen).unwrap();
+    let user = |login: &str| {
+        store
+            .add_user(
+                "admin",
+                NewUser {
+                    login: login.into(),
+                    name: login.into(),
+                    role: Role::Guard,
+                    post: Desk::Gate,
+                    password_hash: "x".into(),
+                    started: None,
+                    must_change: false,
+                },
+            )
+            .unwrap()
+    };
+    let (a, b) = (user("a"), user("b"));
+    let face = CardKey {
+        exercise: Exercise::FaceName,
+        subject: Subject::Person(chen),
+    };
+    let who = CardKey {
+        exercise: Exercise::HouseholdMembers,
+        subject: Subject::Household(home),
+    };
+    for (card, at, correct) in [
+        (face, t(7, 0), false),
+        (who, t(7, 1), true),
+        (face, t(7, 2), true),
+    ] {
+        store
+            .add_training_answer(a, TrainingAnswer { card, at, correct })
+            .unwrap();
+    }
+    let got = store.training_answers(a).unwrap();
+    assert_eq!(
+        got.iter().map(|x| (x.card, x.correct)).collect::<Vec<_>>(),
+        [(face, false), (who, true), (face, true)]
+    );
+    assert_eq!(got[1].at, t(7, 1));
+    assert!(store.training_answers(b).unwrap().is_empty());
+    // deleting the person deletes what was answered about them
+    store.delete_person("admin", chen).unwrap();
+    let left = store.training_answers(a).unwrap();
+    assert_eq!(left.iter().map(|x| x.card).collect::<Vec<_>>(), [who]);
+}

@@ -295,8 +295,8 @@ fn people_vehicles_passes_and_users_for_managers_and_admins() {
     );
     assert!(page.body.contains("/files/photos/"));
 
-    // enrolling 刘洋 from a face a camera saw: its embedding, its crop as a photo, an audit entry
-    let liu = person_id(&store, "刘洋");
+    // enrolling 周婷 (no photo in the sample) from a face a camera saw: its embedding, its crop as a photo, an audit entry
+    let zhou = person_id(&store, "周婷");
     // the embedder's key and size, as the sample's enrolment stored them
     let (model, dim): (String, i64) = rusqlite::Connection::open(store.path())
         .unwrap()
@@ -319,11 +319,11 @@ fn people_vehicles_passes_and_users_for_managers_and_admins() {
             similarity: None,
         })
         .unwrap();
-    let path = format!("/manage/people/{liu}/enrol-sighting");
+    let path = format!("/manage/people/{zhou}/enrol-sighting");
     let r = manager.post_form(&path, &[("sighting", &sighting.to_string())], true);
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.body.contains("已把截图"), "{}", r.body);
-    let photos = store.photos(liu).unwrap();
+    let photos = store.photos(zhou).unwrap();
     assert_eq!(photos.len(), 1, "{photos:?}");
     assert!(photos[0].path.starts_with("photos/"), "{photos:?}");
     assert!(demo.data.join(&photos[0].path).is_file());
@@ -331,7 +331,7 @@ fn people_vehicles_passes_and_users_for_managers_and_admins() {
         .face_embeddings(&model)
         .unwrap()
         .into_iter()
-        .filter(|e| e.person_id == liu)
+        .filter(|e| e.person_id == zhou)
         .collect();
     assert_eq!(theirs.len(), 1);
     assert_eq!(theirs[0].vector, vector);
@@ -347,12 +347,12 @@ fn people_vehicles_passes_and_users_for_managers_and_admins() {
     assert_eq!(r.status, 400);
     assert!(r.body.contains("没有编号为 999999 的截图"), "{}", r.body);
 
-    // deleting 刘洋's personal data keeps the gate events without the name
+    // deleting 周婷's personal data keeps the gate events without the name
     let mut e = NewGateEvent::new(local(20, 0), "东门", EventKind::Person, Shift::Evening);
-    e.person_id = Some(liu);
+    e.person_id = Some(zhou);
     e.class = Some(PersonClass::Resident);
-    let liu_event = store.insert_event(e).unwrap();
-    let delete = format!("/manage/people/{liu}/delete");
+    let zhou_event = store.insert_event(e).unwrap();
+    let delete = format!("/manage/people/{zhou}/delete");
     assert_eq!(
         manager.post_form(&delete, &[], true).status,
         400,
@@ -364,11 +364,11 @@ fn people_vehicles_passes_and_users_for_managers_and_admins() {
     );
     let r = manager.post_form(&delete, &[("confirm", "yes")], true);
     assert_eq!(r.status, 200, "{}", r.body);
-    assert!(r.body.contains("已删除刘洋的个人资料"), "{}", r.body);
-    assert!(store.person(liu).unwrap().is_none());
-    assert!(store.photos(liu).unwrap().is_empty());
+    assert!(r.body.contains("已删除周婷的个人资料"), "{}", r.body);
+    assert!(store.person(zhou).unwrap().is_none());
+    assert!(store.photos(zhou).unwrap().is_empty());
     assert!(!demo.data.join(&photos[0].path).exists(), "the photo file");
-    let kept = store.event(liu_event).unwrap().expect("the event is kept");
+    let kept = store.event(zhou_event).unwrap().expect("the event is kept");
     assert_eq!(kept.person_id, None);
     let deleted = store
         .audit_entries(&AuditQuery {
@@ -378,7 +378,7 @@ fn people_vehicles_passes_and_users_for_managers_and_admins() {
         .unwrap();
     assert_eq!(deleted.len(), 1);
     assert_eq!(deleted[0].actor, "管理处刘主任");
-    assert_eq!(deleted[0].object, format!("person:{liu}"));
+    assert_eq!(deleted[0].object, format!("person:{zhou}"));
 
     // vehicles: the sample's booked truck, and a new booking
     let page = manager.get_page("/manage/vehicles");

@@ -633,15 +633,9 @@ struct ProgressOut {
     progress: Progress,
 }
 
-fn progress_of(s: &AppState, roster: &Roster, u: &User) -> Result<Progress, WebError> {
-    let answers = s.store.training_answers(u.id)?;
-    Ok(progress::progress(
-        roster,
-        &answers,
-        u.started,
-        s.clock.now(),
-        s.tz,
-    ))
+/// The progress of `u`, who gave `answers`.
+fn progress_of(s: &AppState, roster: &Roster, u: &User, answers: &[TrainingAnswer]) -> Progress {
+    progress::progress(roster, answers, u.started, s.clock.now(), s.tz)
 }
 
 async fn progress_json(
@@ -652,7 +646,8 @@ async fn progress_json(
     blocking(move || {
         let u = whose(&s, &me, q.user)?;
         let roster = roster(&s)?;
-        let progress = progress_of(&s, &roster, &u)?;
+        let answers = s.store.training_answers(u.id)?;
+        let progress = progress_of(&s, &roster, &u, &answers);
         Ok(Json(ProgressOut {
             user: u.id,
             name: u.name,
@@ -709,19 +704,18 @@ async fn home(
     let me2 = me.clone();
     let (mine, next, team) = blocking(move || {
         let roster = roster(&s2)?;
-        let mine = progress_of(&s2, &roster, &me2.user)?;
         let answers = s2.store.training_answers(me2.user.id)?;
+        let mine = progress_of(&s2, &roster, &me2.user, &answers);
         let new_left =
             (s2.training.new_cards_per_day as usize).saturating_sub(begun_today(&answers, &s2));
         let mut team = Vec::new();
         if me2.user.role != Role::Guard {
             for u in s2.store.users()? {
-                if u.disabled
-                    || (u.role != Role::Guard && s2.store.training_answers(u.id)?.is_empty())
-                {
+                let answers = s2.store.training_answers(u.id)?;
+                if u.disabled || (u.role != Role::Guard && answers.is_empty()) {
                     continue;
                 }
-                let p = progress_of(&s2, &roster, &u)?;
+                let p = progress_of(&s2, &roster, &u, &answers);
                 team.push((u, p));
             }
         }
@@ -850,7 +844,8 @@ async fn progress_page(
     let (u, p) = blocking(move || {
         let u = whose(&s2, &me2, q.user)?;
         let roster = roster(&s2)?;
-        let p = progress_of(&s2, &roster, &u)?;
+        let answers = s2.store.training_answers(u.id)?;
+        let p = progress_of(&s2, &roster, &u, &answers);
         Ok((u, p))
     })
     .await?;

@@ -135,7 +135,8 @@ pub fn progress(
     let mut history = Vec::new();
     let mut day = first;
     let mut applied = 0;
-    let mut so_far: Vec<TrainingAnswer> = Vec::new();
+    // the states at the end of each day, carried forward answer by answer
+    let mut so_far = HashMap::new();
     loop {
         let end = day
             .checked_add_days(Days::new(1))
@@ -143,7 +144,7 @@ pub fn progress(
             .and_then(|d| d.and_local_timezone(tz).earliest())
             .map(|d| d.with_timezone(&Utc));
         while applied < answers.len() && end.is_none_or(|e| answers[applied].at < e) {
-            so_far.push(answers[applied]);
+            schedule::apply(&mut so_far, &answers[applied]);
             applied += 1;
         }
         if day >= today {
@@ -155,7 +156,7 @@ pub fn progress(
         }
         history.push(Point {
             day,
-            known: known(roster, &schedule::states(&so_far)),
+            known: known(roster, &so_far),
         });
         match day.checked_add_days(Days::new(step as u64)) {
             Some(d) => day = d.min(today),

@@ -95,13 +95,18 @@ impl CardState {
 pub fn states(answers: &[TrainingAnswer]) -> HashMap<CardKey, CardState> {
     let mut out: HashMap<CardKey, CardState> = HashMap::new();
     for a in answers {
-        let next = match out.get(&a.card) {
-            Some(s) => s.after(a.correct, a.at),
-            None => CardState::first(a.correct, a.at),
-        };
-        out.insert(a.card, next);
+        apply(&mut out, a);
     }
     out
+}
+
+/// `states` after one more answer, `a` (later than those already applied).
+pub fn apply(states: &mut HashMap<CardKey, CardState>, a: &TrainingAnswer) {
+    let next = match states.get(&a.card) {
+        Some(s) => s.after(a.correct, a.at),
+        None => CardState::first(a.correct, a.at),
+    };
+    states.insert(a.card, next);
 }
 
 /// What to ask next.

@@ -2,7 +2,7 @@
 //! enrolled faces the training shows.
 
 use chrono::{DateTime, Utc};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError, from_ms, to_ms};
 use crate::training::{CardKey, Exercise, Subject};
@@ -86,6 +86,18 @@ impl Store {
                 })
             })?;
             rows.collect()
+        })
+    }
+
+    /// The thumbnail file of enrolled face `id`, if it has one.
+    pub fn face_thumbnail(&self, id: i64) -> Result<Option<String>, StoreError> {
+        self.read(|c, _| {
+            c.query_row(
+                "SELECT thumbnail FROM face_embeddings WHERE id = ?1 AND thumbnail IS NOT NULL",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()
         })
     }
 

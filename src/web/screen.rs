@@ -232,12 +232,19 @@ async fn file(State(s): State<AppState>, Path(path): Path<String>) -> Result<Res
     if !allowed {
         return Err(WebError::NotFound("没有这个文件 (no such file)".into()));
     }
-    let full = s.data.join(&path);
-    let bytes = tokio::fs::read(&full).await.map_err(|e| {
+    image(
+        &s.data.join(&path),
+        "这张图片已过保留期或已删除 (the picture has expired or was deleted)",
+    )
+    .await
+}
+
+/// A picture from the data folder, kept by the browser for an hour; `gone` is what a missing
+/// file is called.
+pub(super) async fn image(full: &std::path::Path, gone: &str) -> Result<Response, WebError> {
+    let bytes = tokio::fs::read(full).await.map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
-            WebError::NotFound(
-                "这张图片已过保留期或已删除 (the picture has expired or was deleted)".into(),
-            )
+            WebError::NotFound(gone.to_owned())
         } else {
             WebError::Internal(format!("cannot read {}: {e}", full.display()))
         }

@@ -6,8 +6,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Extension, Path, Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Duration, Utc};
@@ -17,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::auth::Authed;
 use super::{AppState, WebError, blocking, page};
 use crate::domain::Role;
-use crate::store::{EventKind, EventQuery, TrainingAnswer, User};
+use crate::store::{EventKind, EventQuery, TrainingAnswer, User, VehicleRecord};
 use crate::training::habits::{self, Trips};
 use crate::training::progress::{self, Progress};
 use crate::training::schedule::{self, Next};
@@ -52,20 +51,30 @@ fn face_url(id: i64) -> String {
     format!("/training/face/{id}")
 }
 
-/// The records the training is built from.
-fn roster(s: &AppState) -> Result<Roster, WebError> {
+/// The records the training is built from, and the vehicles (whose trips the habits follow).
+fn records(s: &AppState) -> Result<(Roster, Vec<VehicleRecord>), WebError> {
     let store = &s.store;
-    Ok(Roster::new(
+    let vehicles = store.vehicles()?;
+    let roster = Roster::new(
         &store.people()?,
         &store.households()?,
-        &store.vehicles()?,
+        &vehicles,
         &store.face_thumbnails()?,
-    ))
+    );
+    Ok((roster, vehicles))
+}
+
+fn roster(s: &AppState) -> Result<Roster, WebError> {
+    Ok(records(s)?.0)
 }
 
 /// The gate log's trips of the last [`habits::DAYS`] days: everyone's, or only those of the
 /// people and plates of `about` (fast on a busy gate: the log's indexes find them).
-fn trips(s: &AppState, about: Option<(&[i64], &[String])>) -> Result<Trips, WebError> {
+fn trips(
+    s: &AppState,
+    vehicles: &[VehicleRecord],
+    about: Option<(&[i64], &[String])>,
+) -> Result<Trips, WebError> {
     let now = s.clock.now();
     let window = EventQuery {
         from: Some(now - Duration::days(habits::DAYS)),
@@ -103,11 +112,16 @@ fn trips(s: &AppState, about: Option<(&[i64], &[String])>) -> Result<Trips, WebE
     for q in &queries {
         events.extend(s.store.events(q)?);
     }
-    Ok(habits::trips(&events, &s.store.vehicles()?, s.tz))
+    Ok(habits::trips(&events, vehicles, s.tz))
 }
 
 /// The trips the study sheet of `subject` shows: its people's, their cars' and their household's.
-fn trips_of(s: &AppState, roster: &Roster, subject: Subject) -> Result<Trips, WebError> {
+fn trips_of(
+    s: &AppState,
+    roster: &Roster,
+    vehicles: &[VehicleRecord],
+    subject: Subject,
+) -> Result<Trips, WebError> {
     let home = match subject {
         Subject::Household(h) => roster.home(h),
         Subject::Person(p) => roster
@@ -130,7 +144,7 @@ fn trips_of(s: &AppState, roster: &Roster, subject: Subject) -> Result<Trips, We
         .collect();
     plates.sort();
     plates.dedup();
-    trips(s, Some((&people, &plates)))
+    trips(s, vehicles, Some((&people, &plates)))
 }
 
 /// What a card says about someone once it is answered: for study.
@@ -341,7 +355,7 @@ async fn next_card(
             })?),
         };
     blocking(move || {
-        let roster = roster(&s)?;
+        let (roster, vehicles) = records(&s)?;
         let answers = s.store.training_answers(user.user.id)?;
         let states = schedule::states(&answers);
         let now = s.clock.now();
@@ -351,7 +365,7 @@ async fn next_card(
         }
         let focus = q.focus.as_deref() == Some("soon");
         if focus {
-            let trips = trips(&s, None)?;
+            let trips = trips(&s, &vehicles, None)?;
             let people: Vec<i64> = likely(&s, &roster, &trips)
                 .into_iter()
                 .map(|(p, _)| p)
@@ -477,7 +491,7 @@ async fn answer(
     };
     let card = CardKey { exercise, subject };
     blocking(move || {
-        let roster = roster(&s)?;
+        let (roster, vehicles) = records(&s)?;
         let verdict = crate::training::check(&roster, card, &a.picked)
             .map_err(|e| WebError::BadInput(format!("{e}；请换下一张")))?;
         let now = s.clock.now();
@@ -496,7 +510,7 @@ async fn answer(
             .copied()
             .ok_or_else(|| WebError::Internal("the answer was not kept".into()))?;
         let (known, total, percent) = progress::standing(&roster, &states);
-        let trips = trips_of(&s, &roster, subject)?;
+        let trips = trips_of(&s, &roster, &vehicles, subject)?;
         Ok(Json(AnswerOut {
             correct: verdict.correct,
             right: verdict.right,
@@ -520,8 +534,8 @@ async fn sheet_json(
     Path(id): Path<i64>,
 ) -> Result<Json<Sheet>, WebError> {
     blocking(move || {
-        let roster = roster(&s)?;
-        let trips = trips_of(&s, &roster, Subject::Person(id))?;
+        let (roster, vehicles) = records(&s)?;
+        let trips = trips_of(&s, &roster, &vehicles, Subject::Person(id))?;
         person_sheet(&roster, &trips, id)
             .map(Json)
             .ok_or_else(|| WebError::NotFound(format!("培训名单里没有这个人 (no person {id})")))
@@ -548,8 +562,8 @@ struct SoonOut {
 
 async fn soon(State(s): State<AppState>) -> Result<Json<SoonOut>, WebError> {
     blocking(move || {
-        let roster = roster(&s)?;
-        let trips = trips(&s, None)?;
+        let (roster, vehicles) = records(&s)?;
+        let trips = trips(&s, &vehicles, None)?;
         let people = likely(&s, &roster, &trips)
             .into_iter()
             .filter_map(|(id, days)| {
@@ -576,28 +590,15 @@ async fn face(State(s): State<AppState>, Path(id): Path<i64>) -> Result<Response
     let store = s.store.clone();
     let path = blocking(move || {
         store
-            .face_thumbnails()?
-            .into_iter()
-            .find(|f| f.id == id)
-            .map(|f| f.path)
+            .face_thumbnail(id)?
             .ok_or_else(|| WebError::NotFound("没有这张照片 (no such face)".into()))
     })
     .await?;
-    let full = s.data.join(&path);
-    let bytes = tokio::fs::read(&full).await.map_err(|e| {
-        WebError::NotFound(format!(
-            "照片文件不见了，请管理处重新登记照片 (cannot read {}: {e})",
-            full.display()
-        ))
-    })?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "image/png"),
-            (header::CACHE_CONTROL, "private, max-age=3600"),
-        ],
-        bytes,
+    super::screen::image(
+        &s.data.join(&path),
+        "照片文件不见了，请管理处重新登记照片 (the face's picture is missing: enrol the photo again)",
     )
-        .into_response())
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -5,6 +5,10 @@
 use std::fmt;
 use std::str::FromStr;
 
+pub mod event;
+pub mod plate;
+pub mod training;
+
 /// Defines a closed set of values with a stable machine name (used in CSV files, the database
 /// and the API) and a Chinese name for the guard's screen.
 macro_rules! vocabulary {

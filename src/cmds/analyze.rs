@@ -317,7 +317,7 @@ fn print_text(r: &ImageResult) {
             p.rows,
             if p.rows == 1 { "" } else { "s" },
             p.confidence,
-            p.decision.decision,
+            p.decision.decision.key(),
             if p.decision.say.is_empty() {
                 String::new()
             } else {

@@ -13,8 +13,8 @@ use super::bench::median;
 use super::run::runtime;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
-use crate::domain::{Desk, Role};
-use crate::pipeline::watch::{GateEventOut, PersonOut};
+use crate::domain::event::{GateEvent, PersonSeen, Report};
+use crate::domain::{Desk, Direction, EventKind, PersonClass, Post, Role};
 use crate::store::{NewUser, Store, database_path};
 use crate::web::{self, auth};
 
@@ -31,33 +31,31 @@ pub struct ScreenArgs {
     pub every_ms: u64,
 }
 
-fn event(track: u64) -> GateEventOut {
-    GateEventOut {
-        event: "arrival",
+fn event(track: u64) -> GateEvent {
+    let (look, headline) = crate::rules::prompts::card(PersonClass::Vip);
+    GateEvent {
+        report: Report::Arrival,
         track,
         camera: "东门人行".into(),
         gate: "东门".into(),
-        kind: "person",
-        at: "2026-11-28T07:30:00+08:00".into(),
+        kind: EventKind::Person,
+        at: chrono::DateTime::parse_from_rfc3339("2026-11-28T07:30:00+08:00").unwrap_or_default(),
         stream_s: 0.0,
-        direction: Some("in"),
-        person: Some(PersonOut {
-            id: 1,
-            name: "王建国".into(),
-            class: "vip",
-            class_zh: "贵宾",
-            similarity: 0.9,
-        }),
+        direction: Some(Direction::In),
+        person: Some(PersonSeen::new(1, "王建国", PersonClass::Vip, 0.9)),
         plate: None,
         say: "王总，早上好，欢迎光临".into(),
         actions: vec!["在5–7步远处立正敬礼".into()],
-        notify: vec!["office_duty"],
+        notify: vec![Post::OfficeDuty],
         decision: None,
+        look,
+        headline: headline.into(),
         bbox: [100.0, 100.0, 300.0, 300.0],
         frame: [1920, 1080],
         id: Some(track as i64),
         snapshot: None,
         sighting: None,
+        by: None,
     }
 }
 

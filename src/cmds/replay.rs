@@ -13,8 +13,10 @@ use crate::camera::{Backoff, CameraInput, CameraSpec, Delivery};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::domain::Direction;
+use crate::domain::EventKind;
+use crate::domain::event::{GateEvent, Report};
 use crate::pipeline::service::{CameraHealth, CameraPlan, Service, Settings, Timing};
-use crate::pipeline::watch::{CameraInfo, GateEventOut};
+use crate::pipeline::watch::CameraInfo;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -115,7 +117,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
 
 /// Prints every event of `events` until the channel closes; returns how many.
 pub async fn print_events(
-    mut events: tokio::sync::broadcast::Receiver<GateEventOut>,
+    mut events: tokio::sync::broadcast::Receiver<GateEvent>,
     json: bool,
 ) -> anyhow::Result<usize> {
     use tokio::sync::broadcast::error::RecvError;
@@ -154,12 +156,12 @@ fn default_name(source: &str) -> String {
         .unwrap_or_else(|| "camera".to_owned())
 }
 
-fn print_event(e: &GateEventOut, json: bool) -> anyhow::Result<()> {
+fn print_event(e: &GateEvent, json: bool) -> anyhow::Result<()> {
     if json {
         println!("{}", serde_json::to_string(e)?);
         return Ok(());
     }
-    let when = e.at.get(11..19).unwrap_or(&e.at);
+    let when = e.at.format("%H:%M:%S");
     let what = match (&e.person, &e.plate) {
         (Some(p), _) => format!("{}（{}，相似度 {:.2}）", p.name, p.class_zh, p.similarity),
         (None, Some(p)) => format!(
@@ -170,23 +172,22 @@ fn print_event(e: &GateEventOut, json: bool) -> anyhow::Result<()> {
                 .map(|r| format!("（{r}）"))
                 .unwrap_or_default()
         ),
-        (None, None) if e.kind == "person" => "陌生人".to_owned(),
+        (None, None) if e.kind == EventKind::Person => "陌生人".to_owned(),
         _ => "车辆（车牌未读出）".to_owned(),
     };
-    let direction = match e.direction {
-        Some("in") => " 进",
-        Some("out") => " 出",
-        _ => "",
-    };
+    let direction = e
+        .direction
+        .map(|d| format!(" {}", d.zh()))
+        .unwrap_or_default();
     println!(
         "{when} [{:.1}s] {}{direction} {}: {what} · {}",
         e.stream_s,
-        if e.event == "arrival" {
+        if e.report == Report::Arrival {
             "到达"
         } else {
             "更新"
         },
-        if e.kind == "person" {
+        if e.kind == EventKind::Person {
             "人员"
         } else {
             "车辆"

@@ -38,6 +38,13 @@ macro_rules! vocabulary {
             }
         }
 
+        /// Written as its machine name (JSON of the screen, MQTT, the webhook).
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.key())
+            }
+        }
+
         impl FromStr for $name {
             type Err = UnknownValue;
             /// Accepts the machine name or the Chinese name, ignoring case and surrounding space.

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use tokio::sync::broadcast;
 
 use crate::config::Config;
-use crate::pipeline::watch::GateEventOut;
+use crate::domain::event::GateEvent;
 use crate::store::Store;
 
 /// A notification setting that cannot work, found before anything starts.
@@ -78,7 +78,7 @@ pub fn prepare(config: &Config) -> Result<Option<Plan>, NotifyError> {
 pub fn start(
     config: &Config,
     store: Option<Arc<Store>>,
-    events: broadcast::Receiver<GateEventOut>,
+    events: broadcast::Receiver<GateEvent>,
 ) -> Result<Option<Notifier>, NotifyError> {
     Ok(prepare(config)?.map(|plan| plan.start(store, events)))
 }
@@ -106,7 +106,7 @@ impl Plan {
     pub fn start(
         self,
         store: Option<Arc<Store>>,
-        events: broadcast::Receiver<GateEventOut>,
+        events: broadcast::Receiver<GateEvent>,
     ) -> Notifier {
         let (webhook_events, mqtt_events) = match (&self.webhook, &self.mqtt) {
             (Some(_), Some(_)) => (Some(events.resubscribe()), Some(events)),
@@ -158,27 +158,32 @@ async fn stopping(quit: &mut tokio::sync::watch::Receiver<bool>) {
 
 /// A gate event at 东门 of `kind`, with nobody and no plate, for the tests.
 #[cfg(test)]
-pub(crate) fn sample_event(kind: &'static str) -> GateEventOut {
-    GateEventOut {
-        event: "arrival",
+pub(crate) fn sample_event(kind: &str) -> GateEvent {
+    use crate::domain::event::{Look, Report};
+    GateEvent {
+        report: Report::Arrival,
         track: 3,
         camera: "东门车道".into(),
         gate: "东门".into(),
-        kind,
-        at: "2026-11-28T10:20:00+08:00".into(),
+        kind: kind.parse().expect("an event kind"),
+        at: chrono::DateTime::parse_from_rfc3339("2026-11-28T10:20:00+08:00")
+            .expect("a valid time"),
         stream_s: 1.5,
-        direction: Some("in"),
+        direction: Some(crate::domain::Direction::In),
         person: None,
         plate: None,
         say: "您好".into(),
         actions: vec![],
-        notify: vec!["office_duty"],
+        notify: vec![crate::domain::Post::OfficeDuty],
         decision: None,
+        look: Look::Stranger,
+        headline: "访客登记".into(),
         bbox: [1.0, 2.0, 3.0, 4.0],
         frame: [1280, 720],
         id: Some(7),
         snapshot: None,
         sighting: None,
+        by: None,
     }
 }
 

@@ -22,7 +22,7 @@ use tokio::task::JoinHandle;
 use super::NotifyError;
 use super::topics::{Message, OFFLINE, ONLINE, Sensor, Topics};
 use crate::config;
-use crate::pipeline::watch::GateEventOut;
+use crate::domain::event::GateEvent;
 use crate::store::Store;
 
 /// Messages handed to rumqttc and not yet sent; more are dropped (with a warning).
@@ -101,7 +101,7 @@ impl MqttPlan {
     pub fn start(
         self,
         store: Option<Arc<Store>>,
-        events: broadcast::Receiver<GateEventOut>,
+        events: broadcast::Receiver<GateEvent>,
     ) -> MqttNotifier {
         let id = format!("gateward-{:08x}", rand::random::<u32>());
         let mut options = MqttOptions::new(id, self.host.clone(), self.port);
@@ -308,7 +308,7 @@ struct Forwarder {
 impl Forwarder {
     async fn run(
         mut self,
-        mut events: broadcast::Receiver<GateEventOut>,
+        mut events: broadcast::Receiver<GateEvent>,
         mut connects: watch::Receiver<u64>,
         mut quit: watch::Receiver<bool>,
     ) {
@@ -352,7 +352,7 @@ impl Forwarder {
 
     /// One event: its JSON and the states it changes. Dropped (counted) while the broker is
     /// away; the states are kept for when it is back.
-    async fn event(&mut self, e: &GateEventOut) {
+    async fn event(&mut self, e: &GateEvent) {
         if !self.gates.contains(&e.gate) {
             self.gates.push(e.gate.clone());
             if self.connected() {
@@ -366,7 +366,7 @@ impl Forwarder {
                 return;
             }
         };
-        if e.kind == "vehicle" && self.store.is_some() {
+        if e.kind == crate::domain::EventKind::Vehicle && self.store.is_some() {
             messages.extend(self.refresh_inside().await);
         }
         for m in &messages {

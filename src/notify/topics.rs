@@ -3,7 +3,8 @@
 
 use serde_json::json;
 
-use crate::pipeline::watch::GateEventOut;
+use crate::domain::EventKind;
+use crate::domain::event::GateEvent;
 
 /// What the last-person sensor says when the face was not recognised.
 pub const STRANGER: &str = "陌生人";
@@ -185,15 +186,15 @@ impl Topics {
     /// What one event makes: the event as JSON on its kind's topic, then the state it changes
     /// (the last plate of a vehicle, the last person). The count of vehicles inside comes from
     /// the records and is added by the sender.
-    pub fn event_messages(&self, e: &GateEventOut) -> Result<Vec<Message>, serde_json::Error> {
+    pub fn event_messages(&self, e: &GateEvent) -> Result<Vec<Message>, serde_json::Error> {
         let mut out = vec![Message {
-            topic: self.event(&e.gate, e.kind),
+            topic: self.event(&e.gate, e.kind.key()),
             payload: serde_json::to_string(e)?,
             retain: false,
         }];
         if let Some(plate) = &e.plate {
             out.push(self.state_message(&e.gate, Sensor::LastPlate, plate.formatted.clone()));
-        } else if e.kind == "person" {
+        } else if e.kind == EventKind::Person {
             let name = e
                 .person
                 .as_ref()
@@ -212,7 +213,8 @@ pub fn node_id(gate: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::watch::{PersonOut, PlateOut};
+    use crate::domain::event::{PersonSeen, PlateSeen, VehicleDecision};
+    use crate::domain::{PersonClass, PlateColour};
 
     fn topics() -> Topics {
         Topics {
@@ -221,7 +223,7 @@ mod tests {
         }
     }
 
-    fn event(kind: &'static str) -> GateEventOut {
+    fn event(kind: &'static str) -> GateEvent {
         crate::notify::sample_event(kind)
     }
 
@@ -305,11 +307,12 @@ mod tests {
     #[test]
     fn a_vehicle_event_gives_its_json_and_the_formatted_last_plate() {
         let mut e = event("vehicle");
-        e.decision = Some("oversize".into());
-        e.plate = Some(PlateOut {
+        e.decision = Some(VehicleDecision::Oversize);
+        e.plate = Some(PlateSeen {
             text: "川AD2718".into(),
             formatted: "川A·D2718".into(),
-            colour: "yellow".into(),
+            colour: PlateColour::Yellow,
+            colour_zh: PlateColour::Yellow.zh(),
             readings: 5,
             large: true,
             large_reason: Some("黄色号牌".into()),
@@ -340,13 +343,7 @@ mod tests {
         assert_eq!(stranger[1].topic, "gateward/东门/last_person");
         assert_eq!(stranger[1].payload, STRANGER);
         let mut vip = event("person");
-        vip.person = Some(PersonOut {
-            id: 1,
-            name: "王建国".into(),
-            class: "vip",
-            class_zh: "贵宾",
-            similarity: 0.8,
-        });
+        vip.person = Some(PersonSeen::new(1, "王建国", PersonClass::Vip, 0.8));
         let m = t.event_messages(&vip).unwrap();
         assert_eq!(m[1].payload, "王建国");
         assert!(m[1].retain);

@@ -16,7 +16,7 @@ use tokio::task::JoinHandle;
 
 use super::NotifyError;
 use crate::config;
-use crate::pipeline::watch::GateEventOut;
+use crate::domain::event::GateEvent;
 
 /// Events waiting to be sent; more are dropped.
 const QUEUE: usize = 64;
@@ -43,7 +43,7 @@ impl WebhookPlan {
     }
 
     /// Starts sending every event of `events` to the webhook until stopped.
-    pub fn start(self, events: broadcast::Receiver<GateEventOut>) -> WebhookNotifier {
+    pub fn start(self, events: broadcast::Receiver<GateEvent>) -> WebhookNotifier {
         let (queue, waiting) = sync_channel::<Vec<u8>>(QUEUE);
         let (done_tx, done) = oneshot::channel();
         let give_up = Arc::new(AtomicBool::new(false));
@@ -155,7 +155,7 @@ impl WebhookNotifier {
 
 /// Queues each event's JSON for the sending thread; never waits.
 async fn forward(
-    mut events: broadcast::Receiver<GateEventOut>,
+    mut events: broadcast::Receiver<GateEvent>,
     queue: SyncSender<Vec<u8>>,
     url: String,
     mut quit: watch::Receiver<bool>,
@@ -201,7 +201,7 @@ struct Dropped {
 }
 
 /// Puts one event on the queue; `false` when the sending thread is gone.
-fn offer(queue: &SyncSender<Vec<u8>>, e: &GateEventOut, url: &str, full: &mut Dropped) -> bool {
+fn offer(queue: &SyncSender<Vec<u8>>, e: &GateEvent, url: &str, full: &mut Dropped) -> bool {
     let body = match serde_json::to_vec(e) {
         Ok(b) => b,
         Err(err) => {

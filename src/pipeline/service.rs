@@ -17,13 +17,13 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use image::RgbImage;
-use serde::Serialize;
 use tokio::sync::{Semaphore, broadcast, watch};
 use tokio::task::JoinHandle;
 
-use super::watch::{CameraInfo, Eyes, GateEventOut, Sink, Watcher};
+use super::watch::{CameraInfo, Eyes, Sink, Watcher};
 use crate::camera::{Backoff, Camera, CameraSpec, CameraState, Delivery, Frame};
 use crate::clock::Clock;
+use crate::domain::event::GateEvent;
 use crate::store::Store;
 
 /// Events kept for a subscriber that is behind; one further behind misses the oldest (and is
@@ -75,39 +75,20 @@ pub struct Settings {
     pub sightings: Option<PathBuf>,
 }
 
-/// What the guard's screen shows about a camera.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CameraHealth {
-    pub name: String,
-    pub gate: String,
-    /// `connecting`, `live`, `reconnecting`, `ended` or `stopped`.
-    pub state: &'static str,
-    /// Why the camera is not live, in words an installer can act on.
-    pub problem: Option<String>,
-    /// Frames read from the camera.
-    pub received: u64,
-    /// Frames replaced by a newer one before they could be looked at.
-    pub dropped: u64,
-    /// Frames with motion (looked at) and without (skipped).
-    pub looked: u64,
-    pub still: u64,
-    /// Frames that could not be looked at (a model or records error; see the log).
-    pub errors: u64,
-}
+pub use crate::domain::event::CameraHealth;
 
-impl CameraHealth {
-    fn new(info: &CameraInfo) -> CameraHealth {
-        CameraHealth {
-            name: info.name.clone(),
-            gate: info.gate.clone(),
-            state: "connecting",
-            problem: None,
-            received: 0,
-            dropped: 0,
-            looked: 0,
-            still: 0,
-            errors: 0,
-        }
+/// A camera's health before its first frame.
+fn connecting(info: &CameraInfo) -> CameraHealth {
+    CameraHealth {
+        name: info.name.clone(),
+        gate: info.gate.clone(),
+        state: "connecting",
+        problem: None,
+        received: 0,
+        dropped: 0,
+        looked: 0,
+        still: 0,
+        errors: 0,
     }
 }
 
@@ -175,7 +156,7 @@ struct Shared {
     lanes: Lanes,
     store: Option<Arc<Store>>,
     settings: Settings,
-    events: broadcast::Sender<GateEventOut>,
+    events: broadcast::Sender<GateEvent>,
     health: Mutex<Vec<CameraHealth>>,
 }
 
@@ -195,7 +176,7 @@ impl Service {
         eyes: Vec<Eyes>,
         store: Option<Arc<Store>>,
         settings: Settings,
-    ) -> (Service, broadcast::Receiver<GateEventOut>) {
+    ) -> (Service, broadcast::Receiver<GateEvent>) {
         let (events, first) = broadcast::channel(EVENT_BACKLOG);
         let lanes = eyes.len();
         let shared = Arc::new(Shared {
@@ -207,7 +188,7 @@ impl Service {
             store,
             settings,
             events,
-            health: Mutex::new(cameras.iter().map(|c| CameraHealth::new(&c.info)).collect()),
+            health: Mutex::new(cameras.iter().map(|c| connecting(&c.info)).collect()),
         });
         let (stop, stopping) = watch::channel(false);
         let tasks = cameras
@@ -236,7 +217,7 @@ impl Service {
     }
 
     /// Another subscription to the events (the screen, a notifier).
-    pub fn subscribe(&self) -> broadcast::Receiver<GateEventOut> {
+    pub fn subscribe(&self) -> broadcast::Receiver<GateEvent> {
         self.shared.events.subscribe()
     }
 

@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use super::PipelineError;
 use crate::config::Vision;
-use crate::rules::vehicles::{self, KnownVehicle, SizeEvidence, VehicleFacts};
+use crate::domain::PlateColour;
+use crate::rules::vehicles::{self, KnownVehicle, SizeEvidence, VehicleDecision, VehicleFacts};
 use crate::store::Store;
 use crate::vision::manifest::Manifest;
 use crate::vision::plates::{PlateChain, SeenPlate};
@@ -27,7 +28,7 @@ pub struct PlateResult {
     /// Plate type (ordinary, new_energy_small, police…), and its Chinese name.
     pub kind: String,
     pub kind_zh: String,
-    pub colour: String,
+    pub colour: PlateColour,
     pub rows: u8,
     /// Top-left, top-right, bottom-right, bottom-left, in image pixels.
     pub corners: [[f32; 2]; 4],
@@ -56,8 +57,8 @@ pub struct Decision {
     pub large_reason: Option<String>,
     /// Turned away as oversize (large and not exempt).
     pub oversize: bool,
-    /// admit, admit_special, admit_moving_truck, register, oversize, barred, dangerous_goods.
-    pub decision: String,
+    /// What the gate does with it (admit, register, oversize…; its key in JSON).
+    pub decision: VehicleDecision,
     /// What the guard says.
     pub say: String,
     /// What the guard does.
@@ -70,7 +71,7 @@ pub struct Decision {
 impl Decision {
     /// Whether the vehicle is let in (admitted, or registered and let in), not turned away.
     pub fn lets_in(&self) -> bool {
-        self.decision.starts_with("admit") || self.decision == "register"
+        self.decision.lets_in()
     }
 }
 
@@ -156,7 +157,7 @@ fn plate_result(p: &SeenPlate, vehicle: Option<usize>, decision: Decision) -> Pl
         formatted: p.reading.formatted.clone(),
         kind: format!("{:?}", p.reading.kind),
         kind_zh: p.reading.kind.zh().to_owned(),
-        colour: p.colour.colour.key().to_owned(),
+        colour: p.colour.colour,
         rows: p.reading.rows,
         corners: p.plate.corners,
         bbox: p.plate.bbox,
@@ -212,7 +213,7 @@ fn decide(
         large: large_reason.is_some(),
         large_reason,
         oversize: decision == vehicles::VehicleDecision::Oversize,
-        decision: decision.key().to_owned(),
+        decision,
         say: prompt.say,
         actions: prompt.actions,
         notify: prompt.notify,

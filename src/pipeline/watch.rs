@@ -11,13 +11,13 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveTime, Utc};
 use chrono_tz::Tz;
 use image::RgbImage;
-use serde::Serialize;
 
 use super::PipelineError;
 use super::motion::{MotionConfig, MotionGate};
 use super::snapshot;
 use super::vehicles::{PlateResult, VehicleEyes};
 use crate::config::Roi;
+use crate::domain::event::{GateEvent, Look, PersonSeen, PlateSeen, Report};
 use crate::domain::{CameraRole, Direction, EventKind, PersonClass, PlateColour, Prompt};
 use crate::recognize::gallery::{Gallery, Match, MatchParams};
 use crate::recognize::plate_vote::PlateVote;
@@ -117,68 +117,6 @@ struct Seen<'a> {
     at: DateTime<Utc>,
 }
 
-/// A gate event as the screen, the replay's JSON lines and the notifiers see it.
-#[derive(Debug, Clone, Serialize)]
-pub struct GateEventOut {
-    /// `arrival` (first report of a person or vehicle) or `update` (a better view changed the
-    /// answer).
-    pub event: &'static str,
-    /// The track within this camera's run.
-    pub track: u64,
-    pub camera: String,
-    pub gate: String,
-    /// `person` or `vehicle`.
-    pub kind: &'static str,
-    /// Local time at the gate, RFC 3339 with the offset (2026-11-28T07:30:00+08:00).
-    pub at: String,
-    /// Seconds into the stream (the frame's position in a video, or since the camera started).
-    pub stream_s: f64,
-    /// `in`, `out`, or absent when unknown.
-    pub direction: Option<&'static str>,
-    pub person: Option<PersonOut>,
-    pub plate: Option<PlateOut>,
-    /// What the rules decide: the words to say, what to do, whom to notify.
-    pub say: String,
-    pub actions: Vec<String>,
-    pub notify: Vec<&'static str>,
-    /// For vehicles: admit, register, oversize … (see `rules::vehicles`).
-    pub decision: Option<String>,
-    /// Where in the frame: x1, y1, x2, y2 in the frame's pixels (the face, or the plate).
-    #[serde(rename = "box")]
-    pub bbox: [f32; 4],
-    /// The frame's width and height in pixels (the box's frame of reference).
-    pub frame: [u32; 2],
-    /// The stored arrival's id, when recorded (an update refers to its arrival).
-    pub id: Option<i64>,
-    /// The snapshot (frame with the box drawn), relative to the data folder, when saved.
-    pub snapshot: Option<String>,
-    /// The recorded face sighting of a person event (its embedding and crop), which a guard
-    /// can correct: "this is not X".
-    pub sighting: Option<i64>,
-}
-
-/// The person of a person event.
-#[derive(Debug, Clone, Serialize)]
-pub struct PersonOut {
-    pub id: i64,
-    pub name: String,
-    pub class: &'static str,
-    pub class_zh: &'static str,
-    pub similarity: f32,
-}
-
-/// The plate of a vehicle event.
-#[derive(Debug, Clone, Serialize)]
-pub struct PlateOut {
-    pub text: String,
-    pub formatted: String,
-    pub colour: String,
-    /// Frames whose readings were voted.
-    pub readings: usize,
-    pub large: bool,
-    pub large_reason: Option<String>,
-}
-
 /// What was last reported for a track, to tell whether a better view changes the answer: who
 /// (or which plate) and which way (the greeting differs for arriving and leaving).
 #[derive(Debug, Clone, PartialEq)]
@@ -236,7 +174,7 @@ impl Watcher {
         offset: Duration,
         at: DateTime<Utc>,
         sink: &Sink,
-    ) -> Result<Vec<GateEventOut>, PipelineError> {
+    ) -> Result<Vec<GateEvent>, PipelineError> {
         match self.view(image) {
             Some(view) => self.look(eyes, &view, image, offset, at, sink),
             None => Ok(Vec::new()),
@@ -276,7 +214,7 @@ impl Watcher {
         offset: Duration,
         at: DateTime<Utc>,
         sink: &Sink,
-    ) -> Result<Vec<GateEventOut>, PipelineError> {
+    ) -> Result<Vec<GateEvent>, PipelineError> {
         let store = sink.store;
         let day = at.with_timezone(&self.tz).date_naive();
         let image = view;
@@ -408,7 +346,7 @@ impl Watcher {
         update: TrackUpdate<FaceSeen>,
         seen: &Seen,
         sink: &Sink,
-    ) -> Result<Option<GateEventOut>, PipelineError> {
+    ) -> Result<Option<GateEvent>, PipelineError> {
         let (at, store) = (seen.at, sink.store);
         let Some((track, first)) = self.opened(EventKind::Person, update) else {
             return Ok(None);
@@ -442,14 +380,20 @@ impl Watcher {
                 ),
             ),
         };
-        let person = known.as_ref().map(|p| PersonOut {
-            id: p.id,
-            name: p.name.clone(),
-            class: class.key(),
-            class_zh: class.zh(),
-            similarity: track.best.payload.person.map_or(0.0, |p| p.1),
+        let person = known.as_ref().map(|p| {
+            let similarity = track.best.payload.person.map_or(0.0, |p| p.1);
+            PersonSeen::new(p.id, p.name.clone(), class, similarity)
         });
-        let mut e = self.event(first, &track, "person", seen, direction, &prompt);
+        let card = prompts::card(class);
+        let mut e = self.event(
+            first,
+            &track,
+            EventKind::Person,
+            seen,
+            direction,
+            &prompt,
+            card,
+        );
         e.person = person;
         e.id = self.stored.get(&(EventKind::Person, track.id)).copied();
         if let (Some(data), Some(s), Some(face)) = (sink.sightings, store, &track.best.payload.face)
@@ -477,10 +421,7 @@ impl Watcher {
                 snapshot::STRANGER
             };
             e.snapshot = self.snapshot(seen, sink, 'p', track.id, e.bbox, colour);
-            let mut new = self.new_event(EventKind::Person, at, direction, &prompt);
-            new.snapshot = e.snapshot.clone();
-            new.person_id = known.as_ref().map(|p| p.id);
-            new.class = known.as_ref().map(|_| class);
+            let mut new = NewGateEvent::of(&e, self.shift(at));
             new.score = track.best.payload.person.map(|p| p.1);
             if let Some(id) = self.unrecorded(s.insert_event(new)) {
                 self.stored.insert((EventKind::Person, track.id), id);
@@ -495,7 +436,7 @@ impl Watcher {
         update: TrackUpdate<PlateResult>,
         seen: &Seen,
         sink: &Sink,
-    ) -> Result<Option<GateEventOut>, PipelineError> {
+    ) -> Result<Option<GateEvent>, PipelineError> {
         let (at, store) = (seen.at, sink.store);
         let Some((track, first)) = self.opened(EventKind::Vehicle, update) else {
             return Ok(None);
@@ -516,12 +457,22 @@ impl Watcher {
             actions: decision.actions.clone(),
             notify: decision.notify.clone(),
         };
-        let mut e = self.event(first, &track, "vehicle", seen, direction, &prompt);
-        e.decision = Some(decision.decision.clone());
-        e.plate = Some(PlateOut {
+        let card = decision.decision.card();
+        let mut e = self.event(
+            first,
+            &track,
+            EventKind::Vehicle,
+            seen,
+            direction,
+            &prompt,
+            card,
+        );
+        e.decision = Some(decision.decision);
+        e.plate = Some(PlateSeen {
             formatted: crate::recognize::plate_text::format(&text),
             text: text.clone(),
-            colour: best.colour.clone(),
+            colour: best.colour,
+            colour_zh: best.colour.zh(),
             readings,
             large: decision.large,
             large_reason: decision.large_reason.clone(),
@@ -529,7 +480,7 @@ impl Watcher {
         let Some(s) = store.filter(|_| sink.record) else {
             return Ok(Some(e));
         };
-        let plate_colour = best.colour.parse().ok();
+        let plate_colour = Some(best.colour);
         if !first {
             e.id = self.stored.get(&(EventKind::Vehicle, track.id)).copied();
             // a better view changed the plate or the way: the list of those inside follows
@@ -541,25 +492,13 @@ impl Watcher {
             return Ok(Some(e));
         }
         {
-            let kind = if decision.oversize {
-                EventKind::Alert
-            } else {
-                EventKind::Vehicle
-            };
             let colour = if decision.oversize {
                 snapshot::ALERT
             } else {
                 snapshot::VEHICLE
             };
             e.snapshot = self.snapshot(seen, sink, 'v', track.id, e.bbox, colour);
-            let mut new = self.new_event(kind, at, direction, &prompt);
-            new.snapshot = e.snapshot.clone();
-            new.plate = Some(text.clone());
-            new.plate_colour = plate_colour;
-            new.decision = match &decision.large_reason {
-                Some(why) if decision.oversize => format!("{}（{why}）", decision.say),
-                _ => decision.say.clone(),
-            };
+            let mut new = NewGateEvent::of(&e, self.shift(at));
             new.score = Some(best.confidence);
             if let Some(id) = self.unrecorded(s.insert_event(new)) {
                 e.id = Some(id);
@@ -639,57 +578,53 @@ impl Watcher {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn event<T>(
         &self,
         first: bool,
         track: &Track<T>,
-        kind: &'static str,
+        kind: EventKind,
         seen: &Seen,
         direction: Option<Direction>,
         prompt: &Prompt,
-    ) -> GateEventOut {
+        (look, headline): (Look, &str),
+    ) -> GateEvent {
         let (at, offset) = (seen.at, seen.offset);
         let (dx, dy) = self.origin;
         let [x1, y1, x2, y2] = track.best.bbox;
-        GateEventOut {
-            event: if first { "arrival" } else { "update" },
+        GateEvent {
+            report: if first {
+                Report::Arrival
+            } else {
+                Report::Update
+            },
             track: track.id,
             camera: self.camera.name.clone(),
             gate: self.camera.gate.clone(),
             kind,
-            at: at
-                .with_timezone(&self.tz)
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+            at: at.with_timezone(&self.tz).fixed_offset(),
             stream_s: offset.as_secs_f64(),
-            direction: direction.map(|d| d.key()),
+            direction,
             person: None,
             plate: None,
             say: prompt.say.clone(),
             actions: prompt.actions.clone(),
-            notify: prompt.notify.iter().map(|p| p.key()).collect(),
+            notify: prompt.notify.clone(),
             decision: None,
+            look,
+            headline: headline.to_owned(),
             bbox: [x1 + dx, y1 + dy, x2 + dx, y2 + dy],
             frame: [seen.frame.width(), seen.frame.height()],
             id: None,
             snapshot: None,
             sighting: None,
+            by: None,
         }
     }
 
-    fn new_event(
-        &self,
-        kind: EventKind,
-        at: DateTime<Utc>,
-        direction: Option<Direction>,
-        prompt: &Prompt,
-    ) -> NewGateEvent {
-        let shift = shift_at(at.with_timezone(&self.tz).time());
-        let mut e = NewGateEvent::new(at, self.camera.gate.clone(), kind, shift);
-        e.camera = self.camera.name.clone();
-        e.direction = direction;
-        e.decision = prompt.say.clone();
-        e.notified = prompt.notify.clone();
-        e
+    /// The shift of an instant, at this camera's gate.
+    fn shift(&self, at: DateTime<Utc>) -> crate::domain::Shift {
+        shift_at(at.with_timezone(&self.tz).time())
     }
 }
 

@@ -4,6 +4,7 @@
 use chrono::NaiveTime;
 
 use super::greeting::greeting_at;
+use crate::domain::event::Look;
 use crate::domain::{Direction, PersonClass, PersonStatus, Post, Prompt};
 
 /// The first question to a visitor (对来访人员的第一句问话).
@@ -46,6 +47,22 @@ pub fn effective_class(class: PersonClass, status: PersonStatus) -> PersonClass 
         }
         (PersonStatus::Left, PersonClass::Barred | PersonClass::FormerStaff) => class,
         (PersonStatus::Left, _) => PersonClass::Visitor,
+    }
+}
+
+/// How the screen shows a person of `class` (as [`effective_class`] gives it) and the big action
+/// on their card: the greeting a VIP or a resident gets, the check a worker or pass holder
+/// needs, a visitor's registration, a refusal.
+pub fn card(class: PersonClass) -> (Look, &'static str) {
+    match class {
+        PersonClass::Vip => (Look::Vip, "敬礼问候"),
+        PersonClass::Resident => (Look::Known, "点头问候"),
+        PersonClass::OfficeStaff => (Look::Known, "问候"),
+        PersonClass::CompanyStaff => (Look::Known, "查验工作证"),
+        PersonClass::PassHolder => (Look::Known, "查验出入证"),
+        PersonClass::Visitor => (Look::Stranger, "访客登记"),
+        PersonClass::Barred => (Look::Alert, "婉拒"),
+        PersonClass::FormerStaff => (Look::Stranger, "按访客登记"),
     }
 }
 

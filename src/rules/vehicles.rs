@@ -5,6 +5,7 @@
 
 use chrono::NaiveDate;
 
+use crate::domain::event::Look;
 use crate::domain::{PlateColour, Post, Prompt, VehicleKind};
 
 /// What the records say about a plate.
@@ -78,29 +79,7 @@ pub struct VehicleFacts<'a> {
     pub day: NaiveDate,
 }
 
-/// The decision for a vehicle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum VehicleDecision {
-    /// A known vehicle (household, VIP, staff) or an exempt one: let in.
-    Admit { exempt: Option<Exemption> },
-    /// Unknown small vehicle: check a pass or register it (出入证制度、登记制度).
-    Register,
-    /// Large vehicle (yellow plate or truck/bus) not exempt: turn away and alert.
-    Oversize,
-    /// On the barred list: refuse.
-    Barred,
-    /// Carrying dangerous goods: refuse.
-    DangerousGoods,
-}
-
-/// Why a large vehicle may enter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exemption {
-    /// Police, fire, ambulance, rescue (特种车辆).
-    Special,
-    /// A moving truck booked for today (搬家车辆).
-    BookedMovingTruck,
-}
+pub use crate::domain::event::{Exemption, VehicleDecision};
 
 /// A plate that marks a special vehicle by itself: police (警), emergency (应急), or a white plate.
 pub fn special_plate(plate: Option<&str>, colour: Option<PlateColour>) -> bool {
@@ -140,20 +119,13 @@ pub fn decide(facts: &VehicleFacts<'_>) -> VehicleDecision {
 }
 
 impl VehicleDecision {
-    /// Stable key for records and JSON.
-    pub fn key(self) -> &'static str {
+    /// How the screen shows the vehicle's card, and the big action on it.
+    pub fn card(self) -> (Look, &'static str) {
         match self {
-            VehicleDecision::Admit { exempt: None } => "admit",
-            VehicleDecision::Admit {
-                exempt: Some(Exemption::Special),
-            } => "admit_special",
-            VehicleDecision::Admit {
-                exempt: Some(Exemption::BookedMovingTruck),
-            } => "admit_moving_truck",
-            VehicleDecision::Register => "register",
-            VehicleDecision::Oversize => "oversize",
-            VehicleDecision::Barred => "barred",
-            VehicleDecision::DangerousGoods => "dangerous_goods",
+            VehicleDecision::Oversize => (Look::Alert, "超限车辆 拒绝进入"),
+            VehicleDecision::Barred | VehicleDecision::DangerousGoods => (Look::Alert, "拒绝进入"),
+            VehicleDecision::Admit { .. } => (Look::Vehicle, "放行"),
+            VehicleDecision::Register => (Look::Vehicle, "登记后放行"),
         }
     }
 

@@ -6,6 +6,7 @@ use rusqlite::{Connection, Row, params, params_from_iter, types::Value};
 
 use super::{Ctx, Store, StoreError, from_ms, key_col, opt_key_col, posts_col, posts_text, to_ms};
 pub use crate::domain::EventKind;
+use crate::domain::event::{GateEvent as SeenEvent, VehicleDecision};
 use crate::domain::{Direction, PersonClass, PlateColour, Post, Shift, clean_plate};
 
 /// A gate event to record.
@@ -52,6 +53,36 @@ impl NewGateEvent {
             notified: Vec::new(),
             snapshot: None,
             score: None,
+            shift,
+        }
+    }
+}
+
+impl NewGateEvent {
+    /// The record of a gate event (a person or vehicle seen, or made at a desk) in `shift`: the
+    /// gate log keeps who or what, the rules' words and the posts told. A vehicle turned away
+    /// as oversize is an alert, recorded with the reason it is large; the score is the person's
+    /// similarity (the caller sets a plate's).
+    pub fn of(e: &SeenEvent, shift: Shift) -> NewGateEvent {
+        let oversize = e.decision == Some(VehicleDecision::Oversize);
+        let reason = e.plate.as_ref().and_then(|p| p.large_reason.as_deref());
+        NewGateEvent {
+            at: e.at.with_timezone(&Utc),
+            gate: e.gate.clone(),
+            camera: e.camera.clone(),
+            kind: if oversize { EventKind::Alert } else { e.kind },
+            direction: e.direction,
+            person_id: e.person.as_ref().map(|p| p.id),
+            plate: e.plate.as_ref().map(|p| p.text.clone()),
+            plate_colour: e.plate.as_ref().map(|p| p.colour),
+            class: e.person.as_ref().map(|p| p.class),
+            decision: match reason {
+                Some(why) if oversize => format!("{}（{why}）", e.say),
+                _ => e.say.clone(),
+            },
+            notified: e.notify.clone(),
+            snapshot: e.snapshot.clone(),
+            score: e.person.as_ref().map(|p| p.similarity),
             shift,
         }
     }

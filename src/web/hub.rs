@@ -7,26 +7,12 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use tokio::sync::broadcast;
 
-use crate::pipeline::watch::GateEventOut;
+use crate::domain::event::{GateEvent, Report};
 
 /// Events a screen that opens is shown.
 const RECENT: usize = 40;
 /// Events waiting for a slow screen before it skips ahead.
 const BACKLOG: usize = 256;
-
-/// A registration or alert made at the desk that the rules route to other posts (a visitor
-/// let in → patrol and central control; a hazardous vehicle → the shift leader).
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Notice {
-    /// Local time at the gate, RFC 3339.
-    pub at: String,
-    /// What happened, as recorded in the gate log.
-    pub text: String,
-    /// The posts told (keys of `domain::Post`).
-    pub notify: Vec<&'static str>,
-    /// Who recorded it.
-    pub by: String,
-}
 
 /// The feed; cheap to clone.
 #[derive(Clone)]
@@ -36,16 +22,16 @@ pub struct Hub {
 
 struct Inner {
     recent: Mutex<Recent>,
-    tx: broadcast::Sender<Arc<GateEventOut>>,
-    notices: broadcast::Sender<Arc<Notice>>,
+    tx: broadcast::Sender<Arc<GateEvent>>,
+    notices: broadcast::Sender<Arc<GateEvent>>,
     /// True once the app is stopping: the live streams end, so the server can.
     closing: tokio::sync::watch::Sender<bool>,
 }
 
 #[derive(Default)]
 struct Recent {
-    events: VecDeque<Arc<GateEventOut>>,
-    notices: VecDeque<Arc<Notice>>,
+    events: VecDeque<Arc<GateEvent>>,
+    notices: VecDeque<Arc<GateEvent>>,
     last: Option<DateTime<Utc>>,
 }
 
@@ -79,9 +65,10 @@ impl Hub {
         self.inner.closing.subscribe()
     }
 
-    /// Passes a desk's notice to every open screen (each shows it when its post is told) and
-    /// keeps it among the recent ones.
-    pub fn notice(&self, notice: Notice) {
+    /// Passes an event made at a desk (a registration, an alert the rules route to other posts)
+    /// to every open screen, each of which shows it when its post is told, and keeps it among
+    /// the recent ones.
+    pub fn notice(&self, notice: GateEvent) {
         let notice = Arc::new(notice);
         {
             let mut recent = self.inner.recent.lock().unwrap_or_else(|p| p.into_inner());
@@ -92,27 +79,24 @@ impl Hub {
     }
 
     /// The recent notices, newest first.
-    pub fn recent_notices(&self) -> Vec<Arc<Notice>> {
+    pub fn recent_notices(&self) -> Vec<Arc<GateEvent>> {
         let recent = self.inner.recent.lock().unwrap_or_else(|p| p.into_inner());
         recent.notices.iter().cloned().collect()
     }
 
     /// Notices from now on.
-    pub fn subscribe_notices(&self) -> broadcast::Receiver<Arc<Notice>> {
+    pub fn subscribe_notices(&self) -> broadcast::Receiver<Arc<GateEvent>> {
         self.inner.notices.subscribe()
     }
 
     /// Passes `event` to every open screen and keeps it among the recent ones; an update
     /// replaces its arrival there.
-    pub fn publish(&self, event: GateEventOut, now: DateTime<Utc>) {
+    pub fn publish(&self, event: GateEvent, now: DateTime<Utc>) {
         let event = Arc::new(event);
         {
             let mut recent = self.inner.recent.lock().unwrap_or_else(|p| p.into_inner());
-            let same = |e: &Arc<GateEventOut>| {
-                e.camera == event.camera && e.track == event.track && e.kind == event.kind
-            };
-            match recent.events.iter().position(same) {
-                Some(i) if event.event == "update" => recent.events[i] = Arc::clone(&event),
+            match recent.events.iter().position(|e| e.same_object(&event)) {
+                Some(i) if event.report == Report::Update => recent.events[i] = Arc::clone(&event),
                 _ => {
                     recent.events.push_front(Arc::clone(&event));
                     recent.events.truncate(RECENT);
@@ -125,7 +109,7 @@ impl Hub {
     }
 
     /// The recent events, newest first.
-    pub fn recent(&self) -> Vec<Arc<GateEventOut>> {
+    pub fn recent(&self) -> Vec<Arc<GateEvent>> {
         let recent = self.inner.recent.lock().unwrap_or_else(|p| p.into_inner());
         recent.events.iter().cloned().collect()
     }
@@ -140,14 +124,14 @@ impl Hub {
     }
 
     /// Events from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<GateEventOut>> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<GateEvent>> {
         self.inner.tx.subscribe()
     }
 
     /// Feeds the hub from the service's events until the service ends.
     pub fn feed(
         &self,
-        mut events: broadcast::Receiver<GateEventOut>,
+        mut events: broadcast::Receiver<GateEvent>,
         clock: Arc<dyn crate::clock::Clock>,
     ) -> tokio::task::JoinHandle<()> {
         let hub = self.clone();

@@ -22,7 +22,7 @@ use axum::response::{IntoResponse, Response};
 use chrono_tz::Tz;
 
 use crate::clock::Clock;
-use crate::pipeline::service::CameraHealth;
+use crate::domain::event::CameraHealth;
 use crate::store::{Store, StoreError};
 
 pub use hub::Hub;
@@ -175,20 +175,50 @@ pub fn record_event(
     by: &str,
     e: crate::store::NewGateEvent,
 ) -> Result<i64, WebError> {
-    let notice = (!e.notified.is_empty()).then(|| hub::Notice {
-        at: e
-            .at
-            .with_timezone(&tz)
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
-        text: e.decision.clone(),
-        notify: e.notified.iter().map(|p| p.key()).collect(),
-        by: by.to_owned(),
-    });
-    let id = store.insert_event(e)?;
-    if let Some(n) = notice {
-        hub.notice(n);
+    let id = store.insert_event(e.clone())?;
+    if !e.notified.is_empty() {
+        hub.notice(desk_event(&e, id, tz, by));
     }
     Ok(id)
+}
+
+/// The gate event a desk made, as the posts receive it.
+fn desk_event(
+    e: &crate::store::NewGateEvent,
+    id: i64,
+    tz: Tz,
+    by: &str,
+) -> crate::domain::event::GateEvent {
+    use crate::domain::event::{GateEvent, Look, Report};
+    let look = if e.kind == crate::domain::EventKind::Alert {
+        Look::Alert
+    } else {
+        Look::Known
+    };
+    GateEvent {
+        report: Report::Arrival,
+        track: 0,
+        camera: e.camera.clone(),
+        gate: e.gate.clone(),
+        kind: e.kind,
+        at: e.at.with_timezone(&tz).fixed_offset(),
+        stream_s: 0.0,
+        direction: e.direction,
+        person: None,
+        plate: None,
+        say: e.decision.clone(),
+        actions: Vec::new(),
+        notify: e.notified.clone(),
+        decision: None,
+        look,
+        headline: e.kind.zh().to_owned(),
+        bbox: [0.0; 4],
+        frame: [0, 0],
+        id: Some(id),
+        snapshot: e.snapshot.clone(),
+        sighting: None,
+        by: Some(by.to_owned()),
+    }
 }
 
 /// Runs blocking store work off the async threads.

@@ -19,9 +19,9 @@ use tokio_stream::wrappers::{BroadcastStream, IntervalStream};
 
 use super::auth::Authed;
 use super::{AppState, WebError, page};
-use crate::domain::{Desk, Post};
-use crate::pipeline::service::CameraHealth;
-use crate::pipeline::watch::GateEventOut;
+use crate::domain::event::CameraHealth;
+use crate::domain::event::GateEvent;
+use crate::domain::{Desk, PersonClass, Post};
 use crate::rules::gate::{gate_open, shift_at};
 use crate::rules::prompts::{RESIDENT_UNREACHABLE, VISITOR_FIRST, VISITOR_SCRIPT};
 
@@ -87,19 +87,68 @@ async fn screen(Extension(user): Extension<Authed>, State(s): State<AppState>) -
     .into_response()
 }
 
-/// A gate event as a screen gets it: whether its user's post is notified.
+/// A gate event as a screen gets it: the event (keys and the rules' words), the Chinese names
+/// of its keys, and whether its user's post is notified. The page shows what it is given; it
+/// keeps no copy of the rules.
 #[derive(Serialize)]
 struct Live<'a> {
     #[serde(flatten)]
-    event: &'a GateEventOut,
+    event: &'a GateEvent,
+    /// The posts told, in Chinese.
+    notify_zh: Vec<&'static str>,
+    /// The way, in Chinese (进, 出), when known.
+    direction_zh: Option<&'static str>,
+    /// For a vehicle, the decision in Chinese (放行, 超限 拒入).
+    decision_zh: Option<&'static str>,
+    /// The word beside it in the list of recent events: the decision of a vehicle, the class
+    /// of a person (访客 for a stranger).
+    label_zh: &'static str,
     for_me: bool,
 }
 
-fn for_desk(desk: Desk, e: &GateEventOut) -> bool {
-    e.notify
-        .iter()
-        .filter_map(|k| k.parse::<Post>().ok())
-        .any(|p| desk.receives(p))
+impl<'a> Live<'a> {
+    fn new(event: &'a GateEvent, desk: Desk) -> Self {
+        Live {
+            event,
+            notify_zh: event.notify.iter().map(|p| p.zh()).collect(),
+            direction_zh: event.direction.map(|d| d.zh()),
+            decision_zh: event.decision.map(|d| d.zh()),
+            label_zh: match (&event.decision, &event.person) {
+                (Some(d), _) => d.zh(),
+                (None, Some(p)) => p.class_zh,
+                (None, None) => PersonClass::Visitor.zh(),
+            },
+            for_me: for_desk(desk, event),
+        }
+    }
+}
+
+/// An event made at a desk, as the posts it is for see it in their notifications.
+#[derive(Serialize)]
+struct DeskNotice<'a> {
+    /// Local time at the gate, RFC 3339.
+    at: String,
+    /// What happened, as recorded in the gate log.
+    text: &'a str,
+    /// The posts told.
+    notify: &'a [Post],
+    /// Who recorded it.
+    by: &'a str,
+}
+
+impl<'a> DeskNotice<'a> {
+    fn new(e: &'a GateEvent) -> Self {
+        DeskNotice {
+            at: e.at_text(),
+            text: &e.say,
+            notify: &e.notify,
+            by: e.by.as_deref().unwrap_or_default(),
+        }
+    }
+}
+
+fn for_desk(desk: Desk, e: &GateEvent) -> bool {
+    e.notify.iter().any(|p| desk.receives(*p))
 }
 
 #[derive(Serialize)]
@@ -113,7 +162,7 @@ struct ScreenState<'a> {
     cameras: Vec<CameraHealth>,
     recent: Vec<Live<'a>>,
     /// The desks' notices for this user's post, newest first.
-    notices: Vec<super::hub::Notice>,
+    notices: Vec<DeskNotice<'a>>,
     me: Me<'a>,
 }
 
@@ -129,6 +178,7 @@ async fn state(Extension(user): Extension<Authed>, State(s): State<AppState>) ->
     let now = s.clock.now().with_timezone(&s.tz);
     let shift = shift_at(now.time());
     let recent = s.hub.recent();
+    let notices = s.hub.recent_notices();
     let desk = user.user.post;
     let body = ScreenState {
         gate: &s.gate,
@@ -137,19 +187,11 @@ async fn state(Extension(user): Extension<Authed>, State(s): State<AppState>) ->
         shift_zh: shift.zh(),
         gate_open: gate_open(now.time()),
         cameras: (s.health)(),
-        recent: recent
+        recent: recent.iter().map(|e| Live::new(e, desk)).collect(),
+        notices: notices
             .iter()
-            .map(|e| Live {
-                event: e,
-                for_me: for_desk(desk, e),
-            })
-            .collect(),
-        notices: s
-            .hub
-            .recent_notices()
-            .into_iter()
-            .filter(|n| notice_for(desk, n))
-            .map(|n| (*n).clone())
+            .filter(|n| for_desk(desk, n))
+            .map(|n| DeskNotice::new(n))
             .collect(),
         me: Me {
             name: &user.user.name,
@@ -163,17 +205,10 @@ async fn state(Extension(user): Extension<Authed>, State(s): State<AppState>) ->
 
 enum Tick {
     Close,
-    Event(Arc<GateEventOut>),
-    Notice(Arc<super::hub::Notice>),
+    Event(Arc<GateEvent>),
+    Notice(Arc<GateEvent>),
     Missed(u64),
     Health,
-}
-
-fn notice_for(desk: Desk, n: &super::hub::Notice) -> bool {
-    n.notify
-        .iter()
-        .filter_map(|k| k.parse::<Post>().ok())
-        .any(|p| desk.receives(p))
 }
 
 async fn stream(
@@ -186,7 +221,7 @@ async fn stream(
         Err(tokio_stream::wrappers::errors::BroadcastStreamRecvError::Lagged(n)) => Tick::Missed(n),
     });
     let notices = BroadcastStream::new(s.hub.subscribe_notices()).filter_map(move |r| match r {
-        Ok(n) if notice_for(desk, &n) => Some(Tick::Notice(n)),
+        Ok(n) if for_desk(desk, &n) => Some(Tick::Notice(n)),
         Ok(_) => None,
         Err(tokio_stream::wrappers::errors::BroadcastStreamRecvError::Lagged(n)) => {
             Some(Tick::Missed(n))
@@ -206,14 +241,10 @@ async fn stream(
                 Tick::Close => Event::default(),
                 Tick::Notice(n) => Event::default()
                     .event("notice")
-                    .data(serde_json::to_string(&*n).unwrap_or_default()),
-                Tick::Event(e) => Event::default().event(e.event).data(
-                    serde_json::to_string(&Live {
-                        event: &e,
-                        for_me: for_desk(desk, &e),
-                    })
-                    .unwrap_or_default(),
-                ),
+                    .data(serde_json::to_string(&DeskNotice::new(&n)).unwrap_or_default()),
+                Tick::Event(e) => Event::default()
+                    .event(e.report.key())
+                    .data(serde_json::to_string(&Live::new(&e, desk)).unwrap_or_default()),
                 Tick::Missed(n) => Event::default().event("missed").data(n.to_string()),
                 Tick::Health => Event::default()
                     .event("health")

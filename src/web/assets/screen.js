@@ -15,17 +15,6 @@
   // residents likely to come in the next hour; the next arrival replaces it
   let lastArrival = Date.now(), quiet = false;
 
-  const CLASS_ACTION = {
-    vip: ["敬礼问候", "立正敬礼，称呼职务，开门迎接"],
-    resident: ["点头问候", "问候后放行"],
-    office_staff: ["问候", "称呼职务问候"],
-    company_staff: ["查验工作证", "查验工作证并登记"],
-    pass_holder: ["查验出入证", "查验出入证，留存下联"],
-    visitor: ["访客登记", "询问房号与贵姓，联系业主，登记证件"],
-    barred: ["婉拒", "礼貌拒绝进入"],
-    former_staff: ["按访客登记", "按访客处理，不按员工放行"],
-  };
-
   function el(tag, attrs, ...kids) {
     const e = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {
@@ -49,18 +38,9 @@
     });
   }
 
-  // what the card is: its colour class, the big action, and the line under the name
+  // what the card is: its colour class and the big action, both decided by the server's rules
   function kindOf(e) {
-    if (e.kind === "vehicle") {
-      const d = e.decision || "";
-      if (d === "oversize" || d === "barred" || d === "dangerous_goods")
-        return ["alert", d === "oversize" ? "超限车辆 拒绝进入" : "拒绝进入"];
-      if (d.startsWith("admit")) return ["vehicle", "放行"];
-      return ["vehicle", "登记后放行"];
-    }
-    const c = e.person ? e.person.class : "visitor";
-    const a = CLASS_ACTION[c] || CLASS_ACTION.visitor;
-    return [c === "vip" ? "vip" : c === "visitor" || c === "former_staff" ? "stranger" : c === "barred" ? "alert" : "known", a[0]];
+    return [e.look, e.headline];
   }
 
   function title(e) {
@@ -104,29 +84,18 @@
     card.replaceChildren(
       el("div", { class: "head" },
         el("span", { class: "badge" }, action),
-        el("span", { class: "meta" }, local(e.at) + " · " + e.camera + (e.direction === "in" ? " · 进" : e.direction === "out" ? " · 出" : ""))),
+        el("span", { class: "meta" }, local(e.at) + " · " + e.camera + (e.direction_zh ? " · " + e.direction_zh : ""))),
       el("div", { class: "body" },
         photo(e),
         el("div", { class: "words" },
           el("p", { class: "who" }, title(e),
             e.person ? el("small", {}, " " + e.person.class_zh) : null,
-            e.plate ? el("small", {}, " " + colourZh(e.plate.colour) + (e.plate.large ? " · 大型车" : "")) : null),
+            e.plate ? el("small", {}, " " + e.plate.colour_zh + (e.plate.large ? " · 大型车" : "")) : null),
           e.say ? el("p", { class: "say" }, e.say) : null,
           el("ul", { class: "actions" }, (e.actions || []).map((a) => el("li", {}, a))),
-          e.notify && e.notify.length ? el("p", { class: "notify" }, "已通知：" + e.notify.map(postZh).join("、")) : null,
+          e.notify_zh && e.notify_zh.length ? el("p", { class: "notify" }, "已通知：" + e.notify_zh.join("、")) : null,
           tools(e))));
     if (e.kind === "person" && !e.person) card.append(visitorScript(e));
-  }
-
-  function decisionZh(d) {
-    return { admit: "放行", admit_special: "特种车辆放行", admit_moving_truck: "预约搬家车放行", register: "需登记",
-      oversize: "超限 拒入", barred: "禁止进入", dangerous_goods: "危险品 拒入" }[d] || d || "";
-  }
-  function colourZh(c) {
-    return { blue: "蓝牌", yellow: "黄牌", green: "绿牌", yellow_green: "黄绿牌", white: "白牌", black: "黑牌" }[c] || c || "";
-  }
-  function postZh(p) {
-    return { office_duty: "管理处值班", shift_leader: "当班分队长", patrol: "巡逻岗", central_control: "中控岗" }[p] || p;
   }
 
   // confirm or correct the name the camera gave
@@ -200,7 +169,7 @@
   function item(e) {
     const [cls] = kindOf(e);
     const li = el("li", { class: cls + (e.for_me ? " for-me" : ""), tabindex: "0", onclick: () => { show(e); pin(true, "正在查看这一条，新的到达不会盖住它"); } },
-      el("time", {}, local(e.at)), " ", title(e), " ", el("small", {}, e.kind === "vehicle" ? decisionZh(e.decision) : (e.person ? e.person.class_zh : "访客")));
+      el("time", {}, local(e.at)), " ", title(e), " ", el("small", {}, e.label_zh));
     li.dataset.key = e.camera + "/" + e.kind + "/" + e.track;
     return li;
   }

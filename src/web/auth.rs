@@ -21,50 +21,15 @@ use subtle::ConstantTimeEq;
 
 use super::{AppState, WebError, blocking, page};
 use crate::domain::{Desk, Role};
-use crate::store::{NewUser, Store, User};
+use crate::store::{NewUser, Store};
 
-/// The session cookie.
-pub const SESSION_COOKIE: &str = "gw_session";
+pub use super::session::{Authed, CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE};
+
 /// The login form's anti-forgery cookie (a double-submit token: no session exists yet).
 const LOGIN_COOKIE: &str = "gw_login";
-/// The form field and header carrying the anti-forgery token.
-pub const CSRF_FIELD: &str = "csrf";
-pub const CSRF_HEADER: &str = "x-csrf-token";
 /// Largest form body read to find the token (photos are posted as multipart with the token in
 /// the query instead).
 const FORM_LIMIT: usize = 1 << 20;
-
-/// The user of a request that passed the session check.
-#[derive(Debug, Clone)]
-pub struct Authed {
-    pub user: User,
-    /// The session's anti-forgery token, for the forms of the page.
-    pub csrf: String,
-}
-
-impl Authed {
-    /// Refuses unless the user may export or delete personal data.
-    pub fn may_export(&self) -> Result<(), WebError> {
-        if self.user.role.may_export() {
-            Ok(())
-        } else {
-            Err(WebError::Forbidden(
-                "门岗账号不能导出或删除个人信息，请联系分队长或管理处 (a guard's account cannot export or delete personal data)".into(),
-            ))
-        }
-    }
-
-    /// Refuses unless the user may manage the records.
-    pub fn may_manage(&self) -> Result<(), WebError> {
-        if self.user.role.may_manage() {
-            Ok(())
-        } else {
-            Err(WebError::Forbidden(
-                "只有管理处可以修改住户、车辆和出入证资料 (only the management office may change the records)".into(),
-            ))
-        }
-    }
-}
 
 /// A fresh random token: 32 bytes, hex.
 pub fn random_token() -> String {

@@ -6,10 +6,12 @@
 pub mod actions;
 pub mod auth;
 pub mod desk;
+pub mod files;
 pub mod hub;
 pub mod manage;
 pub mod page;
 pub mod screen;
+pub mod session;
 pub mod training;
 
 use std::net::SocketAddr;
@@ -62,6 +64,7 @@ pub fn router(state: AppState) -> Router {
     let behind_login = Router::new()
         .merge(auth::session_routes())
         .merge(screen::routes())
+        .merge(files::routes())
         .merge(actions::routes())
         .merge(desk::routes())
         .merge(manage::routes())

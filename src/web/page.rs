@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use super::auth::{Authed, CSRF_FIELD};
+use super::session::{Authed, CSRF_FIELD};
 use crate::domain::Role;
 
 /// The style sheet of every page, compiled in.

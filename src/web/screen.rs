@@ -7,8 +7,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Extension, Path, State};
-use axum::http::header;
+use axum::extract::{Extension, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -18,7 +17,7 @@ use tokio_stream::StreamExt as _;
 use tokio_stream::wrappers::{BroadcastStream, IntervalStream};
 
 use super::auth::Authed;
-use super::{AppState, WebError, page};
+use super::{AppState, page};
 use crate::domain::event::CameraHealth;
 use crate::domain::event::GateEvent;
 use crate::domain::{Desk, PersonClass, Post};
@@ -27,15 +26,12 @@ use crate::rules::prompts::{RESIDENT_UNREACHABLE, VISITOR_FIRST, VISITOR_SCRIPT}
 
 /// How often the screen is told how the cameras are.
 const HEALTH_EVERY: Duration = Duration::from_secs(2);
-/// The folders under the data folder the screen may show files of.
-const SHOWN_FOLDERS: [&str; 3] = ["snapshots/", "sightings/", "photos/"];
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(screen))
         .route("/api/state", get(state))
         .route("/api/stream", get(stream))
-        .route("/files/{*path}", get(file))
 }
 
 const SCRIPT: &str = include_str!("assets/screen.js");
@@ -252,45 +248,4 @@ async fn stream(
             })
         });
     Sse::new(out).keep_alive(KeepAlive::default())
-}
-
-/// A snapshot, face crop or photo from the data folder. Only those folders; no way out of them.
-async fn file(State(s): State<AppState>, Path(path): Path<String>) -> Result<Response, WebError> {
-    let allowed = SHOWN_FOLDERS.iter().any(|f| path.starts_with(f))
-        && !path
-            .split('/')
-            .any(|p| p == ".." || p.is_empty() || p.starts_with('.'));
-    if !allowed {
-        return Err(WebError::NotFound("没有这个文件 (no such file)".into()));
-    }
-    image(
-        &s.data.join(&path),
-        "这张图片已过保留期或已删除 (the picture has expired or was deleted)",
-    )
-    .await
-}
-
-/// A picture from the data folder, kept by the browser for an hour; `gone` is what a missing
-/// file is called.
-pub(super) async fn image(full: &std::path::Path, gone: &str) -> Result<Response, WebError> {
-    let bytes = tokio::fs::read(full).await.map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            WebError::NotFound(gone.to_owned())
-        } else {
-            WebError::Internal(format!("cannot read {}: {e}", full.display()))
-        }
-    })?;
-    let kind = match full.extension().and_then(|e| e.to_str()) {
-        Some("png") => "image/png",
-        Some("webp") => "image/webp",
-        _ => "image/jpeg",
-    };
-    Ok((
-        [
-            (header::CONTENT_TYPE, kind),
-            (header::CACHE_CONTROL, "private, max-age=3600"),
-        ],
-        bytes,
-    )
-        .into_response())
 }

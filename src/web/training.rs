@@ -594,7 +594,7 @@ async fn face(State(s): State<AppState>, Path(id): Path<i64>) -> Result<Response
             .ok_or_else(|| WebError::NotFound("没有这张照片 (no such face)".into()))
     })
     .await?;
-    super::screen::image(
+    super::files::image(
         &s.data.join(&path),
         "照片文件不见了，请管理处重新登记照片 (the face's picture is missing: enrol the photo again)",
     )

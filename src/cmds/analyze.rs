@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::known::{gallery_of, purge_sightings, record_sighting, records_if_any};
+use crate::app::gallery::{gallery_of, records_if_any};
+use crate::app::sightings::{purge_sightings, record_sighting};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::pipeline::vehicles::{PlateResult, VehicleEyes, VehicleResult};

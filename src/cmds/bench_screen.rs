@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 
 use super::bench::median;
-use super::run::runtime;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::domain::{Desk, Role};
+use crate::pipeline::start::runtime;
 use crate::pipeline::watch::{GateEventOut, PersonOut};
 use crate::store::{NewUser, Store, database_path};
 use crate::web::{self, auth};

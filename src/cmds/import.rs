@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::known::{enrolment_face, save_enrolled_face};
-use super::photos::{photo_name, store_photo};
+use crate::app::enrol::{enrolment_face, save_enrolled_face};
+use crate::app::photos::{photo_name, store_photo};
 use crate::config::Config;
 use crate::domain::Post;
 use crate::import::{self, ImportError, ImportSet};

@@ -19,16 +19,13 @@ pub mod enroll;
 pub mod handover;
 pub mod import;
 pub mod inside;
-pub mod known;
 pub mod log;
 pub mod not;
-pub mod photos;
 pub mod prompt;
 pub mod replay;
 pub mod report;
 pub mod run;
 pub mod user;
-pub mod when;
 
 /// gateward — 门岗助手: recognises residents, VIPs and vehicles at the gate and tells the
 /// guard what the rules ask (who is arriving, how to greet them, whom to notify).

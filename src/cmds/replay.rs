@@ -7,13 +7,14 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 
-use super::known::{load_eyes, records_if_any};
-use super::when;
+use crate::app::gallery::records_if_any;
+use crate::app::when;
 use crate::camera::{Backoff, CameraInput, CameraSpec, Delivery};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::domain::Direction;
 use crate::pipeline::service::{CameraHealth, CameraPlan, Service, Settings, Timing};
+use crate::pipeline::start::{load_eyes, runtime};
 use crate::pipeline::watch::{CameraInfo, GateEventOut};
 
 #[derive(Debug, clap::Args)]
@@ -88,7 +89,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
             .then(|| config.paths.data.clone()),
     };
     let began = Instant::now();
-    let runtime = super::run::runtime()?;
+    let runtime = runtime()?;
     let (health, events) = runtime.block_on(async move {
         let (service, events) =
             Service::start(vec![plan], vec![eyes], store.map(Arc::new), settings);

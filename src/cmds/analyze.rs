@@ -178,7 +178,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
         if !args.json {
             eprintln!("error: some images could not be analysed (see above)");
         }
-        return Err(super::Reported.into());
+        return Err(super::reported::Reported.into());
     }
     Ok(())
 }

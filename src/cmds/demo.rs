@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
+use super::events::print_events;
 use super::run::start_web;
 use crate::clock::SystemClock;
 use crate::config::{CameraConfig, Config};
@@ -153,7 +154,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
     let seconds = args.seconds;
     runtime()?.block_on(async {
         let (service, events) = Service::start(plans, eyes, Some(Arc::clone(&store)), settings);
-        let printer = tokio::spawn(super::replay::print_events(events, args.json_events));
+        let printer = tokio::spawn(print_events(events, args.json_events));
         let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
         let addr = match start_web(&config, &store, &service, &args.listen, async {
             let _ = web_stopped.await;

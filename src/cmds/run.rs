@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use super::replay::print_events;
+use super::events::print_events;
 use crate::app::sightings::purge_sightings;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;

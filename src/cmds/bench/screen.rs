@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 
-use super::bench::median;
+use super::measure::median;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::domain::{Desk, Role};

@@ -1,6 +1,8 @@
-//! `gateward analyze IMAGE… [--json]`: every face in each photo, with box, score, landmarks,
-//! quality, who it is (or null) and the sighting it is kept under for corrections. The JSON
-//! shape is kept stable: later work adds `plates` and `vehicles` to the same object.
+//! `gateward analyze IMAGE… [--json]`: what the cameras' models see in each photo — every face,
+//! with box, score, landmarks, quality, who it is (or null) and the sighting it is kept under
+//! for corrections; every plate read and every vehicle found. The JSON shape is kept stable:
+//! one object per image with `faces`, `plates` and `vehicles`, and `error` when the image could
+//! not be analysed.
 
 use std::path::{Path, PathBuf};
 

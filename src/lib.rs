@@ -6,6 +6,7 @@
 //! The vision stages and the rules are pure; only the pipeline, the store and the web layer do
 //! I/O. See `DESIGN.md` in the shared folder and the README for how the parts fit.
 
+pub mod app;
 pub mod camera;
 pub mod clock;
 pub mod cmds;

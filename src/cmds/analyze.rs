@@ -1,12 +1,15 @@
-//! `gateward analyze IMAGE… [--json]`: every face in each photo, with box, score, landmarks,
-//! quality, who it is (or null) and the sighting it is kept under for corrections. The JSON
-//! shape is kept stable: later work adds `plates` and `vehicles` to the same object.
+//! `gateward analyze IMAGE… [--json]`: what the cameras' models see in each photo — every face,
+//! with box, score, landmarks, quality, who it is (or null) and the sighting it is kept under
+//! for corrections; every plate read and every vehicle found. The JSON shape is kept stable:
+//! one object per image with `faces`, `plates` and `vehicles`, and `error` when the image could
+//! not be analysed.
 
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::known::{gallery_of, purge_sightings, record_sighting, records_if_any};
+use crate::app::gallery::{gallery_of, records_if_any};
+use crate::app::sightings::{purge_sightings, record_sighting};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::pipeline::vehicles::{PlateResult, VehicleEyes, VehicleResult};
@@ -177,7 +180,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
         if !args.json {
             eprintln!("error: some images could not be analysed (see above)");
         }
-        return Err(super::Reported.into());
+        return Err(super::reported::Reported.into());
     }
     Ok(())
 }

@@ -70,7 +70,7 @@ pub fn run(config: &Config) -> anyhow::Result<()> {
         Ok(())
     } else {
         println!("{failed} of {} models failed the check", rows.len());
-        Err(super::Reported.into())
+        Err(super::reported::Reported.into())
     }
 }
 

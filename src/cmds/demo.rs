@@ -8,12 +8,13 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use super::known::load_eyes;
-use super::run::{lanes, plans, runtime, start_web};
+use super::events::print_events;
+use super::run::start_web;
 use crate::clock::SystemClock;
 use crate::config::{CameraConfig, Config};
 use crate::domain::{CameraRole, Desk, Direction, Role};
 use crate::pipeline::service::{Service, Settings, Timing};
+use crate::pipeline::start::{lanes, load_eyes, plans, runtime};
 use crate::store::{NewUser, Store};
 use crate::web;
 
@@ -140,7 +141,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
     }
     let eyes = (0..lanes(&config))
         .map(|_| load_eyes(&config, Some(&store)))
-        .collect::<anyhow::Result<Vec<_>>>()?;
+        .collect::<Result<Vec<_>, _>>()?;
     let store = Arc::new(store);
     let settings = Settings {
         tz: config.gate.time_zone,
@@ -153,7 +154,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
     let seconds = args.seconds;
     runtime()?.block_on(async {
         let (service, events) = Service::start(plans, eyes, Some(Arc::clone(&store)), settings);
-        let printer = tokio::spawn(super::replay::print_events(events, args.json_events));
+        let printer = tokio::spawn(print_events(events, args.json_events));
         let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
         let addr = match start_web(&config, &store, &service, &args.listen, async {
             let _ = web_stopped.await;

@@ -6,11 +6,11 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 
-use super::known::{enrolment_face, load_face_chain, save_enrolled_face};
-use super::photos::store_photo;
+use crate::app::enrol::{enrolment_face, load_face_chain, new_person, save_enrolled_face};
+use crate::app::photos::store_photo;
 use crate::config::Config;
-use crate::domain::{PersonClass, PersonStatus};
-use crate::store::{NewPerson, NewPhoto, Photo, Store, database_path};
+use crate::domain::PersonClass;
+use crate::store::{NewPhoto, Photo, Store, database_path};
 
 /// Options of the command.
 #[derive(Debug, clap::Args)]
@@ -146,21 +146,4 @@ fn find_or_add_person(store: &Store, args: &Args) -> anyhow::Result<i64> {
             args.name
         ),
     }
-}
-
-/// A person to add as `enroll` adds one (and the manager's 添加人员 form): former staff have
-/// always left.
-pub fn new_person(
-    name: &str,
-    class: PersonClass,
-    title: Option<&str>,
-    household: Option<&str>,
-) -> NewPerson {
-    let mut p = NewPerson::new(name, class);
-    p.title = title.unwrap_or_default().to_owned();
-    p.household = household.map(str::to_owned);
-    if class == PersonClass::FormerStaff {
-        p.status = PersonStatus::Left;
-    }
-    p
 }

@@ -1,18 +1,17 @@
-//! `gateward handover`: the duty record a guard reads when taking over a shift (seed §1.4):
-//! the two shifts before (the two days before, after rest days), with what happened, the
-//! alerts, the notes and the items to follow up. [`build`] gathers it from the records for this
-//! command and for the web app's handover page.
+//! `gateward handover`: prints the duty record a guard reads when taking over a shift (seed
+//! §1.4), as [`crate::app::handover::build`] gathers it: the two shifts before (the two days
+//! before, after rest days), with what happened, the alerts, the notes and the items to follow
+//! up.
 
 use chrono::NaiveDate;
-use chrono_tz::Tz;
 
-use super::report::{Summary, render, summarise};
-use super::when::to_utc;
+use super::report::render;
+use crate::app::handover::build;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::domain::Shift;
-use crate::rules::gate::{ShiftSlot, handover_scope};
-use crate::store::{EventKind, EventQuery, GateEvent, ShiftRecord, Store, database_path};
+use crate::rules::gate::ShiftSlot;
+use crate::store::{EventKind, Store, database_path};
 
 /// Options of the command.
 #[derive(Debug, clap::Args)]
@@ -26,76 +25,6 @@ pub struct Args {
     /// Back from rest days: read the two previous days instead of the two previous shifts (轮休后接班)
     #[arg(long)]
     pub after_rest: bool,
-}
-
-/// One shift of the duty record: its events, their counts and the guard's record.
-#[derive(Debug, Clone)]
-pub struct ShiftDuty {
-    pub slot: ShiftSlot,
-    /// The gate's events of the shift, oldest first.
-    pub events: Vec<GateEvent>,
-    pub summary: Summary,
-    /// The guard's notes and items to follow up, when the shift wrote them.
-    pub record: Option<ShiftRecord>,
-}
-
-/// The duty record to read when taking over a shift.
-#[derive(Debug, Clone)]
-pub struct Handover {
-    /// The shift being taken over.
-    pub slot: ShiftSlot,
-    /// The two previous days are read instead of the two previous shifts.
-    pub after_rest: bool,
-    /// The shifts to read, oldest first.
-    pub shifts: Vec<ShiftDuty>,
-}
-
-impl Handover {
-    /// The items to follow up, oldest first, with the shift that wrote them.
-    pub fn follow_ups(&self) -> Vec<(ShiftSlot, &str)> {
-        self.shifts
-            .iter()
-            .filter_map(|d| d.record.as_ref().map(|r| (d.slot, r.follow_ups.as_str())))
-            .filter(|(_, f)| !f.is_empty())
-            .collect()
-    }
-}
-
-/// Gathers the duty record for taking over `slot` at `gate` (local times in `tz`): the two
-/// shifts before it, or the two days before after rest days.
-pub fn build(
-    store: &Store,
-    gate: &str,
-    tz: Tz,
-    slot: ShiftSlot,
-    after_rest: bool,
-) -> anyhow::Result<Handover> {
-    let scope = handover_scope(slot, after_rest);
-    let records = store.shift_records(Some(gate), scope.from.date(), scope.to.date())?;
-    let mut shifts = Vec::with_capacity(scope.slots.len());
-    for s in &scope.slots {
-        let events = store.events(&EventQuery {
-            from: Some(to_utc(s.start(), tz)?),
-            to: Some(to_utc(s.end(), tz)?),
-            gate: Some(gate.to_owned()),
-            ..EventQuery::default()
-        })?;
-        let record = records
-            .iter()
-            .find(|r| r.date == s.date && r.shift == s.shift)
-            .cloned();
-        shifts.push(ShiftDuty {
-            slot: *s,
-            summary: summarise(&events),
-            events,
-            record,
-        });
-    }
-    Ok(Handover {
-        slot,
-        after_rest,
-        shifts,
-    })
 }
 
 /// Prints the handover summary.

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::known::{enrolment_face, save_enrolled_face};
-use super::photos::{photo_name, store_photo};
+use crate::app::enrol::{enrolment_face, save_enrolled_face};
+use crate::app::photos::{photo_name, store_photo};
 use crate::config::Config;
 use crate::domain::Post;
 use crate::import::{self, ImportError, ImportSet};
@@ -55,7 +55,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
             eprintln!(
                 "error: nothing was imported; correct the rows above and run the import again"
             );
-            return Err(super::Reported.into());
+            return Err(super::reported::Reported.into());
         }
         Err(e) => return Err(e.into()),
     };
@@ -115,7 +115,7 @@ fn enrol_faces(
             "error: the people were imported, but their faces could not be enrolled: {e:#}. \
              Put this right and run the same import again to enrol them"
         );
-        super::Reported
+        super::reported::Reported
     };
     let runtime = Runtime::init(config.paths.onnxruntime.as_deref()).map_err(|e| fail(e.into()))?;
     let manifest = Manifest::load(&config.paths.models).map_err(|e| fail(e.into()))?;

@@ -8,27 +8,24 @@ use crate::config::{Config, Overrides};
 
 pub mod analyze;
 pub mod bench;
-pub mod bench_cameras;
-pub mod bench_pipeline;
-pub mod bench_plates;
-pub mod bench_screen;
 pub mod check;
 pub mod config;
 pub mod demo;
 pub mod enroll;
+pub mod events;
 pub mod handover;
 pub mod import;
 pub mod inside;
-pub mod known;
 pub mod log;
 pub mod not;
-pub mod photos;
 pub mod prompt;
 pub mod replay;
 pub mod report;
+mod reported;
 pub mod run;
 pub mod user;
-pub mod when;
+
+pub use reported::Reported;
 
 /// gateward — 门岗助手: recognises residents, VIPs and vehicles at the gate and tells the
 /// guard what the rules ask (who is arriving, how to greet them, whom to notify).
@@ -104,11 +101,6 @@ impl Cli {
         Ok(Config::load(self.config.as_deref(), &overrides)?)
     }
 }
-
-/// An error already shown to the user, line by line; the binary only sets the exit status.
-#[derive(Debug, thiserror::Error)]
-#[error("errors reported above")]
-pub struct Reported;
 
 /// Runs the parsed command.
 pub fn run(cli: &Cli) -> anyhow::Result<()> {

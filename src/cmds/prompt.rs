@@ -4,7 +4,7 @@
 
 use anyhow::bail;
 
-use super::when;
+use crate::app::when;
 use chrono::NaiveDateTime;
 use chrono_tz::Tz;
 

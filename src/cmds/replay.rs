@@ -7,15 +7,15 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 
-use super::known::{load_eyes, records_if_any};
-use super::when;
+use super::events::print_events;
+use crate::app::gallery::records_if_any;
+use crate::app::when;
 use crate::camera::{Backoff, CameraInput, CameraSpec, Delivery};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::domain::Direction;
-use crate::domain::EventKind;
-use crate::domain::event::{GateEvent, Report};
 use crate::pipeline::service::{CameraHealth, CameraPlan, Service, Settings, Timing};
+use crate::pipeline::start::{load_eyes, runtime};
 use crate::pipeline::watch::CameraInfo;
 
 #[derive(Debug, clap::Args)]
@@ -90,7 +90,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
             .then(|| config.paths.data.clone()),
     };
     let began = Instant::now();
-    let runtime = super::run::runtime()?;
+    let runtime = runtime()?;
     let (health, events) = runtime.block_on(async move {
         let (service, events) =
             Service::start(vec![plan], vec![eyes], store.map(Arc::new), settings);
@@ -115,27 +115,6 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Prints every event of `events` until the channel closes; returns how many.
-pub async fn print_events(
-    mut events: tokio::sync::broadcast::Receiver<GateEvent>,
-    json: bool,
-) -> anyhow::Result<usize> {
-    use tokio::sync::broadcast::error::RecvError;
-    let mut printed = 0;
-    loop {
-        match events.recv().await {
-            Ok(e) => {
-                print_event(&e, json)?;
-                printed += 1;
-            }
-            Err(RecvError::Lagged(missed)) => {
-                tracing::warn!("{missed} events came too fast to print; they are in the gate log")
-            }
-            Err(RecvError::Closed) => return Ok(printed),
-        }
-    }
-}
-
 /// Where the frames come from: rtsp:// is a camera, a folder is images, anything else a video.
 fn input_of(source: &str) -> anyhow::Result<CameraInput> {
     if !source.contains("://") {
@@ -154,50 +133,4 @@ fn default_name(source: &str) -> String {
         .map(|s| s.to_string_lossy().into_owned())
         .filter(|s| !s.is_empty() && !source.starts_with("rtsp"))
         .unwrap_or_else(|| "camera".to_owned())
-}
-
-fn print_event(e: &GateEvent, json: bool) -> anyhow::Result<()> {
-    if json {
-        println!("{}", serde_json::to_string(e)?);
-        return Ok(());
-    }
-    let when = e.at.format("%H:%M:%S");
-    let what = match (&e.person, &e.plate) {
-        (Some(p), _) => format!("{}（{}，相似度 {:.2}）", p.name, p.class_zh, p.similarity),
-        (None, Some(p)) => format!(
-            "车牌 {}{}",
-            p.formatted,
-            p.large_reason
-                .as_ref()
-                .map(|r| format!("（{r}）"))
-                .unwrap_or_default()
-        ),
-        (None, None) if e.kind == EventKind::Person => "陌生人".to_owned(),
-        _ => "车辆（车牌未读出）".to_owned(),
-    };
-    let direction = e
-        .direction
-        .map(|d| format!(" {}", d.zh()))
-        .unwrap_or_default();
-    println!(
-        "{when} [{:.1}s] {}{direction} {}: {what} · {}",
-        e.stream_s,
-        if e.report == Report::Arrival {
-            "到达"
-        } else {
-            "更新"
-        },
-        if e.kind == EventKind::Person {
-            "人员"
-        } else {
-            "车辆"
-        },
-        // nothing to say (a resident's car): then what to do
-        if e.say.is_empty() {
-            e.actions.first().map_or("", String::as_str)
-        } else {
-            &e.say
-        }
-    );
-    Ok(())
 }

@@ -7,14 +7,13 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use super::known::{load_eyes, purge_sightings};
-use super::replay::print_events;
-use crate::camera::{Backoff, CameraInput, CameraSpec, Delivery};
+use super::events::print_events;
+use crate::app::sightings::purge_sightings;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
-use crate::pipeline::service::{CameraHealth, CameraPlan, Service, Settings, Timing};
+use crate::pipeline::service::{CameraHealth, Service, Settings, Timing};
 use crate::pipeline::snapshot;
-use crate::pipeline::watch::CameraInfo;
+use crate::pipeline::start::{lanes, load_eyes, plans, runtime};
 use crate::store::Store;
 use crate::web;
 
@@ -37,51 +36,6 @@ pub struct Args {
     pub listen: Option<String>,
 }
 
-/// The tokio runtime of the service: two worker threads are plenty, the vision work runs on
-/// tokio's blocking threads.
-pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("gateward")
-        .enable_all()
-        .build()
-        .context("cannot start the service's threads")
-}
-
-/// The config's cameras as the service watches them: live, newest frame wins; a video file
-/// with `repeat` plays at its own speed, again and again, like a camera.
-pub fn plans(config: &Config) -> Vec<CameraPlan> {
-    config
-        .cameras
-        .iter()
-        .map(|c| CameraPlan {
-            spec: CameraSpec {
-                name: c.name.clone(),
-                input: CameraInput::from_source(&c.source),
-                fps: c.fps,
-                realtime: c.repeat,
-                repeat: c.repeat,
-            },
-            info: CameraInfo {
-                name: c.name.clone(),
-                gate: c.gate.clone(),
-                direction: c.direction,
-                role: c.role,
-                roi: c.roi,
-            },
-            delivery: Delivery::LatestWins,
-            backoff: Backoff::default(),
-        })
-        .collect()
-}
-
-/// How many frames are looked at together: one per `threads` cores (one on a 2-core box,
-/// whose every inference runs on both cores). Each needs its own set of models.
-pub fn lanes(config: &Config) -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    (cores / config.vision.threads.max(1)).max(1)
-}
-
 /// Runs the service until Ctrl-C or SIGTERM.
 pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
     if config.cameras.is_empty() {
@@ -101,7 +55,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
     let store = Store::open(crate::store::database_path(data))?;
     let eyes = (0..lanes(config))
         .map(|_| load_eyes(config, Some(&store)))
-        .collect::<anyhow::Result<Vec<_>>>()?;
+        .collect::<Result<Vec<_>, _>>()?;
     let store = Arc::new(store);
     let record = !args.no_record;
     let settings = Settings {

@@ -4,6 +4,7 @@
 pub mod motion;
 pub mod service;
 pub mod snapshot;
+pub mod start;
 pub mod vehicles;
 pub mod watch;
 

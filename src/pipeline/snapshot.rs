@@ -39,44 +39,11 @@ pub enum SnapshotError {
     },
     #[error("cannot encode the snapshot {path}: {message}")]
     Encode { path: PathBuf, message: String },
-    #[error("cannot record the face sighting: {0}")]
-    Store(#[from] crate::store::StoreError),
 }
 
-/// The folder, under the data folder, of the crops of faces seen.
-pub const SIGHTING_DIR: &str = "sightings";
-
-/// Records a seen face with its aligned crop (a PNG stored once per content under
-/// `<data>/sightings/`); returns the sighting's id.
-pub fn record_sighting(
-    store: &crate::store::Store,
-    data: &Path,
-    aligned: &RgbImage,
-    sighting: crate::store::NewSighting,
-) -> Result<i64, SnapshotError> {
-    use sha2::{Digest, Sha256};
-    let mut png = Vec::new();
-    aligned
-        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-        .map_err(|e| SnapshotError::Encode {
-            path: PathBuf::from(SIGHTING_DIR),
-            message: e.to_string(),
-        })?;
-    let name = format!("{SIGHTING_DIR}/{}.png", hex::encode(Sha256::digest(&png)));
-    let target = data.join(&name);
-    if !target.exists() {
-        let write = |source| SnapshotError::Write {
-            path: target.clone(),
-            source,
-        };
-        std::fs::create_dir_all(data.join(SIGHTING_DIR)).map_err(write)?;
-        std::fs::write(&target, &png).map_err(write)?;
-    }
-    Ok(store.add_sighting(crate::store::NewSighting {
-        thumbnail: Some(name),
-        ..sighting
-    })?)
-}
+/// Face sightings are stored by the application layer, which the `gateward analyze` command
+/// shares with the pipeline.
+pub use crate::app::sightings::{SIGHTING_DIR, record_sighting};
 
 /// Where a snapshot of an event goes, relative to the data folder:
 /// `snapshots/2026-11-28/073000.125-东门入口-p3.jpg` (local time, camera, person or vehicle

@@ -16,8 +16,8 @@ use maud::{Markup, PreEscaped, html};
 
 use super::auth::Authed;
 use super::{AppState, WebError, blocking, page};
-use crate::cmds::handover::{self, Handover};
-use crate::cmds::when::to_utc_or_after;
+use crate::app::handover::{self, Handover, HandoverError};
+use crate::app::when::to_utc_or_after;
 use crate::domain::{Direction, EventKind, PassOutcome, Post, Shift, clean_plate};
 use crate::rules::gate::{ShiftSlot, gate_open, shift_at};
 use crate::rules::goods::{GoodsOutcome, PROHIBITED_ITEMS, check_goods, prohibited_item};
@@ -206,10 +206,11 @@ fn refusal(e: WebError) -> Result<String, WebError> {
     }
 }
 
-fn from_anyhow(e: anyhow::Error) -> WebError {
-    match e.downcast::<StoreError>() {
-        Ok(s) => WebError::Store(s),
-        Err(e) => WebError::Internal(format!("{e:#}")),
+/// Why the duty record could not be gathered, as the web app says it.
+fn handover_error(e: HandoverError) -> WebError {
+    match e {
+        HandoverError::Store(s) => WebError::Store(s),
+        HandoverError::Time(t) => WebError::Internal(t.to_string()),
     }
 }
 
@@ -262,7 +263,7 @@ async fn render_handover(
     let slot = ShiftSlot::at(now);
     let (store, gate, tz) = (s.store.clone(), s.gate.clone(), s.tz);
     let (record, mine) = blocking(move || {
-        let record = handover::build(&store, &gate, tz, slot, rest).map_err(from_anyhow)?;
+        let record = handover::build(&store, &gate, tz, slot, rest).map_err(handover_error)?;
         let mine = store
             .shift_records(Some(&gate), slot.date, slot.date)?
             .into_iter()

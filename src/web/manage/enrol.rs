@@ -16,23 +16,18 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use maud::{Markup, html};
 
-use super::done;
-use super::people::{load_person, person_page};
-use crate::cmds::known::{enrolment_face_in, load_face_chain, save_enrolled_face};
-use crate::cmds::photos::store_photo_bytes;
+use super::common::{causes, done};
+use super::person::{FIELD, UPLOAD_LIMIT, load_person, person_page};
+use crate::app::enrol::{enrolment_face_in, load_face_chain, save_enrolled_face};
+use crate::app::photos::store_photo_bytes;
 use crate::config::{Config, Vision};
 use crate::pipeline::service::GalleryEdit;
 use crate::store::{NewAuditEntry, NewPhoto, PersonRecord, Photo};
 use crate::vision::faces::FaceChain;
 use crate::vision::image_ops;
-use crate::web::auth::{Authed, CSRF_FIELD};
+use crate::vision::runtime::ModelError;
+use crate::web::auth::Authed;
 use crate::web::{AppState, WebError, blocking, page};
-
-/// Most bytes one upload may carry, all photos together.
-pub const UPLOAD_LIMIT: usize = 20 * 1024 * 1024;
-
-/// The multipart field of the photos.
-const FIELD: &str = "photos";
 
 /// What to do about a refused face, after the reason.
 const ADVICE: &str = "请换一张正面、清晰、脸更大的照片（脸宽至少 80 像素，整张脸都在照片内）。";
@@ -61,7 +56,7 @@ impl Enroller {
     /// async threads. One upload at a time uses the models.
     fn with_chain<T>(
         &self,
-        work: impl FnOnce(&mut FaceChain) -> anyhow::Result<T>,
+        work: impl FnOnce(&mut FaceChain) -> Result<T, ModelError>,
     ) -> Result<T, WebError> {
         let mut slot = self.chain.lock().unwrap_or_else(PoisonError::into_inner);
         let chain = match &mut *slot {
@@ -72,14 +67,18 @@ impl Enroller {
                         .map_err(|e| {
                             WebError::Internal(format!(
                                 "人脸模型无法加载，暂时不能从照片录入。请在本机运行 gateward check \
-                                 检查模型包 (the face models could not be loaded: {e:#})"
+                                 检查模型包 (the face models could not be loaded: {})",
+                                causes(&e)
                             ))
                         })?;
                 empty.insert(loaded)
             }
         };
         work(chain).map_err(|e| {
-            WebError::Internal(format!("人脸识别出错 (face recognition failed): {e:#}"))
+            WebError::Internal(format!(
+                "人脸识别出错 (face recognition failed): {}",
+                causes(&e)
+            ))
         })
     }
 }
@@ -89,29 +88,6 @@ pub fn routes() -> Router<AppState> {
         "/manage/people/{id}/photos",
         post(upload).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
     )
-}
-
-/// The upload form of a person's page; without face models, the commands that enrol.
-pub(super) fn upload_form(user: &Authed, s: &AppState, person: i64) -> Markup {
-    let token = serde_urlencoded::to_string([(CSRF_FIELD, user.csrf.as_str())]).unwrap_or_default();
-    html! {
-        h2 { "上传照片录入人脸" }
-        @if s.enrol.is_some() {
-            form.form-row #upload-photos method="post" enctype="multipart/form-data"
-                action=(format!("/manage/people/{person}/photos?{token}")) {
-                label { "照片（可多选；JPEG、PNG 或 WebP，一次合计不超过 "
-                    (UPLOAD_LIMIT / 1024 / 1024) " MB）"
-                    input type="file" name=(FIELD) accept="image/jpeg,image/png,image/webp" multiple required; }
-                button.ok type="submit" { "上传并录入" }
-            }
-            p.meta {
-                "每张照片用其中最大的一张脸：要正面、清晰、脸宽至少 80 像素，整张脸都在照片内。"
-                "不合格的照片会列出原因，不会保存。第一次上传要先加载人脸模型，请稍等。"
-            }
-        } @else {
-            p.meta { "这里没有加载人脸模型，不能上传照片录入：请用命令 gateward enroll 或 gateward import。" }
-        }
-    }
 }
 
 /// A file of the upload.
@@ -308,13 +284,13 @@ fn enrol_one(
         Ok(seen) => seen,
         Err(why) => return refused(why, Some(ADVICE)),
     };
-    let internal = |e: anyhow::Error| WebError::Internal(format!("{e:#}"));
+    let internal = |e: &dyn std::error::Error| WebError::Internal(causes(e));
     let (sha, stored) = store_photo_bytes(
         &file.bytes,
         FilePath::new(&format!("upload.{ext}")),
         &s.data,
     )
-    .map_err(internal)?;
+    .map_err(|e| internal(&e))?;
     let store = &s.store;
     if store.photos(person.id)?.iter().any(|p| p.sha256 == sha) {
         return Ok((Outcome::Again { name }, None));
@@ -334,7 +310,7 @@ fn enrol_one(
         sha256: sha,
         added: s.clock.now(),
     };
-    save_enrolled_face(store, &s.data, &model, &photo, &seen).map_err(internal)?;
+    save_enrolled_face(store, &s.data, &model, &photo, &seen).map_err(|e| internal(&e))?;
     store.append_audit(NewAuditEntry {
         actor: actor.to_owned(),
         action: "face.enrol".into(),

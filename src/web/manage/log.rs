@@ -12,8 +12,8 @@ use axum::routing::get;
 use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
 
-use super::{choice, date, file_url, filled, today};
-use crate::cmds::log::{self as cli, Found, HEADER, Search, SearchError};
+use super::common::{choice, date, file_url, filled, today};
+use crate::app::log::{self, Found, HEADER, Search, SearchError};
 use crate::domain::{EventKind, PersonClass, Shift};
 use crate::recognize::plate_match::PlateMatch;
 use crate::store::NewAuditEntry;
@@ -121,7 +121,7 @@ async fn run(s: &AppState, search: Search) -> Result<(Vec<Found>, HashMap<i64, S
     let tz = s.tz;
     let day = today(s);
     blocking(move || {
-        let found = cli::search(&store, tz, day, &search).map_err(explain)?;
+        let found = log::search(&store, tz, day, &search).map_err(explain)?;
         let names = store
             .people()?
             .into_iter()
@@ -192,7 +192,7 @@ async fn log_page(
                 thead { tr { @for h in HEADER { th { (h) } } } }
                 tbody {
                     @for (e, m) in found.iter().take(SHOWN) {
-                        @let cells = cli::fields(e, *m, s.tz, name_of(&names, e.person_id));
+                        @let cells = log::fields(e, *m, s.tz, name_of(&names, e.person_id));
                         tr data-id=(e.id) {
                             @for c in &cells[..cells.len() - 1] { td { (c) } }
                             td { @if let Some(snap) = &e.snapshot { a href=(file_url(snap)) target="_blank" { "抓拍" } } }
@@ -212,10 +212,10 @@ async fn export(
     user.may_export()?;
     let form = form.effective(&s);
     let search = form.search()?;
-    let what = cli::describe(&search);
+    let what = log::describe(&search);
     let (found, names) = run(&s, search).await?;
     let mut csv = Vec::new();
-    cli::write_csv_to(&mut csv, &found, s.tz, |id| name_of(&names, id))
+    log::write_csv_to(&mut csv, &found, s.tz, |id| name_of(&names, id))
         .map_err(|e| WebError::Internal(format!("cannot write the CSV: {e:#}")))?;
     let store = s.store.clone();
     let entry = NewAuditEntry {

@@ -11,21 +11,19 @@ use axum::{Form, Router};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{choice, done, file_url, filled, local};
-use crate::cmds::enroll::new_person;
-use crate::cmds::photos::store_photo;
+use super::common::{causes, choice, done, file_url, filled};
+use super::person::{load_person, person_page};
+use crate::app::enrol::new_person;
+use crate::app::photos::store_photo;
 use crate::domain::{PersonClass, PersonStatus};
 use crate::import::{ENROLLED_CLASSES, normalise_household};
 use crate::pipeline::service::GalleryEdit;
 use crate::store::{
-    EventQuery, NewAuditEntry, NewFaceEmbedding, NewHousehold, NewPhoto, PassRecord, PersonRecord,
-    Photo, VehicleRecord,
+    NewAuditEntry, NewFaceEmbedding, NewHousehold, NewPhoto, PassRecord, PersonRecord, Photo,
+    VehicleRecord,
 };
 use crate::web::auth::Authed;
 use crate::web::{AppState, WebError, blocking, page};
-
-/// Gate events shown on a person's page.
-const RECENT_EVENTS: usize = 20;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -387,50 +385,6 @@ async fn add(
     Ok(Redirect::to(&format!("/manage/people/{id}")).into_response())
 }
 
-/// What one person's page shows.
-pub(super) struct OnePerson {
-    pub(super) person: PersonRecord,
-    photos: Vec<Photo>,
-    vehicles: Vec<VehicleRecord>,
-    passes: Vec<PassRecord>,
-    /// The latest gate events that named them, newest first.
-    events: Vec<crate::store::GateEvent>,
-}
-
-pub(super) fn load_person(s: &AppState, id: i64) -> Result<OnePerson, WebError> {
-    let store = &s.store;
-    let person = store.person(id)?.ok_or_else(|| {
-        WebError::NotFound(format!(
-            "没有编号为 {id} 的人员：可能已被删除，请回到住户与贵宾列表 (no person {id})"
-        ))
-    })?;
-    let mut events = store.events(&EventQuery {
-        person_id: Some(id),
-        ..EventQuery::default()
-    })?;
-    events.reverse();
-    events.truncate(RECENT_EVENTS);
-    Ok(OnePerson {
-        photos: store.photos(id)?,
-        vehicles: store
-            .vehicles()?
-            .into_iter()
-            .filter(|v| {
-                v.owner_person_id == Some(id)
-                    || (v.owner_household_id.is_some()
-                        && v.owner_household_id == person.household_id)
-            })
-            .collect(),
-        passes: store
-            .all_passes()?
-            .into_iter()
-            .filter(|p| p.holder_person_id == Some(id))
-            .collect(),
-        events,
-        person,
-    })
-}
-
 async fn one(
     Extension(user): Extension<Authed>,
     State(s): State<AppState>,
@@ -440,106 +394,6 @@ async fn one(
     let state = s.clone();
     let one = blocking(move || load_person(&state, id)).await?;
     Ok(person_page(&user, &s, &one, None))
-}
-
-pub(super) fn person_page(
-    user: &Authed,
-    s: &AppState,
-    one: &OnePerson,
-    message: Option<Markup>,
-) -> Markup {
-    let p = &one.person;
-    let title = if p.title.is_empty() {
-        p.name.clone()
-    } else {
-        format!("{}（{}）", p.name, p.title)
-    };
-    page::layout(
-        user,
-        &title,
-        html! {
-            @if let Some(m) = message { (m) }
-            p { a href="/manage/people" { "← 住户与贵宾" } }
-            table.person {
-                tbody {
-                    tr { th { "类别" } td { (p.class.zh()) } }
-                    tr { th { "称呼" } td { (p.title) } }
-                    tr { th { "房号" } td { (p.household.as_deref().unwrap_or("")) } }
-                    tr { th { "状态" } td { (p.status.zh()) } }
-                    tr { th { "相貌" } td { (p.appearance_notes) } }
-                    tr { th { "习惯与特别事项" } td { (p.habit_notes) } }
-                    @if p.ask_not_to_notify {
-                        tr { th { "通知" } td { "本人要求来访不通知管理处，改通知当班分队长" } }
-                    }
-                    tr { th { "登记于" } td { (local(s, p.created)) } }
-                }
-            }
-            h2 { "照片" }
-            @if one.photos.is_empty() {
-                p.meta { "还没有照片。可以在下面上传照片，或从门岗摄像头的截图录入人脸。" }
-            } @else {
-                p.photos {
-                    @for ph in &one.photos {
-                        a href=(file_url(&ph.path)) { img.thumb src=(file_url(&ph.path)) alt=(p.name) loading="lazy"; }
-                        " "
-                    }
-                }
-            }
-            (super::enrol::upload_form(user, s, p.id))
-            h2 { "车辆" }
-            @if one.vehicles.is_empty() { p.meta { "没有登记车辆。" } } @else {
-                ul {
-                    @for v in &one.vehicles {
-                        li { (v.plate) "（" (v.kind.zh()) "）"
-                            @if let (Some(f), Some(t)) = (v.valid_from, v.valid_to) { " " (f) " 至 " (t) } }
-                    }
-                }
-            }
-            @if !one.passes.is_empty() {
-                h2 { "出入证" }
-                ul {
-                    @for x in &one.passes {
-                        li { (x.number) "（" (x.purpose.zh()) "）"
-                            @if x.at_gate { " 副证在门岗：持证人在小区内" } }
-                    }
-                }
-            }
-            h2 { "最近的进出记录（最多 " (RECENT_EVENTS) " 条）" }
-            @if one.events.is_empty() { p.meta { "没有记录。" } } @else {
-                table.events-of {
-                    thead { tr { th { "时间" } th { "类型" } th { "方向" } th { "车牌" } th { "处理" } th { "抓拍" } } }
-                    tbody {
-                        @for e in &one.events {
-                            tr {
-                                td { (local(s, e.at)) }
-                                td { (e.kind.zh()) }
-                                td { (e.direction.map(|d| d.zh()).unwrap_or("")) }
-                                td { (e.plate.as_deref().unwrap_or("")) }
-                                td { (e.decision) }
-                                td { @if let Some(snap) = &e.snapshot { a href=(file_url(snap)) { "查看" } } }
-                            }
-                        }
-                    }
-                }
-            }
-            h2 { "从摄像头截图录入人脸" }
-            form.form-row method="post" action=(format!("/manage/people/{}/enrol-sighting", p.id)) {
-                (page::csrf_field(user))
-                label { "截图编号（门岗屏更正时或 gateward analyze 显示的编号）"
-                    input name="sighting" inputmode="numeric" pattern="[0-9]+" required; }
-                button.ok type="submit" { "录入这张人脸" }
-            }
-            @if user.user.role.may_manage() && user.user.role.may_export() {
-                h2 { "删除个人资料" }
-                form.form-row method="post" action=(format!("/manage/people/{}/delete", p.id)) {
-                    (page::csrf_field(user))
-                    label.check { input type="checkbox" name="confirm" value="yes" required;
-                        "我确认删除" (p.name) "的资料、照片和人脸（进出记录保留，但不再显示姓名）" }
-                    button.no type="submit" { "删除" }
-                }
-            }
-        },
-    )
 }
 
 #[derive(Deserialize)]
@@ -580,7 +434,7 @@ async fn enrol_sighting(
             let crop = state.data.join(thumb);
             if crop.is_file() {
                 let (sha, stored) = store_photo(&crop, &state.data)
-                    .map_err(|e| WebError::Internal(format!("{e:#}")))?;
+                    .map_err(|e| WebError::Internal(causes(&e)))?;
                 let photo_id = store.add_photo(
                     &actor,
                     id,

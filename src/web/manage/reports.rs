@@ -7,9 +7,8 @@ use axum::routing::get;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{date, filled, today};
-use crate::cmds::report::{self as cli, Period, Summary};
-use crate::store::StoreError;
+use super::common::{date, filled, today};
+use crate::app::report::{self, Period, ReportError, Summary};
 use crate::web::auth::Authed;
 use crate::web::{AppState, WebError, blocking, page};
 
@@ -41,19 +40,19 @@ async fn reports(
         }
     };
     let day = date("日期", &f.date)?.unwrap_or_else(|| today(&s));
-    let (from, to, title) = cli::period_range(period, day)
+    let (from, to, title) = report::period_range(period, day)
         .map_err(|e| WebError::BadInput(format!("日期超出范围，请换一个日期 ({e})")))?;
     let store = s.store.clone();
     let tz = s.tz;
     let events = blocking(move || {
-        cli::period_events(&store, tz, from, to).map_err(|e| match e.downcast::<StoreError>() {
-            Ok(e) => WebError::Store(e),
-            Err(e) => WebError::Internal(format!("{e:#}")),
+        report::period_events(&store, tz, from, to).map_err(|e| match e {
+            ReportError::Store(e) => WebError::Store(e),
+            other => WebError::Internal(other.to_string()),
         })
     })
     .await?;
-    let summary = cli::summarise(&events);
-    let hours = cli::by_hour(&events, tz);
+    let summary = report::summarise(&events);
+    let hours = report::by_hour(&events, tz);
     let zh = title.split(' ').next().unwrap_or(title);
     let last = to - chrono::Duration::days(1);
     let range = if period == Period::Day {

@@ -9,7 +9,7 @@ use axum::{Form, Router};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{choice, date, filled};
+use super::common::{choice, date, filled};
 use crate::domain::{Desk, Role};
 use crate::store::NewUser;
 use crate::web::auth::{Authed, hash_password, random_password};

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{choice, date, done, filled, local, today};
+use super::common::{choice, date, done, filled, local, today};
 use crate::domain::{VehicleKind, VisitPurpose};
 use crate::import::normalise_plate;
 use crate::store::{

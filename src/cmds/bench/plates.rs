@@ -11,7 +11,7 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use comfy_table::Table;
 
-use super::bench::{PlatesArgs, median, on_canvas};
+use super::measure::{median, on_canvas};
 use crate::config::Config;
 use crate::vision::image_ops;
 use crate::vision::manifest::Manifest;
@@ -19,6 +19,21 @@ use crate::vision::plate_detect::PlateDetector;
 use crate::vision::plate_read::{PlateReader, ReadBy};
 use crate::vision::plates::PlateChain;
 use crate::vision::runtime::Runtime;
+
+/// Options of `bench plates`.
+#[derive(Debug, clap::Args)]
+pub struct PlatesArgs {
+    /// Folder of plate photos [default: ../shared/fixtures/plates-cn]
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Timed runs per photo (after one warm-up run)
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub runs: u32,
+    /// Also run agentclpr's own Python pipeline on the same photos, in this run, and print the
+    /// ratio (needs `tools/bench/setup-python` done once)
+    #[arg(long)]
+    pub baseline: bool,
+}
 
 /// Runs the benchmark.
 pub fn run(config: &Config, args: &PlatesArgs) -> anyhow::Result<()> {

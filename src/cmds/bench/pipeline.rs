@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use image::{Rgb, RgbImage};
 
-use super::bench::{PipelineArgs, median};
+use super::measure::median;
 use crate::config::Config;
 use crate::pipeline::motion::{MotionConfig, MotionGate};
 use crate::pipeline::vehicles::VehicleEyes;
@@ -22,6 +22,20 @@ use crate::vision::manifest::Manifest;
 use crate::vision::runtime::Runtime;
 
 const FRAME: (u32, u32) = (1920, 1080);
+
+/// Options of `bench pipeline`.
+#[derive(Debug, clap::Args)]
+pub struct PipelineArgs {
+    /// Frames to time.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(3..=10000))]
+    pub frames: u32,
+    /// The person's photo.
+    #[arg(long, value_name = "FILE", default_value = "fixtures/obama.jpg")]
+    pub face: PathBuf,
+    /// The vehicle's photo [default: fixtures/car-resident-blue.png, a car with a rendered blue plate]
+    #[arg(long, value_name = "FILE")]
+    pub vehicle: Option<PathBuf>,
+}
 
 /// Runs the benchmark.
 pub fn run(config: &Config, args: &PipelineArgs) -> anyhow::Result<()> {

@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 
-use super::bench::median;
-use super::run::runtime;
+use super::measure::median;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::domain::event::{GateEvent, PersonSeen, Report};
 use crate::domain::{Desk, Direction, EventKind, PersonClass, Post, Role};
+use crate::pipeline::start::runtime;
 use crate::store::{NewUser, Store, database_path};
 use crate::web::{self, auth};
 

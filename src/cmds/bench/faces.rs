@@ -1,7 +1,5 @@
 //! `gateward bench faces`: how long each stage of the face chain takes on this machine, for a
 //! 1920×1080 frame with one face and with 29 faces, and gallery search at 1k/10k/100k.
-//! `gateward bench plates`: see [`super::bench_plates`]; `gateward bench pipeline`: see
-//! [`super::bench_pipeline`].
 //!
 //! The frames are real photos placed on a 1920×1080 canvas (scaled to its height, centred), so
 //! the detector sees the size a gate camera sends. Each stage is timed over `--runs` runs after
@@ -12,8 +10,9 @@ use std::time::Instant;
 
 use anyhow::Context;
 use comfy_table::Table;
-use image::{Rgb, RgbImage};
+use image::RgbImage;
 
+use super::measure::{median, on_canvas};
 use crate::config::Config;
 use crate::recognize::gallery::RandomEmbeddings;
 use crate::vision::align::align_face;
@@ -23,57 +22,6 @@ use crate::vision::face_quality;
 use crate::vision::image_ops;
 use crate::vision::manifest::Manifest;
 use crate::vision::runtime::Runtime;
-
-/// Options of the command.
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    #[command(subcommand)]
-    pub what: What,
-}
-
-/// What to measure.
-#[derive(Debug, clap::Subcommand)]
-pub enum What {
-    /// Face chain stages on 1080p frames, and gallery search (人脸各环节耗时)
-    Faces(FacesArgs),
-    /// Plate reading per photo and per 1080p frame, beside agentclpr's Python pipeline (车牌识别耗时)
-    Plates(PlatesArgs),
-    /// Frame-to-event time of the pipeline on 1080p frames with a face and a vehicle (流水线延迟)
-    Pipeline(PipelineArgs),
-    /// How many idle 1080p cameras the service keeps up with, their CPU, and memory over a long replay (摄像头容量)
-    Cameras(super::bench_cameras::CamerasArgs),
-    /// Time from a gate event to the guard's screens over the live stream (提示送达屏幕的延迟)
-    Screen(super::bench_screen::ScreenArgs),
-}
-
-/// Options of `bench pipeline`.
-#[derive(Debug, clap::Args)]
-pub struct PipelineArgs {
-    /// Frames to time.
-    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(3..=10000))]
-    pub frames: u32,
-    /// The person's photo.
-    #[arg(long, value_name = "FILE", default_value = "fixtures/obama.jpg")]
-    pub face: PathBuf,
-    /// The vehicle's photo [default: fixtures/car-resident-blue.png, a car with a rendered blue plate]
-    #[arg(long, value_name = "FILE")]
-    pub vehicle: Option<PathBuf>,
-}
-
-/// Options of `bench plates`.
-#[derive(Debug, clap::Args)]
-pub struct PlatesArgs {
-    /// Folder of plate photos [default: ../shared/fixtures/plates-cn]
-    #[arg(long, value_name = "DIR")]
-    pub dir: Option<PathBuf>,
-    /// Timed runs per photo (after one warm-up run)
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
-    pub runs: u32,
-    /// Also run agentclpr's own Python pipeline on the same photos, in this run, and print the
-    /// ratio (needs `tools/bench/setup-python` done once)
-    #[arg(long)]
-    pub baseline: bool,
-}
 
 /// Options of `bench faces`.
 #[derive(Debug, clap::Args)]
@@ -93,17 +41,7 @@ pub struct FacesArgs {
 const FRAME: (u32, u32) = (1920, 1080);
 
 /// Runs the benchmark.
-pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
-    match &args.what {
-        What::Faces(a) => faces(config, a),
-        What::Plates(a) => super::bench_plates::run(config, a),
-        What::Pipeline(a) => super::bench_pipeline::run(config, a),
-        What::Cameras(a) => super::bench_cameras::run(config, a),
-        What::Screen(a) => super::bench_screen::run(config, a),
-    }
-}
-
-fn faces(config: &Config, args: &FacesArgs) -> anyhow::Result<()> {
+pub fn run(config: &Config, args: &FacesArgs) -> anyhow::Result<()> {
     let runtime = Runtime::init(config.paths.onnxruntime.as_deref())?;
     let manifest = Manifest::load(&config.paths.models)?;
     let threads = config.vision.threads;
@@ -228,35 +166,4 @@ fn faces(config: &Config, args: &FacesArgs) -> anyhow::Result<()> {
     }
     println!("{table}");
     Ok(())
-}
-
-/// `img` scaled (aspect kept) to fit `size` and centred on a grey canvas of that size; with
-/// `enlarge` false a smaller image keeps its own size (an enlarged plate is a blurred one).
-pub(super) fn on_canvas(
-    img: &RgbImage,
-    size: (u32, u32),
-    enlarge: bool,
-) -> anyhow::Result<RgbImage> {
-    let fit = (size.0 as f64 / img.width() as f64).min(size.1 as f64 / img.height() as f64);
-    let scale = if enlarge { fit } else { fit.min(1.0) };
-    let w = ((img.width() as f64 * scale).round() as u32).clamp(1, size.0);
-    let h = ((img.height() as f64 * scale).round() as u32).clamp(1, size.1);
-    let scaled = image_ops::resize(img, w, h)?;
-    let mut canvas = RgbImage::from_pixel(size.0, size.1, Rgb([118, 118, 118]));
-    image::imageops::replace(
-        &mut canvas,
-        &scaled,
-        i64::from((size.0 - w) / 2),
-        i64::from((size.1 - h) / 2),
-    );
-    Ok(canvas)
-}
-
-/// Median of sorted values (0 when empty).
-pub(super) fn median(sorted: &[f64]) -> f64 {
-    match sorted.len() {
-        0 => 0.0,
-        n if n % 2 == 1 => sorted[n / 2],
-        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
-    }
 }

@@ -15,12 +15,11 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use chrono::Utc;
 
-use super::known::load_eyes;
-use super::run::{lanes, runtime};
 use crate::camera::{Backoff, CameraInput, CameraSpec, Delivery};
 use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::pipeline::service::{CameraHealth, CameraPlan, Service, Settings, Timing};
+use crate::pipeline::start::{lanes, load_eyes, runtime};
 use crate::pipeline::watch::{CameraInfo, Eyes};
 
 /// Options of `bench cameras`.
@@ -69,7 +68,7 @@ pub fn run(config: &Config, args: &CamerasArgs) -> anyhow::Result<()> {
     let idle = idle_clip(work.path())?;
     let eyes: Vec<Eyes> = (0..lanes(config))
         .map(|_| load_eyes(config, None))
-        .collect::<anyhow::Result<_>>()?;
+        .collect::<Result<_, _>>()?;
     let rt = runtime()?;
     let loaded = memory()?;
     println!(

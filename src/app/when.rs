@@ -1,13 +1,25 @@
-//! Local times typed on the command line: parsing them, and turning them into UTC for the
-//! records (which keep UTC; the gate's time zone is in the config).
+//! Local times typed by a user (on the command line, in a search form): parsing them, and
+//! turning them into UTC for the records (which keep UTC; the gate's time zone is in the config).
 
-use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
+/// Why a local time cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeError {
+    /// The text is not a time in any accepted form.
+    #[error(
+        "cannot read the time \"{0}\"; write it as \"2026-11-28 07:00\", \"2026-11-28\" or \"07:00\""
+    )]
+    Unreadable(String),
+    /// The local time was skipped by a clock change.
+    #[error("{local} does not exist in the time zone {tz}")]
+    Skipped { local: NaiveDateTime, tz: Tz },
+}
+
 /// Reads a local time: "2026-11-28 07:00" (seconds, a `T` or slashes also accepted), a date
 /// "2026-11-28" (its midnight), or "07:00" (on `today`).
-pub fn parse_local(text: &str, today: NaiveDate) -> anyhow::Result<NaiveDateTime> {
+pub fn parse_local(text: &str, today: NaiveDate) -> Result<NaiveDateTime, TimeError> {
     let text = text.trim();
     let full = [
         "%Y-%m-%d %H:%M",
@@ -27,17 +39,15 @@ pub fn parse_local(text: &str, today: NaiveDate) -> anyhow::Result<NaiveDateTime
     if let Ok(t) = NaiveTime::parse_from_str(text, "%H:%M") {
         return Ok(today.and_time(t));
     }
-    bail!(
-        "cannot read the time \"{text}\"; write it as \"2026-11-28 07:00\", \"2026-11-28\" or \"07:00\""
-    )
+    Err(TimeError::Unreadable(text.to_owned()))
 }
 
 /// The UTC instant of a local time at the gate.
-pub fn to_utc(local: NaiveDateTime, tz: Tz) -> anyhow::Result<DateTime<Utc>> {
+pub fn to_utc(local: NaiveDateTime, tz: Tz) -> Result<DateTime<Utc>, TimeError> {
     tz.from_local_datetime(&local)
         .earliest()
         .map(|t| t.with_timezone(&Utc))
-        .with_context(|| format!("{local} does not exist in the time zone {tz}"))
+        .ok_or(TimeError::Skipped { local, tz })
 }
 
 /// [`to_utc`] for a time that must have an instant (a page's day, a shift's start): a local time

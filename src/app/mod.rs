@@ -1,0 +1,24 @@
+//! The application layer: the services both edges use — the command line (`cmds`) and the web
+//! app (`web`) — so that neither owns what the other needs. Each takes the records and plain
+//! values, does the work, and answers with values or a typed error; how a result is shown
+//! (printed lines, HTML) and how an error is worded for the user stay in the edge.
+//!
+//! - [`handover`]: the duty record read when taking over a shift;
+//! - [`report`]: the counts of a day, week or month;
+//! - [`log`]: searching the gate log and exporting it as CSV;
+//! - [`enrol`]: enrolling a face from a photo; [`photos`]: photos kept in the data folder;
+//! - [`gallery`]: the faces the records know; [`sightings`]: the faces seen, kept for
+//!   corrections;
+//! - [`when`]: local times typed by a user, and their UTC instants.
+//!
+//! The layer builds on the domain, the rules, the store and the vision stages; it never reaches
+//! into the pipeline or either edge (the pipeline may use it: sightings, the gallery).
+
+pub mod enrol;
+pub mod gallery;
+pub mod handover;
+pub mod log;
+pub mod photos;
+pub mod report;
+pub mod sightings;
+pub mod when;

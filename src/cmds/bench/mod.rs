@@ -1,0 +1,51 @@
+//! `gateward bench`: how fast the models and the service run on this machine, one subcommand
+//! (and one file of this folder) per measure: `faces`, `plates`, `pipeline`, `cameras` and
+//! `screen`; `measure` holds what they share.
+
+mod cameras;
+mod faces;
+mod measure;
+mod pipeline;
+mod plates;
+mod screen;
+
+use crate::config::Config;
+
+pub use cameras::CamerasArgs;
+pub use faces::FacesArgs;
+pub use pipeline::PipelineArgs;
+pub use plates::PlatesArgs;
+pub use screen::ScreenArgs;
+
+/// Options of the command.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub what: What,
+}
+
+/// What to measure.
+#[derive(Debug, clap::Subcommand)]
+pub enum What {
+    /// Face chain stages on 1080p frames, and gallery search (人脸各环节耗时)
+    Faces(FacesArgs),
+    /// Plate reading per photo and per 1080p frame, beside agentclpr's Python pipeline (车牌识别耗时)
+    Plates(PlatesArgs),
+    /// Frame-to-event time of the pipeline on 1080p frames with a face and a vehicle (流水线延迟)
+    Pipeline(PipelineArgs),
+    /// How many idle 1080p cameras the service keeps up with, their CPU, and memory over a long replay (摄像头容量)
+    Cameras(CamerasArgs),
+    /// Time from a gate event to the guard's screens over the live stream (提示送达屏幕的延迟)
+    Screen(ScreenArgs),
+}
+
+/// Runs the benchmark.
+pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
+    match &args.what {
+        What::Faces(a) => faces::run(config, a),
+        What::Plates(a) => plates::run(config, a),
+        What::Pipeline(a) => pipeline::run(config, a),
+        What::Cameras(a) => cameras::run(config, a),
+        What::Screen(a) => screen::run(config, a),
+    }
+}

@@ -1,0 +1,186 @@
+//! One person's page: who they are, their photos with the form to upload more (enrolled as
+//! [`super::enrol`] does it), their vehicles, passes and recent gate events, the form to enrol a
+//! face the cameras saw, and the form to delete their personal data.
+
+use maud::{Markup, html};
+
+use super::common::{file_url, local};
+use crate::store::{EventQuery, PassRecord, PersonRecord, Photo, VehicleRecord};
+use crate::web::auth::{Authed, CSRF_FIELD};
+use crate::web::{AppState, WebError, page};
+
+/// Gate events shown on a person's page.
+const RECENT_EVENTS: usize = 20;
+
+/// Most bytes one upload may carry, all photos together.
+pub(super) const UPLOAD_LIMIT: usize = 20 * 1024 * 1024;
+
+/// The multipart field of the photos.
+pub(super) const FIELD: &str = "photos";
+
+/// What one person's page shows.
+pub(super) struct OnePerson {
+    pub(super) person: PersonRecord,
+    photos: Vec<Photo>,
+    vehicles: Vec<VehicleRecord>,
+    passes: Vec<PassRecord>,
+    /// The latest gate events that named them, newest first.
+    events: Vec<crate::store::GateEvent>,
+}
+
+pub(super) fn load_person(s: &AppState, id: i64) -> Result<OnePerson, WebError> {
+    let store = &s.store;
+    let person = store.person(id)?.ok_or_else(|| {
+        WebError::NotFound(format!(
+            "没有编号为 {id} 的人员：可能已被删除，请回到住户与贵宾列表 (no person {id})"
+        ))
+    })?;
+    let mut events = store.events(&EventQuery {
+        person_id: Some(id),
+        ..EventQuery::default()
+    })?;
+    events.reverse();
+    events.truncate(RECENT_EVENTS);
+    Ok(OnePerson {
+        photos: store.photos(id)?,
+        vehicles: store
+            .vehicles()?
+            .into_iter()
+            .filter(|v| {
+                v.owner_person_id == Some(id)
+                    || (v.owner_household_id.is_some()
+                        && v.owner_household_id == person.household_id)
+            })
+            .collect(),
+        passes: store
+            .all_passes()?
+            .into_iter()
+            .filter(|p| p.holder_person_id == Some(id))
+            .collect(),
+        events,
+        person,
+    })
+}
+
+pub(super) fn person_page(
+    user: &Authed,
+    s: &AppState,
+    one: &OnePerson,
+    message: Option<Markup>,
+) -> Markup {
+    let p = &one.person;
+    let title = if p.title.is_empty() {
+        p.name.clone()
+    } else {
+        format!("{}（{}）", p.name, p.title)
+    };
+    page::layout(
+        user,
+        &title,
+        html! {
+            @if let Some(m) = message { (m) }
+            p { a href="/manage/people" { "← 住户与贵宾" } }
+            table.person {
+                tbody {
+                    tr { th { "类别" } td { (p.class.zh()) } }
+                    tr { th { "称呼" } td { (p.title) } }
+                    tr { th { "房号" } td { (p.household.as_deref().unwrap_or("")) } }
+                    tr { th { "状态" } td { (p.status.zh()) } }
+                    tr { th { "相貌" } td { (p.appearance_notes) } }
+                    tr { th { "习惯与特别事项" } td { (p.habit_notes) } }
+                    @if p.ask_not_to_notify {
+                        tr { th { "通知" } td { "本人要求来访不通知管理处，改通知当班分队长" } }
+                    }
+                    tr { th { "登记于" } td { (local(s, p.created)) } }
+                }
+            }
+            h2 { "照片" }
+            @if one.photos.is_empty() {
+                p.meta { "还没有照片。可以在下面上传照片，或从门岗摄像头的截图录入人脸。" }
+            } @else {
+                p.photos {
+                    @for ph in &one.photos {
+                        a href=(file_url(&ph.path)) { img.thumb src=(file_url(&ph.path)) alt=(p.name) loading="lazy"; }
+                        " "
+                    }
+                }
+            }
+            (upload_form(user, s, p.id))
+            h2 { "车辆" }
+            @if one.vehicles.is_empty() { p.meta { "没有登记车辆。" } } @else {
+                ul {
+                    @for v in &one.vehicles {
+                        li { (v.plate) "（" (v.kind.zh()) "）"
+                            @if let (Some(f), Some(t)) = (v.valid_from, v.valid_to) { " " (f) " 至 " (t) } }
+                    }
+                }
+            }
+            @if !one.passes.is_empty() {
+                h2 { "出入证" }
+                ul {
+                    @for x in &one.passes {
+                        li { (x.number) "（" (x.purpose.zh()) "）"
+                            @if x.at_gate { " 副证在门岗：持证人在小区内" } }
+                    }
+                }
+            }
+            h2 { "最近的进出记录（最多 " (RECENT_EVENTS) " 条）" }
+            @if one.events.is_empty() { p.meta { "没有记录。" } } @else {
+                table.events-of {
+                    thead { tr { th { "时间" } th { "类型" } th { "方向" } th { "车牌" } th { "处理" } th { "抓拍" } } }
+                    tbody {
+                        @for e in &one.events {
+                            tr {
+                                td { (local(s, e.at)) }
+                                td { (e.kind.zh()) }
+                                td { (e.direction.map(|d| d.zh()).unwrap_or("")) }
+                                td { (e.plate.as_deref().unwrap_or("")) }
+                                td { (e.decision) }
+                                td { @if let Some(snap) = &e.snapshot { a href=(file_url(snap)) { "查看" } } }
+                            }
+                        }
+                    }
+                }
+            }
+            h2 { "从摄像头截图录入人脸" }
+            form.form-row method="post" action=(format!("/manage/people/{}/enrol-sighting", p.id)) {
+                (page::csrf_field(user))
+                label { "截图编号（门岗屏更正时或 gateward analyze 显示的编号）"
+                    input name="sighting" inputmode="numeric" pattern="[0-9]+" required; }
+                button.ok type="submit" { "录入这张人脸" }
+            }
+            @if user.user.role.may_manage() && user.user.role.may_export() {
+                h2 { "删除个人资料" }
+                form.form-row method="post" action=(format!("/manage/people/{}/delete", p.id)) {
+                    (page::csrf_field(user))
+                    label.check { input type="checkbox" name="confirm" value="yes" required;
+                        "我确认删除" (p.name) "的资料、照片和人脸（进出记录保留，但不再显示姓名）" }
+                    button.no type="submit" { "删除" }
+                }
+            }
+        },
+    )
+}
+
+/// The upload form of a person's page; without face models, the commands that enrol.
+fn upload_form(user: &Authed, s: &AppState, person: i64) -> Markup {
+    let token = serde_urlencoded::to_string([(CSRF_FIELD, user.csrf.as_str())]).unwrap_or_default();
+    html! {
+        h2 { "上传照片录入人脸" }
+        @if s.enrol.is_some() {
+            form.form-row #upload-photos method="post" enctype="multipart/form-data"
+                action=(format!("/manage/people/{person}/photos?{token}")) {
+                label { "照片（可多选；JPEG、PNG 或 WebP，一次合计不超过 "
+                    (UPLOAD_LIMIT / 1024 / 1024) " MB）"
+                    input type="file" name=(FIELD) accept="image/jpeg,image/png,image/webp" multiple required; }
+                button.ok type="submit" { "上传并录入" }
+            }
+            p.meta {
+                "每张照片用其中最大的一张脸：要正面、清晰、脸宽至少 80 像素，整张脸都在照片内。"
+                "不合格的照片会列出原因，不会保存。第一次上传要先加载人脸模型，请稍等。"
+            }
+        } @else {
+            p.meta { "这里没有加载人脸模型，不能上传照片录入：请用命令 gateward enroll 或 gateward import。" }
+        }
+    }
+}

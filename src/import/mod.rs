@@ -19,7 +19,6 @@ use crate::domain::{PersonClass, VehicleKind};
 
 mod named_photos;
 mod people;
-mod plate;
 mod report;
 mod table;
 mod text;
@@ -29,7 +28,6 @@ pub use named_photos::{NAMED_PHOTO_DIR, attach_named_photos};
 pub use people::{
     ENROLLED_CLASSES, PHOTO_EXTENSIONS, PersonRow, normalise_household, parse_people,
 };
-pub use plate::{PROVINCES, SUFFIXES, normalise_plate};
 pub use report::{BadRow, BadRows};
 pub use text::{Encoding, decode};
 pub use vehicles::{VehicleRow, check_owners, parse_date, parse_vehicles};

@@ -519,7 +519,7 @@ impl Watcher {
         let mut e = self.event(first, &track, "vehicle", seen, direction, &prompt);
         e.decision = Some(decision.decision.clone());
         e.plate = Some(PlateOut {
-            formatted: crate::recognize::plate_text::format(&text),
+            formatted: crate::domain::plate::format(&text),
             text: text.clone(),
             colour: best.colour.clone(),
             readings,

@@ -190,7 +190,7 @@ impl Roster {
             HashMap<_, Vec<_>>,
         ) = (HashMap::new(), HashMap::new());
         for v in vehicles.iter().filter(owned) {
-            let plate = crate::recognize::plate_text::format(&v.plate);
+            let plate = crate::domain::plate::format(&v.plate);
             if let Some(p) = v.owner_person_id {
                 cars_of_person.entry(p).or_default().push(plate.clone());
             }

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use crate::domain::VehicleKind;
 use crate::domain::plate::normalise_plate;
 
-use super::ImportError;
+use super::error::{ImportError, finish};
 use super::people::normalise_household;
 use super::report::{BadRow, Collector};
 use super::table::{Column, Row, read_table};
@@ -80,7 +80,7 @@ pub struct VehicleRow {
 pub fn parse_vehicles(file: &str, bytes: &[u8]) -> Result<Vec<VehicleRow>, ImportError> {
     let mut bad = Collector::new(file);
     let rows = read_vehicles(file, bytes, &mut bad)?;
-    super::finish(bad.rows, rows)
+    finish(bad.rows, rows)
 }
 
 pub(crate) fn read_vehicles(

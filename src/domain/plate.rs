@@ -691,6 +691,17 @@ mod tests {
     }
 
     #[test]
+    fn the_typed_check_and_the_grammar_know_the_same_final_marks() {
+        for c in SUFFIXES.chars().filter(|&c| c != '使') {
+            assert!(mark_kind(c).is_some(), "{c}");
+        }
+        for c in "警学挂港澳领试超".chars() {
+            assert!(SUFFIXES.contains(c), "{c}");
+            assert!(plate_char(c), "{c}");
+        }
+    }
+
+    #[test]
     fn labelled_plates_parse_to_their_kind() {
         use PlateKind::*;
         for (plate, kind) in [

@@ -495,7 +495,7 @@ async fn a_guard_answers_one_card_of_each_exercise_on_the_training_pages() {
                             .expect("vehicles")
                             .into_iter()
                             .find(|v| v.owner_person_id == Some(id))
-                            .map(|v| gateward::recognize::plate_text::format(&v.plate))
+                            .map(|v| gateward::domain::plate::format(&v.plate))
                             .unwrap_or_else(|| "无登记车辆".into());
                         vec![format!("{} · {plate}", p.title)]
                     }

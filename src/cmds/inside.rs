@@ -5,7 +5,7 @@ use comfy_table::Table;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
-use crate::recognize::plate_text;
+use crate::domain::plate;
 use crate::store::{Store, database_path};
 
 /// Prints the list.
@@ -40,7 +40,7 @@ pub fn run(config: &Config) -> anyhow::Result<()> {
             .unwrap_or_else(|| "未登记 (not in the records)".to_owned());
         let stayed = (now - v.since).num_minutes().max(0);
         table.add_row([
-            plate_text::format(&v.plate),
+            plate::format(&v.plate),
             v.colour.map_or("—", |c| c.zh()).to_owned(),
             v.since.with_timezone(&tz).format("%m-%d %H:%M").to_string(),
             format!("{} 小时 {} 分", stayed / 60, stayed % 60),

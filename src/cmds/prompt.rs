@@ -11,8 +11,8 @@ use chrono_tz::Tz;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::domain::clean_plate;
+use crate::domain::plate::normalise_plate;
 use crate::domain::{Direction, PersonClass, Prompt};
-use crate::import;
 use crate::pipeline::watch::person_prompt;
 use crate::rules::gate::{gate_open, shift_at};
 use crate::rules::prompts::effective_class;
@@ -104,7 +104,7 @@ pub fn render(
         }
     }
     // a well-formed plate is looked up; an unknown one still gets the unknown-vehicle prompt
-    let valid_plate = import::normalise_plate(who).ok();
+    let valid_plate = normalise_plate(who).ok();
     let plate = valid_plate.clone().unwrap_or_else(|| clean_plate(who));
     let records = store.find_vehicles(&plate)?;
     let Some(vehicle) = records.iter().find(|v| v.plate == plate) else {

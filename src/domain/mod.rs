@@ -9,6 +9,8 @@ pub mod event;
 pub mod plate;
 pub mod training;
 
+pub use plate::{clean_plate, to_halfwidth};
+
 /// Defines a closed set of values with a stable machine name (used in CSV files, the database
 /// and the API) and a Chinese name for the guard's screen.
 macro_rules! vocabulary {
@@ -291,32 +293,6 @@ impl Desk {
     }
 }
 
-/// Separators people type or print between the parts of a plate (京A·12345, 粤B-D12345).
-const PLATE_SEPARATORS: &[char] = &['·', '•', '・', '‧', '.', '-', '_'];
-
-/// A plate as stored and looked up: full-width characters made plain, spaces and separators
-/// dropped, letters in upper case (京A·12345 → 京A12345, 粤ｂ d-12345 → 粤BD12345). It does not
-/// check the plate's shape; the importer and the plate reader do.
-pub fn clean_plate(raw: &str) -> String {
-    to_halfwidth(raw)
-        .chars()
-        .filter(|c| !c.is_whitespace() && !PLATE_SEPARATORS.contains(c))
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
-}
-
-/// Full-width ASCII forms (Ａ, １, ，) and the ideographic space, as Chinese input methods type
-/// them, turned into their plain forms.
-pub fn to_halfwidth(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            '\u{3000}' => ' ',
-            _ => c,
-        })
-        .collect()
-}
-
 /// The state of a pass at the gate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PassState {
@@ -365,13 +341,6 @@ mod tests {
         let e = "owner".parse::<PersonClass>().unwrap_err().to_string();
         assert!(e.contains("\"owner\""), "{e}");
         assert!(e.contains("resident, office_staff"), "{e}");
-    }
-
-    #[test]
-    fn plates_are_cleaned_of_separators_spaces_and_full_width_forms() {
-        assert_eq!(clean_plate("京A·12345"), "京A12345");
-        assert_eq!(clean_plate(" 粤b d-12345 "), "粤BD12345");
-        assert_eq!(clean_plate("川Ａ８Ｈ４５８"), "川A8H458");
     }
 
     #[test]

@@ -13,89 +13,31 @@
 //!
 //! Headers may use the machine names or the Chinese ones (姓名, 类别…), in any order.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::domain::{PersonClass, VehicleKind};
 
+mod error;
 mod named_photos;
 mod people;
-mod plate;
 mod report;
+mod set;
 mod table;
 mod text;
 mod vehicles;
 
+pub use error::{ImportError, PEOPLE_FILE, VEHICLES_FILE};
 pub use named_photos::{NAMED_PHOTO_DIR, attach_named_photos};
 pub use people::{
     ENROLLED_CLASSES, PHOTO_EXTENSIONS, PersonRow, normalise_household, parse_people,
 };
-pub use plate::{PROVINCES, SUFFIXES, normalise_plate};
 pub use report::{BadRow, BadRows};
+pub use set::ImportSet;
 pub use text::{Encoding, decode};
 pub use vehicles::{VehicleRow, check_owners, parse_date, parse_vehicles};
 
+use error::{finish, sorted};
 use report::Collector;
-
-/// The file name of the people list in an imported folder.
-pub const PEOPLE_FILE: &str = "people.csv";
-/// The file name of the vehicle list in an imported folder.
-pub const VEHICLES_FILE: &str = "vehicles.csv";
-
-/// Everything one import brings in, every row valid.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ImportSet {
-    /// The rows of people.csv, in file order.
-    pub people: Vec<PersonRow>,
-    /// The rows of vehicles.csv, in file order.
-    pub vehicles: Vec<VehicleRow>,
-    /// Every household code people.csv names, in order of first appearance.
-    pub households: Vec<String>,
-}
-
-/// Why an import gives nothing.
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    /// A file or folder could not be read.
-    #[error("cannot read {}: {source}", path.display())]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    /// The bytes are neither UTF-8 nor GBK.
-    #[error(
-        "{file} is neither UTF-8 nor GBK text; in Excel use Save As \"CSV UTF-8 (逗号分隔)\" or \
-         \"CSV (逗号分隔)\""
-    )]
-    Encoding { file: String },
-    /// The CSV structure itself is broken.
-    #[error("{file} is not a readable CSV file: {source}")]
-    Csv {
-        file: String,
-        #[source]
-        source: csv::Error,
-    },
-    /// The first line does not name the documented columns.
-    #[error("{file}: {message}")]
-    Header { file: String, message: String },
-    /// A single file that is neither a people nor a vehicles list.
-    #[error(
-        "{} is neither a people list (columns name, class, …) nor a vehicles list (columns \
-         plate, kind, …); name it people.csv or vehicles.csv, or check its first line",
-        path.display()
-    )]
-    UnknownFile { path: PathBuf },
-    /// A folder without either file.
-    #[error(
-        "{} holds neither {PEOPLE_FILE} nor {VEHICLES_FILE}; put the files to import there \
-         under these names",
-        dir.display()
-    )]
-    NothingToImport { dir: PathBuf },
-    /// Some rows are wrong; all of them are listed.
-    #[error("{0}")]
-    BadRows(BadRows),
-}
 
 /// Which list a CSV file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -302,21 +244,6 @@ fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string())
-}
-
-/// Bad rows in line order (stable: a row's values stay in column order).
-fn sorted(mut rows: Vec<BadRow>) -> Vec<BadRow> {
-    rows.sort_by_key(|r| r.line);
-    rows
-}
-
-/// All or nothing: the value when there are no bad rows, else every bad row.
-fn finish<T>(bad: Vec<BadRow>, value: T) -> Result<T, ImportError> {
-    if bad.is_empty() {
-        Ok(value)
-    } else {
-        Err(ImportError::BadRows(BadRows { rows: sorted(bad) }))
-    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,9 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use super::{ImportError, ImportSet, PHOTO_EXTENSIONS};
+use super::error::ImportError;
+use super::people::PHOTO_EXTENSIONS;
+use super::set::ImportSet;
 
 /// Folder, next to `people.csv`, searched for photos named by person.
 pub const NAMED_PHOTO_DIR: &str = "photos";

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::domain::{PersonClass, PersonStatus, Post};
 
-use super::ImportError;
+use super::error::{ImportError, finish};
 use super::report::Collector;
 use super::table::{Column, Row, read_table};
 use super::text::to_halfwidth;
@@ -131,7 +131,7 @@ pub fn parse_people(
 ) -> Result<Vec<PersonRow>, ImportError> {
     let mut bad = Collector::new(file);
     let people = read_people(file, bytes, base_dir, &mut bad)?;
-    super::finish(bad.rows, people.rows)
+    finish(bad.rows, people.rows)
 }
 
 pub(crate) fn read_people(

@@ -1,7 +1,7 @@
 //! Reading a CSV file into rows by column name: encoding, header checks, trimming, and line
 //! numbers as a spreadsheet counts them.
 
-use super::ImportError;
+use super::error::ImportError;
 use super::report::Collector;
 use super::text::decode;
 

@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use crate::domain::VehicleKind;
+use crate::domain::plate::normalise_plate;
 
-use super::ImportError;
+use super::error::{ImportError, finish};
 use super::people::normalise_household;
-use super::plate::normalise_plate;
 use super::report::{BadRow, Collector};
 use super::table::{Column, Row, read_table};
 
@@ -80,7 +80,7 @@ pub struct VehicleRow {
 pub fn parse_vehicles(file: &str, bytes: &[u8]) -> Result<Vec<VehicleRow>, ImportError> {
     let mut bad = Collector::new(file);
     let rows = read_vehicles(file, bytes, &mut bad)?;
-    super::finish(bad.rows, rows)
+    finish(bad.rows, rows)
 }
 
 pub(crate) fn read_vehicles(
@@ -139,7 +139,7 @@ struct Partial {
 fn read_vehicle(row: &Row, bad: &mut Collector) -> Partial {
     let line = row.line;
     let plate = normalise_plate(row.get(PLATE))
-        .map_err(|message| bad.push(line, COLUMNS[PLATE].label(), row.get(PLATE), message))
+        .map_err(|e| bad.push(line, COLUMNS[PLATE].label(), row.get(PLATE), e.to_string()))
         .ok();
 
     let kind = match row.get(KIND) {

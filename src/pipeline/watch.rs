@@ -469,7 +469,7 @@ impl Watcher {
         );
         e.decision = Some(decision.decision);
         e.plate = Some(PlateSeen {
-            formatted: crate::recognize::plate_text::format(&text),
+            formatted: crate::domain::plate::format(&text),
             text: text.clone(),
             colour: best.colour,
             colour_zh: best.colour.zh(),

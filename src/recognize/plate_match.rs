@@ -9,10 +9,10 @@
 //!   logged 川AF058Y, still finds the car, shown as a near match after the exact ones);
 //! - a query of [`WEIGHTED_MIN_CHARS`] characters or more (a whole plate, or nearly) is within
 //!   [`WEIGHTED_MAX_DISTANCE`] of the plate by the weighted edit distance of
-//!   [`plate_text::distance`]: two look-alikes misread (川AFOS8Y for 川AF058Y), or one
+//!   [`plate_distance::distance`]: two look-alikes misread (川AFOS8Y for 川AF058Y), or one
 //!   character missing or extra (川AF05Y), which the first rule misses.
 
-use super::plate_text;
+use super::plate_distance;
 
 /// The shortest query compared with the weighted edit distance: shorter ones are parts of a
 /// plate, which only the substring rule fits.
@@ -43,7 +43,8 @@ pub fn plate_match(query: &str, plate: &str) -> Option<PlateMatch> {
         return Some(PlateMatch::Exact);
     }
     let q: Vec<char> = query.chars().collect();
-    if q.len() >= WEIGHTED_MIN_CHARS && plate_text::distance(query, plate) <= WEIGHTED_MAX_DISTANCE
+    if q.len() >= WEIGHTED_MIN_CHARS
+        && plate_distance::distance(query, plate) <= WEIGHTED_MAX_DISTANCE
     {
         return Some(PlateMatch::Near);
     }
@@ -93,7 +94,7 @@ mod tests {
     fn a_whole_plate_with_the_wrong_province_is_still_found() {
         // distance 1.5 (the province weighs more), but one wrong character: a guard who types
         // the plate with the wrong province still finds the car, as a near match
-        assert_eq!(plate_text::distance("川AF058Y", "皖AF058Y"), 1.5);
+        assert_eq!(plate_distance::distance("川AF058Y", "皖AF058Y"), 1.5);
         assert_eq!(plate_match("川AF058Y", "皖AF058Y"), Some(PlateMatch::Near));
         // the wrong province and a look-alike: two different characters, distance 2
         assert_eq!(plate_match("川AF058Y", "皖AF0S8Y"), None);
@@ -107,7 +108,7 @@ mod tests {
         assert_eq!(plate_match("粤BD136", "粤BD01366"), None);
         // queries of 5 characters or fewer stay substring searches: a character lost is not
         // forgiven, though SN697 is at distance 1 from the Hong Kong plate SN6497
-        assert_eq!(plate_text::distance("SN697", "SN6497"), 1.0);
+        assert_eq!(plate_distance::distance("SN697", "SN6497"), 1.0);
         assert_eq!(plate_match("SN697", "SN6497"), None);
         assert_eq!(plate_match("川AF058Y", "粤B6R678"), None);
         assert!(PlateMatch::Exact < PlateMatch::Near);

@@ -6,12 +6,13 @@
 //! (Frigate gives up after 5 s). Only the number of readings kept is capped, at the
 //! [`MAX_READINGS`] most confident, so memory stays bounded. Pure code: no I/O, no clock.
 
-use super::plate_text;
+use super::plate_distance;
+use crate::domain::plate;
 
 /// How many readings of one plate are kept: the most confident ones.
 pub const MAX_READINGS: usize = 30;
 
-/// Two readings at most this far apart ([`plate_text::distance`]) are of the same plate.
+/// Two readings at most this far apart ([`plate_distance::distance`]) are of the same plate.
 const SAME_PLATE_DISTANCE: f32 = 2.0;
 
 /// One frame's reading.
@@ -142,7 +143,7 @@ impl PlateVote {
     /// First the length: the sum of the readings' confidence per length, the heaviest wins.
     /// Then, per position, among the readings of that length, the sum of each character's
     /// confidence: the heaviest character wins (on a tie the one read more often, then the
-    /// one read first). If the voted text is not a valid plate ([`plate_text::parse`]) but some
+    /// one read first). If the voted text is not a valid plate ([`plate::parse`]) but some
     /// reading is, the valid text with the heaviest summed confidence over the readings that
     /// read it is taken instead; if none is valid, the voted text is returned as it is.
     pub fn result(&self) -> Option<Voted> {
@@ -183,7 +184,7 @@ impl PlateVote {
             shares += share((winner.weight, winner.count), total);
         }
         let mut confidence = shares / length as f32;
-        if plate_text::parse(&text).is_none()
+        if plate::parse(&text).is_none()
             && let Some((valid, part)) = self.best_valid()
         {
             confidence = share(part, self.total());
@@ -235,7 +236,7 @@ impl PlateVote {
         for r in self
             .readings
             .iter()
-            .filter(|r| plate_text::parse(&r.text).is_some())
+            .filter(|r| plate::parse(&r.text).is_some())
         {
             match texts.iter_mut().find(|(t, _, _)| *t == r.text) {
                 Some((_, w, n)) => {
@@ -256,11 +257,11 @@ impl PlateVote {
 }
 
 /// Whether two readings are of the same plate, to group the readings of frames when there is
-/// no tracker: their weighted edit distance ([`plate_text::distance`]) is at most 2 (two
+/// no tracker: their weighted edit distance ([`plate_distance::distance`]) is at most 2 (two
 /// characters misread, or the province misread and a look-alike). An empty reading is of no
 /// plate.
 pub fn same_plate(a: &str, b: &str) -> bool {
-    !a.is_empty() && !b.is_empty() && plate_text::distance(a, b) <= SAME_PLATE_DISTANCE
+    !a.is_empty() && !b.is_empty() && plate_distance::distance(a, b) <= SAME_PLATE_DISTANCE
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError, from_ms, to_ms};
-use crate::training::{CardKey, Exercise, Subject};
+use crate::domain::training::{CardKey, Exercise, Subject};
 
 /// One answer given by a guard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

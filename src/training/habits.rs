@@ -61,7 +61,7 @@ pub fn trips(events: &[GateEvent], vehicles: &[VehicleRecord], tz: Tz) -> Trips 
                 let Some(v) = vehicles.iter().find(|v| &v.plate == plate) else {
                     continue;
                 };
-                trip.car = Some(crate::recognize::plate_text::format(plate));
+                trip.car = Some(crate::domain::plate::format(plate));
                 match (v.owner_person_id, v.owner_household_id) {
                     (Some(p), _) => out.people.entry(p).or_default(),
                     (None, Some(h)) => out.homes.entry(h).or_default(),

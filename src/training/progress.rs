@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, Days, Months, NaiveDate, Utc};
 use chrono_tz::Tz;
 
+use super::Roster;
 use super::schedule::{self, CardState};
-use super::{CardKey, Roster};
+use crate::domain::training::CardKey;
 use crate::store::TrainingAnswer;
 
 /// The share of households a new guard must know.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::CardKey;
+use crate::domain::training::CardKey;
 use crate::store::TrainingAnswer;
 
 /// How soon a card answered wrong comes back.
@@ -164,7 +164,7 @@ pub fn next(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::training::{Exercise, Subject};
+    use crate::domain::training::{Exercise, Subject};
 
     fn t(h: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_780_000_000, 0).unwrap() + Duration::hours(h)

@@ -8,12 +8,23 @@ use std::borrow::Cow;
 use image::RgbImage;
 use ndarray::{Array4, ArrayD};
 
-use super::face_detect::working_size;
 use super::image_ops;
 use super::manifest::InputSpec;
 
 /// Tensor sides are rounded up to a multiple of this (the coarsest stride).
 pub const MULTIPLE: u32 = 32;
+
+/// The size a `width`×`height` frame is run at before padding: itself when its longer side is
+/// at most `max_side`, else shrunk (aspect kept) to that longer side.
+pub fn working_size(width: u32, height: u32, max_side: u32) -> (u32, u32) {
+    let longer = width.max(height);
+    if longer <= max_side || max_side == 0 {
+        return (width, height);
+    }
+    let scale = max_side as f64 / longer as f64;
+    let side = |v: u32| ((v as f64 * scale).round() as u32).clamp(1, max_side);
+    (side(width), side(height))
+}
 
 /// A frame made ready for a detector: the model's input tensor and where it sits in the frame.
 #[derive(Debug, Clone)]
@@ -143,4 +154,18 @@ pub fn decode_point(p: &[f32; 4], dx: f32, dy: f32) -> [f32; 2] {
         p[0] + dx * VARIANCES[0] * p[2],
         p[1] + dy * VARIANCES[0] * p[3],
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_up_to_max_side_run_as_they_are_larger_ones_shrunk() {
+        assert_eq!(working_size(1920, 1080, 1920), (1920, 1080));
+        assert_eq!(working_size(1666, 1136, 1920), (1666, 1136));
+        assert_eq!(working_size(3840, 2160, 1920), (1920, 1080));
+        assert_eq!(working_size(970, 2204, 1920), (845, 1920));
+        assert_eq!(working_size(1, 1, 1920), (1, 1));
+    }
 }

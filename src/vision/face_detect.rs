@@ -153,18 +153,6 @@ pub fn decode(
         .collect()
 }
 
-/// The size a `width`×`height` frame is run at before padding: itself when its longer side is
-/// at most `max_side`, else shrunk (aspect kept) to that longer side.
-pub fn working_size(width: u32, height: u32, max_side: u32) -> (u32, u32) {
-    let longer = width.max(height);
-    if longer <= max_side || max_side == 0 {
-        return (width, height);
-    }
-    let scale = max_side as f64 / longer as f64;
-    let side = |v: u32| ((v as f64 * scale).round() as u32).clamp(1, max_side);
-    (side(width), side(height))
-}
-
 /// The RetinaFace detector: the model, its thresholds and the priors of every tensor size seen.
 #[derive(Debug)]
 pub struct FaceDetector {
@@ -413,14 +401,5 @@ mod tests {
             &FaceDetectConfig::default(),
         );
         assert!(faces.is_empty());
-    }
-
-    #[test]
-    fn frames_up_to_max_side_run_as_they_are_larger_ones_shrunk() {
-        assert_eq!(working_size(1920, 1080, 1920), (1920, 1080));
-        assert_eq!(working_size(1666, 1136, 1920), (1666, 1136));
-        assert_eq!(working_size(3840, 2160, 1920), (1920, 1080));
-        assert_eq!(working_size(970, 2204, 1920), (845, 1920));
-        assert_eq!(working_size(1, 1, 1920), (1, 1));
     }
 }

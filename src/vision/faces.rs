@@ -1,5 +1,6 @@
 //! The face chain in one place: detect every face, align each on its 5 landmarks, embed the
-//! aligned faces in one batch. Used by `analyze`, `enroll` and (later) the live pipeline.
+//! aligned faces in one batch. Used by the live pipeline (`pipeline::watch`), `analyze`, the
+//! enrolment (`import`, the records pages) and the benches.
 
 use image::RgbImage;
 

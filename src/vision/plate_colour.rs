@@ -7,7 +7,7 @@
 use image::RgbImage;
 
 use crate::domain::PlateColour;
-use crate::recognize::plate_text::PlateKind;
+use crate::domain::plate::PlateKind;
 
 /// Share of the plate's inner pixels in each colour class.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]

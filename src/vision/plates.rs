@@ -1,5 +1,6 @@
 //! The plate chain in one place: find plates, read each with both readers under the plate
-//! grammar, tell its colour. Used by `analyze` and (later) the live pipeline.
+//! grammar ([`crate::domain::plate`]), tell its colour. Used by the live pipeline's vehicle
+//! stage (`pipeline::vehicles`, which `analyze` runs too) and `bench plates`.
 //!
 //! The detector's own score is not the last word: the black Hong Kong/Macau plate of the
 //! fixtures scores 0.069 and reads perfectly, while painted text can score 0.9. So boxes down
@@ -17,7 +18,7 @@ use super::plate_read::{
     DOUBLE_ROW, MIN_HONG_KONG_CONFIDENCE, PlateReader, PlateReading, SINGLE_ROW,
 };
 use super::runtime::{ModelError, Runtime};
-use crate::recognize::plate_text::PlateKind;
+use crate::domain::plate::PlateKind;
 
 /// Weakest detector score whose box is still read.
 pub const LOW_SCORE: f32 = 0.05;

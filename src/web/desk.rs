@@ -1274,22 +1274,27 @@ async fn hazard(
         cargo: f.text("cargo").to_owned(),
         ..AlertDraft::default()
     };
-    let plate = clean_plate(&draft.plate);
     let checked = f
         .limited("cargo", "装的什么", SHORT_TEXT)
         .and_then(|cargo| {
-            if plate.is_empty() {
-                Err("请填写车牌号，例如 川A12345 (write the plate)".to_owned())
-            } else if plate.chars().count() > 12 {
-                Err("车牌号太长了，请核对，例如 川A12345 (the plate is too long)".to_owned())
-            } else if cargo.is_empty() {
+            let plate = match crate::domain::plate::normalise_plate(&draft.plate) {
+                Ok(plate) => plate,
+                Err(crate::domain::plate::PlateError::Empty) => {
+                    return Err("请填写车牌号，例如 川A12345 (write the plate)".to_owned());
+                }
+                Err(e) => {
+                    let typed = clean_plate(&draft.plate);
+                    return Err(format!("车牌号“{typed}”不对，请核对，例如 川A12345 ({e})"));
+                }
+            };
+            if cargo.is_empty() {
                 Err("请写明车上装的危险品，例如 液化气罐、汽油 (write what it carries)".to_owned())
             } else {
-                Ok(cargo)
+                Ok((plate, cargo))
             }
         });
-    let cargo = match checked {
-        Ok(c) => c,
+    let (plate, cargo) = match checked {
+        Ok(checked) => checked,
         Err(problem) => {
             return Ok(bad(render_alerts(
                 &user,

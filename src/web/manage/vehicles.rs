@@ -10,8 +10,8 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::common::{choice, date, done, filled, local, today};
+use crate::domain::plate::normalise_plate;
 use crate::domain::{VehicleKind, VisitPurpose};
-use crate::import::normalise_plate;
 use crate::store::{
     NewPass, NewVehicle, PassHalf, PassRecord, StoreError, VehicleOwner, VehicleRecord,
 };

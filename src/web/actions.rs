@@ -140,7 +140,7 @@ async fn register_visitor(
                 purpose.zh(),
                 refused.say
             );
-            super::record_event(&store, &hub, tz, &guard, e)
+            Ok(crate::web::hub::record_event(&store, &hub, tz, &guard, e)?)
         })
         .await?;
         return Ok(done(format!("请对访客说：{RESIDENT_UNREACHABLE}")));
@@ -178,7 +178,7 @@ async fn register_visitor(
                 .unwrap_or_default()
         );
         e.notified = vec![Post::Patrol, Post::CentralControl];
-        super::record_event(&store, &hub, tz, &guard, e)
+        Ok(crate::web::hub::record_event(&store, &hub, tz, &guard, e)?)
     })
     .await?;
     Ok(done(format!("{message}；已通知巡逻岗、中控岗")))

@@ -169,61 +169,6 @@ impl IntoResponse for WebError {
     }
 }
 
-/// Writes a gate event made at the desk (a registration, an alert) to the gate log and, when
-/// the rules notify posts, tells their screens at once. Blocking: call it inside [`blocking`].
-pub fn record_event(
-    store: &Store,
-    hub: &Hub,
-    tz: Tz,
-    by: &str,
-    e: crate::store::NewGateEvent,
-) -> Result<i64, WebError> {
-    let id = store.insert_event(e.clone())?;
-    if !e.notified.is_empty() {
-        hub.notice(desk_event(&e, id, tz, by));
-    }
-    Ok(id)
-}
-
-/// The gate event a desk made, as the posts receive it.
-fn desk_event(
-    e: &crate::store::NewGateEvent,
-    id: i64,
-    tz: Tz,
-    by: &str,
-) -> crate::domain::event::GateEvent {
-    use crate::domain::event::{GateEvent, Look, Report};
-    let look = if e.kind == crate::domain::EventKind::Alert {
-        Look::Alert
-    } else {
-        Look::Known
-    };
-    GateEvent {
-        report: Report::Arrival,
-        track: 0,
-        camera: e.camera.clone(),
-        gate: e.gate.clone(),
-        kind: e.kind,
-        at: e.at.with_timezone(&tz).fixed_offset(),
-        stream_s: 0.0,
-        direction: e.direction,
-        person: None,
-        plate: None,
-        say: e.decision.clone(),
-        actions: Vec::new(),
-        notify: e.notified.clone(),
-        decision: None,
-        look,
-        headline: e.kind.zh().to_owned(),
-        bbox: [0.0; 4],
-        frame: [0, 0],
-        id: Some(id),
-        snapshot: e.snapshot.clone(),
-        sighting: None,
-        by: Some(by.to_owned()),
-    }
-}
-
 /// Runs blocking store work off the async threads.
 pub async fn blocking<T, F>(work: F) -> Result<T, WebError>
 where

@@ -181,9 +181,11 @@ mod tests {
         out
     }
 
-    /// Every table, index, view and trigger (type, name, table, normalised SQL), sorted, and
-    /// the two pragmas `migrate` sets.
-    fn shape(conn: &Connection) -> (Vec<(String, String, String, Option<String>)>, i64, i64) {
+    /// A row of `sqlite_master`: type, name, table, normalised SQL.
+    type Object = (String, String, String, Option<String>);
+
+    /// Every table, index, view and trigger, sorted, and the two pragmas `migrate` sets.
+    fn shape(conn: &Connection) -> (Vec<Object>, i64, i64) {
         let mut stmt = conn
             .prepare("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name")
             .unwrap();
@@ -220,7 +222,7 @@ mod tests {
             "src/store/schema.sql sets user_version {got_version}; the migrations end at {want_version}"
         );
         assert_eq!(got_app, want_app, "application_id in src/store/schema.sql");
-        let names = |v: &[(String, String, String, Option<String>)]| {
+        let names = |v: &[Object]| {
             v.iter()
                 .map(|o| format!("{} {}", o.0, o.1))
                 .collect::<Vec<_>>()

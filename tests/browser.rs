@@ -4,6 +4,7 @@
 //! truck refused), registering that visitor, and correcting a name. A screenshot of each is
 //! saved under target/screenshots/.
 
+mod common;
 #[path = "web/demo.rs"]
 mod demo;
 #[path = "web/http.rs"]
@@ -45,8 +46,9 @@ fn screenshots() -> PathBuf {
 
 async fn browser(profile: &std::path::Path) -> Option<(Driver, Client)> {
     if !std::path::Path::new(CHROMIUM).exists() || !std::path::Path::new(CHROMEDRIVER).exists() {
-        eprintln!(
-            "SKIPPED: chromium and chromium-driver are not installed (scripts/setup installs them)"
+        common::missing(
+            &format!("Chromium ({CHROMIUM}) or chromedriver ({CHROMEDRIVER})"),
+            "scripts/setup installs the Debian packages chromium and chromium-driver",
         );
         return None;
     }

@@ -303,7 +303,10 @@ fn video_files_deliver_every_frame_with_its_time() {
     if has_encoder("libx265") {
         check_clip(&make_clip(dir.path(), "h265:clip.mkv", "libx265"));
     } else {
-        eprintln!("no libx265 encoder here: the H.265 clip is not tested");
+        common::missing(
+            "ffmpeg's libx265 encoder, so the H.265 clip is not tested",
+            "Debian's ffmpeg, which scripts/setup installs, has it",
+        );
     }
 }
 

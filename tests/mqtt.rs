@@ -7,12 +7,11 @@
 //!
 //! The broker is Debian's `/usr/sbin/mosquitto` (scripts/setup installs it), started by each
 //! test on a free port with its own config; the tests that need it are skipped, saying so,
-//! when it is not installed.
+//! when it is not installed (and fail under `CI=true`).
 
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, channel};
@@ -43,13 +42,10 @@ struct Broker {
 }
 
 impl Broker {
-    /// `None`, saying so on stderr, when Mosquitto is not installed.
+    /// `None` when Mosquitto is not installed, after `common::missing` (a failure on CI).
     fn start() -> Option<Broker> {
         let Some(exe) = mosquitto() else {
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED: mosquitto not installed (scripts/setup installs it)"
-            );
+            common::missing("mosquitto", "scripts/setup installs it");
             return None;
         };
         let dir = tempfile::tempdir().unwrap();

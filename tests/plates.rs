@@ -127,16 +127,17 @@ fn colour_matches(ours: &str, l: &Label) -> bool {
     ours == l.colour || (l.kind == "new_energy_large" && ours == "yellow_green")
 }
 
-/// Debug aid: `PLATE_DEBUG=cn-dev-19.jpg cargo test --test plates raw -- --nocapture` prints
-/// what each reader reads on each plate of that photo, single- and double-row.
+/// Debug aid, not a test: `PLATE_DEBUG=cn-dev-19.jpg cargo test --test plates raw -- --ignored
+/// --nocapture` prints what each reader reads on each plate of that photo, single- and
+/// double-row, and saves the rectified plates as /tmp/plate-N.png.
 #[test]
+#[ignore = "debug aid: PLATE_DEBUG=cn-dev-19.jpg cargo test --test plates raw -- --ignored --nocapture"]
 fn raw_readings_of_one_photo() {
-    let Ok(file) = std::env::var("PLATE_DEBUG") else {
-        return;
-    };
-    let Some(dir) = common::shared_plates("raw_readings_of_one_photo") else {
-        return;
-    };
+    let file = std::env::var("PLATE_DEBUG").expect(
+        "PLATE_DEBUG: the photo of ../shared/fixtures/plates-cn to read, e.g. cn-dev-19.jpg",
+    );
+    let dir = common::shared_plates("raw_readings_of_one_photo")
+        .expect("the shared plate photos (GATEWARD_SHARED)");
     use gateward::vision::plate_detect::{DOUBLE_ROW_ASPECT, RECTIFY_MARGIN, rectify};
     use gateward::vision::plate_read::{ReadBy, SINGLE_ROW};
     let manifest = Manifest::load(&common::models()).unwrap();

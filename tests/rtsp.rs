@@ -23,24 +23,24 @@ fn alone() -> std::sync::MutexGuard<'static, ()> {
     ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// Whether the GStreamer RTSP server of tools/rtsp/serve.py and ffmpeg run here; when not,
+/// `common::missing` (a failure on CI).
 fn can_serve() -> bool {
-    let ok = Command::new("/usr/bin/python3")
+    let gst = Command::new("/usr/bin/python3")
         .args([
             "-c",
             "import gi; gi.require_version('GstRtspServer', '1.0'); from gi.repository import GstRtspServer",
         ])
         .output()
-        .is_ok_and(|o| o.status.success())
-        && Command::new("ffmpeg")
-            .arg("-version")
-            .output()
-            .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!(
-            "SKIPPED: no RTSP server (scripts/setup installs ffmpeg, python3-gi and GStreamer's RTSP server)"
+        .is_ok_and(|o| o.status.success());
+    if !gst {
+        common::missing(
+            "GStreamer's RTSP server for Python (/usr/bin/python3 with gi and GstRtspServer 1.0)",
+            "scripts/setup installs python3-gi and GStreamer's RTSP server",
         );
+        return false;
     }
-    ok
+    common::has_ffmpeg()
 }
 
 fn serve(clip: &Path, port: u16) -> Child {

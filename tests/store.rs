@@ -721,7 +721,7 @@ fn a_read_only_database_is_refused_with_a_message_saying_so() {
     drop(Store::open(&path).unwrap());
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
     if std::fs::OpenOptions::new().write(true).open(&path).is_ok() {
-        eprintln!("skipped: this user (root?) can write read-only files");
+        common::cannot_run("this user (root?) can write read-only files");
         return;
     }
     let e = Store::open(&path).unwrap_err();

@@ -261,7 +261,7 @@ fn chinese_plate_photos() {
 /// vehicle box holding the plate's centre. Which of the other boxes are real vehicles was
 /// judged by eye; see the threshold's documentation for what was found.
 #[test]
-#[ignore]
+#[ignore = "measurement: cargo test --test vehicle_detect survey -- --ignored --nocapture"]
 fn survey() {
     let Some(dir) = common::shared_plates("survey") else {
         return;

@@ -3,6 +3,10 @@
 //! `PRAGMA user_version` holds the schema version; `PRAGMA application_id` marks the file as
 //! gateward's. Migration N takes a database from version N-1 to N in one transaction, so a crash
 //! mid-upgrade leaves the previous version intact. Never edit a released migration: add one.
+//!
+//! The migrations are what builds and upgrades a database. `schema.sql` beside this file is the
+//! schema they end at, in one file, for reading; a change of schema is a new migration and the
+//! same change there, and `tests::schema_sql_is_what_the_migrations_build` fails until both agree.
 
 use std::path::Path;
 
@@ -134,4 +138,114 @@ fn check_version(conn: &Connection, path: &Path, found: i64) -> Result<(), Store
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The schema after the last migration, for reading (see its header); kept equal to what the
+    /// migrations build by the test below.
+    const SCHEMA_SQL: &str = include_str!("schema.sql");
+
+    /// SQL text without its `--` comments, whitespace collapsed and none around punctuation, so
+    /// that a comment or a line break does not count as a difference.
+    fn normalise(sql: &str) -> String {
+        let tight = |c: char| matches!(c, '(' | ')' | ',');
+        let mut out = String::new();
+        let (mut quoted, mut space) = (false, false);
+        let mut chars = sql.chars().peekable();
+        while let Some(c) = chars.next() {
+            if quoted {
+                // a '' inside a literal ends and restarts it, which copies it as it is
+                out.push(c);
+                quoted = c != '\'';
+                continue;
+            }
+            if c == '-' && chars.peek() == Some(&'-') {
+                while chars.next_if(|&c| c != '\n').is_some() {}
+                space = true;
+                continue;
+            }
+            if c.is_whitespace() {
+                space = true;
+                continue;
+            }
+            if space && !tight(c) && !out.is_empty() && !out.ends_with(tight) {
+                out.push(' ');
+            }
+            space = false;
+            out.push(c);
+            quoted = c == '\'';
+        }
+        out
+    }
+
+    /// A row of `sqlite_master`: type, name, table, normalised SQL.
+    type Object = (String, String, String, Option<String>);
+
+    /// Every table, index, view and trigger, sorted, and the two pragmas `migrate` sets.
+    fn shape(conn: &Connection) -> (Vec<Object>, i64, i64) {
+        let mut stmt = conn
+            .prepare("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name")
+            .unwrap();
+        let objects = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get::<_, Option<String>>(3)?.as_deref().map(normalise),
+                ))
+            })
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        let app = conn
+            .pragma_query_value(None, "application_id", |r| r.get(0))
+            .unwrap();
+        (objects, user_version(conn).unwrap(), app)
+    }
+
+    #[test]
+    fn schema_sql_is_what_the_migrations_build() {
+        let mut migrated = Connection::open_in_memory().unwrap();
+        migrate(&mut migrated, Path::new(":memory:")).unwrap();
+        let from_file = Connection::open_in_memory().unwrap();
+        from_file.execute_batch(SCHEMA_SQL).unwrap();
+
+        let (want, want_version, want_app) = shape(&migrated);
+        let (got, got_version, got_app) = shape(&from_file);
+        assert_eq!(want_version, SCHEMA_VERSION);
+        assert_eq!(
+            got_version, want_version,
+            "src/store/schema.sql sets user_version {got_version}; the migrations end at {want_version}"
+        );
+        assert_eq!(got_app, want_app, "application_id in src/store/schema.sql");
+        let names = |v: &[Object]| {
+            v.iter()
+                .map(|o| format!("{} {}", o.0, o.1))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(&got),
+            names(&want),
+            "src/store/schema.sql does not have the tables and indexes the migrations make"
+        );
+        for (g, w) in got.iter().zip(&want) {
+            assert_eq!(
+                g.3, w.3,
+                "{} {} differs between src/store/schema.sql and the migrations",
+                w.0, w.1
+            );
+        }
+    }
+
+    #[test]
+    fn normalising_ignores_comments_and_layout_but_not_literals() {
+        assert_eq!(
+            normalise("CREATE TABLE t (\n    a TEXT, -- a's note\n    b TEXT DEFAULT 'x  -- y'\n)"),
+            "CREATE TABLE t(a TEXT,b TEXT DEFAULT 'x  -- y')"
+        );
+    }
 }

@@ -31,8 +31,46 @@ pub fn fixture(name: &str) -> PathBuf {
     repo().join("fixtures").join(name)
 }
 
+/// Whether the tests run on CI (`CI=true`, as CI services and `.ci/run` set it): there, every
+/// dependency of the tests has been installed by `scripts/setup`, so a missing one is a failure.
+pub fn on_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1"))
+}
+
+/// The running test's name (libtest names each test's thread after it), else `fallback`.
+fn test_name(fallback: &str) -> String {
+    match std::thread::current().name() {
+        Some(name) if name != "main" => name.to_owned(),
+        _ => fallback.to_owned(),
+    }
+}
+
+/// A test's real dependency, `what`, is not here; `how` says how to get it. Under `CI=true`
+/// this fails the test (panics): CI must not pass by running nothing. Elsewhere it writes
+/// `SKIPPED <test>: missing …` to stderr and the caller returns early.
+///
+/// The line is written to stderr directly, not through `eprintln!`, which the test harness
+/// captures and shows only for failing tests: a skip must show in the output of `cargo test`.
+pub fn missing(what: &str, how: &str) {
+    missing_in(&test_name("a test"), what, how);
+}
+
+fn missing_in(test: &str, what: &str, how: &str) {
+    if on_ci() {
+        panic!("{test}: missing {what}, and CI=true says every test must run ({how})");
+    }
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: missing {what} ({how})");
+}
+
+/// A test that cannot be run here for a reason no installation changes (e.g. the user is root,
+/// who can write read-only files): says so on stderr, shown by the test runner, even on CI.
+/// A missing program or file is [`missing`], not this.
+pub fn cannot_run(why: &str) {
+    let _ = writeln!(std::io::stderr(), "SKIPPED {}: {why}", test_name("a test"));
+}
+
 /// The GPL-3.0 Chinese plate photos, which live beside the repository (`../shared`) and are
-/// never copied into it. `None`, with a note on stderr, when they are absent.
+/// never copied into it. `None` when they are absent, after [`missing`] (a failure on CI).
 pub fn shared_plates(test: &str) -> Option<PathBuf> {
     let dir = std::env::var_os("GATEWARD_SHARED")
         .map(PathBuf::from)
@@ -41,25 +79,23 @@ pub fn shared_plates(test: &str) -> Option<PathBuf> {
     if dir.join("labels.tsv").is_file() {
         Some(dir)
     } else {
-        // Written to stderr directly, not through eprintln!, so the test harness does not
-        // swallow it: a skip must show in the CI log.
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED {test}: the Chinese plate photos are not at {} (set GATEWARD_SHARED to the shared folder)",
-            dir.display()
+        missing_in(
+            &test_name(test),
+            &format!("the Chinese plate photos at {}", dir.display()),
+            "set GATEWARD_SHARED to the shared folder that holds fixtures/plates-cn",
         );
         None
     }
 }
 
-/// Whether ffmpeg runs here; says on stderr why a test is skipped when not.
+/// Whether ffmpeg runs here; when not, [`missing`] (a failure on CI).
 pub fn has_ffmpeg() -> bool {
     let ok = std::process::Command::new("ffmpeg")
         .arg("-version")
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
-        eprintln!("SKIPPED: ffmpeg is not installed (scripts/setup installs it)");
+        missing("ffmpeg", "scripts/setup installs it");
     }
     ok
 }

@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params_from_iter, types::Value};
 
-use super::{Ctx, Store, StoreError, from_ms, to_ms};
+use super::columns::{from_ms, to_ms};
+use super::db::{Ctx, Store};
+use super::error::StoreError;
 
 /// An audit entry to append; its time is the store clock's.
 #[derive(Debug, Clone, PartialEq, Eq)]

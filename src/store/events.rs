@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Row, params, params_from_iter, types::Value};
 
-use super::{Ctx, Store, StoreError, from_ms, key_col, opt_key_col, posts_col, posts_text, to_ms};
+use super::columns::{from_ms, key_col, opt_key_col, posts_col, posts_text, to_ms};
+use super::db::{Ctx, Store};
+use super::error::StoreError;
 pub use crate::domain::EventKind;
 use crate::domain::event::{GateEvent as SeenEvent, VehicleDecision};
 use crate::domain::{Direction, PersonClass, PlateColour, Post, Shift, clean_plate};

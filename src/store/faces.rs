@@ -4,7 +4,10 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{Ctx, Store, StoreError, audit, from_ms, to_ms};
+use super::audit;
+use super::columns::{from_ms, to_ms};
+use super::db::{Ctx, Store};
+use super::error::StoreError;
 
 /// A face seen, to record.
 #[derive(Debug, Clone, PartialEq)]

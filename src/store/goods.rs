@@ -4,7 +4,10 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Row, params};
 
-use super::{Store, StoreError, audit, from_ms, people, to_ms};
+use super::columns::{from_ms, to_ms};
+use super::db::Store;
+use super::error::StoreError;
+use super::{audit, people};
 
 /// A goods-release slip the guard checked.
 #[derive(Debug, Clone, PartialEq, Eq)]

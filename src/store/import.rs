@@ -3,9 +3,11 @@
 
 use rusqlite::{Connection, params};
 
+use super::audit;
+use super::db::{Ctx, Store};
+use super::error::StoreError;
 use super::people::{self, NewHousehold, NewPerson, NewPhoto};
 use super::vehicles::{self, NewVehicle};
-use super::{Ctx, Store, StoreError, audit};
 
 /// A person of an import, with the photos to record for them.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 use rusqlite::params;
 
-use super::{Store, StoreError, from_ms, opt_key_col, to_ms};
+use super::columns::{from_ms, opt_key_col, to_ms};
+use super::db::Store;
+use super::error::StoreError;
 use crate::domain::{PlateColour, clean_plate};
 
 /// A vehicle inside.

@@ -10,7 +10,10 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::{Ctx, Store, StoreError, audit, from_ms, key_col, to_ms};
+use super::audit;
+use super::columns::{from_ms, key_col, to_ms};
+use super::db::{Ctx, Store};
+use super::error::StoreError;
 use crate::domain::{PassOutcome, PassState, UnknownValue, VisitPurpose};
 
 /// The check-in rule: (state, first half shown, second half shown) → outcome and new state.

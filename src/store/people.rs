@@ -3,8 +3,11 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use super::audit;
+use super::columns::{from_ms, key_col, to_ms};
+use super::db::{Ctx, Store};
+use super::error::StoreError;
 use super::faces::{from_blob, to_blob};
-use super::{Ctx, Store, StoreError, audit, from_ms, key_col, to_ms};
 use crate::domain::{PersonClass, PersonStatus};
 
 /// A household to add or update, keyed by its code.

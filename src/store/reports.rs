@@ -3,7 +3,10 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{PassRecord, Store, StoreError, audit};
+use super::audit;
+use super::db::Store;
+use super::error::StoreError;
+use super::passes::PassRecord;
 
 /// What deleting a person removed, and what it left.
 #[derive(Debug, Clone, PartialEq, Eq)]

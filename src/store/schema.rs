@@ -12,7 +12,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, TransactionBehavior};
 
-use super::StoreError;
+use super::error::StoreError;
 
 /// One step of the schema.
 #[derive(Debug, Clone, Copy)]

@@ -4,7 +4,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{OptionalExtension, params};
 
-use super::{Store, StoreError, audit, date_col, date_text, from_ms, key_col, to_ms};
+use super::audit;
+use super::columns::{date_col, date_text, from_ms, key_col, to_ms};
+use super::db::Store;
+use super::error::StoreError;
 use crate::domain::Shift;
 
 /// A shift record to save.

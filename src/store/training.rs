@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
-use super::{Store, StoreError, from_ms, to_ms};
+use super::columns::{from_ms, to_ms};
+use super::db::Store;
+use super::error::StoreError;
 use crate::domain::training::{CardKey, Exercise, Subject};
 
 /// One answer given by a guard.

@@ -5,7 +5,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::{Store, StoreError, audit::append_tx, date_col, date_text, from_ms, key_col, to_ms};
+use super::audit::append_tx;
+use super::columns::{date_col, date_text, from_ms, key_col, to_ms};
+use super::db::Store;
+use super::error::StoreError;
 use crate::domain::{Desk, Role};
 
 /// A user to add.

@@ -4,10 +4,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::{
-    Ctx, Store, StoreError, audit, date_col, date_text, from_ms, key_col, opt_key_col, people,
-    to_ms,
-};
+use super::columns::{date_col, date_text, from_ms, key_col, opt_key_col, to_ms};
+use super::db::{Ctx, Store};
+use super::error::StoreError;
+use super::{audit, people};
 use crate::domain::{PlateColour, VehicleKind, clean_plate};
 
 /// Whose a vehicle is.

@@ -5,7 +5,10 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::{Store, StoreError, audit, from_ms, key_col, posts_col, posts_text, to_ms};
+use super::audit;
+use super::columns::{from_ms, key_col, posts_col, posts_text, to_ms};
+use super::db::Store;
+use super::error::StoreError;
 use crate::domain::{Post, VisitPurpose};
 
 /// A visit to register.

@@ -3,10 +3,11 @@
 //! crop and embedding); and the person added when an enrolment names someone new.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use image::RgbImage;
 
-use crate::config::Vision;
+use crate::config::{Config, Vision};
 use crate::domain::{PersonClass, PersonStatus};
 use crate::store::{NewFaceEmbedding, NewPerson, Photo, Store, StoreError};
 use crate::vision::face_quality::{self, QualityLimits};
@@ -43,6 +44,57 @@ pub enum SaveError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Why a face could not be looked at by the [`Enroller`]'s models.
+#[derive(Debug, thiserror::Error)]
+pub enum EnrollerError {
+    /// The models could not be loaded (tried again at the next use).
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// A model failed on the photo.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+}
+
+/// The face models that enrol uploaded photos: what the config says to load them from, and the
+/// chain once loaded (the first use loads it; a failed load is tried again next time). One use
+/// at a time; blocking.
+pub struct Enroller {
+    onnxruntime: Option<PathBuf>,
+    models: PathBuf,
+    vision: Vision,
+    chain: Mutex<Option<FaceChain>>,
+}
+
+impl Enroller {
+    /// Nothing is loaded yet.
+    pub fn new(config: &Config) -> Enroller {
+        Enroller {
+            onnxruntime: config.paths.onnxruntime.clone(),
+            models: config.paths.models.clone(),
+            vision: config.vision.clone(),
+            chain: Mutex::new(None),
+        }
+    }
+
+    /// Runs `work` with the face chain, loading it first when needed. Blocks: call it off the
+    /// async threads.
+    pub fn with_chain<T>(
+        &self,
+        work: impl FnOnce(&mut FaceChain) -> Result<T, ModelError>,
+    ) -> Result<T, EnrollerError> {
+        let mut slot = self.chain.lock().unwrap_or_else(PoisonError::into_inner);
+        let chain = match &mut *slot {
+            Some(chain) => chain,
+            empty => empty.insert(load_face_chain(
+                self.onnxruntime.as_deref(),
+                &self.models,
+                &self.vision,
+            )?),
+        };
+        Ok(work(chain)?)
+    }
 }
 
 /// The face detector and embedder, as `enroll` and the manager's photo upload load them.

@@ -154,7 +154,7 @@ pub async fn start_web(
         session_hours: config.web.session_hours,
         health: Arc::new(move || health_of.health()),
         gallery: Some(editor),
-        enrol: Some(Arc::new(web::manage::Enroller::new(config))),
+        enrol: Some(Arc::new(crate::app::enrol::Enroller::new(config))),
         training: config.training,
     };
     Ok(web::serve(state, listen, stop).await?)

@@ -8,7 +8,8 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::auth::Authed;
-use super::{AppState, WebError, blocking};
+use super::error::WebError;
+use super::state::{AppState, blocking};
 use crate::domain::{EventKind, Post, VisitPurpose};
 use crate::pipeline::service::GalleryEdit;
 use crate::rules::gate::shift_at;

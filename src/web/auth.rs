@@ -19,7 +19,9 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::{AppState, WebError, blocking, page};
+use super::error::WebError;
+use super::page;
+use super::state::{AppState, blocking};
 use crate::domain::{Desk, Role};
 use crate::store::{NewUser, Store};
 

@@ -7,7 +7,8 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use super::{AppState, WebError};
+use super::error::WebError;
+use super::state::AppState;
 
 /// The folders under the data folder the screen may show files of.
 const SHOWN_FOLDERS: [&str; 3] = ["snapshots/", "sightings/", "photos/"];

@@ -17,9 +17,7 @@ mod vehicles;
 
 use axum::Router;
 
-use super::AppState;
-
-pub use enrol::Enroller;
+use super::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

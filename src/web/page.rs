@@ -2,10 +2,13 @@
 //! role allows, the embedded style sheet; and the one-message pages for errors.
 
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
+use super::error::WebError;
 use super::session::{Authed, CSRF_FIELD};
 use crate::domain::Role;
+use crate::store::StoreError;
 
 /// The style sheet of every page, compiled in.
 pub const STYLE: &str = include_str!("assets/style.css");
@@ -94,4 +97,25 @@ pub fn message_page(status: StatusCode, message: &str) -> Markup {
             }
         },
     )
+}
+
+/// An error answers with its status and the one-message page.
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            WebError::BadInput(_) => StatusCode::BAD_REQUEST,
+            WebError::Forbidden(_) => StatusCode::FORBIDDEN,
+            WebError::NotFound(_) | WebError::Store(StoreError::NotFound { .. }) => {
+                StatusCode::NOT_FOUND
+            }
+            WebError::Store(StoreError::Invalid { .. } | StoreError::Constraint { .. }) => {
+                StatusCode::BAD_REQUEST
+            }
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!("web: {self}");
+        }
+        (status, message_page(status, &self.to_string())).into_response()
+    }
 }

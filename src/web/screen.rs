@@ -17,7 +17,8 @@ use tokio_stream::StreamExt as _;
 use tokio_stream::wrappers::{BroadcastStream, IntervalStream};
 
 use super::auth::Authed;
-use super::{AppState, page};
+use super::page;
+use super::state::AppState;
 use crate::domain::event::CameraHealth;
 use crate::domain::event::GateEvent;
 use crate::domain::{Desk, PersonClass, Post};

@@ -2,7 +2,7 @@
 //! every page, what that user may do, and the names of the session's cookie and anti-forgery
 //! field. A leaf that the page frame and the login both use.
 
-use super::WebError;
+use super::error::WebError;
 use crate::store::User;
 
 /// The session cookie.

@@ -14,7 +14,9 @@ use maud::{Markup, PreEscaped, html};
 use serde::{Deserialize, Serialize};
 
 use super::auth::Authed;
-use super::{AppState, WebError, blocking, page};
+use super::error::WebError;
+use super::page;
+use super::state::{AppState, blocking};
 use crate::domain::Role;
 use crate::store::{EventKind, EventQuery, TrainingAnswer, User, VehicleRecord};
 use crate::training::habits::{self, Trips};

@@ -12,7 +12,9 @@ use crate::domain::{Direction, EventKind, Post, clean_plate};
 use crate::rules::gate::gate_open;
 use crate::store::{EventQuery, GateEvent};
 use crate::web::auth::Authed;
-use crate::web::{AppState, WebError, blocking, page};
+use crate::web::error::WebError;
+use crate::web::page;
+use crate::web::state::{AppState, blocking};
 
 /// What a night opening is recorded as.
 const NIGHT_OPEN: &str = "夜间应请求开门：";

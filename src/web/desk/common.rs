@@ -13,7 +13,9 @@ use crate::domain::{EventKind, Post};
 use crate::rules::gate::{ShiftSlot, shift_at};
 use crate::store::{NewGateEvent, StoreError};
 use crate::web::auth::Authed;
-use crate::web::{AppState, WebError, page};
+use crate::web::error::WebError;
+use crate::web::page;
+use crate::web::state::AppState;
 
 pub(super) const DESK_STYLE: &str = ".desk button{min-height:3rem;font-size:1.15rem;padding:.5rem 1.4rem}\
 .desk input[type=text]{min-height:2.8rem;font-size:1.15rem}\

@@ -14,7 +14,9 @@ use crate::domain::{Direction, EventKind, Post};
 use crate::rules::goods::{GoodsOutcome, PROHIBITED_ITEMS, check_goods, prohibited_item};
 use crate::store::{GoodsSlipRecord, NewGoodsSlip, StoreError};
 use crate::web::auth::Authed;
-use crate::web::{AppState, WebError, blocking, page};
+use crate::web::error::WebError;
+use crate::web::page;
+use crate::web::state::{AppState, blocking};
 
 fn outcome_key(o: GoodsOutcome) -> &'static str {
     match o {

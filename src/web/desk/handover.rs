@@ -16,7 +16,9 @@ use crate::domain::{EventKind, Shift};
 use crate::rules::gate::ShiftSlot;
 use crate::store::{GateEvent, NewShiftRecord, ShiftRecord};
 use crate::web::auth::Authed;
-use crate::web::{AppState, WebError, blocking, page};
+use crate::web::error::WebError;
+use crate::web::page;
+use crate::web::state::{AppState, blocking};
 
 pub(super) async fn handover_page(
     Extension(user): Extension<Authed>,

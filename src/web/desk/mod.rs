@@ -16,7 +16,7 @@ mod visitors;
 use axum::Router;
 use axum::routing::{get, post};
 
-use crate::web::AppState;
+use crate::web::state::AppState;
 use alerts::{alerts_page, hazard, night_open};
 use goods::{goods_check, goods_page};
 use handover::{handover_page, save_notes};

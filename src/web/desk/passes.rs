@@ -13,7 +13,9 @@ use crate::domain::{Direction, EventKind, PassOutcome, Post};
 use crate::rules::passes;
 use crate::store::{PassHalf, PassRecord};
 use crate::web::auth::Authed;
-use crate::web::{AppState, WebError, blocking, page};
+use crate::web::error::WebError;
+use crate::web::page;
+use crate::web::state::{AppState, blocking};
 
 pub(super) async fn passes_page(
     Extension(user): Extension<Authed>,

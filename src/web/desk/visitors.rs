@@ -11,7 +11,9 @@ use super::common::{
 };
 use crate::store::VisitRecord;
 use crate::web::auth::Authed;
-use crate::web::{AppState, WebError, blocking, page};
+use crate::web::error::WebError;
+use crate::web::page;
+use crate::web::state::{AppState, blocking};
 
 pub(super) async fn visitors_page(
     Extension(user): Extension<Authed>,

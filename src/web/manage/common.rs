@@ -8,7 +8,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use maud::{Markup, html};
 
 use crate::domain::UnknownValue;
-use crate::web::{AppState, WebError};
+use crate::web::error::WebError;
+use crate::web::state::AppState;
 
 /// The text of a form field, trimmed; `None` when left empty.
 pub(super) fn filled(v: &Option<String>) -> Option<String> {

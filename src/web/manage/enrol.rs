@@ -4,8 +4,7 @@
 //! reason and nothing of it is stored. The face models are loaded the first time a photo comes,
 //! then kept for the next uploads.
 
-use std::path::{Path as FilePath, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::path::Path as FilePath;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -18,68 +17,31 @@ use maud::{Markup, html};
 
 use super::common::{causes, done};
 use super::person::{FIELD, UPLOAD_LIMIT, load_person, person_page};
-use crate::app::enrol::{enrolment_face_in, load_face_chain, save_enrolled_face};
+use crate::app::enrol::{Enroller, EnrollerError, enrolment_face_in, save_enrolled_face};
 use crate::app::photos::store_photo_bytes;
-use crate::config::{Config, Vision};
 use crate::pipeline::service::GalleryEdit;
 use crate::store::{NewAuditEntry, NewPhoto, PersonRecord, Photo};
-use crate::vision::faces::FaceChain;
 use crate::vision::image_ops;
-use crate::vision::runtime::ModelError;
 use crate::web::auth::Authed;
-use crate::web::{AppState, WebError, blocking, page};
+use crate::web::error::WebError;
+use crate::web::page;
+use crate::web::state::{AppState, blocking};
 
 /// What to do about a refused face, after the reason.
 const ADVICE: &str = "请换一张正面、清晰、脸更大的照片（脸宽至少 80 像素，整张脸都在照片内）。";
 
-/// The face models the manager's pages enrol with: what the config says to load them from, and
-/// the chain once loaded (the first upload loads it; a failed load is tried again next time).
-pub struct Enroller {
-    onnxruntime: Option<PathBuf>,
-    models: PathBuf,
-    vision: Vision,
-    chain: Mutex<Option<FaceChain>>,
-}
-
-impl Enroller {
-    /// Nothing is loaded yet.
-    pub fn new(config: &Config) -> Enroller {
-        Enroller {
-            onnxruntime: config.paths.onnxruntime.clone(),
-            models: config.paths.models.clone(),
-            vision: config.vision.clone(),
-            chain: Mutex::new(None),
-        }
-    }
-
-    /// Runs `work` with the face chain, loading it first when needed. Blocks: call it off the
-    /// async threads. One upload at a time uses the models.
-    fn with_chain<T>(
-        &self,
-        work: impl FnOnce(&mut FaceChain) -> Result<T, ModelError>,
-    ) -> Result<T, WebError> {
-        let mut slot = self.chain.lock().unwrap_or_else(PoisonError::into_inner);
-        let chain = match &mut *slot {
-            Some(chain) => chain,
-            empty => {
-                let loaded =
-                    load_face_chain(self.onnxruntime.as_deref(), &self.models, &self.vision)
-                        .map_err(|e| {
-                            WebError::Internal(format!(
-                                "人脸模型无法加载，暂时不能从照片录入。请在本机运行 gateward check \
-                                 检查模型包 (the face models could not be loaded: {})",
-                                causes(&e)
-                            ))
-                        })?;
-                empty.insert(loaded)
-            }
-        };
-        work(chain).map_err(|e| {
-            WebError::Internal(format!(
-                "人脸识别出错 (face recognition failed): {}",
-                causes(&e)
-            ))
-        })
+/// An error of the enrolment models, as the manager reads it.
+fn model_error(e: EnrollerError) -> WebError {
+    match e {
+        EnrollerError::Load(e) => WebError::Internal(format!(
+            "人脸模型无法加载，暂时不能从照片录入。请在本机运行 gateward check \
+             检查模型包 (the face models could not be loaded: {})",
+            causes(&e)
+        )),
+        EnrollerError::Model(e) => WebError::Internal(format!(
+            "人脸识别出错 (face recognition failed): {}",
+            causes(&e)
+        )),
     }
 }
 
@@ -274,12 +236,14 @@ fn enrol_one(
         Ok(img) => img,
         Err(e) => return refused(format!("{not_a_photo} ({e})"), None),
     };
-    let (model, seen) = enroller.with_chain(|chain| {
-        Ok((
-            chain.model_key().to_owned(),
-            enrolment_face_in(chain, &img)?,
-        ))
-    })?;
+    let (model, seen) = enroller
+        .with_chain(|chain| {
+            Ok((
+                chain.model_key().to_owned(),
+                enrolment_face_in(chain, &img)?,
+            ))
+        })
+        .map_err(model_error)?;
     let seen = match seen {
         Ok(seen) => seen,
         Err(why) => return refused(why, Some(ADVICE)),

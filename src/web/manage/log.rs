@@ -18,7 +18,9 @@ use crate::domain::{EventKind, PersonClass, Shift};
 use crate::recognize::plate_match::PlateMatch;
 use crate::store::NewAuditEntry;
 use crate::web::auth::Authed;
-use crate::web::{AppState, WebError, blocking, page};
+use crate::web::error::WebError;
+use crate::web::page;
+use crate::web::state::{AppState, blocking};
 
 /// Rows shown on the page; the export has them all.
 const SHOWN: usize = 500;

@@ -23,7 +23,9 @@ use crate::store::{
     VehicleRecord,
 };
 use crate::web::auth::Authed;
-use crate::web::{AppState, WebError, blocking, page};
+use crate::web::error::WebError;
+use crate::web::page;
+use crate::web::state::{AppState, blocking};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -7,7 +7,9 @@ use maud::{Markup, html};
 use super::common::{file_url, local};
 use crate::store::{EventQuery, PassRecord, PersonRecord, Photo, VehicleRecord};
 use crate::web::auth::{Authed, CSRF_FIELD};
-use crate::web::{AppState, WebError, page};
+use crate::web::error::WebError;
+use crate::web::page;
+use crate::web::state::AppState;
 
 /// Gate events shown on a person's page.
 const RECENT_EVENTS: usize = 20;

@@ -10,7 +10,9 @@ use serde::Deserialize;
 use super::common::{date, filled, today};
 use crate::app::report::{self, Period, ReportError, Summary};
 use crate::web::auth::Authed;
-use crate::web::{AppState, WebError, blocking, page};
+use crate::web::error::WebError;
+use crate::web::page;
+use crate::web::state::{AppState, blocking};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/reports", get(reports))

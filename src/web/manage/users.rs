@@ -13,7 +13,9 @@ use super::common::{choice, date, filled};
 use crate::domain::{Desk, Role};
 use crate::store::NewUser;
 use crate::web::auth::{Authed, hash_password, random_password};
-use crate::web::{AppState, WebError, blocking, page};
+use crate::web::error::WebError;
+use crate::web::page;
+use crate::web::state::{AppState, blocking};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

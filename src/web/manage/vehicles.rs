@@ -16,7 +16,9 @@ use crate::store::{
     NewPass, NewVehicle, PassHalf, PassRecord, StoreError, VehicleOwner, VehicleRecord,
 };
 use crate::web::auth::Authed;
-use crate::web::{AppState, WebError, blocking, page};
+use crate::web::error::WebError;
+use crate::web::page;
+use crate::web::state::{AppState, blocking};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -1,0 +1,22 @@
+//! What went wrong answering a request, as the user reads it; the page that shows it is
+//! `page`'s.
+
+use crate::store::StoreError;
+
+/// What went wrong answering a request, as the user reads it.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("cannot listen on {listen}: {message}")]
+    Bind { listen: String, message: String },
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    /// Bad input in a form; the message says what to write.
+    #[error("{0}")]
+    BadInput(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Internal(String),
+}

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use image::RgbImage;
 
-use super::{CameraError, CameraInput, Ctx, Outcome};
+use super::context::{CameraError, Ctx, Outcome};
+use super::spec::CameraInput;
 
 /// The most pixels a frame may have (as for image files).
 const MAX_PIXELS: u64 = 100_000_000;

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::{CameraError, Ctx, Outcome};
+use super::context::{CameraError, Ctx, Outcome};
 use crate::vision::image_ops;
 
 /// The file extensions read as images (compared without regard to case).

@@ -4,10 +4,10 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Condvar, Mutex, PoisonError};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::{Delivery, Frame, lock};
+use super::spec::{Delivery, Frame};
 
 /// How many frames EveryFrame keeps waiting for the consumer.
 const QUEUE: usize = 2;
@@ -199,4 +199,9 @@ mod tests {
         assert!(slot.pop(Duration::from_secs(10)).is_none());
         assert!(t.elapsed() < Duration::from_secs(1));
     }
+}
+
+/// Locks a mutex, carrying on past a panic elsewhere (the data are plain values).
+pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }

@@ -13,9 +13,15 @@
 //! webhook, say), then [`Plan::start`] inside the tokio runtime, and [`Notifier::stop`] once
 //! the service has stopped, to send what is left and leave the broker cleanly.
 
+mod error;
 pub mod mqtt;
+mod quit;
+#[cfg(test)]
+pub(crate) mod sample;
 pub mod topics;
 pub mod webhook;
+
+pub use error::NotifyError;
 
 use std::sync::Arc;
 
@@ -24,33 +30,6 @@ use tokio::sync::broadcast;
 use crate::config::Config;
 use crate::domain::event::GateEvent;
 use crate::store::Store;
-
-/// A notification setting that cannot work, found before anything starts.
-#[derive(Debug, thiserror::Error)]
-pub enum NotifyError {
-    #[error("[mqtt] host is empty: give the broker's address, e.g. host = \"192.168.1.10\"")]
-    MqttHost,
-    #[error(
-        "[mqtt] {key} \"{value}\" cannot start MQTT topics: it must not be empty nor contain + or #; write e.g. \"{example}\""
-    )]
-    MqttPrefix {
-        key: &'static str,
-        value: String,
-        example: &'static str,
-    },
-    #[error(
-        "[mqtt] password is set but username is not: give the user name the broker knows, or remove the password"
-    )]
-    MqttPassword,
-    #[error(
-        "[webhook] url {url} uses https://, which gateward does not send to: the webhook is meant for the local network over plain http://; give an http:// address (a relay on the network can forward it to HTTPS)"
-    )]
-    WebhookHttps { url: String },
-    #[error(
-        "[webhook] url \"{url}\" is not an http:// address ({why}); write it like http://192.168.1.20:8123/api/webhook/gate"
-    )]
-    WebhookUrl { url: String, why: String },
-}
 
 /// The notifiers the config asks for, checked, not yet started.
 #[derive(Debug, Clone)]
@@ -148,42 +127,6 @@ impl Notifier {
             }
         };
         tokio::join!(mqtt, webhook);
-    }
-}
-
-/// Resolves once `quit` says stop (or its sender is gone).
-async fn stopping(quit: &mut tokio::sync::watch::Receiver<bool>) {
-    let _ = quit.wait_for(|q| *q).await;
-}
-
-/// A gate event at 东门 of `kind`, with nobody and no plate, for the tests.
-#[cfg(test)]
-pub(crate) fn sample_event(kind: &str) -> GateEvent {
-    use crate::domain::event::{Look, Report};
-    GateEvent {
-        report: Report::Arrival,
-        track: 3,
-        camera: "东门车道".into(),
-        gate: "东门".into(),
-        kind: kind.parse().expect("an event kind"),
-        at: chrono::DateTime::parse_from_rfc3339("2026-11-28T10:20:00+08:00")
-            .expect("a valid time"),
-        stream_s: 1.5,
-        direction: Some(crate::domain::Direction::In),
-        person: None,
-        plate: None,
-        say: "您好".into(),
-        actions: vec![],
-        notify: vec![crate::domain::Post::OfficeDuty],
-        decision: None,
-        look: Look::Stranger,
-        headline: "访客登记".into(),
-        bbox: [1.0, 2.0, 3.0, 4.0],
-        frame: [1280, 720],
-        id: Some(7),
-        snapshot: None,
-        sighting: None,
-        by: None,
     }
 }
 

@@ -19,7 +19,8 @@ use rumqttc::{
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
-use super::NotifyError;
+use super::error::NotifyError;
+use super::quit::stopping;
 use super::topics::{Message, OFFLINE, ONLINE, Sensor, Topics};
 use crate::config;
 use crate::domain::event::GateEvent;
@@ -225,7 +226,7 @@ async fn drive(
         let polled = tokio::select! {
             p = eventloop.poll() => p,
             // stopping while the broker is away: there is nothing to send
-            _ = super::stopping(&mut quit), if !connected => return,
+            _ = stopping(&mut quit), if !connected => return,
         };
         match polled {
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
@@ -263,7 +264,7 @@ async fn drive(
                 }
                 tokio::select! {
                     _ = tokio::time::sleep(retry) => {}
-                    _ = super::stopping(&mut quit) => return,
+                    _ = stopping(&mut quit) => return,
                 }
                 retry = (retry * 2).min(LONGEST_RETRY);
             }
@@ -332,7 +333,7 @@ impl Forwarder {
                     ),
                     Err(RecvError::Closed) => return,
                 },
-                _ = super::stopping(&mut quit) => {
+                _ = stopping(&mut quit) => {
                     // the events already received still go out
                     loop {
                         match events.try_recv() {
@@ -522,7 +523,7 @@ mod tests {
         let started = Instant::now();
         for i in 0..100 {
             // the channel is small: the notifier falls behind and says so, nobody waits
-            let mut e = crate::notify::sample_event("person");
+            let mut e = crate::notify::sample::sample_event("person");
             e.track = i;
             let _ = tx.send(e);
         }

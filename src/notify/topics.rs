@@ -224,7 +224,7 @@ mod tests {
     }
 
     fn event(kind: &'static str) -> GateEvent {
-        crate::notify::sample_event(kind)
+        crate::notify::sample::sample_event(kind)
     }
 
     #[test]

@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, oneshot, watch};
 use tokio::task::JoinHandle;
 
-use super::NotifyError;
+use super::error::NotifyError;
+use super::quit::stopping;
 use crate::config;
 use crate::domain::event::GateEvent;
 
@@ -176,7 +177,7 @@ async fn forward(
                 ),
                 Err(RecvError::Closed) => return,
             },
-            _ = super::stopping(&mut quit) => {
+            _ = stopping(&mut quit) => {
                 loop {
                     match events.try_recv() {
                         Ok(e) => {
@@ -322,7 +323,7 @@ mod tests {
             let (tx, rx) = broadcast::channel(8);
             let notifier = plan.start(rx);
             for _ in 0..3 {
-                let _ = tx.send(crate::notify::sample_event("vehicle"));
+                let _ = tx.send(crate::notify::sample::sample_event("vehicle"));
             }
             notifier.stop().await;
         });

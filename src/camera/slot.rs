@@ -125,6 +125,11 @@ impl Slot {
     }
 }
 
+/// Locks a mutex, carrying on past a panic elsewhere (the data are plain values).
+pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -199,9 +204,4 @@ mod tests {
         assert!(slot.pop(Duration::from_secs(10)).is_none());
         assert!(t.elapsed() < Duration::from_secs(1));
     }
-}
-
-/// Locks a mutex, carrying on past a panic elsewhere (the data are plain values).
-pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }

@@ -17,13 +17,13 @@ pub const SIGHTING_DIR: &str = "sightings";
 #[derive(Debug, thiserror::Error)]
 pub enum SightingError {
     #[error(
-        "cannot save the snapshot {path}: {source}; check that the data folder is writable and the disk is not full"
+        "cannot save the face crop {path}: {source}; check that the data folder is writable and the disk is not full"
     )]
     Write {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot encode the snapshot {path}: {message}")]
+    #[error("cannot encode the face crop {path}: {message}")]
     Encode { path: PathBuf, message: String },
     #[error("cannot record the face sighting: {0}")]
     Store(#[from] StoreError),

@@ -6,7 +6,7 @@
 use chrono::{DateTime, FixedOffset};
 use serde::{Serialize, Serializer};
 
-use super::{Direction, EventKind, PersonClass, PlateColour, Post};
+use super::{CameraStatus, Direction, EventKind, PersonClass, PlateColour, Post};
 
 /// Where an event stands in its object's life: the first report, or a better view that changed
 /// the answer.
@@ -299,8 +299,9 @@ impl GateEvent {
 pub struct CameraHealth {
     pub name: String,
     pub gate: String,
-    /// `connecting`, `live`, `reconnecting`, `ended` or `stopped`.
-    pub state: &'static str,
+    /// `connecting`, `live`, `reconnecting`, `ended` or `stopped`, and its Chinese name.
+    pub state: CameraStatus,
+    pub state_zh: &'static str,
     /// Why the camera is not live, in words an installer can act on.
     pub problem: Option<String>,
     /// Frames read from the camera.

@@ -199,6 +199,18 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// How a camera is, as the screen shows it.
+    CameraStatus, "camera status" {
+        Connecting = ("connecting", "连接中"),
+        Live = ("live", "在线"),
+        Reconnecting = ("reconnecting", "重连中"),
+        /// A recorded video played to its end.
+        Ended = ("ended", "录像已结束"),
+        Stopped = ("stopped", "已停止"),
+    }
+}
+
+vocabulary! {
     /// The four 6-hour shifts of a gate (SPEC §5).
     Shift, "shift" {
         /// 00:00–06:00

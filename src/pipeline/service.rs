@@ -23,6 +23,7 @@ use tokio::task::JoinHandle;
 use super::watch::{CameraInfo, Eyes, Sink, Watcher};
 use crate::camera::{Backoff, Camera, CameraSpec, CameraState, Delivery, Frame};
 use crate::clock::Clock;
+use crate::domain::CameraStatus;
 use crate::domain::event::GateEvent;
 use crate::store::Store;
 
@@ -82,7 +83,8 @@ fn connecting(info: &CameraInfo) -> CameraHealth {
     CameraHealth {
         name: info.name.clone(),
         gate: info.gate.clone(),
-        state: "connecting",
+        state: CameraStatus::Connecting,
+        state_zh: CameraStatus::Connecting.zh(),
         problem: None,
         received: 0,
         dropped: 0,
@@ -426,7 +428,8 @@ fn update_health(
 ) {
     let mut health = lock(&shared.health);
     if let Some(h) = health.get_mut(index) {
-        h.state = state_key(state);
+        h.state = status(state);
+        h.state_zh = h.state.zh();
         h.problem = match state {
             CameraState::Reconnecting { error, .. } => Some(error.clone()),
             _ => None,
@@ -438,13 +441,13 @@ fn update_health(
     }
 }
 
-fn state_key(state: &CameraState) -> &'static str {
+fn status(state: &CameraState) -> CameraStatus {
     match state {
-        CameraState::Connecting => "connecting",
-        CameraState::Live => "live",
-        CameraState::Reconnecting { .. } => "reconnecting",
-        CameraState::Ended => "ended",
-        CameraState::Stopped => "stopped",
+        CameraState::Connecting => CameraStatus::Connecting,
+        CameraState::Live => CameraStatus::Live,
+        CameraState::Reconnecting { .. } => CameraStatus::Reconnecting,
+        CameraState::Ended => CameraStatus::Ended,
+        CameraState::Stopped => CameraStatus::Stopped,
     }
 }
 

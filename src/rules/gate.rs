@@ -10,6 +10,15 @@ pub fn gate_open(time: NaiveTime) -> bool {
     time.hour() >= 5
 }
 
+/// What the screen says of the gate's hours now: open, or closed and opened on request.
+pub fn gate_hours_zh(open: bool) -> &'static str {
+    if open {
+        "大门开放 05:00–24:00"
+    } else {
+        "夜间关闭 应请求开门"
+    }
+}
+
 /// The shift a local moment belongs to: 00–06 night, 06–12 morning, 12–18 afternoon,
 /// 18–24 evening; each starts at its first minute.
 pub fn shift_at(time: NaiveTime) -> Shift {

@@ -22,7 +22,7 @@ use super::state::AppState;
 use crate::domain::event::CameraHealth;
 use crate::domain::event::GateEvent;
 use crate::domain::{Desk, PersonClass, Post};
-use crate::rules::gate::{gate_open, shift_at};
+use crate::rules::gate::{gate_hours_zh, gate_open, shift_at};
 use crate::rules::prompts::{RESIDENT_UNREACHABLE, VISITOR_FIRST, VISITOR_SCRIPT};
 
 /// How often the screen is told how the cameras are.
@@ -156,6 +156,8 @@ struct ScreenState<'a> {
     shift: &'static str,
     shift_zh: &'static str,
     gate_open: bool,
+    /// The gate's hours now, in Chinese.
+    gate_hours_zh: &'static str,
     cameras: Vec<CameraHealth>,
     recent: Vec<Live<'a>>,
     /// The desks' notices for this user's post, newest first.
@@ -183,6 +185,7 @@ async fn state(Extension(user): Extension<Authed>, State(s): State<AppState>) ->
         shift: shift.key(),
         shift_zh: shift.zh(),
         gate_open: gate_open(now.time()),
+        gate_hours_zh: gate_hours_zh(gate_open(now.time())),
         cameras: (s.health)(),
         recent: recent.iter().map(|e| Live::new(e, desk)).collect(),
         notices: notices

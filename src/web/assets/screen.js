@@ -193,11 +193,10 @@
     $("notice-list").prepend(el("li", { class: "desk" }, local(n.at) + " " + n.text + (n.by ? "（" + n.by + "）" : "")));
   }
 
-  const STATE_ZH = { connecting: "连接中", live: "在线", reconnecting: "重连中", ended: "录像已结束", stopped: "已停止" };
   function renderCameras() {
     const bad = cameras.filter((c) => c.state !== "live");
     $("cameras").textContent = "摄像头 " + (cameras.length - bad.length) + "/" + cameras.length + " 在线" +
-      (bad.length ? "（" + bad.map((c) => c.name + " " + (STATE_ZH[c.state] || c.state)).join("，") + "）" : "");
+      (bad.length ? "（" + bad.map((c) => c.name + " " + c.state_zh).join("，") + "）" : "");
     $("cameras").className = bad.length ? "warn" : "";
   }
 
@@ -210,7 +209,7 @@
   function load() {
     return fetch("/api/state").then((r) => r.json()).then((s) => {
       $("shift").textContent = s.shift_zh;
-      $("gate-open").textContent = s.gate_open ? "大门开放 05:00–24:00" : "夜间关闭 应请求开门";
+      $("gate-open").textContent = s.gate_hours_zh;
       cameras = s.cameras; renderCameras();
       list.replaceChildren();
       $("notice-list").replaceChildren();

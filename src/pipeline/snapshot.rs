@@ -41,10 +41,6 @@ pub enum SnapshotError {
     Encode { path: PathBuf, message: String },
 }
 
-/// Face sightings are stored by the application layer, which the `gateward analyze` command
-/// shares with the pipeline.
-pub use crate::app::sightings::{SIGHTING_DIR, record_sighting};
-
 /// Where a snapshot of an event goes, relative to the data folder:
 /// `snapshots/2026-11-28/073000.125-东门入口-p3.jpg` (local time, camera, person or vehicle
 /// track). Characters a file name cannot hold are replaced.

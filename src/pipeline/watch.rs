@@ -16,6 +16,7 @@ use super::PipelineError;
 use super::motion::{MotionConfig, MotionGate};
 use super::snapshot;
 use super::vehicles::{PlateResult, VehicleEyes};
+use crate::app::sightings::record_sighting;
 use crate::config::Roi;
 use crate::domain::event::{GateEvent, Look, PersonSeen, PlateSeen, Report};
 use crate::domain::{CameraRole, Direction, EventKind, PersonClass, PlateColour, Prompt};
@@ -406,7 +407,7 @@ impl Watcher {
                 person_id: track.best.payload.person.map(|p| p.0),
                 similarity: track.best.payload.person.map(|p| p.1),
             };
-            match snapshot::record_sighting(s, data, &face.aligned, sighting) {
+            match record_sighting(s, data, &face.aligned, sighting) {
                 Ok(id) => e.sighting = Some(id),
                 Err(err) => tracing::warn!(camera = %self.camera.name, "{err}"),
             }

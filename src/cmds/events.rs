@@ -2,7 +2,7 @@
 //! line of text each, or one line of JSON (for scripts and tests).
 
 use crate::domain::EventKind;
-use crate::domain::event::{GateEvent, Report};
+use crate::domain::event::GateEvent;
 
 /// Prints every event of `events` until the channel closes; returns how many.
 pub async fn print_events(
@@ -32,7 +32,7 @@ fn print_event(e: &GateEvent, json: bool) -> anyhow::Result<()> {
     }
     let when = e.at.format("%H:%M:%S");
     let what = match (&e.person, &e.plate) {
-        (Some(p), _) => format!("{}（{}，相似度 {:.2}）", p.name, p.class_zh, p.similarity),
+        (Some(p), _) => format!("{}（{}，相似度 {:.2}）", p.name, p.class.zh(), p.similarity),
         (None, Some(p)) => format!(
             "车牌 {}{}",
             p.formatted,
@@ -51,16 +51,8 @@ fn print_event(e: &GateEvent, json: bool) -> anyhow::Result<()> {
     println!(
         "{when} [{:.1}s] {}{direction} {}: {what} · {}",
         e.stream_s,
-        if e.report == Report::Arrival {
-            "到达"
-        } else {
-            "更新"
-        },
-        if e.kind == EventKind::Person {
-            "人员"
-        } else {
-            "车辆"
-        },
+        e.report.zh(),
+        e.kind.zh(),
         // nothing to say (a resident's car): then what to do
         if e.say.is_empty() {
             e.actions.first().map_or("", String::as_str)

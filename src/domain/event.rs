@@ -4,55 +4,36 @@
 //! the event is serialised (the JSON of the screen, MQTT, the webhook and `replay --json-events`).
 
 use chrono::{DateTime, FixedOffset};
+use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
 use super::{CameraStatus, Direction, EventKind, PersonClass, PlateColour, Post};
 
-/// Where an event stands in its object's life: the first report, or a better view that changed
-/// the answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Report {
-    /// The first report of a person or vehicle (or a registration made at the desk).
-    Arrival,
-    /// A better view changed the answer: who it is, the plate, or the way.
-    Update,
-}
-
-impl Report {
-    /// The machine name (`arrival`, `update`): the screen's stream names its events by it.
-    pub fn key(self) -> &'static str {
-        match self {
-            Report::Arrival => "arrival",
-            Report::Update => "update",
-        }
+vocabulary! {
+    /// Where an event stands in its object's life: the first report, or a better view that
+    /// changed the answer. The screen's stream names its events by the key.
+    Report, "report" {
+        /// The first report of a person or vehicle (or a registration made at the desk).
+        Arrival = ("arrival", "到达"),
+        /// A better view changed the answer: who it is, the plate, or the way.
+        Update = ("update", "更新"),
     }
 }
 
-/// How the screen shows an event's card: the colour that says at a glance what it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Look {
-    /// A VIP: gold.
-    Vip,
-    /// Someone the records know and who may come in: green.
-    Known,
-    /// A stranger or someone to be treated as a visitor: orange.
-    Stranger,
-    /// Turn away, tell the shift leader: red.
-    Alert,
-    /// A vehicle let in or to register: blue.
-    Vehicle,
-}
-
-impl Look {
-    /// The machine name (the screen's CSS class).
-    pub fn key(self) -> &'static str {
-        match self {
-            Look::Vip => "vip",
-            Look::Known => "known",
-            Look::Stranger => "stranger",
-            Look::Alert => "alert",
-            Look::Vehicle => "vehicle",
-        }
+vocabulary! {
+    /// How the screen shows an event's card: the colour that says at a glance what it is (the
+    /// key is the card's CSS class).
+    Look, "card look" {
+        /// A VIP: gold.
+        Vip = ("vip", "贵宾"),
+        /// Someone the records know and who may come in: green.
+        Known = ("known", "已知"),
+        /// A stranger or someone to be treated as a visitor: orange.
+        Stranger = ("stranger", "陌生"),
+        /// Turn away, tell the shift leader: red.
+        Alert = ("alert", "警报"),
+        /// A vehicle let in or to register: blue.
+        Vehicle = ("vehicle", "车辆"),
     }
 }
 
@@ -81,21 +62,6 @@ pub enum VehicleDecision {
 }
 
 impl VehicleDecision {
-    /// Every decision.
-    pub const ALL: [VehicleDecision; 7] = [
-        VehicleDecision::Admit { exempt: None },
-        VehicleDecision::Admit {
-            exempt: Some(Exemption::Special),
-        },
-        VehicleDecision::Admit {
-            exempt: Some(Exemption::BookedMovingTruck),
-        },
-        VehicleDecision::Register,
-        VehicleDecision::Oversize,
-        VehicleDecision::Barred,
-        VehicleDecision::DangerousGoods,
-    ];
-
     /// Stable key for records and JSON.
     pub fn key(self) -> &'static str {
         match self {
@@ -137,32 +103,6 @@ impl VehicleDecision {
             VehicleDecision::Admit { .. } | VehicleDecision::Register
         )
     }
-
-    /// Whether the vehicle is turned away (oversize, barred, dangerous goods).
-    pub fn refuses(self) -> bool {
-        !self.lets_in()
-    }
-}
-
-impl std::str::FromStr for VehicleDecision {
-    type Err = super::UnknownValue;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let s = s.trim();
-        VehicleDecision::ALL
-            .iter()
-            .copied()
-            .find(|d| d.key() == s)
-            .ok_or_else(|| super::UnknownValue {
-                what: "vehicle decision",
-                value: s.to_owned(),
-                allowed: VehicleDecision::ALL
-                    .iter()
-                    .map(|d| d.key())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })
-    }
 }
 
 impl Serialize for VehicleDecision {
@@ -171,27 +111,14 @@ impl Serialize for VehicleDecision {
     }
 }
 
-impl Serialize for Report {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.key())
-    }
-}
-
-impl Serialize for Look {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.key())
-    }
-}
-
-/// The person of a person event, as the records know them.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// The person of a person event, as the records know them. Written with the Chinese name of
+/// their class beside its key (`class_zh`).
+#[derive(Debug, Clone, PartialEq)]
 pub struct PersonSeen {
     pub id: i64,
     pub name: String,
     /// The class they are treated as now (someone who left is a visitor or former staff).
     pub class: PersonClass,
-    /// Its Chinese name (贵宾).
-    pub class_zh: &'static str,
     /// The gallery's similarity of the face to theirs.
     pub similarity: f32,
 }
@@ -203,27 +130,51 @@ impl PersonSeen {
             id,
             name: name.into(),
             class,
-            class_zh: class.zh(),
             similarity,
         }
     }
 }
 
-/// The plate of a vehicle event.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+impl Serialize for PersonSeen {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut out = s.serialize_struct("PersonSeen", 5)?;
+        out.serialize_field("id", &self.id)?;
+        out.serialize_field("name", &self.name)?;
+        out.serialize_field("class", &self.class)?;
+        out.serialize_field("class_zh", self.class.zh())?;
+        out.serialize_field("similarity", &self.similarity)?;
+        out.end()
+    }
+}
+
+/// The plate of a vehicle event. Written with the Chinese name of its colour beside its key
+/// (`colour_zh`).
+#[derive(Debug, Clone, PartialEq)]
 pub struct PlateSeen {
     /// Clean (京A12345).
     pub text: String,
     /// For people (京A·12345).
     pub formatted: String,
     pub colour: PlateColour,
-    /// Its Chinese name (蓝牌).
-    pub colour_zh: &'static str,
     /// Frames whose readings were voted.
     pub readings: usize,
     /// A large vehicle (4 tonnes and over), and why, in Chinese.
     pub large: bool,
     pub large_reason: Option<String>,
+}
+
+impl Serialize for PlateSeen {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut out = s.serialize_struct("PlateSeen", 7)?;
+        out.serialize_field("text", &self.text)?;
+        out.serialize_field("formatted", &self.formatted)?;
+        out.serialize_field("colour", &self.colour)?;
+        out.serialize_field("colour_zh", self.colour.zh())?;
+        out.serialize_field("readings", &self.readings)?;
+        out.serialize_field("large", &self.large)?;
+        out.serialize_field("large_reason", &self.large_reason)?;
+        out.end()
+    }
 }
 
 /// One thing that happened at the gate.
@@ -287,11 +238,6 @@ impl GateEvent {
     pub fn same_object(&self, other: &GateEvent) -> bool {
         self.camera == other.camera && self.track == other.track && self.kind == other.kind
     }
-
-    /// Whether the rules ask to tell `post` of it.
-    pub fn notifies(&self, post: Post) -> bool {
-        self.notify.contains(&post)
-    }
 }
 
 /// What the guard's screen shows about a camera.
@@ -299,9 +245,8 @@ impl GateEvent {
 pub struct CameraHealth {
     pub name: String,
     pub gate: String,
-    /// `connecting`, `live`, `reconnecting`, `ended` or `stopped`, and its Chinese name.
+    /// `connecting`, `live`, `reconnecting`, `ended` or `stopped`.
     pub state: CameraStatus,
-    pub state_zh: &'static str,
     /// Why the camera is not live, in words an installer can act on.
     pub problem: Option<String>,
     /// Frames read from the camera.
@@ -320,13 +265,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn decisions_round_trip_through_their_keys_and_say_which_let_in() {
-        for d in VehicleDecision::ALL {
-            assert_eq!(d.key().parse::<VehicleDecision>(), Ok(d));
-        }
+    fn decisions_have_their_keys_and_say_which_let_in() {
+        assert_eq!(VehicleDecision::Oversize.key(), "oversize");
+        assert_eq!(
+            VehicleDecision::Admit {
+                exempt: Some(Exemption::BookedMovingTruck)
+            }
+            .key(),
+            "admit_moving_truck"
+        );
         assert!(VehicleDecision::Register.lets_in());
-        assert!(VehicleDecision::Oversize.refuses());
-        assert!("park".parse::<VehicleDecision>().is_err());
+        assert!(!VehicleDecision::Oversize.lets_in());
     }
 
     #[test]

@@ -2,13 +2,6 @@
 //! plates, directions, shifts and prompts. Plain data, no I/O; `rules` and `store` both use it
 //! and neither imports the other.
 
-use std::fmt;
-use std::str::FromStr;
-
-pub mod event;
-pub mod plate;
-pub mod training;
-
 pub use plate::{clean_plate, to_halfwidth};
 
 /// Defines a closed set of values with a stable machine name (used in CSV files, the database
@@ -34,8 +27,8 @@ macro_rules! vocabulary {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.key())
             }
         }
@@ -47,16 +40,16 @@ macro_rules! vocabulary {
             }
         }
 
-        impl FromStr for $name {
-            type Err = UnknownValue;
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::domain::UnknownValue;
             /// Accepts the machine name or the Chinese name, ignoring case and surrounding space.
-            fn from_str(s: &str) -> Result<Self, UnknownValue> {
+            fn from_str(s: &str) -> Result<Self, $crate::domain::UnknownValue> {
                 let s = s.trim();
                 $name::ALL
                     .iter()
                     .copied()
                     .find(|v| v.key().eq_ignore_ascii_case(s) || v.zh() == s)
-                    .ok_or_else(|| UnknownValue {
+                    .ok_or_else(|| $crate::domain::UnknownValue {
                         what: $what,
                         value: s.to_owned(),
                         allowed: $name::ALL.iter().map(|v| v.key()).collect::<Vec<_>>().join(", "),
@@ -65,6 +58,10 @@ macro_rules! vocabulary {
         }
     };
 }
+
+pub mod event;
+pub mod plate;
+pub mod training;
 
 /// A value that is not one of a closed set; says which values are allowed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

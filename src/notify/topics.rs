@@ -312,7 +312,6 @@ mod tests {
             text: "川AD2718".into(),
             formatted: "川A·D2718".into(),
             colour: PlateColour::Yellow,
-            colour_zh: PlateColour::Yellow.zh(),
             readings: 5,
             large: true,
             large_reason: Some("黄色号牌".into()),

@@ -84,7 +84,6 @@ fn connecting(info: &CameraInfo) -> CameraHealth {
         name: info.name.clone(),
         gate: info.gate.clone(),
         state: CameraStatus::Connecting,
-        state_zh: CameraStatus::Connecting.zh(),
         problem: None,
         received: 0,
         dropped: 0,
@@ -429,7 +428,6 @@ fn update_health(
     let mut health = lock(&shared.health);
     if let Some(h) = health.get_mut(index) {
         h.state = status(state);
-        h.state_zh = h.state.zh();
         h.problem = match state {
             CameraState::Reconnecting { error, .. } => Some(error.clone()),
             _ => None,

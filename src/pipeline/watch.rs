@@ -473,7 +473,6 @@ impl Watcher {
             formatted: crate::domain::plate::format(&text),
             text: text.clone(),
             colour: best.colour,
-            colour_zh: best.colour.zh(),
             readings,
             large: decision.large,
             large_reason: decision.large_reason.clone(),

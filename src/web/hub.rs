@@ -160,21 +160,18 @@ pub fn record_event(
     by: &str,
     e: crate::store::NewGateEvent,
 ) -> Result<i64, crate::store::StoreError> {
-    let id = store.insert_event(e.clone())?;
-    if !e.notified.is_empty() {
-        hub.notice(desk_event(&e, id, tz, by));
+    let told = (!e.notified.is_empty()).then(|| told_event(&e, tz, by));
+    let id = store.insert_event(e)?;
+    if let Some(mut told) = told {
+        told.id = Some(id);
+        hub.notice(told);
     }
     Ok(id)
 }
 
-/// The gate event a desk made, as the posts receive it.
-fn desk_event(
-    e: &crate::store::NewGateEvent,
-    id: i64,
-    tz: Tz,
-    by: &str,
-) -> crate::domain::event::GateEvent {
-    use crate::domain::event::{GateEvent, Look, Report};
+/// The gate event a desk made, as the posts it notifies receive it (its id once recorded).
+fn told_event(e: &crate::store::NewGateEvent, tz: Tz, by: &str) -> GateEvent {
+    use crate::domain::event::Look;
     let look = if e.kind == crate::domain::EventKind::Alert {
         Look::Alert
     } else {
@@ -199,7 +196,7 @@ fn desk_event(
         headline: e.kind.zh().to_owned(),
         bbox: [0.0; 4],
         frame: [0, 0],
-        id: Some(id),
+        id: None,
         snapshot: e.snapshot.clone(),
         sighting: None,
         by: Some(by.to_owned()),

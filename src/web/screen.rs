@@ -112,7 +112,7 @@ impl<'a> Live<'a> {
             decision_zh: event.decision.map(|d| d.zh()),
             label_zh: match (&event.decision, &event.person) {
                 (Some(d), _) => d.zh(),
-                (None, Some(p)) => p.class_zh,
+                (None, Some(p)) => p.class.zh(),
                 (None, None) => PersonClass::Visitor.zh(),
             },
             for_me: for_desk(desk, event),
@@ -144,6 +144,25 @@ impl<'a> DeskNotice<'a> {
     }
 }
 
+/// A camera's health as a screen gets it: with its state in Chinese.
+#[derive(Serialize)]
+struct CameraView {
+    #[serde(flatten)]
+    health: CameraHealth,
+    state_zh: &'static str,
+}
+
+/// The cameras' health as the screens get it.
+fn cameras(health: Vec<CameraHealth>) -> Vec<CameraView> {
+    health
+        .into_iter()
+        .map(|health| CameraView {
+            state_zh: health.state.zh(),
+            health,
+        })
+        .collect()
+}
+
 fn for_desk(desk: Desk, e: &GateEvent) -> bool {
     e.notify.iter().any(|p| desk.receives(*p))
 }
@@ -158,7 +177,7 @@ struct ScreenState<'a> {
     gate_open: bool,
     /// The gate's hours now, in Chinese.
     gate_hours_zh: &'static str,
-    cameras: Vec<CameraHealth>,
+    cameras: Vec<CameraView>,
     recent: Vec<Live<'a>>,
     /// The desks' notices for this user's post, newest first.
     notices: Vec<DeskNotice<'a>>,
@@ -186,7 +205,7 @@ async fn state(Extension(user): Extension<Authed>, State(s): State<AppState>) ->
         shift_zh: shift.zh(),
         gate_open: gate_open(now.time()),
         gate_hours_zh: gate_hours_zh(gate_open(now.time())),
-        cameras: (s.health)(),
+        cameras: cameras((s.health)()),
         recent: recent.iter().map(|e| Live::new(e, desk)).collect(),
         notices: notices
             .iter()
@@ -248,7 +267,7 @@ async fn stream(
                 Tick::Missed(n) => Event::default().event("missed").data(n.to_string()),
                 Tick::Health => Event::default()
                     .event("health")
-                    .data(serde_json::to_string(&health_of()).unwrap_or_default()),
+                    .data(serde_json::to_string(&cameras(health_of())).unwrap_or_default()),
             })
         });
     Sse::new(out).keep_alive(KeepAlive::default())

@@ -192,7 +192,13 @@ pub struct Gate {
     pub name: String,
     /// The gate's local time zone: greetings, shifts and gate hours follow it.
     pub time_zone: Tz,
+    /// How long after someone (or a plate) was last seen at the gate a sighting of them is
+    /// still the same visit, not a new arrival (see `recognize::visits`).
+    pub visit_window: std::time::Duration,
 }
+
+/// The default visit window: 5 minutes (see the README, "One arrival per visit").
+pub const VISIT_WINDOW_S: u64 = 300;
 
 /// Where things live on disk.
 #[derive(Debug, Clone)]
@@ -412,6 +418,7 @@ impl Default for FileRecognition {
 struct FileGate {
     name: String,
     time_zone: String,
+    visit_window_s: u64,
 }
 
 impl Default for FileGate {
@@ -419,6 +426,7 @@ impl Default for FileGate {
         FileGate {
             name: "大门".to_owned(),
             time_zone: "Asia/Shanghai".to_owned(),
+            visit_window_s: VISIT_WINDOW_S,
         }
     }
 }
@@ -572,6 +580,7 @@ impl Config {
             gate: Gate {
                 name: file.gate.name,
                 time_zone,
+                visit_window: std::time::Duration::from_secs(file.gate.visit_window_s),
             },
             paths: Paths {
                 data,

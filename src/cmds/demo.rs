@@ -144,11 +144,10 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
         .collect::<Result<Vec<_>, _>>()?;
     let store = Arc::new(store);
     let settings = Settings {
-        tz: config.gate.time_zone,
-        timing: Timing::Live(Arc::new(SystemClock)),
         record: true,
         snapshots: Some(data.clone()),
         sightings: Some(data.clone()),
+        ..Settings::new(&config, Timing::Live(Arc::new(SystemClock)))
     };
     let plans = plans(&config);
     let seconds = args.seconds;

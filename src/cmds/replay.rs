@@ -82,12 +82,12 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
     };
     let settings = Settings {
         tz,
-        timing: Timing::Replay { start },
         record: args.record,
         snapshots: (args.record && config.retention.snapshots_days > 0)
             .then(|| config.paths.data.clone()),
         sightings: (args.record && config.retention.sightings_days > 0)
             .then(|| config.paths.data.clone()),
+        ..Settings::new(config, Timing::Replay { start })
     };
     let began = Instant::now();
     let runtime = runtime()?;

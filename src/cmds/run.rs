@@ -59,11 +59,10 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
     let store = Arc::new(store);
     let record = !args.no_record;
     let settings = Settings {
-        tz: config.gate.time_zone,
-        timing: Timing::Live(Arc::new(SystemClock)),
         record,
         snapshots: (record && config.retention.snapshots_days > 0).then(|| data.clone()),
         sightings: (record && config.retention.sightings_days > 0).then(|| data.clone()),
+        ..Settings::new(config, Timing::Live(Arc::new(SystemClock)))
     };
     let plans = plans(config);
     for p in &plans {

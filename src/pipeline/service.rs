@@ -25,6 +25,7 @@ use crate::camera::{Backoff, Camera, CameraSpec, CameraState, Delivery, Frame};
 use crate::clock::Clock;
 use crate::domain::CameraStatus;
 use crate::domain::event::GateEvent;
+use crate::recognize::visits::Visits;
 use crate::store::Store;
 
 /// Events kept for a subscriber that is behind; one further behind misses the oldest (and is
@@ -74,6 +75,25 @@ pub struct Settings {
     /// The data folder to record arriving faces under, so a guard can correct their names;
     /// `None` records none.
     pub sightings: Option<PathBuf>,
+    /// How long after someone was last seen a sighting of them is still the same visit (zero:
+    /// every track is an arrival), and the least similarity of two faces of one stranger.
+    pub visit_window: Duration,
+    pub same_stranger: f32,
+}
+
+impl Settings {
+    /// The settings of a box run with `config`: the gate's time zone and visit window.
+    pub fn new(config: &crate::config::Config, timing: Timing) -> Settings {
+        Settings {
+            tz: config.gate.time_zone,
+            timing,
+            record: false,
+            snapshots: None,
+            sightings: None,
+            visit_window: config.gate.visit_window,
+            same_stranger: config.recognition.face_threshold,
+        }
+    }
 }
 
 pub use crate::domain::event::CameraHealth;
@@ -159,6 +179,8 @@ struct Shared {
     settings: Settings,
     events: broadcast::Sender<GateEvent>,
     health: Mutex<Vec<CameraHealth>>,
+    /// The visits open at the box's gates, shared by its cameras.
+    visits: Mutex<Visits>,
 }
 
 /// The running service.
@@ -187,9 +209,10 @@ impl Service {
                 permits: Semaphore::new(lanes),
             },
             store,
-            settings,
+            settings: settings.clone(),
             events,
             health: Mutex::new(cameras.iter().map(|c| connecting(&c.info)).collect()),
+            visits: Mutex::new(Visits::new(settings.visit_window, settings.same_stranger)),
         });
         let (stop, stopping) = watch::channel(false);
         let tasks = cameras
@@ -376,6 +399,7 @@ async fn look(
             record: job.settings.record,
             snapshots: job.settings.snapshots.as_deref(),
             sightings: job.settings.sightings.as_deref(),
+            visits: Some(&job.visits),
         };
         let frame = &moving.frame;
         let view = moving.view.as_ref().unwrap_or(&frame.image);

@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveTime, Utc};
@@ -23,6 +23,7 @@ use crate::domain::{CameraRole, Direction, EventKind, PersonClass, PlateColour, 
 use crate::recognize::gallery::{Gallery, Match, MatchParams};
 use crate::recognize::plate_vote::PlateVote;
 use crate::recognize::tracker::{Detection, Track, TrackUpdate, Tracker, TrackerConfig};
+use crate::recognize::visits::{Arrived, VisitNo, Visits, Who};
 use crate::rules::gate::shift_at;
 use crate::rules::prompts::{self, Arrival, effective_class};
 use crate::store::{NewGateEvent, NewSighting, PersonRecord, Store, StoreError};
@@ -109,6 +110,9 @@ pub struct Sink<'a> {
     /// The data folder face sightings (embedding and crop of an arriving face, so a guard can
     /// correct its name) are saved under; `None` records none.
     pub sightings: Option<&'a Path>,
+    /// The open visits the box's cameras share: someone seen again within the window is the
+    /// visit already announced, not a new arrival. `None`: every track is an arrival.
+    pub visits: Option<&'a Mutex<Visits>>,
 }
 
 /// The frame being looked at, for the events it makes.
@@ -138,6 +142,8 @@ pub struct Watcher {
     reported: HashMap<(EventKind, u64), Answer>,
     /// The stored arrival of each track, which its updates refer to.
     stored: HashMap<(EventKind, u64), i64>,
+    /// The visit each reported track belongs to.
+    visit_of: HashMap<(EventKind, u64), VisitNo>,
     /// Where the region of interest starts in the frame (0, 0 without one).
     origin: (f32, f32),
     /// Frames looked at and frames skipped by the motion gate.
@@ -160,6 +166,7 @@ impl Watcher {
             votes: HashMap::new(),
             reported: HashMap::new(),
             stored: HashMap::new(),
+            visit_of: HashMap::new(),
             origin: (0.0, 0.0),
             looked: 0,
             still: 0,
@@ -300,6 +307,7 @@ impl Watcher {
         self.votes.clear();
         self.reported.clear();
         self.stored.clear();
+        self.visit_of.clear();
     }
 
     /// Every plate reading of this frame joins the vote of the track it continued (the track
@@ -326,13 +334,27 @@ impl Watcher {
 
     /// The track of an update and whether this is its first report; `None` for a track that
     /// has ended, which is forgotten (what was said, its stored arrival, its plate vote).
-    fn opened<T>(&mut self, kind: EventKind, update: TrackUpdate<T>) -> Option<(Track<T>, bool)> {
+    /// A track still in view keeps its visit open (see [`Visits::seen`]).
+    fn opened<T>(
+        &mut self,
+        kind: EventKind,
+        update: TrackUpdate<T>,
+        seen: &Seen,
+        sink: &Sink,
+    ) -> Option<(Track<T>, bool)> {
+        let id = match &update {
+            TrackUpdate::Confirmed(t) | TrackUpdate::Improved(t) | TrackUpdate::Ended(t) => t.id,
+        };
+        if let (Some(visits), Some(no)) = (sink.visits, self.visit_of.get(&(kind, id))) {
+            lock(visits).seen(*no, seen.at);
+        }
         match update {
             TrackUpdate::Confirmed(t) => Some((t, true)),
             TrackUpdate::Improved(t) => Some((t, false)),
             TrackUpdate::Ended(t) => {
                 self.reported.remove(&(kind, t.id));
                 self.stored.remove(&(kind, t.id));
+                self.visit_of.remove(&(kind, t.id));
                 // person and vehicle tracks are numbered apart: only a vehicle's id is a vote's
                 if kind == EventKind::Vehicle {
                     self.votes.remove(&t.id);
@@ -349,7 +371,7 @@ impl Watcher {
         sink: &Sink,
     ) -> Result<Option<GateEvent>, PipelineError> {
         let (at, store) = (seen.at, sink.store);
-        let Some((track, first)) = self.opened(EventKind::Person, update) else {
+        let Some((track, first)) = self.opened(EventKind::Person, update, seen, sink) else {
             return Ok(None);
         };
         let direction = self.direction(track.motion().approaching());
@@ -357,6 +379,15 @@ impl Watcher {
         if !self.changed(EventKind::Person, track.id, &answer, first) {
             return Ok(None);
         }
+        let who = match (&track.best.payload.person, &track.best.payload.face) {
+            (Some((id, _)), _) => Some(Who::Person(*id)),
+            (None, Some(face)) => Some(Who::Stranger(face.vector.clone())),
+            (None, None) => None,
+        };
+        let Some(visit) = self.visit(EventKind::Person, track.id, who, direction, seen, sink)
+        else {
+            return Ok(None);
+        };
         let known: Option<PersonRecord> = match (track.best.payload.person, store) {
             (Some((id, _)), Some(s)) => s.person(id)?,
             _ => None,
@@ -427,6 +458,7 @@ impl Watcher {
             if let Some(id) = self.unrecorded(s.insert_event(new)) {
                 self.stored.insert((EventKind::Person, track.id), id);
                 e.id = Some(id);
+                self.recorded(visit, id, sink);
             }
         }
         Ok(Some(e))
@@ -439,7 +471,7 @@ impl Watcher {
         sink: &Sink,
     ) -> Result<Option<GateEvent>, PipelineError> {
         let (at, store) = (seen.at, sink.store);
-        let Some((track, first)) = self.opened(EventKind::Vehicle, update) else {
+        let Some((track, first)) = self.opened(EventKind::Vehicle, update, seen, sink) else {
             return Ok(None);
         };
         let vote = self.votes.get(&track.id).and_then(PlateVote::result);
@@ -452,6 +484,11 @@ impl Watcher {
         if !self.changed(EventKind::Vehicle, track.id, &answer, first) {
             return Ok(None);
         }
+        let who = Some(Who::Plate(text.clone()));
+        let Some(visit) = self.visit(EventKind::Vehicle, track.id, who, direction, seen, sink)
+        else {
+            return Ok(None);
+        };
         let decision = &best.decision;
         let prompt = Prompt {
             say: decision.say.clone(),
@@ -503,6 +540,7 @@ impl Watcher {
             if let Some(id) = self.unrecorded(s.insert_event(new)) {
                 e.id = Some(id);
                 self.stored.insert((EventKind::Vehicle, track.id), id);
+                self.recorded(visit, id, sink);
             }
             let passing = (text.as_str(), plate_colour, direction, decision.lets_in());
             self.follow_inside(s, passing, at, e.id);
@@ -541,6 +579,48 @@ impl Watcher {
                 tracing::error!(camera = %self.camera.name, "the event was not recorded: {e}");
             })
             .ok()
+    }
+
+    /// The visit a track's news belongs to: `Some` for a new visit, to be announced; `None` when
+    /// the same visitor was announced within the window (by any camera at the gate), and the
+    /// track now refers to that arrival. A visitor with no identity (a face too poor to
+    /// compare) is always news.
+    fn visit(
+        &mut self,
+        kind: EventKind,
+        track: u64,
+        who: Option<Who>,
+        direction: Option<Direction>,
+        seen: &Seen,
+        sink: &Sink,
+    ) -> Option<Option<VisitNo>> {
+        let (Some(visits), Some(who)) = (sink.visits, who) else {
+            return Some(None);
+        };
+        let arrived = lock(visits).arrive(&self.camera.gate, who, direction, seen.at);
+        self.visit_of.insert((kind, track), arrived.no());
+        match arrived {
+            Arrived::New(no) => {
+                // a track that changed its answer keeps its own arrival for the new visitor
+                if let Some(id) = self.stored.get(&(kind, track)) {
+                    lock(visits).recorded(no, *id);
+                }
+                Some(Some(no))
+            }
+            Arrived::Again { arrival, .. } => {
+                if let Some(id) = arrival {
+                    self.stored.entry((kind, track)).or_insert(id);
+                }
+                None
+            }
+        }
+    }
+
+    /// A new visit was recorded as the arrival `id`: the visitor's next sightings refer to it.
+    fn recorded(&self, visit: Option<VisitNo>, id: i64, sink: &Sink) {
+        if let (Some(no), Some(visits)) = (visit, sink.visits) {
+            lock(visits).recorded(no, id);
+        }
     }
 
     /// Whether `answer` is news for the track: its first report, or a different answer.
@@ -626,6 +706,11 @@ impl Watcher {
     fn shift(&self, at: DateTime<Utc>) -> crate::domain::Shift {
         shift_at(at.with_timezone(&self.tz).time())
     }
+}
+
+/// The open visits, even after a panic elsewhere left the lock poisoned (they stay valid).
+fn lock(visits: &Mutex<Visits>) -> std::sync::MutexGuard<'_, Visits> {
+    visits.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// What the screen says for a person in the records, at a local time of day, going one way: the

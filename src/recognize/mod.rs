@@ -5,3 +5,4 @@ pub mod plate_distance;
 pub mod plate_match;
 pub mod plate_vote;
 pub mod tracker;
+pub mod visits;

@@ -214,13 +214,7 @@ async fn idle_step(
     let plans = (1..=n)
         .map(|i| plan(format!("idle {i}"), clip, true, Delivery::LatestWins))
         .collect();
-    let settings = Settings {
-        tz: config.gate.time_zone,
-        timing: Timing::Live(Arc::new(SystemClock)),
-        record: false,
-        snapshots: None,
-        sightings: None,
-    };
+    let settings = Settings::new(config, Timing::Live(Arc::new(SystemClock)));
     let started = cpu();
     let began = Instant::now();
     let (service, _events) = Service::start(plans, eyes, None, settings);
@@ -284,13 +278,7 @@ async fn soak(
             Delivery::EveryFrame,
         ));
     }
-    let settings = Settings {
-        tz: config.gate.time_zone,
-        timing: Timing::Replay { start: Utc::now() },
-        record: false,
-        snapshots: None,
-        sightings: None,
-    };
+    let settings = Settings::new(config, Timing::Replay { start: Utc::now() });
     let frames = u64::from(minutes) * 60 * FPS as u64;
     println!(
         "memory soak: 4 cameras each replaying {minutes} min of 720p footage (an arrival every 30 s), every frame, as fast as possible"

@@ -8,7 +8,7 @@
 //! - [`log`]: searching the gate log and exporting it as CSV;
 //! - [`enrol`]: enrolling a face from a photo; [`photos`]: photos kept in the data folder;
 //! - [`gallery`]: the faces the records know; [`sightings`]: the faces seen, kept for
-//!   corrections;
+//!   corrections; [`learning`]: a face a guard confirmed kept as that person's;
 //! - [`when`]: local times typed by a user, and their UTC instants.
 //!
 //! The layer builds on the domain, the rules, the store and the vision stages; it never reaches
@@ -17,6 +17,7 @@
 pub mod enrol;
 pub mod gallery;
 pub mod handover;
+pub mod learning;
 pub mod log;
 pub mod photos;
 pub mod report;

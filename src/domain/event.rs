@@ -161,11 +161,14 @@ pub struct PlateSeen {
     /// A large vehicle (4 tonnes and over), and why, in Chinese.
     pub large: bool,
     pub large_reason: Option<String>,
+    /// The vehicle's owner and household in the records (张伟, 1-1-101), when it is known.
+    pub owner: Option<String>,
+    pub household: Option<String>,
 }
 
 impl Serialize for PlateSeen {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut out = s.serialize_struct("PlateSeen", 7)?;
+        let mut out = s.serialize_struct("PlateSeen", 9)?;
         out.serialize_field("text", &self.text)?;
         out.serialize_field("formatted", &self.formatted)?;
         out.serialize_field("colour", &self.colour)?;
@@ -173,6 +176,8 @@ impl Serialize for PlateSeen {
         out.serialize_field("readings", &self.readings)?;
         out.serialize_field("large", &self.large)?;
         out.serialize_field("large_reason", &self.large_reason)?;
+        out.serialize_field("owner", &self.owner)?;
+        out.serialize_field("household", &self.household)?;
         out.end()
     }
 }

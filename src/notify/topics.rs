@@ -315,6 +315,8 @@ mod tests {
             readings: 5,
             large: true,
             large_reason: Some("黄色号牌".into()),
+            owner: None,
+            household: None,
         });
         let m = topics().event_messages(&e).unwrap();
         assert_eq!(m.len(), 2, "{m:#?}");

@@ -132,6 +132,27 @@ pub enum GalleryEdit {
     Add { person: i64, vector: Vec<f32> },
     /// `person` was deleted: none of their faces is named any more.
     Remove { person: i64 },
+    /// `vector`, one of `person`'s faces, was replaced by a newer one (see
+    /// `app::learning`).
+    Forget { person: i64, vector: Vec<f32> },
+}
+
+impl GalleryEdit {
+    /// The changes a face a guard confirmed makes: the new face added, the older ones it
+    /// replaced forgotten.
+    pub fn learned(l: crate::app::learning::Learned) -> Vec<GalleryEdit> {
+        let person = l.person;
+        std::iter::once(GalleryEdit::Add {
+            person,
+            vector: l.added,
+        })
+        .chain(
+            l.replaced
+                .into_iter()
+                .map(|vector| GalleryEdit::Forget { person, vector }),
+        )
+        .collect()
+    }
 }
 
 impl GalleryEdit {
@@ -141,6 +162,10 @@ impl GalleryEdit {
             GalleryEdit::Add { person, vector } => gallery.add_vector(*person, vector),
             GalleryEdit::Remove { person } => {
                 gallery.remove_person(*person);
+                Ok(())
+            }
+            GalleryEdit::Forget { person, vector } => {
+                gallery.remove_vector(*person, vector);
                 Ok(())
             }
         };

@@ -506,6 +506,13 @@ impl Watcher {
             card,
         );
         e.decision = Some(decision.decision);
+        // whose car it is, for the guard: the first vehicle in the records with this plate
+        let known = match store {
+            Some(s) => self
+                .unrecorded(s.find_vehicles(&text))
+                .and_then(|v| v.into_iter().find(|v| v.plate == text)),
+            None => None,
+        };
         e.plate = Some(PlateSeen {
             formatted: crate::domain::plate::format(&text),
             text: text.clone(),
@@ -513,6 +520,8 @@ impl Watcher {
             readings,
             large: decision.large,
             large_reason: decision.large_reason.clone(),
+            owner: known.as_ref().and_then(|v| v.owner_person.clone()),
+            household: known.and_then(|v| v.owner_household),
         });
         let Some(s) = store.filter(|_| sink.record) else {
             return Ok(Some(e));

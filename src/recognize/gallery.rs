@@ -230,6 +230,29 @@ impl Gallery {
         before - self.owners.len()
     }
 
+    /// Removes the embedding of `person` closest to `vector` when it is the same face (cosine
+    /// similarity 0.999 or more: the one stored from it); returns whether one went.
+    pub fn remove_vector(&mut self, person: PersonId, vector: &[f32]) -> bool {
+        let Ok(query) = to_array(vector).and_then(|v| unit(&v)) else {
+            return false;
+        };
+        let found = self.owners.iter().enumerate().find(|(i, p)| {
+            **p == person
+                && self.data[i * EMBEDDING_DIM..(i + 1) * EMBEDDING_DIM]
+                    .iter()
+                    .zip(&query)
+                    .map(|(a, b)| a * b)
+                    .sum::<f32>()
+                    >= 0.999
+        });
+        let Some((row, _)) = found else {
+            return false;
+        };
+        self.data.drain(row * EMBEDDING_DIM..(row + 1) * EMBEDDING_DIM);
+        self.owners.remove(row);
+        true
+    }
+
     /// How many embeddings are enrolled.
     pub fn len(&self) -> usize {
         self.owners.len()

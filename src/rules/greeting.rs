@@ -25,6 +25,11 @@ impl Greeting {
     }
 }
 
+/// The hour 早上好 starts: the end of the night, when the screen turns light.
+pub const MORNING_FROM: u32 = 6;
+/// The hour 晚上好 starts: the night, when the screen turns dark for eyes used to the dark.
+pub const EVENING_FROM: u32 = 19;
+
 /// The greeting for a local time of day. Windows start at their first minute and end before
 /// their last: 09:00 is already 您好, 06:00 already 早上好.
 pub fn greeting_at(time: NaiveTime) -> Greeting {

@@ -5,6 +5,7 @@
 //! (`Clock` + the configured time zone) and the facts they know, and get values back. Each rule
 //! is tested by a test named after it.
 
+pub mod attention;
 pub mod gate;
 pub mod goods;
 pub mod greeting;

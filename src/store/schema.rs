@@ -57,6 +57,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "training",
         sql: include_str!("migrations/006_training.sql"),
     },
+    Migration {
+        version: 7,
+        name: "gate learning",
+        sql: include_str!("migrations/007_gate_learning.sql"),
+    },
 ];
 
 /// The schema version this binary writes.

@@ -67,7 +67,10 @@ CREATE TABLE face_embeddings (
     vector BLOB NOT NULL CHECK (length(vector) = 4 * dim),
     thumbnail TEXT,
     photo_id INTEGER REFERENCES person_photos (id) ON DELETE SET NULL,
-    created_ms INTEGER NOT NULL
+    created_ms INTEGER NOT NULL,
+    -- 'enrolled': from a photo or a sighting the manager chose; 'gate': a face a guard
+    -- confirmed at the gate (a few kept per person, the oldest replaced)
+    source TEXT NOT NULL DEFAULT 'enrolled' CHECK (source IN ('enrolled', 'gate'))
 );
 CREATE INDEX face_embeddings_by_model ON face_embeddings (model, person_id);
 
@@ -323,5 +326,5 @@ CREATE TABLE training_answers (
 CREATE INDEX training_answers_by_user ON training_answers (user_id, at_ms);
 
 -- What `migrate` sets after the last step: the schema version and gateward's mark ("GWRD").
-PRAGMA user_version = 6;
+PRAGMA user_version = 7;
 PRAGMA application_id = 1196905028; -- 0x47575244

@@ -11,6 +11,8 @@ use super::auth::Authed;
 use super::error::WebError;
 use super::state::{AppState, blocking};
 use crate::domain::{EventKind, Post, VisitPurpose};
+use crate::app::learning::learn_confirmed;
+use crate::domain::plate::normalise_plate;
 use crate::pipeline::service::GalleryEdit;
 use crate::rules::gate::shift_at;
 use crate::rules::prompts::{self, RESIDENT_UNREACHABLE};
@@ -20,6 +22,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/events/{id}/confirm", post(confirm))
         .route("/api/events/{id}/correct", post(correct))
+        .route("/api/events/{id}/plate", post(correct_plate))
         .route("/api/visitors", post(register_visitor))
         .route("/api/people", get(find_people))
 }
@@ -37,14 +40,61 @@ fn done(message: impl Into<String>) -> Json<Done> {
     })
 }
 
+#[derive(Deserialize, Default)]
+struct Confirmation {
+    /// The face seen, kept as the person's when the camera named them rightly.
+    #[serde(default)]
+    sighting: Option<i64>,
+}
+
+/// A guard's ✓: the name was right (the face is kept as that person's, see
+/// `app::learning`), or an alert or a vehicle was seen to.
 async fn confirm(
     Extension(user): Extension<Authed>,
     State(s): State<AppState>,
     Path(id): Path<i64>,
+    body: Option<Json<Confirmation>>,
 ) -> Result<Json<Done>, WebError> {
     let store = s.store.clone();
-    blocking(move || Ok(store.check_event(&user.user.name, id, true, None)?)).await?;
+    let sighting = body.and_then(|b| b.0.sighting);
+    let actor = user.user.name.clone();
+    let edits = blocking(move || {
+        let event = store
+            .event(id)?
+            .ok_or_else(|| WebError::NotFound(format!("没有这条记录 (no gate event {id})")))?;
+        store.check_event(&actor, id, true, None)?;
+        match (event.person_id, sighting) {
+            (Some(person), Some(sighting)) => learn(&store, &actor, person, sighting, event.person_id),
+            _ => Ok(Vec::new()),
+        }
+    })
+    .await?;
+    if let Some(g) = &s.gallery {
+        edits.into_iter().for_each(|e| g.edit(e));
+    }
     Ok(done("已确认"))
+}
+
+/// Keeps the face of `sighting` as `person`'s when the sighting is the arrival's (the camera
+/// gave it the name `named`); the changes for the running gallery.
+fn learn(
+    store: &crate::store::Store,
+    actor: &str,
+    person: i64,
+    sighting: i64,
+    named: Option<i64>,
+) -> Result<Vec<GalleryEdit>, WebError> {
+    let Some(seen) = store.sighting(sighting)? else {
+        return Ok(Vec::new());
+    };
+    if seen.person_id != named {
+        return Err(WebError::BadInput(
+            "这张脸不是这条到达的 (the face is not this arrival's)".into(),
+        ));
+    }
+    Ok(learn_confirmed(store, actor, person, sighting)?
+        .map(GalleryEdit::learned)
+        .unwrap_or_default())
 }
 
 #[derive(Deserialize)]
@@ -63,7 +113,7 @@ async fn correct(
 ) -> Result<Json<Done>, WebError> {
     let store = s.store.clone();
     let actor = user.user.name.clone();
-    let edit = blocking(move || {
+    let edits = blocking(move || {
         let event = store
             .event(id)?
             .ok_or_else(|| WebError::NotFound(format!("没有这条记录 (no gate event {id})")))?;
@@ -75,26 +125,65 @@ async fn correct(
             )));
         }
         // the face was not who the camera said: the gallery learns it
-        let mut edit = None;
+        let mut edits = Vec::new();
         if let (Some(wrong), Some(sighting)) = (event.person_id, c.sighting)
             && Some(wrong) != c.person_id
         {
             store.add_face_correction(&actor, sighting, wrong)?;
             if let Some(seen) = store.sighting(sighting)? {
-                edit = Some(GalleryEdit::Exclude {
+                edits.push(GalleryEdit::Exclude {
                     person: wrong,
                     vector: seen.vector,
                 });
             }
         }
         store.check_event(&actor, id, false, c.person_id)?;
-        Ok(edit)
+        // the guard named who it really is: the face is kept as theirs
+        if let (Some(person), Some(sighting)) = (c.person_id, c.sighting) {
+            edits.extend(learn(&store, &actor, person, sighting, event.person_id)?);
+        }
+        Ok(edits)
     })
     .await?;
-    if let (Some(edit), Some(g)) = (edit, &s.gallery) {
-        g.edit(edit);
+    if let Some(g) = &s.gallery {
+        edits.into_iter().for_each(|e| g.edit(e));
     }
     Ok(done("已更正"))
+}
+
+#[derive(Deserialize)]
+struct PlateFix {
+    plate: String,
+}
+
+/// A misread plate corrected from its card: the gate log and the vehicles inside follow.
+async fn correct_plate(
+    Extension(user): Extension<Authed>,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Json(f): Json<PlateFix>,
+) -> Result<Json<Done>, WebError> {
+    let plate = normalise_plate(&f.plate).map_err(|e| {
+        WebError::BadInput(format!(
+            "车牌“{}”不对，请照车牌上的字重新输入 ({e})",
+            f.plate.trim()
+        ))
+    })?;
+    let store = s.store.clone();
+    let shown = crate::domain::plate::format(&plate);
+    blocking(move || {
+        let event = store
+            .event(id)?
+            .ok_or_else(|| WebError::NotFound(format!("没有这条记录 (no gate event {id})")))?;
+        if event.plate.is_none() {
+            return Err(WebError::BadInput(
+                "这条记录不是车辆 (this arrival is not a vehicle)".into(),
+            ));
+        }
+        Ok(store.correct_plate(&user.user.name, id, &plate)?)
+    })
+    .await?;
+    Ok(done(format!("车牌已更正为 {shown}")))
 }
 
 #[derive(Deserialize)]

@@ -43,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::routes())
         .merge(behind_login)
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(page::api_errors))
         .with_state(state)
 }
 

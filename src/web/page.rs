@@ -116,6 +116,31 @@ impl IntoResponse for WebError {
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!("web: {self}");
         }
-        (status, message_page(status, &self.to_string())).into_response()
+        let text = self.to_string();
+        let mut response = (status, message_page(status, &text)).into_response();
+        response.extensions_mut().insert(ErrorText(text));
+        response
+    }
+}
+
+/// The one sentence of an error answer, kept beside its page so that a script's request
+/// (under /api/) gets the sentence, not the page (see [`api_errors`]).
+#[derive(Debug, Clone)]
+pub struct ErrorText(pub String);
+
+/// What a script gets when its request fails: `{"ok": false, "message": "…"}` with the same
+/// status, the message being the sentence the page would show.
+pub async fn api_errors(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    match response.extensions().get::<ErrorText>() {
+        Some(ErrorText(text)) if api => {
+            let body = serde_json::json!({ "ok": false, "message": text });
+            (response.status(), axum::Json(body)).into_response()
+        }
+        _ => response,
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Extension, State};
+use axum::extract::{Extension, Path, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -18,11 +18,15 @@ use tokio_stream::wrappers::{BroadcastStream, IntervalStream};
 
 use super::auth::Authed;
 use super::page;
-use super::state::AppState;
+use super::error::WebError;
+use super::state::{AppState, blocking};
 use crate::domain::event::CameraHealth;
 use crate::domain::event::GateEvent;
 use crate::domain::{Desk, PersonClass, Post};
+use crate::rules::attention::attention;
 use crate::rules::gate::{gate_hours_zh, gate_open, shift_at};
+use crate::rules::greeting::{EVENING_FROM, MORNING_FROM};
+use crate::store::Store;
 use crate::rules::prompts::{RESIDENT_UNREACHABLE, VISITOR_FIRST, VISITOR_SCRIPT};
 
 /// How often the screen is told how the cameras are.
@@ -33,6 +37,8 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(screen))
         .route("/api/state", get(state))
         .route("/api/stream", get(stream))
+        .route("/api/inside", get(inside))
+        .route("/api/people/{id}/face", get(enrolled_face))
 }
 
 const SCRIPT: &str = include_str!("assets/screen.js");
@@ -49,6 +55,10 @@ async fn screen(Extension(user): Extension<Authed>, State(s): State<AppState>) -
         "desk": user.user.post.key(),
         "tz": s.tz.name(),
         "quiet_minutes": s.training.quiet_minutes,
+        // the screen is dark from the evening greeting to the morning one
+        "night": [EVENING_FROM, MORNING_FROM],
+        // the gate's own screen speaks and chimes unless the guard turns it off
+        "gate_screen": user.user.post == Desk::Gate,
     });
     page::layout(
         &user,
@@ -101,11 +111,29 @@ struct Live<'a> {
     /// of a person (访客 for a stranger).
     label_zh: &'static str,
     for_me: bool,
+    /// Its place in the screen's queue (0 first) and whether it stays until acknowledged.
+    rank: u8,
+    held: bool,
+    /// A guard has confirmed, corrected or acknowledged it.
+    checked: bool,
+    /// A visitor was registered for it.
+    registered: bool,
+    /// The face the manager enrolled for the person named, to show beside the snapshot.
+    face: Option<String>,
 }
 
 impl<'a> Live<'a> {
     fn new(event: &'a GateEvent, desk: Desk) -> Self {
+        let attention = attention(event);
         Live {
+            rank: attention.rank,
+            held: attention.held,
+            checked: false,
+            registered: false,
+            face: event
+                .person
+                .as_ref()
+                .map(|p| format!("/api/people/{}/face", p.id)),
             event,
             notify_zh: event.notify.iter().map(|p| p.zh()).collect(),
             direction_zh: event.direction.map(|d| d.zh()),
@@ -123,6 +151,10 @@ impl<'a> Live<'a> {
 /// An event made at a desk, as the posts it is for see it in their notifications.
 #[derive(Serialize)]
 struct DeskNotice<'a> {
+    /// The gate log's record of it.
+    id: Option<i64>,
+    /// An alert (a night opening, a hazard) stays on the screen until acknowledged.
+    held: bool,
     /// Local time at the gate, RFC 3339.
     at: String,
     /// What happened, as recorded in the gate log.
@@ -136,6 +168,8 @@ struct DeskNotice<'a> {
 impl<'a> DeskNotice<'a> {
     fn new(e: &'a GateEvent) -> Self {
         DeskNotice {
+            id: e.id,
+            held: attention(e).held,
             at: e.at_text(),
             text: &e.say,
             notify: &e.notify,
@@ -181,6 +215,8 @@ struct ScreenState<'a> {
     recent: Vec<Live<'a>>,
     /// The desks' notices for this user's post, newest first.
     notices: Vec<DeskNotice<'a>>,
+    /// The vehicles inside the compound now, newest first.
+    inside: Vec<InsideView>,
     me: Me<'a>,
 }
 
@@ -192,12 +228,21 @@ struct Me<'a> {
     post_zh: &'static str,
 }
 
-async fn state(Extension(user): Extension<Authed>, State(s): State<AppState>) -> Response {
+async fn state(
+    Extension(user): Extension<Authed>,
+    State(s): State<AppState>,
+) -> Result<Response, WebError> {
     let now = s.clock.now().with_timezone(&s.tz);
     let shift = shift_at(now.time());
     let recent = s.hub.recent();
     let notices = s.hub.recent_notices();
     let desk = user.user.post;
+    let ids: Vec<i64> = recent.iter().filter_map(|e| e.id).collect();
+    let (store, tz) = (s.store.clone(), s.tz);
+    let (checked, inside) = blocking(move || {
+        Ok((store.checked_events(&ids)?, inside_now(&store, tz)?))
+    })
+    .await?;
     let body = ScreenState {
         gate: &s.gate,
         now: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
@@ -206,12 +251,20 @@ async fn state(Extension(user): Extension<Authed>, State(s): State<AppState>) ->
         gate_open: gate_open(now.time()),
         gate_hours_zh: gate_hours_zh(gate_open(now.time())),
         cameras: cameras((s.health)()),
-        recent: recent.iter().map(|e| Live::new(e, desk)).collect(),
+        recent: recent
+            .iter()
+            .map(|e| {
+                let mut live = Live::new(e, desk);
+                live.checked = e.id.is_some_and(|id| checked.contains(&id));
+                live
+            })
+            .collect(),
         notices: notices
             .iter()
             .filter(|n| for_desk(desk, n))
             .map(|n| DeskNotice::new(n))
             .collect(),
+        inside,
         me: Me {
             name: &user.user.name,
             role: user.user.role.key(),
@@ -219,7 +272,61 @@ async fn state(Extension(user): Extension<Authed>, State(s): State<AppState>) ->
             post_zh: desk.zh(),
         },
     };
-    Json(body).into_response()
+    Ok(Json(body).into_response())
+}
+
+/// A vehicle inside the compound, as the screen lists it.
+#[derive(Serialize)]
+struct InsideView {
+    /// 川A·8H458
+    plate: String,
+    /// Local time it came in, HH:MM.
+    since: String,
+    owner: Option<String>,
+    household: Option<String>,
+}
+
+/// The vehicles inside now, newest first, with whose they are.
+fn inside_now(store: &Store, tz: chrono_tz::Tz) -> Result<Vec<InsideView>, WebError> {
+    let vehicles = store.vehicles()?;
+    let mut inside = store.vehicles_inside()?;
+    inside.sort_by(|a, b| b.since.cmp(&a.since));
+    Ok(inside
+        .into_iter()
+        .map(|v| {
+            let known = vehicles.iter().find(|k| k.plate == v.plate);
+            InsideView {
+                plate: crate::domain::plate::format(&v.plate),
+                since: v.since.with_timezone(&tz).format("%H:%M").to_string(),
+                owner: known.and_then(|k| k.owner_person.clone()),
+                household: known.and_then(|k| k.owner_household.clone()),
+            }
+        })
+        .collect())
+}
+
+async fn inside(State(s): State<AppState>) -> Result<Json<Vec<InsideView>>, WebError> {
+    let (store, tz) = (s.store.clone(), s.tz);
+    Ok(Json(blocking(move || inside_now(&store, tz)).await?))
+}
+
+/// The face the manager enrolled for a person, shown beside an arrival's snapshot.
+async fn enrolled_face(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let store = s.store.clone();
+    let path = blocking(move || {
+        store.enrolled_face(id)?.ok_or_else(|| {
+            WebError::NotFound("这个人没有登记照片 (no enrolled photo for this person)".into())
+        })
+    })
+    .await?;
+    super::files::image(
+        &s.data.join(&path),
+        "照片文件不见了，请管理处重新登记照片 (the photo is missing: enrol the photo again)",
+    )
+    .await
 }
 
 enum Tick {

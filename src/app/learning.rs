@@ -1,0 +1,44 @@
+//! The gallery learns from the gate: a face a guard confirmed as someone (✓ on a named arrival,
+//! or a correction naming who it really was) is kept as one more face of that person, so a
+//! resident enrolled with an old photo is named from then on. Only faces seen well enough to be
+//! recognised are recorded as sightings, and only a guard's word makes one a person's face: an
+//! arrival nobody confirmed teaches nothing. A few are kept per person; the oldest go first.
+
+use crate::store::{Store, StoreError};
+
+/// How many faces confirmed at the gate are kept per person (besides the enrolled photos).
+pub const GATE_FACES_PER_PERSON: usize = 5;
+
+/// A face kept: whose, its vector, and the older gate faces it replaced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Learned {
+    pub person: i64,
+    pub added: Vec<f32>,
+    pub replaced: Vec<Vec<f32>>,
+}
+
+/// The guard `actor` confirmed that the face of `sighting` is `person`: keeps it as one of
+/// their faces. `None` when the sighting is no longer kept (retention) or belongs to nobody's
+/// arrival check (it was never recorded).
+pub fn learn_confirmed(
+    store: &Store,
+    actor: &str,
+    person: i64,
+    sighting: i64,
+) -> Result<Option<Learned>, StoreError> {
+    let Some(seen) = store.sighting(sighting)? else {
+        return Ok(None);
+    };
+    let kept = store.learn_gate_face(
+        actor,
+        person,
+        &seen.model,
+        seen.vector.clone(),
+        GATE_FACES_PER_PERSON,
+    )?;
+    Ok(Some(Learned {
+        person,
+        added: seen.vector,
+        replaced: kept.replaced,
+    }))
+}

@@ -63,6 +63,11 @@ fn menu(user: &Authed) -> Markup {
 
 /// A page behind the login: header, menu, then `body`.
 pub fn layout(user: &Authed, title: &str, body: Markup) -> Markup {
+    layout_as(user, title, "", body)
+}
+
+/// [`layout`] with a class on the body, for a page laid out its own way (the gate screen).
+pub fn layout_as(user: &Authed, title: &str, class: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="zh-CN" {
@@ -70,7 +75,7 @@ pub fn layout(user: &Authed, title: &str, body: Markup) -> Markup {
                 (head(title))
                 meta name="csrf-token" content=(user.csrf);
             }
-            body {
+            body class=[(!class.is_empty()).then_some(class)] {
                 (menu(user))
                 main.page {
                     h1 { (title) }

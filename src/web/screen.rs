@@ -60,28 +60,34 @@ async fn screen(Extension(user): Extension<Authed>, State(s): State<AppState>) -
         // the gate's own screen speaks and chimes unless the guard turns it off
         "gate_screen": user.user.post == Desk::Gate,
     });
-    page::layout(
+    page::layout_as(
         &user,
         &format!("{} 门岗", s.gate),
+        "gate-screen",
         html! {
             div #status.status {
                 span #clock {} span #shift {} span #gate-open {} span #cameras {}
-                button #speech type="button" aria-pressed="false" { "语音提示：关" }
+                span #waiting role="status" {}
+                button #speech type="button" aria-pressed="false" { "声音：开" }
                 span #link.link-state { "连接中…" }
+                span.keys { kbd { "Enter" } " 确认 · " kbd { "Esc" } " 回到实时 · " kbd { "R" } " 再说一遍" }
             }
             div #pinbar.pinbar hidden {
-                span #pinmsg { "正在查看这一条，新的到达不会盖住它" }
-                button #unpin type="button" { "回到实时 Back to live" }
+                span #pinmsg { "正在处理这一条，新的到达排在旁边" }
+                button #unpin type="button" { "回到实时 Back to live (Esc)" }
             }
             div.screen {
-                section #card.card.idle aria-live="assertive" {
-                    p.wait { "等待来人来车… (waiting for arrivals)" }
+                div {
+                    p #idle.idle { "等待来人来车… (waiting for arrivals)" }
+                    div #queue.queue aria-live="assertive" {}
                 }
                 aside {
                     section #notices.notices hidden {
                         h2 { "通知 Notifications" }
                         ul #notice-list {}
                     }
+                    h2 { "场内车辆 Vehicles inside（" span #inside-count { "0" } "）" }
+                    ul #inside.inside {}
                     h2 { "最近 Recent" }
                     ol #events.events {}
                 }

@@ -45,11 +45,15 @@ fn menu(user: &Authed) -> Markup {
             a href="/goods" { "物品放行" }
             a href="/alerts" { "危险品·夜间开门" }
             a href="/training" { "认识住户" }
-            @if role != Role::Guard { a href="/log" { "记录查询" } }
+            // each entry as the page checks it: the log and the reports need may_export
+            // (team leader and up), the records may_manage, the users the administrator
+            @if role.may_export() {
+                a href="/log" { "记录查询" }
+                a href="/reports" { "报表" }
+            }
             @if role.may_manage() {
                 a href="/manage/people" { "住户与贵宾" }
                 a href="/manage/vehicles" { "车辆" }
-                a href="/reports" { "报表" }
             }
             @if role == Role::Admin { a href="/manage/users" { "账号" } }
             span.who { (user.user.name) " · " (role.zh()) " · " (user.user.post.zh()) }
@@ -94,6 +98,19 @@ pub fn message_page(status: StatusCode, message: &str) -> Markup {
             main.message {
                 p.problem role="alert" { (message) }
                 p { a href="/" { "返回门岗屏" } " · " a href="javascript:history.back()" { "返回上一页" } }
+            }
+        },
+    )
+}
+
+/// The page of an address that does not exist, the same with or without a session.
+pub fn not_found() -> Markup {
+    bare(
+        "没有这个页面",
+        html! {
+            main.message {
+                p.problem role="alert" { "没有这个页面 (no such page)：请检查地址，或回到首页。" }
+                p { a href="/" { "返回首页 (home)" } }
             }
         },
     )

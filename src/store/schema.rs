@@ -57,6 +57,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "training",
         sql: include_str!("migrations/006_training.sql"),
     },
+    Migration {
+        version: 7,
+        name: "desk links",
+        sql: include_str!("migrations/007_desk.sql"),
+    },
 ];
 
 /// The schema version this binary writes.

@@ -47,6 +47,7 @@ fn visit(surname: &str, room: &str, time_in: DateTime<Utc>) -> NewVisit {
         time_in,
         pass_id: None,
         guard: "刘".into(),
+        arrival_id: None,
     }
 }
 

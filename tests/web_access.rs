@@ -1,16 +1,18 @@
 //! Who may open what: no route but the login page answers without a session, a POST without
 //! the session's anti-forgery token is refused and changes nothing, a guard cannot export, a
-//! wrong password gets nowhere. Real binary (`gateward demo` without cameras), real HTTP.
+//! wrong password gets nowhere; a mistyped address is a 404 for everyone; each role's menu
+//! opens exactly what the role may; the demo prints a login for each role and keeps its
+//! records where `--data` says. Real binary (`gateward demo` without cameras), real HTTP.
 
 #[path = "web/demo.rs"]
 mod demo;
 #[path = "web/http.rs"]
 mod http;
 
-use demo::Demo;
+use demo::{DEMO_LOGINS, Demo};
 use http::Http;
 
-/// Every route of the app (and one that does not exist), as a stranger would try them.
+/// Every route of the app, as a stranger would try them.
 const PAGES: &[&str] = &[
     "/",
     "/handover",
@@ -24,7 +26,6 @@ const PAGES: &[&str] = &[
     "/manage/vehicles",
     "/manage/passes",
     "/manage/users",
-    "/no-such-page",
 ];
 const DATA: &[&str] = &[
     "/api/state",
@@ -248,4 +249,96 @@ fn a_handed_over_password_opens_nothing_but_the_page_to_change_it() {
         Some("/"),
         "straight to the screen now"
     );
+}
+
+#[test]
+fn a_mistyped_address_is_a_404_with_the_way_home_for_everyone() {
+    let demo = Demo::start_with(&["--cameras", "0"]);
+    let anon = Http::new(&demo.base);
+    let guard = Http::login(&demo.base, "guard", demo.password("guard"));
+    for (who, client) in [("a stranger", &anon), ("a guard", &guard)] {
+        for path in ["/no-such-page", "/visitorz", "/manage/nothing"] {
+            let r = client.get_page(path);
+            assert_eq!(r.status, 404, "{who}: GET {path}: {}", r.body);
+            assert!(r.body.contains("没有这个页面 (no such page)"), "{}", r.body);
+            assert!(r.body.contains("href=\"/\""), "a link home: {}", r.body);
+            assert!(!r.body.contains("登录"), "not the login page: {}", r.body);
+        }
+    }
+    // the app's pages still need a login
+    assert_eq!(anon.get_page("/handover").status, 303);
+}
+
+#[test]
+fn each_roles_menu_opens_what_the_role_may_and_the_leader_sees_reports() {
+    let demo = Demo::start_with(&["--cameras", "0"]);
+    let menu_links = |page: &str| -> Vec<String> {
+        let menu = &page[page.find("<nav class=\"menu\">").expect("a menu")..];
+        let menu = &menu[..menu.find("</nav>").expect("the menu's end")];
+        menu.split("href=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next().map(str::to_owned))
+            .collect()
+    };
+    let every = [
+        "/",
+        "/handover",
+        "/visitors",
+        "/passes",
+        "/goods",
+        "/alerts",
+        "/training",
+        "/log",
+        "/reports",
+        "/manage/people",
+        "/manage/vehicles",
+        "/manage/users",
+    ];
+    for login in DEMO_LOGINS {
+        let user = Http::login(&demo.base, login, demo.password(login));
+        let links = menu_links(&user.get_page("/handover").body);
+        for path in every {
+            let status = user.get_page(path).status;
+            let listed = links.iter().any(|l| l == path);
+            assert_eq!(
+                listed,
+                status == 200,
+                "{login}: {path} answers {status} but is {} the menu",
+                if listed { "in" } else { "not in" }
+            );
+        }
+        if login == "leader" {
+            assert!(links.iter().any(|l| l == "/reports"), "{links:?}");
+        }
+    }
+}
+
+#[test]
+fn the_demo_prints_a_login_for_each_role_and_keeps_its_records_where_data_says() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let data = dir.path().join("new").join("demo-data");
+    let data_arg = data.to_string_lossy().into_owned();
+    let demo = Demo::start_with(&["--cameras", "0", "--data", &data_arg]);
+    assert_eq!(
+        demo.data, data,
+        "the data folder printed is the one asked for"
+    );
+    assert!(
+        data.join("gateward.sqlite").is_file(),
+        "the records are in {}",
+        data.display()
+    );
+    let admin = Http::login(&demo.base, "admin", demo.password("admin"));
+    let users = admin.get_page("/manage/users");
+    assert_eq!(users.status, 200, "{}", users.body);
+    let manager = Http::login(&demo.base, "manager", demo.password("manager"));
+    assert_eq!(manager.get_page("/manage/people").status, 200);
+    drop(demo);
+    assert!(
+        data.join("gateward.sqlite").is_file(),
+        "a folder given with --data is kept"
+    );
+    // run again on the kept folder: the logins work with the new passwords
+    let again = Demo::start_with(&["--cameras", "0", "--data", &data_arg]);
+    Http::login(&again.base, "guard", again.password("guard"));
 }

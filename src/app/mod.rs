@@ -9,6 +9,7 @@
 //! - [`enrol`]: enrolling a face from a photo; [`photos`]: photos kept in the data folder;
 //! - [`gallery`]: the faces the records know; [`sightings`]: the faces seen, kept for
 //!   corrections; [`learning`]: a face a guard confirmed kept as that person's;
+//! - [`visitors`]: registering a visitor, from the screen or the desk;
 //! - [`when`]: local times typed by a user, and their UTC instants.
 //!
 //! The layer builds on the domain, the rules, the store and the vision stages; it never reaches
@@ -22,4 +23,5 @@ pub mod log;
 pub mod photos;
 pub mod report;
 pub mod sightings;
+pub mod visitors;
 pub mod when;

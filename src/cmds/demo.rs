@@ -1,6 +1,7 @@
-//! `gateward demo`: the product working in a minute. A throw-away data folder with the sample
-//! compound, the gate's fixture clips played again and again as five live cameras, the guard's
-//! screen on http://127.0.0.1:8080 and demo logins printed.
+//! `gateward demo`: the product working in a minute. A throw-away data folder (or the folder
+//! `--data DIR` names, kept) with the sample compound, the gate's fixture clips played again and
+//! again as five live cameras, the guard's screen on http://127.0.0.1:8080 and demo logins
+//! printed, one for each role.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -30,7 +31,8 @@ pub struct Args {
     /// fixtures folder]
     #[arg(long, value_name = "DIR")]
     pub fixtures: Option<PathBuf>,
-    /// Keep the data folder at the end (it is printed) instead of deleting it.
+    /// Keep the throw-away data folder at the end (it is printed) instead of deleting it; a
+    /// folder given with --data is always kept.
     #[arg(long)]
     pub keep: bool,
     /// Print each event as one line of JSON too.
@@ -51,12 +53,13 @@ const CAMERAS: [(&str, &str, CameraRole); 5] = [
     ("东门货车道", "truck-arrives.mp4", CameraRole::Plates),
 ];
 
-/// The demo logins: login, name, role, post.
-const USERS: [(&str, &str, Role, Desk); 4] = [
+/// The demo logins, one for each role: login, name, role, post.
+const USERS: [(&str, &str, Role, Desk); 5] = [
     ("guard", "门岗小王", Role::Guard, Desk::Gate),
     ("leader", "分队长老李", Role::TeamLeader, Desk::ShiftLeader),
     ("patrol", "巡逻岗小张", Role::Guard, Desk::Patrol),
     ("manager", "管理处刘主任", Role::Manager, Desk::OfficeDuty),
+    ("admin", "系统管理员老陈", Role::Admin, Desk::OfficeDuty),
 ];
 
 fn fixtures_folder(given: Option<&Path>) -> anyhow::Result<PathBuf> {
@@ -75,13 +78,29 @@ fn fixtures_folder(given: Option<&Path>) -> anyhow::Result<PathBuf> {
         )
 }
 
-pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
+/// Runs the demo; `data` is the folder `--data` named (created when missing, kept at the end),
+/// or `None` for a throw-away one.
+pub fn run(config: &Config, args: &Args, data: Option<&Path>) -> anyhow::Result<()> {
     let fixtures = fixtures_folder(args.fixtures.as_deref())?;
-    let folder = tempfile::Builder::new()
-        .prefix("gateward-demo.")
-        .tempdir()
-        .context("cannot create a temporary data folder for the demo")?;
-    let data = folder.path().to_path_buf();
+    let (folder, data) = match data {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).with_context(|| {
+                format!(
+                    "无法创建数据目录 {} (cannot create the data folder: check the path and its permissions)",
+                    dir.display()
+                )
+            })?;
+            (None, dir.to_path_buf())
+        }
+        None => {
+            let folder = tempfile::Builder::new()
+                .prefix("gateward-demo.")
+                .tempdir()
+                .context("cannot create a temporary data folder for the demo")?;
+            let data = folder.path().to_path_buf();
+            (Some(folder), data)
+        }
+    };
     let mut config = config.clone();
     config.paths.data = data.clone();
     config.gate.name = "东门".into();
@@ -120,6 +139,17 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
     let mut logins = Vec::new();
     for (login, name, role, post) in USERS {
         let password = web::auth::random_password();
+        // a kept folder run again: the login is there, with a new password
+        if let Some(known) = store.user_by_login(login)? {
+            store.set_password(
+                "demo",
+                known.id,
+                web::auth::hash_password(&password)?,
+                false,
+            )?;
+            logins.push((login, name, role, post, password));
+            continue;
+        }
         store.add_user(
             "demo",
             NewUser {
@@ -197,9 +227,13 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
         let _ = printer.await;
         Ok(())
     })?;
-    if args.keep {
-        let kept = folder.keep();
-        eprintln!("数据目录已保留 data folder kept: {}", kept.display());
+    match folder {
+        Some(folder) if args.keep => {
+            let kept = folder.keep();
+            eprintln!("数据目录已保留 data folder kept: {}", kept.display());
+        }
+        Some(_) => {}
+        None => eprintln!("数据目录已保留 data folder kept: {}", data.display()),
     }
     Ok(())
 }

@@ -114,7 +114,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Replay(args) => replay::run(&config, args),
         Command::Run(args) => run::run(&config, args),
         Command::Inside => inside::run(&config),
-        Command::Demo(args) => demo::run(&config, args),
+        Command::Demo(args) => demo::run(&config, args, cli.data.as_deref()),
         Command::User(args) => user::run(&config, args),
         Command::Not(args) => not::run(&config, args),
         Command::Log(args) => log::run(&config, args),

@@ -719,7 +719,9 @@ impl Watcher {
 
 /// The open visits, even after a panic elsewhere left the lock poisoned (they stay valid).
 fn lock(visits: &Mutex<Visits>) -> std::sync::MutexGuard<'_, Visits> {
-    visits.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    visits
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// What the screen says for a person in the records, at a local time of day, going one way: the

@@ -248,7 +248,8 @@ impl Gallery {
         let Some((row, _)) = found else {
             return false;
         };
-        self.data.drain(row * EMBEDDING_DIM..(row + 1) * EMBEDDING_DIM);
+        self.data
+            .drain(row * EMBEDDING_DIM..(row + 1) * EMBEDDING_DIM);
         self.owners.remove(row);
         true
     }

@@ -146,7 +146,8 @@ impl Visits {
     /// visitor is kept once their visit is over.
     fn close_before(&mut self, now: DateTime<Utc>) {
         let window = chrono::Duration::from_std(self.window).unwrap_or(chrono::Duration::MAX);
-        self.open.retain(|v| now.signed_duration_since(v.last) <= window);
+        self.open
+            .retain(|v| now.signed_duration_since(v.last) <= window);
     }
 }
 
@@ -210,7 +211,9 @@ mod tests {
     #[test]
     fn still_in_view_keeps_the_visit_open() {
         let mut v = five_minutes();
-        let no = v.arrive("东门", Who::Plate("川A8H458".into()), None, t(0)).no();
+        let no = v
+            .arrive("东门", Who::Plate("川A8H458".into()), None, t(0))
+            .no();
         v.seen(no, t(290));
         assert!(matches!(
             v.arrive("东门", Who::Plate("川A8H458".into()), None, t(580)),

@@ -1,5 +1,9 @@
 //! Goods and prohibited items (SPEC §4, seed §1.3): large or valuable goods leave only with a
-//! goods-release slip that matches them; some goods never come in.
+//! goods-release slip that matches them; some goods never come in. The ban is on bringing
+//! them in (禁止携带…进入小区): goods taken out are checked against the slip like any other,
+//! and a prohibited item among them is a word of safety, not a refusal.
+
+use crate::domain::EventKind;
 
 /// Goods that may never be brought into the compound (seed §1.3).
 pub const PROHIBITED_ITEMS: [&str; 6] = [
@@ -54,6 +58,38 @@ impl GoodsOutcome {
     }
 }
 
+/// What the rules say of goods taken out of the compound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Leaving {
+    /// The release slip decides, for every kind of goods.
+    pub outcome: GoodsOutcome,
+    /// A prohibited item among the goods. It is barred only from coming in, so its leaving is
+    /// a registration like any other; the guard reminds the person to carry it safely.
+    pub hazard: Option<&'static str>,
+}
+
+impl Leaving {
+    /// How the check is kept in the duty record: a registration, never an alert.
+    pub fn event_kind(self) -> EventKind {
+        EventKind::Registration
+    }
+}
+
+/// Goods taken out (`description` as the guard wrote it): the slip decides (see
+/// [`check_goods`]); a prohibited item is named for the safety reminder.
+pub fn goods_leaving(description: &str, slip: bool, matches: bool) -> Leaving {
+    Leaving {
+        outcome: check_goods(slip, matches),
+        hazard: prohibited_item(description),
+    }
+}
+
+/// Goods brought in: the prohibited item that keeps them out (an alert for the shift leader),
+/// or `None` when nothing in the description is barred.
+pub fn barred_from_entering(description: &str) -> Option<&'static str> {
+    prohibited_item(description)
+}
+
 /// Checks large or valuable goods leaving: `slip` is whether an office slip was shown,
 /// `matches` whether its content matches the goods.
 pub fn check_goods(slip: bool, matches: bool) -> GoodsOutcome {
@@ -67,6 +103,27 @@ pub fn check_goods(slip: bool, matches: bool) -> GoodsOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_prohibited_item_taken_out_is_checked_against_the_slip_and_registered_not_refused() {
+        let no_slip = goods_leaving("汽油两桶", false, false);
+        assert_eq!(no_slip.outcome, GoodsOutcome::NeedSlip);
+        assert_eq!(no_slip.hazard, Some("汽油"));
+        assert_eq!(no_slip.event_kind(), EventKind::Registration);
+        let with_slip = goods_leaving("汽油两桶", true, true);
+        assert_eq!(with_slip.outcome, GoodsOutcome::Release);
+        assert_eq!(with_slip.event_kind(), EventKind::Registration);
+        assert_eq!(goods_leaving("一台冰箱", true, true).hazard, None);
+    }
+
+    #[test]
+    fn a_prohibited_item_brought_in_is_barred() {
+        assert_eq!(
+            barred_from_entering("一罐液化气"),
+            Some("煤气瓶（高层楼宇）")
+        );
+        assert_eq!(barred_from_entering("一台冰箱"), None);
+    }
 
     #[test]
     fn goods_leave_only_with_a_matching_release_slip() {

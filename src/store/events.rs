@@ -1,6 +1,8 @@
 //! Gate events: every sighting, registration and alert with the decision taken, the posts
 //! notified and the snapshot; the raw material of the duty record.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Row, params, params_from_iter, types::Value};
 
@@ -198,6 +200,22 @@ impl Store {
         self.read(|c, _| {
             c.query_row(&format!("{EVENT_COLUMNS} WHERE id = ?1"), [id], event_row)
                 .optional()
+        })
+    }
+
+    /// Which of the gate events `ids` a guard has confirmed or corrected (resolved).
+    pub fn checked_events(&self, ids: &[i64]) -> Result<HashSet<i64>, StoreError> {
+        let ids = ids.to_vec();
+        self.read(move |c, _| {
+            let mut st =
+                c.prepare_cached("SELECT 1 FROM event_checks WHERE event_id = ?1 LIMIT 1")?;
+            let mut found = HashSet::new();
+            for id in ids {
+                if st.exists([id])? {
+                    found.insert(id);
+                }
+            }
+            Ok(found)
         })
     }
 

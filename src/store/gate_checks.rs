@@ -2,9 +2,7 @@
 //! person's embeddings (a few per person, the oldest replaced), the arrivals they have
 //! acknowledged, a misread plate corrected, and the enrolled face shown beside a snapshot.
 
-use std::collections::HashSet;
-
-use rusqlite::{OptionalExtension as _, params, params_from_iter};
+use rusqlite::{OptionalExtension as _, params};
 
 use super::audit::append_tx;
 use super::columns::to_ms;
@@ -117,21 +115,6 @@ impl Store {
         })
     }
 
-    /// Which of the gate events `ids` a guard has confirmed, corrected or acknowledged.
-    pub fn checked_events(&self, ids: &[i64]) -> Result<HashSet<i64>, StoreError> {
-        if ids.is_empty() {
-            return Ok(HashSet::new());
-        }
-        let marks = vec!["?"; ids.len()].join(",");
-        self.read(|c, _| {
-            let mut st = c.prepare(&format!(
-                "SELECT DISTINCT event_id FROM event_checks WHERE event_id IN ({marks})"
-            ))?;
-            let rows = st.query_map(params_from_iter(ids.iter()), |r| r.get(0))?;
-            rows.collect()
-        })
-    }
-
     /// A guard corrected the plate of the vehicle event `id` to `plate` (any spelling: 川A·8H458
     /// or 川a8h458): the gate log and the list of vehicles inside follow. Returns the plate it
     /// had.
@@ -151,11 +134,9 @@ impl Store {
         let actor = actor.to_owned();
         self.write(move |conn, ctx| {
             let old: Option<Option<String>> = conn
-                .query_row(
-                    "SELECT plate FROM gate_events WHERE id = ?1",
-                    [id],
-                    |r| r.get(0),
-                )
+                .query_row("SELECT plate FROM gate_events WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
                 .optional()
                 .map_err(|e| ctx.err(e))?;
             let Some(old) = old else {
@@ -186,7 +167,10 @@ impl Store {
                 &actor,
                 "event.plate",
                 &format!("event:{id}"),
-                &format!("plate {} corrected to {plate}", old.as_deref().unwrap_or("-")),
+                &format!(
+                    "plate {} corrected to {plate}",
+                    old.as_deref().unwrap_or("-")
+                ),
             )?;
             Ok(old)
         })
@@ -240,7 +224,9 @@ mod tests {
         s.vehicle_came_in("川A8H452", None, now, "东门", Some(id))
             .unwrap();
         assert_eq!(
-            s.correct_plate("guard", id, "川a·8h458").unwrap().as_deref(),
+            s.correct_plate("guard", id, "川a·8h458")
+                .unwrap()
+                .as_deref(),
             Some("川A8H452")
         );
         assert_eq!(

@@ -59,8 +59,13 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 7,
+        name: "desk links",
+        sql: include_str!("migrations/007_desk.sql"),
+    },
+    Migration {
+        version: 8,
         name: "gate learning",
-        sql: include_str!("migrations/007_gate_learning.sql"),
+        sql: include_str!("migrations/008_gate_learning.sql"),
     },
 ];
 

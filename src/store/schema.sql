@@ -1,4 +1,4 @@
--- The records' schema as it stands after the last migration (schema 6), in one file, for
+-- The records' schema as it stands after the last migration (schema 7), in one file, for
 -- reading: what tables there are, what each column holds, what the CHECKs allow.
 --
 -- It is NOT what builds a database. `Store::open` runs the migrations of src/store/migrations/
@@ -169,9 +169,13 @@ CREATE TABLE visits (
     time_in_ms INTEGER NOT NULL,
     time_out_ms INTEGER,
     pass_id INTEGER REFERENCES passes (id) ON DELETE SET NULL,
-    guard TEXT NOT NULL DEFAULT ''
+    guard TEXT NOT NULL DEFAULT '',
+    -- (schema 7) the camera's arrival the visitor was registered for, while it is kept
+    arrival_id INTEGER REFERENCES gate_events (id) ON DELETE SET NULL
 );
 CREATE INDEX visits_by_time ON visits (time_in_ms);
+-- (schema 7)
+CREATE INDEX visits_by_arrival ON visits (arrival_id);
 
 CREATE TABLE goods_slips (
     id INTEGER PRIMARY KEY,
@@ -197,6 +201,9 @@ CREATE TABLE shift_records (
     follow_ups TEXT NOT NULL DEFAULT '',
     handed_over INTEGER NOT NULL DEFAULT 0 CHECK (handed_over IN (0, 1)),
     updated_ms INTEGER NOT NULL,
+    -- (schema 7) the incoming guard who signed the handover off, and when; NULL until then
+    handed_to TEXT,
+    handed_over_ms INTEGER,
     UNIQUE (gate, date, shift)
 );
 
@@ -326,5 +333,5 @@ CREATE TABLE training_answers (
 CREATE INDEX training_answers_by_user ON training_answers (user_id, at_ms);
 
 -- What `migrate` sets after the last step: the schema version and gateward's mark ("GWRD").
-PRAGMA user_version = 7;
+PRAGMA user_version = 8;
 PRAGMA application_id = 1196905028; -- 0x47575244

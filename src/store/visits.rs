@@ -1,6 +1,8 @@
 //! Visits (来访登记): the register of visitors and other non-owners let in (SPEC §1): surname,
 //! room, purpose, the ID and intercom checks, the posts notified, times in and out, and the pass
-//! when they came in on one.
+//! when they came in on one, and the camera's arrival they were registered for.
+
+use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, params};
@@ -31,6 +33,9 @@ pub struct NewVisit {
     pub pass_id: Option<i64>,
     /// The guard who registered the visit.
     pub guard: String,
+    /// The gate event of the camera's arrival the visitor was registered for, if any; it must
+    /// exist and have no visit yet.
+    pub arrival_id: Option<i64>,
 }
 
 /// A stored visit.
@@ -52,11 +57,13 @@ pub struct VisitRecord {
     /// The number of the pass.
     pub pass_number: Option<String>,
     pub guard: String,
+    /// The camera's arrival the visitor was registered for, while that event is kept.
+    pub arrival_id: Option<i64>,
 }
 
 const VISIT_COLUMNS: &str = "SELECT v.id, v.visitor_surname, v.room, v.household_id, v.purpose, \
      v.id_checked, v.resident_confirmed, v.notified, v.time_in_ms, v.time_out_ms, v.pass_id, \
-     s.number, v.guard FROM visits v LEFT JOIN passes s ON s.id = v.pass_id";
+     s.number, v.guard, v.arrival_id FROM visits v LEFT JOIN passes s ON s.id = v.pass_id";
 
 fn visit_row(r: &Row<'_>) -> rusqlite::Result<VisitRecord> {
     Ok(VisitRecord {
@@ -76,6 +83,7 @@ fn visit_row(r: &Row<'_>) -> rusqlite::Result<VisitRecord> {
         pass_id: r.get(10)?,
         pass_number: r.get(11)?,
         guard: r.get(12)?,
+        arrival_id: r.get(13)?,
     })
 }
 
@@ -98,10 +106,38 @@ impl Store {
                 })
                 .optional()
                 .map_err(|e| ctx.err(e))?;
+            if let Some(arrival) = v.arrival_id {
+                let known: Option<Option<i64>> = conn
+                    .query_row(
+                        "SELECT e.id, (SELECT v.id FROM visits v WHERE v.arrival_id = e.id) \
+                         FROM gate_events e WHERE e.id = ?1",
+                        [arrival],
+                        |r| r.get(1),
+                    )
+                    .optional()
+                    .map_err(|e| ctx.err(e))?;
+                match known {
+                    None => {
+                        return Err(StoreError::NotFound {
+                            what: "gate event",
+                            key: arrival.to_string(),
+                        });
+                    }
+                    Some(Some(visit)) => {
+                        return Err(StoreError::Invalid {
+                            what: "visit",
+                            message: format!(
+                                "the arrival {arrival} is already registered as visit {visit}"
+                            ),
+                        });
+                    }
+                    Some(None) => {}
+                }
+            }
             conn.execute(
                 "INSERT INTO visits (visitor_surname, room, household_id, purpose, id_checked, \
-                 resident_confirmed, notified, time_in_ms, pass_id, guard) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                 resident_confirmed, notified, time_in_ms, pass_id, guard, arrival_id) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 params![
                     surname,
                     room,
@@ -113,6 +149,7 @@ impl Store {
                     to_ms(v.time_in),
                     v.pass_id,
                     v.guard.trim(),
+                    v.arrival_id,
                 ],
             )
             .map_err(|e| ctx.err(e))?;
@@ -201,6 +238,24 @@ impl Store {
             ))?;
             let rows = st.query_map(params![to_ms(from), to_ms(to)], visit_row)?;
             rows.collect()
+        })
+    }
+
+    /// Which of the gate events `ids` (camera arrivals) have a registered visitor.
+    pub fn registered_arrivals(&self, ids: &[i64]) -> Result<HashSet<i64>, StoreError> {
+        if ids.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let ids = ids.to_vec();
+        self.read(move |c, _| {
+            let mut st = c.prepare_cached("SELECT 1 FROM visits WHERE arrival_id = ?1 LIMIT 1")?;
+            let mut found = HashSet::new();
+            for id in ids {
+                if st.exists([id])? {
+                    found.insert(id);
+                }
+            }
+            Ok(found)
         })
     }
 

@@ -10,13 +10,10 @@ use serde::{Deserialize, Serialize};
 use super::auth::Authed;
 use super::error::WebError;
 use super::state::{AppState, blocking};
-use crate::domain::{EventKind, Post, VisitPurpose};
 use crate::app::learning::learn_confirmed;
+use crate::app::visitors::{self, NewVisitor};
 use crate::domain::plate::normalise_plate;
 use crate::pipeline::service::GalleryEdit;
-use crate::rules::gate::shift_at;
-use crate::rules::prompts::{self, RESIDENT_UNREACHABLE};
-use crate::store::{NewGateEvent, NewVisit};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -64,7 +61,9 @@ async fn confirm(
             .ok_or_else(|| WebError::NotFound(format!("没有这条记录 (no gate event {id})")))?;
         store.check_event(&actor, id, true, None)?;
         match (event.person_id, sighting) {
-            (Some(person), Some(sighting)) => learn(&store, &actor, person, sighting, event.person_id),
+            (Some(person), Some(sighting)) => {
+                learn(&store, &actor, person, sighting, event.person_id)
+            }
             _ => Ok(Vec::new()),
         }
     })
@@ -203,75 +202,24 @@ async fn register_visitor(
     State(s): State<AppState>,
     Json(v): Json<Visitor>,
 ) -> Result<Json<Done>, WebError> {
-    let purpose: VisitPurpose = v
-        .purpose
-        .parse()
-        .map_err(|e: crate::domain::UnknownValue| WebError::BadInput(e.to_string()))?;
-    if v.room.trim().is_empty() || v.surname.trim().is_empty() {
-        return Err(WebError::BadInput(
-            "请填写房号和贵姓 (the room and the surname are needed)".into(),
-        ));
-    }
+    let visitor = NewVisitor {
+        room: v.room,
+        surname: v.surname,
+        purpose: v.purpose,
+        id_checked: v.id_checked,
+        resident_confirmed: v.resident_confirmed,
+        arrival_id: v.event_id,
+    };
     let now = s.clock.now();
-    let shift = shift_at(now.with_timezone(&s.tz).time());
-    let store = s.store.clone();
-    let gate = s.gate.clone();
+    let (store, hub, gate, tz) = (s.store.clone(), s.hub.clone(), s.gate.clone(), s.tz);
     let guard = user.user.name.clone();
-    let (hub, tz) = (s.hub.clone(), s.tz);
-    if !v.resident_confirmed {
-        // the visitor is turned away: the refusal goes in the duty record
-        let refused = prompts::visitor_refused();
-        blocking(move || {
-            let mut e = NewGateEvent::new(now, gate, EventKind::Registration, shift);
-            e.decision = format!(
-                "访客{}（到{}，{}）未获业主确认，不予放行：{}",
-                v.surname.trim(),
-                v.room.trim(),
-                purpose.zh(),
-                refused.say
-            );
-            Ok(crate::web::hub::record_event(&store, &hub, tz, &guard, e)?)
-        })
-        .await?;
-        return Ok(done(format!("请对访客说：{RESIDENT_UNREACHABLE}")));
-    }
-    if !v.id_checked {
-        return Err(WebError::BadInput(
-            "放行前请查验并登记有效证件 (check and register an ID before letting the visitor in)"
-                .into(),
-        ));
-    }
-    let message = format!("已登记访客{}，到{}", v.surname.trim(), v.room.trim());
-    blocking(move || {
-        store.register_visit(
-            &guard,
-            NewVisit {
-                visitor_surname: v.surname.trim().to_owned(),
-                room: v.room.trim().to_owned(),
-                purpose,
-                id_checked: true,
-                resident_confirmed: true,
-                notified: vec![Post::Patrol, Post::CentralControl],
-                time_in: now,
-                pass_id: None,
-                guard: guard.clone(),
-            },
-        )?;
-        let mut e = NewGateEvent::new(now, gate, EventKind::Registration, shift);
-        e.decision = format!(
-            "登记访客{}，到{}（{}），业主已确认{}",
-            v.surname.trim(),
-            v.room.trim(),
-            purpose.zh(),
-            v.event_id
-                .map(|id| format!("，到达记录 {id}"))
-                .unwrap_or_default()
-        );
-        e.notified = vec![Post::Patrol, Post::CentralControl];
-        Ok(crate::web::hub::record_event(&store, &hub, tz, &guard, e)?)
+    let message = blocking(move || {
+        let done = visitors::register(&store, &gate, tz, &guard, now, &visitor)?;
+        crate::web::hub::record_event(&store, &hub, tz, &guard, done.event)?;
+        Ok(done.message)
     })
     .await?;
-    Ok(done(format!("{message}；已通知巡逻岗、中控岗")))
+    Ok(done(message))
 }
 
 #[derive(Deserialize)]

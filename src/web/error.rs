@@ -1,6 +1,7 @@
 //! What went wrong answering a request, as the user reads it; the page that shows it is
 //! `page`'s.
 
+use crate::app::visitors::VisitorError;
 use crate::store::StoreError;
 
 /// What went wrong answering a request, as the user reads it.
@@ -19,4 +20,15 @@ pub enum WebError {
     NotFound(String),
     #[error("{0}")]
     Internal(String),
+}
+
+/// A visitor the service would not register: its sentence for what the guard can fix (bad
+/// input), the store's error otherwise.
+impl From<VisitorError> for WebError {
+    fn from(e: VisitorError) -> Self {
+        match e {
+            VisitorError::Store(e) => WebError::Store(e),
+            e => WebError::BadInput(e.to_string()),
+        }
+    }
 }

@@ -47,10 +47,11 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Unknown addresses get what any address gets without a session: a page request the way to
-/// the login page, anything else a 401.
-async fn not_found(method: axum::http::Method, headers: axum::http::HeaderMap) -> Response {
-    auth::unauthenticated(&method, &headers)
+/// An unknown address is a 404 with the way home, whoever asks: logging in would not make it
+/// exist, so a stranger is not sent to the login page for it.
+async fn not_found() -> Response {
+    use axum::response::IntoResponse;
+    (axum::http::StatusCode::NOT_FOUND, page::not_found()).into_response()
 }
 
 /// Binds `listen` and serves the app until `stop` resolves. A port in use is a clear error.

@@ -45,11 +45,15 @@ fn menu(user: &Authed) -> Markup {
             a href="/goods" { "物品放行" }
             a href="/alerts" { "危险品·夜间开门" }
             a href="/training" { "认识住户" }
-            @if role != Role::Guard { a href="/log" { "记录查询" } }
+            // each entry as the page checks it: the log and the reports need may_export
+            // (team leader and up), the records may_manage, the users the administrator
+            @if role.may_export() {
+                a href="/log" { "记录查询" }
+                a href="/reports" { "报表" }
+            }
             @if role.may_manage() {
                 a href="/manage/people" { "住户与贵宾" }
                 a href="/manage/vehicles" { "车辆" }
-                a href="/reports" { "报表" }
             }
             @if role == Role::Admin { a href="/manage/users" { "账号" } }
             span.who { (user.user.name) " · " (role.zh()) " · " (user.user.post.zh()) }
@@ -104,6 +108,19 @@ pub fn message_page(status: StatusCode, message: &str) -> Markup {
     )
 }
 
+/// The page of an address that does not exist, the same with or without a session.
+pub fn not_found() -> Markup {
+    bare(
+        "没有这个页面",
+        html! {
+            main.message {
+                p.problem role="alert" { "没有这个页面 (no such page)：请检查地址，或回到首页。" }
+                p { a href="/" { "返回首页 (home)" } }
+            }
+        },
+    )
+}
+
 /// An error answers with its status and the one-message page.
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
@@ -135,10 +152,7 @@ pub struct ErrorText(pub String);
 
 /// What a script gets when its request fails: `{"ok": false, "message": "…"}` with the same
 /// status, the message being the sentence the page would show.
-pub async fn api_errors(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
+pub async fn api_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let api = request.uri().path().starts_with("/api/");
     let response = next.run(request).await;
     match response.extensions().get::<ErrorText>() {

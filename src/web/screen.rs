@@ -17,8 +17,8 @@ use tokio_stream::StreamExt as _;
 use tokio_stream::wrappers::{BroadcastStream, IntervalStream};
 
 use super::auth::Authed;
-use super::page;
 use super::error::WebError;
+use super::page;
 use super::state::{AppState, blocking};
 use crate::domain::event::CameraHealth;
 use crate::domain::event::GateEvent;
@@ -26,8 +26,8 @@ use crate::domain::{Desk, PersonClass, Post};
 use crate::rules::attention::attention;
 use crate::rules::gate::{gate_hours_zh, gate_open, shift_at};
 use crate::rules::greeting::{EVENING_FROM, MORNING_FROM};
-use crate::store::Store;
 use crate::rules::prompts::{RESIDENT_UNREACHABLE, VISITOR_FIRST, VISITOR_SCRIPT};
+use crate::store::Store;
 
 /// How often the screen is told how the cameras are.
 const HEALTH_EVERY: Duration = Duration::from_secs(2);
@@ -245,8 +245,12 @@ async fn state(
     let desk = user.user.post;
     let ids: Vec<i64> = recent.iter().filter_map(|e| e.id).collect();
     let (store, tz) = (s.store.clone(), s.tz);
-    let (checked, inside) = blocking(move || {
-        Ok((store.checked_events(&ids)?, inside_now(&store, tz)?))
+    let (checked, registered, inside) = blocking(move || {
+        Ok((
+            store.checked_events(&ids)?,
+            store.registered_arrivals(&ids)?,
+            inside_now(&store, tz)?,
+        ))
     })
     .await?;
     let body = ScreenState {
@@ -262,6 +266,7 @@ async fn state(
             .map(|e| {
                 let mut live = Live::new(e, desk);
                 live.checked = e.id.is_some_and(|id| checked.contains(&id));
+                live.registered = e.id.is_some_and(|id| registered.contains(&id));
                 live
             })
             .collect(),

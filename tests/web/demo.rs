@@ -10,6 +10,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+/// The logins the demo prints, one for each role.
+pub const DEMO_LOGINS: [&str; 5] = ["guard", "leader", "patrol", "manager", "admin"];
+
 pub struct Demo {
     child: Child,
     /// http://127.0.0.1:PORT
@@ -50,7 +53,7 @@ impl Demo {
         });
         let (mut base, mut data, mut logins) = (None, None, HashMap::new());
         let deadline = Instant::now() + Duration::from_secs(120);
-        while base.is_none() || data.is_none() || logins.len() < 4 {
+        while base.is_none() || data.is_none() || logins.len() < DEMO_LOGINS.len() {
             let left = deadline
                 .checked_duration_since(Instant::now())
                 .expect("gateward demo printed its address, data folder and logins in time");
@@ -61,7 +64,7 @@ impl Demo {
             } else if let Some(rest) = l.strip_prefix("数据目录 data folder: ") {
                 data = Some(PathBuf::from(rest));
             } else if let Some((login, rest)) = l.split_once(" / ")
-                && ["guard", "leader", "patrol", "manager"].contains(&login)
+                && DEMO_LOGINS.contains(&login)
             {
                 let password = rest.split_whitespace().next().expect("password");
                 logins.insert(login.to_owned(), password.to_owned());

@@ -118,15 +118,15 @@ async fn render_alerts(
             @if listed.is_empty() {
                 p.meta { "今天没有 (none today)" }
             } @else {
-                table {
+                table.stack {
                     tr { th { "时间" } th { "类别" } th { "车牌" } th { "记录" } th { "通知" } }
                     @for e in &listed {
                         tr {
-                            td { (hm(e.at, s.tz)) }
-                            td { (e.kind.zh()) }
-                            td { (e.plate.as_deref().unwrap_or("")) }
-                            td { (e.decision) }
-                            td { (posts(&e.notified)) }
+                            td data-label="时间" { (hm(e.at, s.tz)) }
+                            td data-label="类别" { (e.kind.zh()) }
+                            td.name data-label="车牌" { (e.plate.as_deref().unwrap_or("")) }
+                            td data-label="记录" { (e.decision) }
+                            td data-label="通知" { (posts(&e.notified)) }
                         }
                     }
                 }

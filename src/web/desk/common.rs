@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use chrono_tz::Tz;
-use maud::{Markup, PreEscaped, html};
+use maud::{Markup, html};
 
 use crate::app::handover::HandoverError;
 use crate::app::when::to_utc_or_after;
@@ -16,18 +16,6 @@ use crate::web::auth::Authed;
 use crate::web::error::WebError;
 use crate::web::page;
 use crate::web::state::AppState;
-
-pub(super) const DESK_STYLE: &str = ".desk button{min-height:3rem;font-size:1.15rem;padding:.5rem 1.4rem}\
-.desk input[type=text]{min-height:2.8rem;font-size:1.15rem}\
-.desk input[type=checkbox]{width:1.6rem;height:1.6rem;vertical-align:middle}\
-.desk label.check{font-size:1.15rem;margin:.6rem 0}\
-.desk textarea{width:100%;font-size:1.1rem}\
-.desk section{margin-bottom:1.6rem}\
-.desk .pre{white-space:pre-wrap}\
-.desk .big{font-size:2rem;font-weight:800;margin:.2rem 0}\
-.desk .say{font-size:1.5rem;font-weight:700;margin:.3rem 0}\
-.desk small{color:#666;font-weight:400}\
-.desk form.card-form{background:#fff;padding:1rem;border-radius:.6rem;box-shadow:0 2px 10px #0001;margin-bottom:1rem}";
 
 /// The longest note, description or name taken from a form, in characters.
 pub(super) const LONG_TEXT: usize = 2000;
@@ -99,7 +87,6 @@ pub(super) fn frame(user: &Authed, title: &str, body: Markup) -> Markup {
         user,
         title,
         html! {
-            style { (PreEscaped(DESK_STYLE)) }
             div.desk { (body) }
         },
     )
@@ -185,6 +172,9 @@ pub(super) fn handover_error(e: HandoverError) -> WebError {
     match e {
         HandoverError::Store(s) => WebError::Store(s),
         HandoverError::Time(t) => WebError::Internal(t.to_string()),
+        e @ (HandoverError::AlreadySigned { .. } | HandoverError::OwnShift(_)) => {
+            WebError::BadInput(e.to_string())
+        }
     }
 }
 

@@ -1,4 +1,5 @@
-//! 物品放行条 The goods page: whether goods may leave (a release slip, prohibited items), and
+//! 物品放行条 The goods page: whether goods may leave (the release slip decides; a prohibited
+//! item taken out is a safety reminder, never a refusal: it is barred only from coming in), and
 //! the slips checked today.
 
 use axum::extract::{Extension, Form, RawQuery, State};
@@ -10,8 +11,8 @@ use super::common::{
     Fields, LONG_TEXT, Notice, SHORT_TEXT, bad, day_range, desk_event, frame, hm, local_now,
     refusal, see,
 };
-use crate::domain::{Direction, EventKind, Post};
-use crate::rules::goods::{GoodsOutcome, PROHIBITED_ITEMS, check_goods, prohibited_item};
+use crate::domain::Direction;
+use crate::rules::goods::{GoodsOutcome, PROHIBITED_ITEMS, goods_leaving};
 use crate::store::{GoodsSlipRecord, NewGoodsSlip, StoreError};
 use crate::web::auth::Authed;
 use crate::web::error::WebError;
@@ -36,18 +37,9 @@ fn outcome_from_key(key: &str) -> Option<GoodsOutcome> {
     .find(|o| outcome_key(*o) == key)
 }
 
-/// The outcome of a check, big.
-fn goods_outcome(o: GoodsOutcome, prohibited: Option<&str>) -> Markup {
+/// The outcome of a check, big; `hazard`: a prohibited item among the goods taken out.
+fn goods_outcome(o: GoodsOutcome, hazard: Option<&str>) -> Markup {
     html! {
-        @if let Some(item) = prohibited {
-            div.problem role="alert" {
-                p.big { "⚠ 违禁物品：" (item) }
-                p {
-                    "煤气瓶、烟花爆竹、大量天那水、汽油、酒精等易燃易爆物品禁止带入小区。已记录警报，请报告当班分队长。"
-                    br; small { "(A prohibited item: recorded as an alert; tell the shift leader.)" }
-                }
-            }
-        }
         @match o {
             GoodsOutcome::Release => div.ok-msg role="status" {
                 p.big { "放行 Let out" }
@@ -64,6 +56,12 @@ fn goods_outcome(o: GoodsOutcome, prohibited: Option<&str>) -> Markup {
                 p.say { "请说：" (o.say()) }
                 p { "请他回管理处重新填写放行条。已登记。" small { "(The slip does not match: back to the office. Recorded.)" } }
             },
+        }
+        @if let Some(item) = hazard {
+            p.hazard-note {
+                "物品中有易燃易爆物品（" (item) "）：只禁止带入小区，带出按放行条办理。请提醒对方注意安全。"
+                small { " (Flammable goods are barred only from coming in; taking them out follows the slip. Remind them to carry it safely.)" }
+            }
         }
     }
 }
@@ -152,16 +150,16 @@ fn slips_table(slips: &[GoodsSlipRecord], tz: Tz) -> Markup {
         @if slips.is_empty() {
             p.meta { "今天还没有核对过放行条 (no slips checked today)" }
         } @else {
-            table {
+            table.stack {
                 tr { th { "时间" } th { "放行条" } th { "房号" } th { "物品" } th { "开条人" } th { "结果" } }
                 @for g in slips {
                     tr {
-                        td { (hm(g.at, tz)) }
-                        td { (g.slip_number) }
-                        td { (g.household.as_deref().unwrap_or("")) }
-                        td { (g.items) }
-                        td { (g.issued_by) }
-                        td { @match g.matches {
+                        td data-label="时间" { (hm(g.at, tz)) }
+                        td data-label="放行条" { (g.slip_number) }
+                        td data-label="房号" { (g.household.as_deref().unwrap_or("")) }
+                        td data-label="物品" { (g.items) }
+                        td.name data-label="开条人" { (g.issued_by) }
+                        td data-label="结果" { @match g.matches {
                             Some(true) => { "相符，放行" }
                             Some(false) => { strong { "不符，退回管理处" } }
                             None => { "未核对" }
@@ -218,20 +216,12 @@ pub(super) async fn goods_check(
         )
         .await?));
     }
-    let outcome = check_goods(draft.slip, draft.slip && draft.matches);
-    let prohibited = prohibited_item(&draft.items);
+    let leaving = goods_leaving(&draft.items, draft.slip, draft.slip && draft.matches);
+    let (outcome, hazard) = (leaving.outcome, leaving.hazard);
     let now = s.clock.now();
     let store = s.store.clone();
     let actor = user.user.name.clone();
-    let mut e = desk_event(
-        &s,
-        now,
-        if prohibited.is_some() {
-            EventKind::Alert
-        } else {
-            EventKind::Registration
-        },
-    );
+    let mut e = desk_event(&s, now, leaving.event_kind());
     let d = draft.clone();
     let (hub, tz, by) = (s.hub.clone(), s.tz, user.user.name.clone());
     let done = blocking(move || {
@@ -263,13 +253,13 @@ pub(super) async fn goods_check(
             }
         };
         e.direction = Some(Direction::Out);
-        e.decision = match prohibited {
-            Some(item) => format!("违禁物品（{item}）：物品出门：{}{who}，{result}", d.items),
+        e.decision = match hazard {
+            Some(item) => format!(
+                "物品出门：{}{who}，{result}；含易燃易爆物品（{item}），已提醒注意安全",
+                d.items
+            ),
             None => format!("物品出门：{}{who}，{result}", d.items),
         };
-        if prohibited.is_some() {
-            e.notified = vec![Post::ShiftLeader];
-        }
         crate::web::hub::record_event(&store, &hub, tz, &by, e)?;
         Ok(())
     })
@@ -292,7 +282,7 @@ pub(super) async fn goods_check(
         )
         .await?));
     }
-    let item = prohibited
+    let item = hazard
         .and_then(|p| PROHIBITED_ITEMS.iter().position(|i| *i == p))
         .map(|i| i.to_string());
     let mut params = vec![("result", outcome_key(outcome))];

@@ -1,5 +1,6 @@
-//! 交接班 The handover page: the duty record of the two shifts before, the follow-ups, and the
-//! shift's notes the guard writes.
+//! 交接班 The handover page: what the outgoing shift leaves open (visitors inside, passes held,
+//! vehicles in, unresolved alerts) and the incoming guard's sign-off; the duty record of the two
+//! shifts before, the follow-ups, and the shift's notes the guard writes.
 
 use axum::extract::{Extension, Form, RawQuery, State};
 use axum::response::{IntoResponse, Response};
@@ -9,9 +10,9 @@ use maud::{Markup, html};
 
 use super::common::{
     Fields, LONG_TEXT, Notice, bad, desk_links, frame, handover_error, hm, local_now, posts, see,
-    slot_name,
+    slot_name, when,
 };
-use crate::app::handover::{self, Handover};
+use crate::app::handover::{self, Handover, HandoverError, OpenItems};
 use crate::domain::{EventKind, Shift};
 use crate::rules::gate::ShiftSlot;
 use crate::store::{GateEvent, NewShiftRecord, ShiftRecord};
@@ -30,6 +31,10 @@ pub(super) async fn handover_page(
         "notes" => Notice::Done(html! {
             "已保存本班记录，下一班接班时会看到。"
             small { " (This shift's notes are saved; the next shift will read them.)" }
+        }),
+        "signed" => Notice::Done(html! {
+            "已确认接班，交接已记录。"
+            small { " (You have taken the shift over; the handover is recorded.)" }
         }),
         _ => Notice::Nothing,
     };
@@ -54,13 +59,15 @@ async fn render_handover(
     let now = local_now(s);
     let slot = ShiftSlot::at(now);
     let (store, gate, tz) = (s.store.clone(), s.gate.clone(), s.tz);
-    let (record, mine) = blocking(move || {
+    let (record, mine, open) = blocking(move || {
         let record = handover::build(&store, &gate, tz, slot, rest).map_err(handover_error)?;
         let mine = store
             .shift_records(Some(&gate), slot.date, slot.date)?
             .into_iter()
             .find(|r| r.shift == slot.shift);
-        Ok((record, mine))
+        let outgoing = handover::outgoing_slot(now);
+        let open = handover::open_items(&store, &gate, tz, outgoing).map_err(handover_error)?;
+        Ok((record, mine, open))
     })
     .await?;
     let draft = draft.unwrap_or_else(|| Draft {
@@ -88,6 +95,7 @@ async fn render_handover(
                 a href="/handover?rest=1" { "轮休后接班？查看前两天的记录 (back from rest days)" }
             }
         }
+        (open_items(user, &open, now.date(), s.tz))
         (follow_ups(&record))
         @for d in &record.shifts {
             (shift_duty(d, s.tz))
@@ -96,6 +104,80 @@ async fn render_handover(
         (desk_links())
     };
     Ok(frame(user, "交接班 Handover", body))
+}
+
+/// What the outgoing shift leaves open, and the incoming guard's sign-off.
+fn open_items(user: &Authed, o: &OpenItems, today: NaiveDate, tz: Tz) -> Markup {
+    html! {
+        section.open-items {
+            h2 { "交班未了事项 Open items · " (slot_name(o.slot)) }
+            @if o.is_empty() {
+                p { "没有未了事项 (nothing left open)" }
+            }
+            @if !o.visitors.is_empty() {
+                h3 { "在小区内的访客 Visitors inside (" (o.visitors.len()) ")" }
+                table.stack {
+                    tr { th { "进入" } th { "贵姓" } th { "房号" } th { "事由" } }
+                    @for v in &o.visitors {
+                        tr {
+                            td data-label="进入" { (when(v.time_in, tz, today)) }
+                            td.name data-label="贵姓" { (v.visitor_surname) }
+                            td data-label="房号" { (v.room) }
+                            td data-label="事由" { (v.purpose.zh()) }
+                        }
+                    }
+                }
+            }
+            @if !o.passes.is_empty() {
+                h3 { "副证在门岗的出入证 Passes held at the gate (" (o.passes.len()) ")" }
+                table.stack {
+                    tr { th { "出入证" } th { "持证人" } th { "事由" } }
+                    @for p in &o.passes {
+                        tr {
+                            td data-label="出入证" { strong { (p.number) } }
+                            td.name data-label="持证人" { (p.holder.as_deref().unwrap_or("")) }
+                            td data-label="事由" { (p.purpose.zh()) }
+                        }
+                    }
+                }
+            }
+            @if !o.vehicles.is_empty() {
+                h3 { "本班进入、仍在小区内的车辆 Vehicles in since this shift (" (o.vehicles.len()) ")" }
+                table.stack {
+                    tr { th { "车牌" } th { "进入" } }
+                    @for v in &o.vehicles {
+                        tr {
+                            td.name data-label="车牌" { strong { (v.plate) } }
+                            td data-label="进入" { (when(v.since, tz, today)) }
+                        }
+                    }
+                }
+            }
+            @if !o.alerts.is_empty() {
+                h3 { "未处理的警报 Unresolved alerts (" (o.alerts.len()) ")" }
+                table.stack {
+                    tr { th { "时间" } th { "车牌" } th { "记录" } }
+                    @for e in &o.alerts {
+                        tr {
+                            td data-label="时间" { (hm(e.at, tz)) }
+                            td.name data-label="车牌" { (e.plate.as_deref().unwrap_or("")) }
+                            td data-label="记录" { (e.decision) }
+                        }
+                    }
+                }
+            }
+            @match o.signed() {
+                Some((by, at)) => p.signed-off { strong { "已交接：" (by) " " (when(*at, tz, today)) } },
+                None => form.card-form method="post" action="/handover/sign-off" {
+                    (page::csrf_field(user))
+                    input type="hidden" name="date" value=(o.slot.date.to_string());
+                    input type="hidden" name="shift" value=(o.slot.shift.key());
+                    p { "接班人员看过以上事项后确认接班，会记下您的名字和时间。" small { " (The incoming guard signs off after reading the above.)" } }
+                    button.ok type="submit" { "确认接班 Take over (" (user.user.name) ")" }
+                },
+            }
+        }
+    }
 }
 
 fn follow_ups(h: &Handover) -> Markup {
@@ -147,32 +229,32 @@ fn shift_duty(d: &handover::ShiftDuty, tz: Tz) -> Markup {
                 }
                 None => p.meta { "（本班没有值班记录 no duty record for this shift）" }
             }
-            table {
+            table.stack {
                 tr {
                     th { "人员 People" } th { "车辆进 Vehicles in" } th { "车辆出 Vehicles out" }
                     th { "警报 Alerts" } th { "登记 Registrations" }
                 }
                 tr {
-                    td { (people) @if !classes.is_empty() { br; small { (classes.join(" · ")) } } }
-                    td { (sum.vehicles_in) }
-                    td { (sum.vehicles_out) }
-                    td { (sum.alerts) @if sum.oversize > 0 { br; small { "超限车辆 " (sum.oversize) } } }
-                    td { (sum.registrations) }
+                    td data-label="人员" { (people) @if !classes.is_empty() { br; small { (classes.join(" · ")) } } }
+                    td data-label="车辆进" { (sum.vehicles_in) }
+                    td data-label="车辆出" { (sum.vehicles_out) }
+                    td data-label="警报" { (sum.alerts) @if sum.oversize > 0 { br; small { "超限车辆 " (sum.oversize) } } }
+                    td data-label="登记" { (sum.registrations) }
                 }
             }
             @if listed.is_empty() {
                 p.meta { "本班没有警报和登记 (no alerts or registrations)" }
             } @else {
                 h2 { "警报与登记 Alerts and registrations" }
-                table {
+                table.stack {
                     tr { th { "时间" } th { "类别" } th { "车牌" } th { "记录" } th { "通知" } }
                     @for e in &listed {
                         tr {
-                            td { (hm(e.at, tz)) }
-                            td { @if e.kind == EventKind::Alert { strong { (e.kind.zh()) } } @else { (e.kind.zh()) } }
-                            td { (e.plate.as_deref().unwrap_or("")) }
-                            td { (e.decision) }
-                            td { (posts(&e.notified)) }
+                            td data-label="时间" { (hm(e.at, tz)) }
+                            td data-label="类别" { @if e.kind == EventKind::Alert { strong { (e.kind.zh()) } } @else { (e.kind.zh()) } }
+                            td.name data-label="车牌" { (e.plate.as_deref().unwrap_or("")) }
+                            td data-label="记录" { (e.decision) }
+                            td data-label="通知" { (posts(&e.notified)) }
                         }
                     }
                 }
@@ -286,5 +368,47 @@ pub(super) async fn save_notes(
         see("/handover", &[("done", "notes"), ("rest", "1")])
     } else {
         see("/handover", &[("done", "notes")])
+    }
+}
+
+/// The incoming guard takes the shift over: the shift the form showed, when it is still the one
+/// being handed over (otherwise the one that is now).
+pub(super) async fn sign_off(
+    Extension(user): Extension<Authed>,
+    State(s): State<AppState>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let f = Fields(f);
+    let now = local_now(&s);
+    let at = s.clock.now();
+    let asked = NaiveDate::parse_from_str(f.text("date"), "%Y-%m-%d")
+        .ok()
+        .zip(f.text("shift").parse::<Shift>().ok())
+        .map(|(date, shift)| ShiftSlot { date, shift });
+    let (store, gate, by) = (s.store.clone(), s.gate.clone(), user.user.name.clone());
+    let done = blocking(move || {
+        let outgoing = handover::outgoing_slot(now);
+        let slot = match asked {
+            Some(a) if a == outgoing || a == ShiftSlot::at(now) => a,
+            _ => outgoing,
+        };
+        match handover::sign_off(&store, &gate, slot, &by, at) {
+            Ok(()) => Ok(()),
+            Err(HandoverError::Store(e)) => Err(WebError::Store(e)),
+            Err(e) => Err(WebError::BadInput(e.to_string())),
+        }
+    })
+    .await;
+    match done {
+        Ok(()) => see("/handover", &[("done", "signed")]),
+        Err(WebError::BadInput(problem)) => Ok(bad(render_handover(
+            &user,
+            &s,
+            false,
+            Notice::Problem(problem),
+            None,
+        )
+        .await?)),
+        Err(e) => Err(e),
     }
 }

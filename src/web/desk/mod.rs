@@ -19,15 +19,16 @@ use axum::routing::{get, post};
 use crate::web::state::AppState;
 use alerts::{alerts_page, hazard, night_open};
 use goods::{goods_check, goods_page};
-use handover::{handover_page, save_notes};
+use handover::{handover_page, save_notes, sign_off};
 use passes::{pass_in, pass_out, passes_page};
-use visitors::{visitor_out, visitors_page};
+use visitors::{visitor_in, visitor_out, visitors_page};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/handover", get(handover_page))
         .route("/handover/notes", post(save_notes))
-        .route("/visitors", get(visitors_page))
+        .route("/handover/sign-off", post(sign_off))
+        .route("/visitors", get(visitors_page).post(visitor_in))
         .route("/visitors/{id}/out", post(visitor_out))
         .route("/passes", get(passes_page))
         .route("/passes/check-in", post(pass_in))

@@ -87,15 +87,15 @@ fn held_table(user: &Authed, held: &[PassRecord], tz: Tz, today: NaiveDate) -> M
         @if held.is_empty() {
             p.meta { "门岗没有保管副证，持证人都不在小区内 (no second halves held)" }
         } @else {
-            table {
+            table.stack {
                 tr { th { "证号" } th { "持证人" } th { "事由" } th { "发证" } th {} }
                 @for p in held {
                     tr {
-                        td { strong { (p.number) } }
-                        td { (p.holder.as_deref().unwrap_or("—")) }
-                        td { (p.purpose.zh()) }
-                        td { (when(p.issued, tz, today)) }
-                        td {
+                        td data-label="证号" { strong { (p.number) } }
+                        td.name data-label="持证人" { (p.holder.as_deref().unwrap_or("—")) }
+                        td data-label="事由" { (p.purpose.zh()) }
+                        td data-label="发证" { (when(p.issued, tz, today)) }
+                        td.act {
                             form.inline method="post" action="/passes/check-out" {
                                 (page::csrf_field(user))
                                 input type="hidden" name="number" value=(p.number);

@@ -1,4 +1,4 @@
--- Schema 7: the gallery learns from the gate. A face a guard confirmed at the gate is kept as
+-- Schema 8: the gallery learns from the gate. A face a guard confirmed at the gate is kept as
 -- one more embedding of that person, marked 'gate' so that the few kept per person can be
 -- told from the photos the manager enrolled and the oldest replaced. Conventions as in
 -- 001_records.sql.

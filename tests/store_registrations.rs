@@ -7,7 +7,7 @@ mod common;
 use common::{household, open, t};
 
 use chrono::{DateTime, Utc};
-use gateward::domain::{PersonClass, Post, VisitPurpose};
+use gateward::domain::{PassPurpose, PersonClass, Post, VisitPurpose};
 use gateward::rules::goods::{GoodsOutcome, check_goods};
 use gateward::rules::passes;
 use gateward::store::{
@@ -31,8 +31,9 @@ fn pass(number: &str, holder: Option<i64>) -> NewPass {
     NewPass {
         number: number.into(),
         holder_person_id: holder,
-        purpose: VisitPurpose::Renovation,
+        purpose: PassPurpose::Renovation,
         issued: t(0, 30),
+        expires: None,
     }
 }
 
@@ -66,7 +67,7 @@ fn a_pass_checked_in_keeps_its_second_half_at_the_gate_until_check_out() {
     assert_eq!(issued.id, id);
     assert_eq!(issued.holder_person_id, Some(worker));
     assert_eq!(issued.holder.as_deref(), Some("王师傅"));
-    assert_eq!(issued.purpose, VisitPurpose::Renovation);
+    assert_eq!(issued.purpose, PassPurpose::Renovation);
     assert_eq!(issued.issued, t(0, 30));
     assert_eq!(
         (issued.first_half, issued.second_half, issued.at_gate),

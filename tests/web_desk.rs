@@ -10,7 +10,7 @@ mod demo;
 mod http;
 
 use chrono::{Duration, Utc};
-use gateward::domain::{Post, VisitPurpose};
+use gateward::domain::{PassPurpose, Post, VisitPurpose};
 use gateward::rules::gate::{ShiftSlot, gate_open};
 use gateward::rules::goods::GoodsOutcome;
 use gateward::store::{EventKind, EventQuery, NewPass, NewShiftRecord, NewVisit, Store};
@@ -157,8 +157,9 @@ fn a_pass_is_checked_in_and_out_through_the_forms() {
             NewPass {
                 number: "ZX-7777".to_owned(),
                 holder_person_id: None,
-                purpose: VisitPurpose::Renovation,
+                purpose: PassPurpose::Renovation,
                 issued: Utc::now(),
+                expires: None,
             },
         )
         .expect("a pass");

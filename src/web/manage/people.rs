@@ -132,22 +132,22 @@ fn people_page(user: &Authed, all: &Everyone, class: Option<PersonClass>) -> Mar
             section #vip {
                 h2 { "贵宾（表1）" }
                 p.meta { "贵宾到达时门岗立正敬礼、称呼职务问好，并通知管理处值班人员。" }
-                table {
+                table.records {
                     thead { tr { th { "姓名" } th { "称呼" } th { "照片" } th { "车牌" } th { "房号" } th { "备注" } } }
                     tbody {
                         @for p in of(PersonClass::Vip) {
                             tr {
                                 td.name { (person_link(p)) }
-                                td.title { (p.title) }
-                                td {
+                                td.title.short data-label="称呼" { (p.title) }
+                                td data-label="照片" {
                                     @for ph in all.photos.get(&p.id).into_iter().flatten() {
                                         img.thumb src=(file_url(&ph.path)) alt=(p.name) loading="lazy";
                                     }
                                     @if all.photos.get(&p.id).is_none_or(Vec::is_empty) { span.meta { "没有照片" } }
                                 }
-                                td.plates { (plates_of_person(all, p.id).join("、")) }
-                                td { (p.household.as_deref().unwrap_or("")) }
-                                td { (notes(p)) }
+                                td.plates data-label="车牌" { (plates_of_person(all, p.id).join("、")) }
+                                td.short data-label="房号" { (p.household.as_deref().unwrap_or("")) }
+                                td.long data-label="备注" { (notes(p)) }
                             }
                         }
                     }
@@ -157,20 +157,20 @@ fn people_page(user: &Authed, all: &Everyone, class: Option<PersonClass>) -> Mar
         @if shows(&[PersonClass::Resident]) {
             section #households {
                 h2 { "住户" }
-                table {
+                table.records {
                     thead { tr { th { "房号" } th { "成员" } th { "车辆" } th { "备注" } th { "操作" } } }
                     tbody {
                         @for h in &all.households {
                             tr.household data-code=(h.code) {
-                                td { (h.code) }
-                                td.members {
+                                td.short { (h.code) }
+                                td.members data-label="成员" {
                                     @for (i, p) in all.people.iter().filter(|p| p.household_id == Some(h.id)).enumerate() {
                                         @if i > 0 { "、" }
                                         (person_link(p))
                                         @if p.class != PersonClass::Resident { "（" (p.class.zh()) "）" }
                                     }
                                 }
-                                td {
+                                td data-label="车辆" {
                                     (all.vehicles.iter()
                                         .filter(|v| v.owner_household_id == Some(h.id)
                                             || v.owner_person_id.is_some_and(|id| all.people.iter().any(|p| p.id == id && p.household_id == Some(h.id))))
@@ -198,20 +198,20 @@ fn people_page(user: &Authed, all: &Everyone, class: Option<PersonClass>) -> Mar
         @if shows(&[PersonClass::OfficeStaff, PersonClass::CompanyStaff]) {
             section #staff {
                 h2 { "管理处与公司员工" }
-                table {
+                table.records {
                     thead { tr { th { "姓名" } th { "类别" } th { "称呼" } th { "车牌" } th { "通知" } th { "备注" } } }
                     tbody {
                         @for p in all.people.iter().filter(|p| matches!(p.class, PersonClass::OfficeStaff | PersonClass::CompanyStaff)) {
                             @if class.is_none_or(|k| k == p.class) {
                                 tr {
-                                    td { (person_link(p)) }
-                                    td { (p.class.zh()) }
-                                    td { (p.title) }
-                                    td { (plates_of_person(all, p.id).join("、")) }
-                                    td {
+                                    td.name { (person_link(p)) }
+                                    td.short data-label="类别" { (p.class.zh()) }
+                                    td.short data-label="称呼" { (p.title) }
+                                    td data-label="车牌" { (plates_of_person(all, p.id).join("、")) }
+                                    td.long data-label="通知" {
                                         @if p.ask_not_to_notify { "本人要求不通知管理处，改通知当班分队长" }
                                     }
-                                    td { (notes(p)) }
+                                    td.long data-label="备注" { (notes(p)) }
                                 }
                             }
                         }
@@ -222,21 +222,21 @@ fn people_page(user: &Authed, all: &Everyone, class: Option<PersonClass>) -> Mar
         @if shows(&[PersonClass::PassHolder]) {
             section #pass-holders {
                 h2 { "持出入证人员" }
-                table {
+                table.records {
                     thead { tr { th { "姓名" } th { "房号" } th { "出入证" } th { "备注" } } }
                     tbody {
                         @for p in of(PersonClass::PassHolder) {
                             tr {
-                                td { (person_link(p)) }
-                                td { (p.household.as_deref().unwrap_or("")) }
-                                td {
+                                td.name { (person_link(p)) }
+                                td.short data-label="房号" { (p.household.as_deref().unwrap_or("")) }
+                                td data-label="出入证" {
                                     (all.passes.iter()
                                         .filter(|x| x.holder_person_id == Some(p.id))
                                         .map(|x| format!("{}（{}）", x.number, x.purpose.zh()))
                                         .collect::<Vec<_>>()
                                         .join("、"))
                                 }
-                                td { (notes(p)) }
+                                td.long data-label="备注" { (notes(p)) }
                             }
                         }
                     }
@@ -253,11 +253,11 @@ fn people_page(user: &Authed, all: &Everyone, class: Option<PersonClass>) -> Mar
                 section id=(id) {
                     h2 { (title) }
                     @if !hint.is_empty() { p.meta { (hint) } }
-                    table {
+                    table.records {
                         thead { tr { th { "姓名" } th { "状态" } th { "备注" } } }
                         tbody {
                             @for p in of(c) {
-                                tr { td { (person_link(p)) } td { (p.status.zh()) } td { (notes(p)) } }
+                                tr { td.name { (person_link(p)) } td.short data-label="状态" { (p.status.zh()) } td.long data-label="备注" { (notes(p)) } }
                             }
                         }
                     }

@@ -144,17 +144,17 @@ pub(super) fn person_page(
             }
             h2 { "最近的进出记录（最多 " (RECENT_EVENTS) " 条）" }
             @if one.events.is_empty() { p.meta { "没有记录。" } } @else {
-                table.events-of {
+                table.events-of.records {
                     thead { tr { th { "时间" } th { "类型" } th { "方向" } th { "车牌" } th { "处理" } th { "抓拍" } } }
                     tbody {
                         @for e in &one.events {
                             tr {
-                                td { (local(s, e.at)) }
-                                td { (e.kind.zh()) }
-                                td { (e.direction.map(|d| d.zh()).unwrap_or("")) }
-                                td { (e.plate.as_deref().unwrap_or("")) }
-                                td { (e.decision) }
-                                td { @if let Some(snap) = &e.snapshot { a href=(file_url(snap)) { "查看" } } }
+                                td.time { (local(s, e.at)) }
+                                td.short data-label="类型" { (e.kind.zh()) }
+                                td.short data-label="方向" { (e.direction.map(|d| d.zh()).unwrap_or("")) }
+                                td.plate data-label="车牌" { (e.plate.as_deref().unwrap_or("")) }
+                                td.long data-label="处理" { (e.decision) }
+                                td.short data-label="抓拍" { @if let Some(snap) = &e.snapshot { a href=(file_url(snap)) { "查看" } } }
                             }
                         }
                     }

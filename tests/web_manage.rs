@@ -345,12 +345,7 @@ fn people_vehicles_passes_and_users_for_managers_and_admins() {
     let action = http::attr_after(form, "<form", "action").unwrap();
     let value = http::attr_after(form, "name=\"sighting\"", "value").unwrap();
     assert_eq!(action, format!("/manage/people/{zhou}/enrol-sighting"));
-    assert_eq!(
-        manager
-            .get(&format!("/files/sightings/test-crop.png"))
-            .status,
-        200
-    );
+    assert_eq!(manager.get("/files/sightings/test-crop.png").status, 200);
     let r = manager.post_form(&action, &[("sighting", &value)], true);
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(
@@ -659,7 +654,9 @@ fn manager_edits_people_households_vehicles_and_passes() {
     assert_eq!(guard.post_form("/manage/vehicles", &car, true).status, 403);
     // changed to yellow, then deleted
     let edit_page = format!("/manage/vehicles/{}", v[0].id);
-    assert!(r.body.len() > 0 && manager.get_page(&edit_page).status == 200);
+    let form = manager.get_page(&edit_page);
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert!(form.body.contains("value=\"粤BD12345\""), "{}", form.body);
     let mut yellow = car;
     yellow[1] = ("colour", "yellow_green");
     let r = manager.post_form(&edit_page, &yellow, true);

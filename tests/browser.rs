@@ -264,7 +264,10 @@ fn late_clips(seconds: u32) -> Option<tempfile::TempDir> {
     std::fs::create_dir(dir.path().join("clips")).expect("clips");
     for clip in std::fs::read_dir(fixtures.join("clips")).expect("clips") {
         let clip = clip.expect("clip").path();
-        let out = dir.path().join("clips").join(clip.file_name().expect("name"));
+        let out = dir
+            .path()
+            .join("clips")
+            .join(clip.file_name().expect("name"));
         let done = Command::new(ffmpeg)
             .args(["-v", "error", "-i"])
             .arg(&clip)
@@ -319,9 +322,19 @@ async fn a_busy_gate_keeps_the_truck_and_the_vip_until_a_guard_sees_to_them() {
         .as_object()
         .expect("times")
         .values()
-        .map(|v| (v[0].as_f64().expect("time"), v[1].as_str().unwrap_or("").to_owned()))
+        .map(|v| {
+            (
+                v[0].as_f64().expect("time"),
+                v[1].as_str().unwrap_or("").to_owned(),
+            )
+        })
         .collect();
-    let at = |what: &str| times.iter().find(|(_, t)| t.contains(what)).map(|(t, _)| *t);
+    let at = |what: &str| {
+        times
+            .iter()
+            .find(|(_, t)| t.contains(what))
+            .map(|(t, _)| *t)
+    };
     let truck = at("川A·D2718").expect("the truck arrived");
     let vip = at("王建国").expect("the VIP arrived");
     let near = |t: f64| times.iter().filter(|(o, _)| (o - t).abs() <= 200.0).count() - 1;
@@ -334,13 +347,21 @@ async fn a_busy_gate_keeps_the_truck_and_the_vip_until_a_guard_sees_to_them() {
 
     // ten seconds later both cards are still there, the truck first, both waiting for a guard
     tokio::time::sleep(Duration::from_secs(10)).await;
-    let truck_card = card_with(&c, "川A·D2718").await.expect("the truck's card stays");
+    let truck_card = card_with(&c, "川A·D2718")
+        .await
+        .expect("the truck's card stays");
     let vip_card = card_with(&c, "王建国").await.expect("the VIP's card stays");
     assert!(class_of(&truck_card).await.contains("held"));
     assert!(class_of(&vip_card).await.contains("held"));
     let first = first_class(&c).await;
     assert!(first.contains("alert"), "the alert comes first: {first}");
-    let waiting = c.find(Locator::Id("waiting")).await.expect("waiting").text().await.unwrap_or_default();
+    let waiting = c
+        .find(Locator::Id("waiting"))
+        .await
+        .expect("waiting")
+        .text()
+        .await
+        .unwrap_or_default();
     assert!(waiting.contains("2 条待确认"), "{waiting}");
 
     // what a guard reads from two metres: big words, strong contrast
@@ -349,11 +370,20 @@ async fn a_busy_gate_keeps_the_truck_and_the_vip_until_a_guard_sees_to_them() {
         "return parseFloat(getComputedStyle(document.querySelector('#queue .card .actions li')).fontSize)",
     )
     .await;
-    assert!(action_px.as_f64().unwrap_or(0.0) >= 32.0, "actions at {action_px} px");
+    assert!(
+        action_px.as_f64().unwrap_or(0.0) >= 32.0,
+        "actions at {action_px} px"
+    );
     let contrast = js(&c, CONTRAST).await;
-    assert!(contrast["min"].as_f64().unwrap_or(0.0) >= 4.5, "day: {contrast}");
+    assert!(
+        contrast["min"].as_f64().unwrap_or(0.0) >= 4.5,
+        "day: {contrast}"
+    );
     let widths = js(&c, WIDTHS).await;
-    assert!(widths["page"].as_i64() <= widths["window"].as_i64(), "{widths}");
+    assert!(
+        widths["page"].as_i64() <= widths["window"].as_i64(),
+        "{widths}"
+    );
     screenshot(&c, "gate-1920-day").await;
 
     // Enter sees to the first card (the truck); the VIP's ✓ to the other
@@ -374,11 +404,19 @@ async fn a_busy_gate_keeps_the_truck_and_the_vip_until_a_guard_sees_to_them() {
         if !held {
             break;
         }
-        assert!(Instant::now() < deadline, "Enter did not see to the truck's card");
+        assert!(
+            Instant::now() < deadline,
+            "Enter did not see to the truck's card"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let store = demo.store();
-    assert!(store.checked_events(&[event]).expect("checks").contains(&event));
+    assert!(
+        store
+            .checked_events(&[event])
+            .expect("checks")
+            .contains(&event)
+    );
     let vip_card = card_with(&c, "王建国").await.expect("the VIP's card");
     vip_card
         .find(Locator::Css("button.ack"))
@@ -404,7 +442,10 @@ async fn a_busy_gate_keeps_the_truck_and_the_vip_until_a_guard_sees_to_them() {
     let theme = js(&c, "return document.documentElement.dataset.theme").await;
     assert_eq!(theme, "night");
     let contrast = js(&c, CONTRAST).await;
-    assert!(contrast["min"].as_f64().unwrap_or(0.0) >= 4.5, "night: {contrast}");
+    assert!(
+        contrast["min"].as_f64().unwrap_or(0.0) >= 4.5,
+        "night: {contrast}"
+    );
     screenshot(&c, "gate-1920-night").await;
 
     // on a phone the card's name, greeting and action come before its photos
@@ -420,7 +461,11 @@ async fn a_busy_gate_keeps_the_truck_and_the_vip_until_a_guard_sees_to_them() {
     .await;
     assert!(fits["page"].as_i64() <= fits["window"].as_i64(), "{fits}");
     assert!(fits["who"].as_f64() < fits["photo"].as_f64(), "{fits}");
-    js(&c, "document.querySelector('#queue .card.first').scrollIntoView()").await;
+    js(
+        &c,
+        "document.querySelector('#queue .card.first').scrollIntoView()",
+    )
+    .await;
     screenshot(&c, "gate-phone-card").await;
     c.close().await.expect("close the browser");
 }
@@ -441,12 +486,21 @@ async fn the_guard_screen_prompts_each_arrival_and_takes_the_guards_word() {
     let vip = show(&c, "王建国", wait).await;
     assert!(vip.contains("王总，") && vip.contains("欢迎光临"), "{vip}");
     assert!(vip.contains("敬礼问候"), "{vip}");
-    assert!(vip.contains("相似度"), "the similarity beside the enrolled face: {vip}");
+    assert!(
+        vip.contains("相似度"),
+        "the similarity beside the enrolled face: {vip}"
+    );
     assert!(first_class(&c).await.contains("vip"));
     assert!(vip.contains("管理处值班"), "the office is notified: {vip}");
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let cams = c.find(Locator::Id("cameras")).await.expect("cameras").text().await.unwrap_or_default();
+        let cams = c
+            .find(Locator::Id("cameras"))
+            .await
+            .expect("cameras")
+            .text()
+            .await
+            .unwrap_or_default();
         if cams.contains("5/5 在线") {
             break;
         }
@@ -456,7 +510,10 @@ async fn the_guard_screen_prompts_each_arrival_and_takes_the_guards_word() {
     screenshot(&c, "1-vip").await;
 
     let resident = show(&c, "陈静", wait).await;
-    assert!(resident.contains("业主") && resident.contains("点头问候"), "{resident}");
+    assert!(
+        resident.contains("业主") && resident.contains("点头问候"),
+        "{resident}"
+    );
     assert!(first_class(&c).await.contains("known"));
     screenshot(&c, "2-resident").await;
 
@@ -469,12 +526,28 @@ async fn the_guard_screen_prompts_each_arrival_and_takes_the_guards_word() {
     // the resident's car names its household, on the card and in the list of those inside
     let car = show(&c, "川A·8H458", wait).await;
     assert!(car.contains("1-1-101"), "the car's household: {car}");
-    let inside = c.find(Locator::Id("inside")).await.expect("inside").text().await.unwrap_or_default();
-    assert!(inside.contains("川A·8H458") && inside.contains("1-1-101"), "{inside}");
+    let inside = c
+        .find(Locator::Id("inside"))
+        .await
+        .expect("inside")
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(
+        inside.contains("川A·8H458") && inside.contains("1-1-101"),
+        "{inside}"
+    );
 
     let stranger = show(&c, "陌生人", wait).await;
-    assert!(stranger.contains("先生/小姐，请问有什么需要帮忙吗？"), "{stranger}");
-    for line in ["请问您到哪一房？", "请问您贵姓？", "请出示一下您的有效证件登记好吗？"] {
+    assert!(
+        stranger.contains("先生/小姐，请问有什么需要帮忙吗？"),
+        "{stranger}"
+    );
+    for line in [
+        "请问您到哪一房？",
+        "请问您贵姓？",
+        "请出示一下您的有效证件登记好吗？",
+    ] {
         assert_eq!(
             stranger.matches(line).count(),
             1,
@@ -487,10 +560,15 @@ async fn the_guard_screen_prompts_each_arrival_and_takes_the_guards_word() {
     // each post is told what the rules route to it: patrol the visitor, the office the VIP
     let for_me = |login: &str| {
         let h = http::Http::login(&demo.base, login, demo.password(login));
-        let state: serde_json::Value = serde_json::from_str(&h.get("/api/state").body).expect("state");
+        let state: serde_json::Value =
+            serde_json::from_str(&h.get("/api/state").body).expect("state");
         let recent = state["recent"].as_array().expect("recent").clone();
         let mine = |pred: &dyn Fn(&serde_json::Value) -> bool| {
-            recent.iter().filter(|e| pred(e)).map(|e| e["for_me"].as_bool()).collect::<Vec<_>>()
+            recent
+                .iter()
+                .filter(|e| pred(e))
+                .map(|e| e["for_me"].as_bool())
+                .collect::<Vec<_>>()
         };
         (
             mine(&|e| e["kind"] == "person" && e["person"].is_null()),
@@ -498,25 +576,49 @@ async fn the_guard_screen_prompts_each_arrival_and_takes_the_guards_word() {
         )
     };
     let (visitor, vip) = for_me("patrol");
-    assert!(!visitor.is_empty() && visitor.iter().all(|m| *m == Some(true)), "patrol: {visitor:?}");
-    assert!(!vip.is_empty() && vip.iter().all(|m| *m == Some(false)), "patrol: {vip:?}");
+    assert!(
+        !visitor.is_empty() && visitor.iter().all(|m| *m == Some(true)),
+        "patrol: {visitor:?}"
+    );
+    assert!(
+        !vip.is_empty() && vip.iter().all(|m| *m == Some(false)),
+        "patrol: {vip:?}"
+    );
     let (visitor, vip) = for_me("manager");
-    assert!(visitor.iter().all(|m| *m == Some(false)), "office: {visitor:?}");
-    assert!(!vip.is_empty() && vip.iter().all(|m| *m == Some(true)), "office: {vip:?}");
+    assert!(
+        visitor.iter().all(|m| *m == Some(false)),
+        "office: {visitor:?}"
+    );
+    assert!(
+        !vip.is_empty() && vip.iter().all(|m| *m == Some(true)),
+        "office: {vip:?}"
+    );
 
     // the guard registers the visitor: the form is first on the card
-    let card = c.find(Locator::Css("#queue .card.first")).await.expect("card");
-    let form = card.find(Locator::Css("form.register")).await.expect("registration form");
+    let card = c
+        .find(Locator::Css("#queue .card.first"))
+        .await
+        .expect("card");
+    let form = card
+        .find(Locator::Css("form.register"))
+        .await
+        .expect("registration form");
     let above = js(
         &c,
         "const c = document.querySelector('#queue .card.first'); return c.querySelector('form.register').getBoundingClientRect().top < c.querySelector('.body').getBoundingClientRect().top && c.querySelector('form.register').getBoundingClientRect().bottom <= innerHeight",
     )
     .await;
-    assert_eq!(above, true, "the form comes first and is on screen at 1920×1080");
+    assert_eq!(
+        above, true,
+        "the form comes first and is on screen at 1920×1080"
+    );
     let typed = |name: &'static str, text: &'static str| {
         let form = form.clone();
         async move {
-            let input = form.find(Locator::Css(&format!("input[name={name}]"))).await.expect("field");
+            let input = form
+                .find(Locator::Css(&format!("input[name={name}]")))
+                .await
+                .expect("field");
             input.clear().await.expect("clear");
             input.send_keys(text).await.expect("type");
         }
@@ -524,7 +626,12 @@ async fn the_guard_screen_prompts_each_arrival_and_takes_the_guards_word() {
     typed("room", "3-2-1502").await;
     typed("surname", "孙").await;
     let result = |form: fantoccini::elements::Element| async move {
-        form.find(Locator::Css("button[value=yes]")).await.expect("confirm").click().await.expect("click");
+        form.find(Locator::Css("button[value=yes]"))
+            .await
+            .expect("confirm")
+            .click()
+            .await
+            .expect("click");
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let p = form.find(Locator::Css("p.done")).await.expect("result");
@@ -539,16 +646,30 @@ async fn the_guard_screen_prompts_each_arrival_and_takes_the_guards_word() {
     // no ID checked: the one sentence, in the error colour
     let (said, class) = result(form.clone()).await;
     assert!(said.starts_with("放行前请查验并登记有效证件"), "{said}");
-    assert!(said.chars().count() < 100 && !said.contains('{'), "one sentence: {said}");
+    assert!(
+        said.chars().count() < 100 && !said.contains('{'),
+        "one sentence: {said}"
+    );
     assert!(class.contains("error"), "{class}");
     // a room the compound does not have
-    form.find(Locator::Css("input[name=id_checked]")).await.expect("id").click().await.expect("tick");
+    form.find(Locator::Css("input[name=id_checked]"))
+        .await
+        .expect("id")
+        .click()
+        .await
+        .expect("tick");
     typed("room", "9-9-9999").await;
     let (said, class) = result(form.clone()).await;
-    assert!(said.contains("9-9-9999") && class.contains("error"), "{said}");
+    assert!(
+        said.contains("9-9-9999") && class.contains("error"),
+        "{said}"
+    );
     typed("room", "3-2-1502").await;
     let (said, _) = result(form.clone()).await;
-    assert!(said.contains("已登记访客孙") && said.contains("3-2-1502"), "{said}");
+    assert!(
+        said.contains("已登记访客孙") && said.contains("3-2-1502"),
+        "{said}"
+    );
     screenshot(&c, "5-visitor-registered").await;
     let store = demo.store();
     let (from, to) = (
@@ -572,7 +693,10 @@ async fn the_guard_screen_prompts_each_arrival_and_takes_the_guards_word() {
 
     // a misread plate is corrected from its card: a wrong one is refused, the right one kept
     show(&c, "川A·8H458", wait).await;
-    let car = c.find(Locator::Css("#queue .card.first")).await.expect("car");
+    let car = c
+        .find(Locator::Css("#queue .card.first"))
+        .await
+        .expect("car");
     let car_event: i64 = car
         .attr("data-event")
         .await
@@ -580,11 +704,24 @@ async fn the_guard_screen_prompts_each_arrival_and_takes_the_guards_word() {
         .flatten()
         .and_then(|v| v.parse().ok())
         .expect("the car is recorded");
-    car.find(Locator::XPath(".//button[contains(., '改车牌')]")).await.expect("改车牌").click().await.expect("click");
-    let fix = car.find(Locator::Css("form.plate-fix input[name=plate]")).await.expect("plate field");
+    car.find(Locator::XPath(".//button[contains(., '改车牌')]"))
+        .await
+        .expect("改车牌")
+        .click()
+        .await
+        .expect("click");
+    let fix = car
+        .find(Locator::Css("form.plate-fix input[name=plate]"))
+        .await
+        .expect("plate field");
     fix.clear().await.expect("clear");
     fix.send_keys("川A8H4").await.expect("type");
-    car.find(Locator::Css("form.plate-fix button[type=submit]")).await.expect("save").click().await.expect("save");
+    car.find(Locator::Css("form.plate-fix button[type=submit]"))
+        .await
+        .expect("save")
+        .click()
+        .await
+        .expect("save");
     let bad = c
         .wait()
         .at_most(Duration::from_secs(10))
@@ -594,14 +731,26 @@ async fn the_guard_screen_prompts_each_arrival_and_takes_the_guards_word() {
     assert!(bad.text().await.unwrap_or_default().contains("川A8H4"));
     fix.clear().await.expect("clear");
     fix.send_keys("川A·8H459").await.expect("type");
-    car.find(Locator::Css("form.plate-fix button[type=submit]")).await.expect("save").click().await.expect("save");
+    car.find(Locator::Css("form.plate-fix button[type=submit]"))
+        .await
+        .expect("save")
+        .click()
+        .await
+        .expect("save");
     c.wait()
         .at_most(Duration::from_secs(10))
-        .for_element(Locator::XPath("//*[@id='queue']//p[contains(., '车牌已更正为 川A·8H459')]"))
+        .for_element(Locator::XPath(
+            "//*[@id='queue']//p[contains(., '车牌已更正为 川A·8H459')]",
+        ))
         .await
         .expect("the plate is corrected");
     assert_eq!(
-        store.event(car_event).expect("event").expect("kept").plate.as_deref(),
+        store
+            .event(car_event)
+            .expect("event")
+            .expect("kept")
+            .plate
+            .as_deref(),
         Some("川A8H459")
     );
     press(&c, Key::Escape).await;
@@ -625,7 +774,8 @@ async fn the_guard_screen_prompts_each_arrival_and_takes_the_guards_word() {
         );
     }
     let patrol = http::Http::login(&demo.base, "patrol", demo.password("patrol"));
-    let state: serde_json::Value = serde_json::from_str(&patrol.get("/api/state").body).expect("state");
+    let state: serde_json::Value =
+        serde_json::from_str(&patrol.get("/api/state").body).expect("state");
     let told = state["recent"]
         .as_array()
         .expect("recent")
@@ -644,10 +794,7 @@ async fn the_guard_screen_prompts_each_arrival_and_takes_the_guards_word() {
         .iter()
         .filter(|e| e.kind == gateward::domain::EventKind::Person)
         .count();
-    let vehicles = today
-        .iter()
-        .filter(|e| e.plate.is_some())
-        .count();
+    let vehicles = today.iter().filter(|e| e.plate.is_some()).count();
     assert_eq!((persons, vehicles), (3, 2), "the day's records: {today:?}");
     let leader = http::Http::login(&demo.base, "leader", demo.password("leader"));
     let report = leader.get("/reports").body;
@@ -655,7 +802,10 @@ async fn the_guard_screen_prompts_each_arrival_and_takes_the_guards_word() {
 
     // the guard corrects a name: the VIP's arrival was really 陈静
     show(&c, "王建国", wait).await;
-    let card = c.find(Locator::Css("#queue .card.first")).await.expect("card");
+    let card = c
+        .find(Locator::Css("#queue .card.first"))
+        .await
+        .expect("card");
     let event: i64 = card
         .attr("data-event")
         .await
@@ -663,7 +813,12 @@ async fn the_guard_screen_prompts_each_arrival_and_takes_the_guards_word() {
         .flatten()
         .and_then(|v| v.parse().ok())
         .expect("the arrival is recorded");
-    card.find(Locator::Css("button.no")).await.expect("the 'not him' button").click().await.expect("click");
+    card.find(Locator::Css("button.no"))
+        .await
+        .expect("the 'not him' button")
+        .click()
+        .await
+        .expect("click");
     card.find(Locator::Css("form.correct input[name=q]"))
         .await
         .expect("who is it")
@@ -673,13 +828,17 @@ async fn the_guard_screen_prompts_each_arrival_and_takes_the_guards_word() {
     let pick = c
         .wait()
         .at_most(Duration::from_secs(10))
-        .for_element(Locator::XPath("//ul[@class='found']//button[contains(., '陈静')]"))
+        .for_element(Locator::XPath(
+            "//ul[@class='found']//button[contains(., '陈静')]",
+        ))
         .await
         .expect("陈静 offered");
     pick.click().await.expect("pick 陈静");
     c.wait()
         .at_most(Duration::from_secs(10))
-        .for_element(Locator::XPath("//*[@id='queue']//p[contains(., '已更正为 陈静')]"))
+        .for_element(Locator::XPath(
+            "//*[@id='queue']//p[contains(., '已更正为 陈静')]",
+        ))
         .await
         .expect("the screen says the name was corrected");
     screenshot(&c, "6-name-corrected").await;
@@ -709,10 +868,28 @@ async fn no_table_is_wider_than_the_screen_on_any_page() {
     };
     let demo = Demo::start_with(&["--cameras", "2", "--seconds", "300"]);
     let pages = [
-        ("guard", vec!["/", "/handover", "/visitors", "/passes", "/goods", "/alerts", "/training"]),
+        (
+            "guard",
+            vec![
+                "/",
+                "/handover",
+                "/visitors",
+                "/passes",
+                "/goods",
+                "/alerts",
+                "/training",
+            ],
+        ),
         (
             "manager",
-            vec!["/log", "/reports", "/manage", "/manage/people", "/manage/vehicles", "/manage/passes"],
+            vec![
+                "/log",
+                "/reports",
+                "/manage",
+                "/manage/people",
+                "/manage/vehicles",
+                "/manage/passes",
+            ],
         ),
     ];
     tokio::time::sleep(Duration::from_secs(8)).await;
@@ -727,7 +904,9 @@ async fn no_table_is_wider_than_the_screen_on_any_page() {
                 tokio::time::sleep(Duration::from_millis(300)).await;
                 let m = js(&c, WIDTHS).await;
                 let window = m["window"].as_i64().unwrap_or(0);
-                if m["widest"].as_i64().unwrap_or(0) > window || m["page"].as_i64().unwrap_or(0) > window {
+                if m["widest"].as_i64().unwrap_or(0) > window
+                    || m["page"].as_i64().unwrap_or(0) > window
+                {
                     wide.push(format!("{path} at {w}: {m}"));
                     screenshot(&c, &format!("too-wide-{}-{w}", path.replace('/', "_"))).await;
                 }

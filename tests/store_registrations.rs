@@ -7,7 +7,7 @@ mod common;
 use common::{household, open, t};
 
 use chrono::{DateTime, Utc};
-use gateward::domain::{PersonClass, Post, VisitPurpose};
+use gateward::domain::{PassPurpose, PersonClass, Post, VisitPurpose};
 use gateward::rules::goods::{GoodsOutcome, check_goods};
 use gateward::rules::passes;
 use gateward::store::{
@@ -31,8 +31,9 @@ fn pass(number: &str, holder: Option<i64>) -> NewPass {
     NewPass {
         number: number.into(),
         holder_person_id: holder,
-        purpose: VisitPurpose::Renovation,
+        purpose: PassPurpose::Renovation,
         issued: t(0, 30),
+        expires: None,
     }
 }
 
@@ -67,7 +68,7 @@ fn a_pass_checked_in_keeps_its_second_half_at_the_gate_until_check_out() {
     assert_eq!(issued.id, id);
     assert_eq!(issued.holder_person_id, Some(worker));
     assert_eq!(issued.holder.as_deref(), Some("王师傅"));
-    assert_eq!(issued.purpose, VisitPurpose::Renovation);
+    assert_eq!(issued.purpose, PassPurpose::Renovation);
     assert_eq!(issued.issued, t(0, 30));
     assert_eq!(
         (issued.first_half, issued.second_half, issued.at_gate),
@@ -82,7 +83,7 @@ fn a_pass_checked_in_keeps_its_second_half_at_the_gate_until_check_out() {
     let inside = store.pass("Z-0012").unwrap().unwrap();
     assert_eq!(inside.second_half, PassHalf::AtGate);
     assert_eq!(inside.first_half, PassHalf::WithHolder);
-    assert!(inside.at_gate && inside.state().second_half_at_gate);
+    assert!(inside.at_gate && inside.state_at(t(8, 0)).second_half_at_gate);
     let at_gate: Vec<_> = store
         .passes_at_gate()
         .unwrap()
@@ -377,4 +378,40 @@ fn every_registration_leaves_an_audit_entry() {
         "{}",
         log[before + 1].detail
     );
+}
+
+#[test]
+fn a_revoked_or_expired_pass_is_refused_at_check_in_and_its_holder_may_still_leave() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let mut expiring = pass("Z-0020", None);
+    expiring.expires = Some(t(12, 0));
+    store.issue_pass("office", expiring).unwrap();
+    store.issue_pass("office", pass("Z-0021", None)).unwrap();
+    // before its expiry it works; from the expiry on it is refused
+    store
+        .pass_check_in("刘", "Z-0020", t(11, 0), passes::check_in)
+        .unwrap();
+    store
+        .pass_check_out("刘", "Z-0020", t(11, 30), passes::check_out)
+        .unwrap();
+    let e = store
+        .pass_check_in("刘", "Z-0020", t(12, 0), passes::check_in)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("expired") && e.contains("已过期"), "{e}");
+    // revoked while its holder is inside: the holder leaves, then cannot come back
+    store
+        .pass_check_in("刘", "Z-0021", t(9, 0), passes::check_in)
+        .unwrap();
+    let revoked = store.revoke_pass("office", "Z-0021", t(9, 30)).unwrap();
+    assert_eq!(revoked.revoked, Some(t(9, 30)));
+    store
+        .pass_check_out("刘", "Z-0021", t(10, 0), passes::check_out)
+        .unwrap();
+    let e = store
+        .pass_check_in("刘", "Z-0021", t(10, 30), passes::check_in)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("revoked") && e.contains("注销"), "{e}");
 }

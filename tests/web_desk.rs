@@ -12,7 +12,7 @@ mod demo;
 mod http;
 
 use chrono::{Duration, Utc};
-use gateward::domain::{Direction, Post, Shift, VisitPurpose};
+use gateward::domain::{Direction, PassPurpose, Post, Shift, VisitPurpose};
 use gateward::rules::gate::{ShiftSlot, gate_open};
 use gateward::rules::goods::GoodsOutcome;
 use gateward::store::{
@@ -161,8 +161,9 @@ fn a_pass_is_checked_in_and_out_through_the_forms() {
             NewPass {
                 number: "ZX-7777".to_owned(),
                 holder_person_id: None,
-                purpose: VisitPurpose::Renovation,
+                purpose: PassPurpose::Renovation,
                 issued: Utc::now(),
+                expires: None,
             },
         )
         .expect("a pass");
@@ -615,8 +616,9 @@ fn the_handover_shows_what_the_shift_leaves_open_and_is_signed_off_once() {
             NewPass {
                 number: "ZX-0123".to_owned(),
                 holder_person_id: None,
-                purpose: VisitPurpose::Renovation,
+                purpose: PassPurpose::Renovation,
                 issued: now - Duration::days(3),
+                expires: None,
             },
         )
         .expect("a pass");

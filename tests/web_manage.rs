@@ -319,10 +319,40 @@ fn people_vehicles_passes_and_users_for_managers_and_admins() {
             similarity: None,
         })
         .unwrap();
-    let path = format!("/manage/people/{zhou}/enrol-sighting");
-    let r = manager.post_form(&path, &[("sighting", &sighting.to_string())], true);
+    // her page shows the faces the cameras saw lately as thumbnails with time and camera; one
+    // click (the thumbnail's form) enrols that face
+    let page = manager.get_page(&format!("/manage/people/{zhou}"));
+    assert_eq!(page.status, 200, "{}", page.body);
+    let picker = slice(
+        &page.body,
+        "<div class=\"sightings\" id=\"sightings\"",
+        "</div>",
+    );
+    assert!(
+        picker.contains("/files/sightings/test-crop.png") && picker.contains("东门入口"),
+        "{picker}"
+    );
+    let thumb = slice(
+        picker,
+        &format!("data-sighting=\"{sighting}\""),
+        "</button>",
+    );
+    assert!(thumb.contains("<img"), "{thumb}");
+    let form = &picker[..picker
+        .find(&format!("data-sighting=\"{sighting}\""))
+        .unwrap()];
+    let form = &form[form.rfind("<form").unwrap()..];
+    let action = http::attr_after(form, "<form", "action").unwrap();
+    let value = http::attr_after(form, "name=\"sighting\"", "value").unwrap();
+    assert_eq!(action, format!("/manage/people/{zhou}/enrol-sighting"));
+    assert_eq!(manager.get("/files/sightings/test-crop.png").status, 200);
+    let r = manager.post_form(&action, &[("sighting", &value)], true);
     assert_eq!(r.status, 200, "{}", r.body);
-    assert!(r.body.contains("已把截图"), "{}", r.body);
+    assert!(
+        r.body.contains("东门入口 看到的人脸录入为周婷"),
+        "{}",
+        r.body
+    );
     let photos = store.photos(zhou).unwrap();
     assert_eq!(photos.len(), 1, "{photos:?}");
     assert!(photos[0].path.starts_with("photos/"), "{photos:?}");
@@ -343,7 +373,7 @@ fn people_vehicles_passes_and_users_for_managers_and_admins() {
         .unwrap();
     assert_eq!(enrolled.len(), 1, "{enrolled:?}");
     // a sighting that is not kept says so
-    let r = manager.post_form(&path, &[("sighting", "999999")], true);
+    let r = manager.post_form(&action, &[("sighting", "999999")], true);
     assert_eq!(r.status, 400);
     assert!(r.body.contains("没有编号为 999999 的截图"), "{}", r.body);
 
@@ -506,6 +536,209 @@ fn people_vehicles_passes_and_users_for_managers_and_admins() {
     );
 }
 
+/// The manager keeps the records in the browser: changes a person's name, room and notes, a
+/// household's notes, adds a vehicle with its plate colour and kind (a bad plate refused with
+/// what is wrong), changes and deletes it, and issues passes with an expiry and revokes one; the
+/// guard's check-in then refuses the revoked and the expired pass.
+#[test]
+fn manager_edits_people_households_vehicles_and_passes() {
+    let demo = Demo::start_with(&["--cameras", "0"]);
+    let store = demo.store();
+    let manager = Http::login(&demo.base, "manager", demo.password("manager"));
+    let guard = Http::login(&demo.base, "guard", demo.password("guard"));
+
+    // 刘洋 of 3-2-1502 moves to 1-1-101 and is now written 刘阳; notes under their own heading
+    let liu = person_id(&store, "刘洋");
+    let page = manager.get_page(&format!("/manage/people/{liu}"));
+    assert_eq!(page.status, 200, "{}", page.body);
+    let action = http::attr_after(&page.body, "id=\"edit-person\"", "action").expect("edit form");
+    assert_eq!(action, format!("/manage/people/{liu}/edit"));
+    let edit = [
+        ("name", "刘阳"),
+        ("class", "resident"),
+        ("title", ""),
+        ("household", "1-1-101"),
+        ("status", "active"),
+        ("appearance", "高个子，戴眼镜"),
+        ("notes", "常晚归，快递放门岗"),
+    ];
+    assert_eq!(guard.post_form(&action, &edit, true).status, 403);
+    let r = manager.post_form(&action, &edit, true);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("已保存刘阳的资料"), "{}", r.body);
+    let page = manager.get_page(&format!("/manage/people/{liu}"));
+    assert!(
+        page.body.contains("<h1>刘阳") || page.body.contains("刘阳"),
+        "{}",
+        page.body
+    );
+    let room = slice(&page.body, "id=\"household\"", "</td>");
+    assert!(room.contains("1-1-101"), "{room}");
+    let notes = slice(&page.body, "备注（习惯、特别事项）", "</tr>");
+    assert!(notes.contains("常晚归，快递放门岗"), "{notes}");
+    let looks = slice(&page.body, "<th>相貌</th>", "</tr>");
+    assert!(
+        looks.contains("高个子") && !looks.contains("常晚归"),
+        "{looks}"
+    );
+    let list = manager.get_page("/manage/people");
+    let households = slice(&list.body, "<section id=\"households\"", "</section>");
+    assert!(slice(households, "data-code=\"1-1-101\"", "</tr>").contains("刘阳"));
+    assert!(!slice(households, "data-code=\"3-2-1502\"", "</tr>").contains("刘阳"));
+    let updates = audit(&store, "person.update", &format!("person:{liu}"));
+    assert_eq!(updates.len(), 1, "{updates:?}");
+    assert!(
+        updates[0].detail.contains("name: 刘洋 → 刘阳"),
+        "{updates:?}"
+    );
+    assert!(
+        updates[0].detail.contains("3-2-1502 → 1-1-101"),
+        "{updates:?}"
+    );
+    // a room not in the records is refused unless the box is ticked; an empty name too
+    let mut elsewhere = edit;
+    elsewhere[3] = ("household", "9-9-909");
+    let r = manager.post_form(&action, &elsewhere, true);
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("房号 9-9-909 还没有登记"), "{}", r.body);
+    let mut nameless = edit;
+    nameless[0] = ("name", "  ");
+    assert_eq!(manager.post_form(&action, &nameless, true).status, 400);
+    assert_eq!(store.person(liu).unwrap().unwrap().name, "刘阳");
+
+    // the household 1-1-101: its notes changed on its own page
+    let hid = store.household("1-1-101").unwrap().unwrap().id;
+    let link = format!("/manage/households/{hid}");
+    assert!(households.contains(&link), "{households}");
+    let r = manager.post_form(
+        &link,
+        &[("code", "1-1-101"), ("notes", "联系电话 13800000000")],
+        true,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("刘阳"), "members: {}", r.body);
+    assert_eq!(
+        store.household("1-1-101").unwrap().unwrap().notes,
+        "联系电话 13800000000"
+    );
+    let r = manager.post_form(&link, &[("code", "3-2-1502")], true);
+    assert_eq!(r.status, 400, "a code another household has");
+
+    // vehicles: added with colour and kind, the colour shown in the list
+    let car = [
+        ("plate", "粤b·d12345"),
+        ("colour", "green"),
+        ("kind", "household"),
+        ("person", ""),
+        ("household", "1-1-101"),
+        ("notes", "刘阳的电动车"),
+    ];
+    let r = manager.post_form("/manage/vehicles", &car, true);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let listed = slice(&r.body, "<section id=\"vehicles\"", "</section>");
+    let row = slice(listed, "粤BD12345", "</tr>");
+    assert!(
+        row.contains("绿牌") && row.contains("业主车辆") && row.contains("1-1-101"),
+        "{row}"
+    );
+    let v = store.find_vehicles("粤BD12345").unwrap();
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0].colour, Some(gateward::domain::PlateColour::Green));
+    // a plate that is no plate: refused, saying what is wrong
+    let mut bad = car;
+    bad[0] = ("plate", "甲B12345");
+    let r = manager.post_form("/manage/vehicles", &bad, true);
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("车牌“甲B12345”不对"), "{}", r.body);
+    assert!(r.body.contains("省份简称"), "{}", r.body);
+    assert_eq!(guard.post_form("/manage/vehicles", &car, true).status, 403);
+    // changed to yellow, then deleted
+    let edit_page = format!("/manage/vehicles/{}", v[0].id);
+    let form = manager.get_page(&edit_page);
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert!(form.body.contains("value=\"粤BD12345\""), "{}", form.body);
+    let mut yellow = car;
+    yellow[1] = ("colour", "yellow_green");
+    let r = manager.post_form(&edit_page, &yellow, true);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        store.vehicle(v[0].id).unwrap().unwrap().colour,
+        Some(gateward::domain::PlateColour::YellowGreen)
+    );
+    let list = manager.get_page("/manage/vehicles");
+    assert!(slice(&list.body, "粤BD12345", "</tr>").contains("黄绿牌"));
+    let r = manager.post_form(&format!("{edit_page}/delete"), &[("confirm", "yes")], true);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(store.find_vehicles("粤BD12345").unwrap().is_empty());
+    assert_eq!(
+        audit(&store, "vehicle.delete", &format!("vehicle:{}", v[0].id)).len(),
+        1
+    );
+
+    // passes: issued with an expiry from their own purposes, revoked; the desk refuses it
+    let page = manager.get_page("/manage/passes");
+    assert!(
+        page.body.contains(">送货快递<") && !page.body.contains(">参观<"),
+        "{}",
+        page.body
+    );
+    let r = manager.post_form(
+        "/manage/passes",
+        &[
+            ("number", "ZX-5001"),
+            ("purpose", "delivery"),
+            ("expires", "2099-12-31"),
+        ],
+        true,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let row = slice(&r.body, "<td class=\"number\">ZX-5001", "</tr>");
+    assert!(
+        row.contains("2100-01-01 00:00") && row.contains("送货快递"),
+        "{row}"
+    );
+    let r = manager.post_form("/manage/passes/revoke", &[("number", "ZX-5001")], true);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("已注销出入证 ZX-5001"), "{}", r.body);
+    assert!(slice(&r.body, "<td class=\"number\">ZX-5001", "</tr>").contains("已注销"));
+    assert_eq!(audit(&store, "pass.revoke", "pass:ZX-5001").len(), 1);
+    let both = |n: &'static str| [("number", n), ("first", "1"), ("second", "1")];
+    let r = guard.post_form("/passes/check-in", &both("ZX-5001"), true);
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("已被管理处注销"), "{}", r.body);
+    assert!(!store.pass("ZX-5001").unwrap().unwrap().at_gate);
+    // a past expiry is refused on the form; a pass that has expired is refused at the desk
+    let r = manager.post_form(
+        "/manage/passes",
+        &[
+            ("number", "ZX-5002"),
+            ("purpose", "renovation"),
+            ("expires", "2020-01-01"),
+        ],
+        true,
+    );
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("已经过去"), "{}", r.body);
+    store
+        .issue_pass(
+            "test",
+            gateward::store::NewPass {
+                number: "ZX-5003".into(),
+                holder_person_id: None,
+                purpose: gateward::domain::PassPurpose::Renovation,
+                issued: Utc::now() - chrono::Duration::days(10),
+                expires: Some(Utc::now() - chrono::Duration::hours(1)),
+            },
+        )
+        .unwrap();
+    let r = guard.post_form("/passes/check-in", &both("ZX-5003"), true);
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("已过期"), "{}", r.body);
+    assert!(!store.pass("ZX-5003").unwrap().unwrap().at_gate);
+    let page = manager.get_page("/manage/passes");
+    assert!(slice(&page.body, "<td class=\"number\">ZX-5003", "</tr>").contains("已过期"));
+}
+
 /// The fixture photo `name`'s bytes.
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(
@@ -574,7 +807,7 @@ fn manager_adds_a_person_and_enrols_her_face_from_uploaded_photos() {
         ("class", "resident"),
         ("title", ""),
         ("household", "3-2-1502"),
-        ("notes", "短发，常背双肩包"),
+        ("appearance", "短发，常背双肩包"),
     ];
     let mut nameless = sun;
     nameless[0] = ("name", " ");
@@ -696,11 +929,62 @@ fn manager_adds_a_person_and_enrols_her_face_from_uploaded_photos() {
         ],
     );
     assert_eq!(r.status, 200, "{}", r.body);
-    assert!(r.body.contains("已从 1 张照片录入孙丽的人脸"), "{}", r.body);
-    let done = slice(&r.body, "<ul id=\"upload-result\"", "</ul>");
+    // obama3.jpg is 王建国's enrolment photo: the face is his, so the page warns, names him and
+    // the similarity, and enrols nothing until the manager confirms
+    let warning = slice(
+        &r.body,
+        "<div class=\"problem lookalike\" id=\"lookalike\"",
+        "</form>",
+    );
+    assert!(
+        warning.contains("孙丽正面.jpg") && warning.contains("王建国"),
+        "{warning}"
+    );
+    let similarity: f32 = slice(warning, "<span class=\"similarity\">", "</span>")
+        ["<span class=\"similarity\">".len()..]
+        .trim_end_matches("</span>")
+        .parse()
+        .unwrap();
+    assert!(similarity >= 0.66, "{warning}");
+    assert!(warning.contains("还没有录入"), "{warning}");
+    assert!(!r.body.contains("已从 1 张照片录入"), "{}", r.body);
+    assert!(hers().is_empty(), "not enrolled before the confirmation");
+    let confirm = http::attr_after(warning, "<form", "action").expect("the confirmation form");
+    assert_eq!(confirm, format!("/manage/people/{id}/photos/confirm"));
+    let kept = http::attr_after(warning, "name=\"photo\"", "value").unwrap();
+    let file = http::attr_after(warning, "name=\"file\"", "value").unwrap();
+    // the refused files are listed beside the warning
+    let refused_first = r.body.clone();
+    // without ticking "it is really her": refused
+    let r2 = manager.post_form(&confirm, &[("photo", &kept), ("file", &file)], true);
+    assert_eq!(r2.status, 400, "{}", r2.body);
+    assert!(r2.body.contains("确实是本人"), "{}", r2.body);
+    assert!(hers().is_empty());
+    assert_eq!(
+        guard
+            .post_form(
+                &confirm,
+                &[("photo", &kept), ("file", &file), ("really", "yes")],
+                true
+            )
+            .status,
+        403
+    );
+    let done_page = manager.post_form(
+        &confirm,
+        &[("photo", &kept), ("file", &file), ("really", "yes")],
+        true,
+    );
+    assert_eq!(done_page.status, 200, "{}", done_page.body);
+    assert!(
+        done_page.body.contains("已从 1 张照片录入孙丽的人脸"),
+        "{}",
+        done_page.body
+    );
+    let done = slice(&done_page.body, "<ul id=\"upload-result\"", "</ul>");
     assert!(done.contains("孙丽正面.jpg：已录入"), "{done}");
     let refused = slice(
-        &r.body,
+        &refused_first,
         "<div class=\"problem\" id=\"upload-refused\"",
         "</div>",
     );
@@ -732,6 +1016,10 @@ fn manager_adds_a_person_and_enrols_her_face_from_uploaded_photos() {
     assert!(
         enrolled[0].detail.contains("uploaded photo 孙丽正面.jpg"),
         "{enrolled:?}"
+    );
+    assert!(
+        enrolled[0].detail.contains("confirmed as 孙丽"),
+        "the confirmation is audited: {enrolled:?}"
     );
     assert_eq!(audit(&store, "photo.add", &object).len(), 1);
     // nothing of the refused files: the only new file is her photo (obama3.jpg is already

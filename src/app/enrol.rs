@@ -7,9 +7,12 @@ use std::sync::{Mutex, PoisonError};
 
 use image::RgbImage;
 
+use super::gallery::load_gallery;
 use crate::config::{Config, Vision};
 use crate::domain::{PersonClass, PersonStatus};
+use crate::recognize::gallery::{Match, MatchParams};
 use crate::store::{NewFaceEmbedding, NewPerson, Photo, Store, StoreError};
+use crate::vision::face_embed::Embedding;
 use crate::vision::face_quality::{self, QualityLimits};
 use crate::vision::faces::{FaceChain, SeenFace};
 use crate::vision::image_ops;
@@ -64,6 +67,8 @@ pub struct Enroller {
     onnxruntime: Option<PathBuf>,
     models: PathBuf,
     vision: Vision,
+    /// When a face is someone's: what an enrolment checks a new face against.
+    matching: MatchParams,
     chain: Mutex<Option<FaceChain>>,
 }
 
@@ -74,8 +79,14 @@ impl Enroller {
             onnxruntime: config.paths.onnxruntime.clone(),
             models: config.paths.models.clone(),
             vision: config.vision.clone(),
+            matching: config.recognition.match_params(),
             chain: Mutex::new(None),
         }
+    }
+
+    /// The match parameters of the config (its face threshold and margin).
+    pub fn matching(&self) -> MatchParams {
+        self.matching
     }
 
     /// Runs `work` with the face chain, loading it first when needed. Blocks: call it off the
@@ -144,6 +155,31 @@ pub fn enrolment_face_in(
                 .join("; ")),
         },
     )
+}
+
+/// Someone other than `person` whom the gallery would take `embedding` for, with the
+/// similarity, when it is at least the match threshold: a face about to be enrolled for
+/// `person` that the gate would name as someone else (the wrong photo, or two records of one
+/// person). Looks at the enrolled faces of `model` and the guards' corrections.
+pub fn lookalike(
+    store: &Store,
+    model: &str,
+    person: i64,
+    embedding: &Embedding,
+    params: &MatchParams,
+) -> Result<Option<(i64, f32)>, StoreError> {
+    let mut gallery = load_gallery(store, model)?;
+    gallery.remove_person(person);
+    Ok(match gallery.search(embedding, params) {
+        Match::Known {
+            person, similarity, ..
+        } => Some((person, similarity)),
+        Match::Unknown {
+            best: Some((other, similarity)),
+            ..
+        } if similarity >= params.threshold => Some((other, similarity)),
+        Match::Unknown { .. } => None,
+    })
 }
 
 /// Stores an enrolled face: its 112×112 crop as `<data>/faces/<photo sha256>.png` and its

@@ -58,9 +58,37 @@ pub fn to_utc_or_after(local: NaiveDateTime, tz: Tz) -> DateTime<Utc> {
         .unwrap_or_else(|_| local.and_utc())
 }
 
+/// The end of a validity typed by a user (a pass's expiry): a date alone ("2026-12-31") means
+/// through that day, until the next local midnight; a date and time ("2026-12-31 18:00") is
+/// that instant. Returned as the first instant no longer valid.
+pub fn parse_until(text: &str, today: NaiveDate, tz: Tz) -> Result<DateTime<Utc>, TimeError> {
+    let t = text.trim();
+    let day = NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(t, "%Y/%m/%d"))
+        .ok();
+    match day {
+        Some(d) => Ok(to_utc_or_after(
+            (d + chrono::Days::new(1)).and_time(NaiveTime::MIN),
+            tz,
+        )),
+        None => to_utc(parse_local(t, today)?, tz),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_day_alone_is_valid_through_that_day() {
+        let tz: Tz = "Asia/Shanghai".parse().unwrap();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        let until = |s| parse_until(s, today, tz).unwrap().to_rfc3339();
+        assert_eq!(until("2026-12-31"), "2026-12-31T16:00:00+00:00");
+        assert_eq!(until("2026-12-31 18:00"), "2026-12-31T10:00:00+00:00");
+        assert_eq!(until("2026-12-31T18:00"), "2026-12-31T10:00:00+00:00");
+        assert!(parse_until("next week", today, tz).is_err());
+    }
 
     #[test]
     fn local_times_in_every_accepted_form() {

@@ -220,8 +220,9 @@ fn to_batch(set: &ImportSet, source: &str) -> anyhow::Result<ImportBatch> {
                 title: row.title.clone().unwrap_or_default(),
                 household: row.household.clone(),
                 status: row.status,
-                appearance_notes: row.notes.clone().unwrap_or_default(),
-                habit_notes: String::new(),
+                // 备注 holds looks, habits and requests together: the person page's 备注
+                appearance_notes: String::new(),
+                habit_notes: row.notes.clone().unwrap_or_default(),
                 ask_not_to_notify: row.notify == Some(Post::ShiftLeader),
             },
             photos,

@@ -137,6 +137,29 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// Why a regular non-owner holds a pass (出入证, SPEC §1: 装修、送报、送奶…). Not the visit
+    /// purposes: a pass is for those who come again and again, not for a visitor or a tour.
+    PassPurpose, "pass purpose" {
+        /// 装修施工: renovation and decoration workers.
+        Renovation = ("renovation", "装修施工"),
+        /// 送报送奶.
+        NewspaperMilk = ("newspaper_milk", "送报送奶"),
+        /// 送货快递: parcels, water, groceries.
+        Delivery = ("delivery", "送货快递"),
+        /// 送餐.
+        FoodDelivery = ("food_delivery", "送餐"),
+        /// 安装维修: appliances, broadband, gas.
+        Installer = ("installer", "安装维修"),
+        /// 钟点工、保姆.
+        HourlyWorker = ("hourly_worker", "钟点工保姆"),
+        /// 外包服务: cleaning, gardening, lifts.
+        Contractor = ("contractor", "外包服务（保洁、绿化、电梯）"),
+        /// Anything else the office issues a pass for.
+        Other = ("other", "其他"),
+    }
+}
+
+vocabulary! {
     /// Why a vehicle is known (vehicles.csv `kind`).
     VehicleKind, "vehicle kind" {
         Household = ("household", "业主车辆"),
@@ -307,6 +330,10 @@ impl Desk {
 pub struct PassState {
     /// The second half (副证) is kept at the gate: the holder is inside.
     pub second_half_at_gate: bool,
+    /// The office revoked the pass.
+    pub revoked: bool,
+    /// The pass's last day is over.
+    pub expired: bool,
 }
 
 /// What the guard must do with a pass.

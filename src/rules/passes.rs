@@ -3,9 +3,22 @@
 
 pub use crate::domain::{PassOutcome, PassState};
 
-/// Checking in: both halves must be shown; a pass whose second half is already at the gate is
-/// already inside (someone else may be using it).
+/// Said when a revoked pass is shown.
+pub const REVOKED: &str = "该出入证已被管理处注销，不能使用：请持证人到管理处办理；不要放行";
+
+/// Said when an expired pass is shown.
+pub const EXPIRED: &str = "该出入证已过期，不能使用：请持证人到管理处续办；按访客登记";
+
+/// Checking in: the pass must be neither revoked nor expired and both halves must be shown; a
+/// pass whose second half is already at the gate is already inside (someone else may be using
+/// it).
 pub fn check_in(state: PassState, first_half: bool, second_half: bool) -> (PassOutcome, PassState) {
+    if state.revoked {
+        return (PassOutcome::Refused(REVOKED), state);
+    }
+    if state.expired {
+        return (PassOutcome::Refused(EXPIRED), state);
+    }
     if state.second_half_at_gate {
         return (
             PassOutcome::Refused("该证副证已在门岗，持证人应在小区内：核实身份，报告当班分队长"),
@@ -19,17 +32,20 @@ pub fn check_in(state: PassState, first_half: bool, second_half: bool) -> (PassO
         PassOutcome::CheckedIn,
         PassState {
             second_half_at_gate: true,
+            ..state
         },
     )
 }
 
-/// Checking out: the second half kept at the gate is handed back.
+/// Checking out: the second half kept at the gate is handed back, even of a pass revoked or
+/// expired while its holder was inside (the holder leaves).
 pub fn check_out(state: PassState) -> (PassOutcome, PassState) {
     if state.second_half_at_gate {
         (
             PassOutcome::CheckedOut,
             PassState {
                 second_half_at_gate: false,
+                ..state
             },
         )
     } else {
@@ -73,6 +89,38 @@ mod tests {
             check_in(inside, true, true).0,
             PassOutcome::Refused(_)
         ));
+    }
+
+    #[test]
+    fn revoked_pass_is_refused_with_both_halves() {
+        let revoked = PassState {
+            revoked: true,
+            ..PassState::default()
+        };
+        let (o, s) = check_in(revoked, true, true);
+        assert_eq!(o, PassOutcome::Refused(REVOKED));
+        assert!(!s.second_half_at_gate);
+    }
+
+    #[test]
+    fn expired_pass_is_refused_with_both_halves() {
+        let expired = PassState {
+            expired: true,
+            ..PassState::default()
+        };
+        let (o, s) = check_in(expired, true, true);
+        assert_eq!(o, PassOutcome::Refused(EXPIRED));
+        assert!(!s.second_half_at_gate);
+    }
+
+    #[test]
+    fn holder_inside_when_the_pass_is_revoked_may_still_leave() {
+        let (_, inside) = check_in(PassState::default(), true, true);
+        let revoked = PassState {
+            revoked: true,
+            ..inside
+        };
+        assert_eq!(check_out(revoked).0, PassOutcome::CheckedOut);
     }
 
     #[test]

@@ -70,6 +70,23 @@ fn check_vector(vector: &[f32]) -> Result<(), StoreError> {
     Ok(())
 }
 
+const SIGHTING_COLUMNS: &str = "SELECT id, seen_ms, source, model, vector, thumbnail, \
+     person_id, similarity FROM face_sightings";
+
+fn sighting_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Sighting> {
+    let blob: Vec<u8> = r.get(4)?;
+    Ok(Sighting {
+        id: r.get(0)?,
+        seen: from_ms(1, r.get(1)?)?,
+        source: r.get(2)?,
+        model: r.get(3)?,
+        vector: from_blob(&blob),
+        thumbnail: r.get(5)?,
+        person_id: r.get(6)?,
+        similarity: r.get::<_, Option<f64>>(7)?.map(|v| v as f32),
+    })
+}
+
 impl Store {
     /// Records a face seen now; returns the sighting's id (what the guard quotes to correct it).
     pub fn add_sighting(&self, s: NewSighting) -> Result<i64, StoreError> {
@@ -98,24 +115,28 @@ impl Store {
     pub fn sighting(&self, id: i64) -> Result<Option<Sighting>, StoreError> {
         self.read(|c, _| {
             c.query_row(
-                "SELECT id, seen_ms, source, model, vector, thumbnail, person_id, similarity \
-                 FROM face_sightings WHERE id = ?1",
+                &format!("{SIGHTING_COLUMNS} WHERE id = ?1"),
                 [id],
-                |r| {
-                    let blob: Vec<u8> = r.get(4)?;
-                    Ok(Sighting {
-                        id: r.get(0)?,
-                        seen: from_ms(1, r.get(1)?)?,
-                        source: r.get(2)?,
-                        model: r.get(3)?,
-                        vector: from_blob(&blob),
-                        thumbnail: r.get(5)?,
-                        person_id: r.get(6)?,
-                        similarity: r.get::<_, Option<f64>>(7)?.map(|v| v as f32),
-                    })
-                },
+                sighting_row,
             )
             .optional()
+        })
+    }
+
+    /// The sightings seen at or after `since` that still have their crop, newest first, at most
+    /// `limit` of them (the faces a manager picks from to enrol).
+    pub fn recent_sightings(
+        &self,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Sighting>, StoreError> {
+        self.read(|c, _| {
+            let mut st = c.prepare(&format!(
+                "{SIGHTING_COLUMNS} WHERE seen_ms >= ?1 AND thumbnail IS NOT NULL \
+                 ORDER BY seen_ms DESC, id DESC LIMIT ?2"
+            ))?;
+            let rows = st.query_map(params![to_ms(since), limit as i64], sighting_row)?;
+            rows.collect()
         })
     }
 

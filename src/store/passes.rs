@@ -14,7 +14,7 @@ use super::audit;
 use super::columns::{from_ms, key_col, to_ms};
 use super::db::{Ctx, Store};
 use super::error::StoreError;
-use crate::domain::{PassOutcome, PassState, UnknownValue, VisitPurpose};
+use crate::domain::{PassOutcome, PassPurpose, PassState, UnknownValue};
 
 /// The check-in rule: (state, first half shown, second half shown) → outcome and new state.
 pub type CheckInRule = fn(PassState, bool, bool) -> (PassOutcome, PassState);
@@ -82,8 +82,10 @@ pub struct NewPass {
     /// The holder, when enrolled; the person must exist.
     pub holder_person_id: Option<i64>,
     /// Why the holder comes in (renovation, newspaper and milk…).
-    pub purpose: VisitPurpose,
+    pub purpose: PassPurpose,
     pub issued: DateTime<Utc>,
+    /// The pass is valid until this instant (exclusive); `None`: no end.
+    pub expires: Option<DateTime<Utc>>,
 }
 
 /// A stored pass.
@@ -94,8 +96,12 @@ pub struct PassRecord {
     pub holder_person_id: Option<i64>,
     /// The holder's name.
     pub holder: Option<String>,
-    pub purpose: VisitPurpose,
+    pub purpose: PassPurpose,
     pub issued: DateTime<Utc>,
+    /// Valid until this instant (exclusive); `None`: no end.
+    pub expires: Option<DateTime<Utc>>,
+    /// When the office revoked it.
+    pub revoked: Option<DateTime<Utc>>,
     pub first_half: PassHalf,
     pub second_half: PassHalf,
     /// The second half is kept at the gate: the holder is inside.
@@ -105,17 +111,31 @@ pub struct PassRecord {
 }
 
 impl PassRecord {
-    /// The state the pass rules work on.
-    pub fn state(&self) -> PassState {
+    /// Whether the pass is past its expiry at `now`.
+    pub fn expired_at(&self, now: DateTime<Utc>) -> bool {
+        self.expires.is_some_and(|e| e <= now)
+    }
+
+    /// The state the pass rules work on, at `now` (expired or not).
+    pub fn state_at(&self, now: DateTime<Utc>) -> PassState {
         PassState {
             second_half_at_gate: self.at_gate,
+            revoked: self.revoked.is_some(),
+            expired: self.expired_at(now),
         }
     }
 }
 
 const PASS_COLUMNS: &str = "SELECT s.id, s.number, s.holder_person_id, p.name, s.purpose, \
-     s.issued_ms, s.first_half, s.second_half, s.kept_half_at_gate, s.returned_ms \
+     s.issued_ms, s.first_half, s.second_half, s.kept_half_at_gate, s.returned_ms, \
+     s.expires_ms, s.revoked_ms \
      FROM passes s LEFT JOIN people p ON p.id = s.holder_person_id";
+
+fn opt_ms(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    r.get::<_, Option<i64>>(i)?
+        .map(|ms| from_ms(i, ms))
+        .transpose()
+}
 
 fn pass_row(r: &Row<'_>) -> rusqlite::Result<PassRecord> {
     Ok(PassRecord {
@@ -128,10 +148,9 @@ fn pass_row(r: &Row<'_>) -> rusqlite::Result<PassRecord> {
         first_half: key_col(r, 6)?,
         second_half: key_col(r, 7)?,
         at_gate: r.get(8)?,
-        returned: r
-            .get::<_, Option<i64>>(9)?
-            .map(|ms| from_ms(9, ms))
-            .transpose()?,
+        returned: opt_ms(r, 9)?,
+        expires: opt_ms(r, 10)?,
+        revoked: opt_ms(r, 11)?,
     })
 }
 
@@ -182,13 +201,22 @@ impl Store {
         let actor = actor.to_owned();
         self.write(move |conn, ctx| {
             conn.execute(
-                "INSERT INTO passes (number, holder_person_id, purpose, issued_ms) \
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![number, p.holder_person_id, p.purpose.key(), to_ms(p.issued)],
+                "INSERT INTO passes (number, holder_person_id, purpose, issued_ms, expires_ms) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    number,
+                    p.holder_person_id,
+                    p.purpose.key(),
+                    to_ms(p.issued),
+                    p.expires.map(to_ms)
+                ],
             )
             .map_err(|e| ctx.err(e))?;
             let id = conn.last_insert_rowid();
             let mut detail = p.purpose.key().to_owned();
+            if let Some(e) = p.expires {
+                detail.push_str(&format!(", expires {}", e.to_rfc3339()));
+            }
             if let Some(holder) = p.holder_person_id {
                 detail.push_str(&format!(", holder person:{holder}"));
             }
@@ -234,12 +262,16 @@ impl Store {
         self.write(move |conn, ctx| {
             let pass = pass_tx(conn, ctx, &number)?;
             let (outcome, state) = rule(
-                pass.state(),
+                pass.state_at(at),
                 pass.first_half != PassHalf::Lost,
                 pass.second_half != PassHalf::Lost,
             );
             if let PassOutcome::Refused(why) = outcome {
-                let plain = if pass.at_gate {
+                let plain = if pass.revoked.is_some() {
+                    format!("pass {number} was revoked by the office")
+                } else if pass.expired_at(at) {
+                    format!("pass {number} has expired")
+                } else if pass.at_gate {
                     format!(
                         "pass {number} is already checked in: its second half is kept at the \
                          gate, so its holder should be inside"
@@ -279,7 +311,7 @@ impl Store {
         let actor = actor.to_owned();
         self.write(move |conn, ctx| {
             let pass = pass_tx(conn, ctx, &number)?;
-            let (outcome, state) = rule(pass.state());
+            let (outcome, state) = rule(pass.state_at(at));
             if let PassOutcome::Refused(why) = outcome {
                 let plain = format!(
                     "pass {number} is not checked in: the gate does not hold its second half"
@@ -304,6 +336,64 @@ impl Store {
                 "pass.check_out",
                 &format!("pass:{number}"),
                 &format!("out at {}", at.to_rfc3339()),
+            )
+        })
+    }
+
+    /// Revokes pass `number` at `at` (audit entry `pass.revoke`): from then on it is refused at
+    /// the gate. A pass already revoked keeps its first revocation.
+    pub fn revoke_pass(
+        &self,
+        actor: &str,
+        number: &str,
+        at: DateTime<Utc>,
+    ) -> Result<PassRecord, StoreError> {
+        let number = number.trim().to_owned();
+        let actor = actor.to_owned();
+        self.write(move |conn, ctx| {
+            let pass = pass_tx(conn, ctx, &number)?;
+            if pass.revoked.is_none() {
+                conn.execute(
+                    "UPDATE passes SET revoked_ms = ?2 WHERE id = ?1",
+                    params![pass.id, to_ms(at)],
+                )
+                .map_err(|e| ctx.err(e))?;
+                audit::append_tx(
+                    conn,
+                    ctx,
+                    &actor,
+                    "pass.revoke",
+                    &format!("pass:{number}"),
+                    &format!("revoked at {}", at.to_rfc3339()),
+                )?;
+            }
+            pass_tx(conn, ctx, &number)
+        })
+    }
+
+    /// Sets when pass `number` expires (`None`: no end), audit entry `pass.expiry`.
+    pub fn set_pass_expiry(
+        &self,
+        actor: &str,
+        number: &str,
+        expires: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
+        let number = number.trim().to_owned();
+        let actor = actor.to_owned();
+        self.write(move |conn, ctx| {
+            let pass = pass_tx(conn, ctx, &number)?;
+            conn.execute(
+                "UPDATE passes SET expires_ms = ?2 WHERE id = ?1",
+                params![pass.id, expires.map(to_ms)],
+            )
+            .map_err(|e| ctx.err(e))?;
+            audit::append_tx(
+                conn,
+                ctx,
+                &actor,
+                "pass.expiry",
+                &format!("pass:{number}"),
+                &expires.map_or_else(|| "no end".to_owned(), |e| e.to_rfc3339()),
             )
         })
     }

@@ -378,6 +378,64 @@ impl Store {
         })
     }
 
+    /// Changes household `id`'s code and notes (audit entry `household.update` listing what
+    /// changed). A code another household has is refused ([`StoreError::Constraint`]).
+    pub fn update_household(
+        &self,
+        actor: &str,
+        id: i64,
+        h: NewHousehold,
+    ) -> Result<(), StoreError> {
+        let actor = actor.to_owned();
+        self.write(move |conn, ctx| {
+            let old = conn
+                .query_row(
+                    "SELECT id, code, notes FROM households WHERE id = ?1",
+                    [id],
+                    household_row,
+                )
+                .optional()
+                .map_err(|e| ctx.err(e))?
+                .ok_or_else(|| StoreError::NotFound {
+                    what: "household",
+                    key: id.to_string(),
+                })?;
+            let code = h.code.trim();
+            conn.execute(
+                "UPDATE households SET code = ?2, notes = ?3 WHERE id = ?1",
+                params![id, code, h.notes],
+            )
+            .map_err(|e| ctx.err(e))?;
+            let mut changes = Vec::new();
+            if old.code != code {
+                changes.push(format!("code: {} → {code}", old.code));
+            }
+            if old.notes != h.notes {
+                changes.push(format!("notes: {} → {}", old.notes, h.notes));
+            }
+            audit::append_tx(
+                conn,
+                ctx,
+                &actor,
+                "household.update",
+                &format!("household:{code}"),
+                &changes.join("; "),
+            )
+        })
+    }
+
+    /// The household `id`, if any.
+    pub fn household_by_id(&self, id: i64) -> Result<Option<Household>, StoreError> {
+        self.read(|c, _| {
+            c.query_row(
+                "SELECT id, code, notes FROM households WHERE id = ?1",
+                [id],
+                household_row,
+            )
+            .optional()
+        })
+    }
+
     /// The household with `code`, if any.
     pub fn household(&self, code: &str) -> Result<Option<Household>, StoreError> {
         let code = code.trim();

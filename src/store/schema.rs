@@ -67,6 +67,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "gate learning",
         sql: include_str!("migrations/008_gate_learning.sql"),
     },
+    Migration {
+        version: 9,
+        name: "manager's records",
+        sql: include_str!("migrations/009_manage.sql"),
+    },
 ];
 
 /// The schema version this binary writes.
@@ -249,6 +254,49 @@ mod tests {
                 w.0, w.1
             );
         }
+    }
+
+    #[test]
+    fn upgrading_to_schema_9_keeps_the_passes_and_the_visits_that_name_them() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", true).unwrap();
+        for m in &MIGRATIONS[..8] {
+            conn.execute_batch(m.sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 8).unwrap();
+        conn.pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
+        conn.execute_batch(
+            "INSERT INTO passes (id, number, purpose, issued_ms) VALUES \
+                 (7, 'ZX-1', 'renovation', 1), (8, 'ZX-2', 'tour', 2); \
+             INSERT INTO visits (visitor_surname, purpose, time_in_ms, pass_id) \
+                 VALUES ('王', 'renovation', 3, 7);",
+        )
+        .unwrap();
+        assert_eq!(migrate(&mut conn, Path::new(":memory:")).unwrap(), 8);
+        let purposes: Vec<(i64, String)> = conn
+            .prepare("SELECT id, purpose FROM passes ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            purposes,
+            vec![(7, "renovation".to_owned()), (8, "other".to_owned())]
+        );
+        let linked: Option<i64> = conn
+            .query_row("SELECT pass_id FROM visits", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(linked, Some(7), "the visit still names its pass");
+        let left: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name LIKE '%before_009'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(left, 0);
     }
 
     #[test]

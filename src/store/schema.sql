@@ -1,4 +1,4 @@
--- The records' schema as it stands after the last migration (schema 7), in one file, for
+-- The records' schema as it stands after the last migration (schema 9), in one file, for
 -- reading: what tables there are, what each column holds, what the CHECKs allow.
 --
 -- It is NOT what builds a database. `Store::open` runs the migrations of src/store/migrations/
@@ -136,20 +136,24 @@ CREATE INDEX gate_events_by_time ON gate_events (at_ms);
 CREATE INDEX gate_events_by_person ON gate_events (person_id, at_ms);
 CREATE INDEX gate_events_by_plate ON gate_events (plate);
 
+-- passes as schema 9 rebuilt them (009_manage.sql): their own purposes, an expiry, a revocation
 CREATE TABLE passes (
     id INTEGER PRIMARY KEY,
     number TEXT NOT NULL UNIQUE CHECK (number <> ''),
     holder_person_id INTEGER REFERENCES people (id) ON DELETE SET NULL,
-    purpose TEXT NOT NULL CHECK (purpose IN ('visitor', 'newspaper_milk', 'food_delivery', 'tour',
-        'renovation', 'clubhouse_customer', 'installer', 'office_business',
-        'government_official', 'salesperson', 'property_agent', 'hourly_worker', 'office_staff',
-        'former_staff')),
+    -- the keys of domain::PassPurpose
+    purpose TEXT NOT NULL CHECK (purpose IN ('renovation', 'newspaper_milk', 'delivery',
+        'food_delivery', 'installer', 'hourly_worker', 'contractor', 'other')),
     issued_ms INTEGER NOT NULL,
     -- the state of each half of the two-part pass
     first_half TEXT NOT NULL DEFAULT 'with_holder' CHECK (first_half IN ('with_holder', 'at_gate', 'lost')),
     second_half TEXT NOT NULL DEFAULT 'with_holder' CHECK (second_half IN ('with_holder', 'at_gate', 'lost')),
     kept_half_at_gate INTEGER NOT NULL DEFAULT 0 CHECK (kept_half_at_gate IN (0, 1)),
-    returned_ms INTEGER
+    returned_ms INTEGER,
+    -- the pass is valid until this instant (exclusive); NULL: no end
+    expires_ms INTEGER,
+    -- when the office revoked it; a revoked pass is refused at the gate
+    revoked_ms INTEGER
 );
 
 CREATE TABLE visits (
@@ -332,6 +336,8 @@ CREATE TABLE training_answers (
 );
 CREATE INDEX training_answers_by_user ON training_answers (user_id, at_ms);
 
+-- Schema 9, manager's records (009_manage.sql): the passes table rebuilt, above.
+
 -- What `migrate` sets after the last step: the schema version and gateward's mark ("GWRD").
-PRAGMA user_version = 8;
+PRAGMA user_version = 9;
 PRAGMA application_id = 1196905028; -- 0x47575244

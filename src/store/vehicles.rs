@@ -138,6 +138,21 @@ fn owner_ids(
     }
 }
 
+/// The vehicle `id`, or [`StoreError::NotFound`].
+fn vehicle_tx(conn: &Connection, ctx: &Ctx, id: i64) -> Result<VehicleRecord, StoreError> {
+    conn.query_row(
+        &format!("{VEHICLE_COLUMNS} WHERE v.id = ?1"),
+        [id],
+        vehicle_row,
+    )
+    .optional()
+    .map_err(|e| ctx.err(e))?
+    .ok_or_else(|| StoreError::NotFound {
+        what: "vehicle",
+        key: id.to_string(),
+    })
+}
+
 /// Adds the vehicle, or updates the one with the same plate and the same date window; returns
 /// its id and whether it was new.
 pub(crate) fn upsert_vehicle_tx(
@@ -221,6 +236,109 @@ impl Store {
             let detail = format!("{} ({})", clean_plate(&v.plate), v.kind.key());
             audit::append_tx(conn, ctx, &actor, action, &format!("vehicle:{id}"), &detail)?;
             Ok(id)
+        })
+    }
+
+    /// Replaces vehicle `id` with `v` (plate, colour, kind, owner, dates, notes) and adds an
+    /// audit entry `vehicle.update` saying what changed.
+    pub fn update_vehicle(&self, actor: &str, id: i64, v: NewVehicle) -> Result<(), StoreError> {
+        let actor = actor.to_owned();
+        self.write(move |conn, ctx| {
+            let plate = clean_plate(&v.plate);
+            if plate.is_empty() {
+                return Err(StoreError::Invalid {
+                    what: "plate",
+                    message: "the plate number is empty".to_owned(),
+                });
+            }
+            if let (Some(from), Some(to)) = (v.valid_from, v.valid_to)
+                && from > to
+            {
+                return Err(StoreError::Invalid {
+                    what: "date window",
+                    message: format!("{plate}: valid_from {from} is after valid_to {to}"),
+                });
+            }
+            let old = vehicle_tx(conn, ctx, id)?;
+            let (person, household) = owner_ids(conn, ctx, &v.owner)?;
+            conn.execute(
+                "UPDATE vehicles SET plate = ?2, colour = ?3, kind = ?4, owner_person_id = ?5, \
+                 owner_household_id = ?6, valid_from = ?7, valid_to = ?8, notes = ?9, \
+                 updated_ms = ?10 WHERE id = ?1",
+                params![
+                    id,
+                    plate,
+                    v.colour.map(|c| c.key()),
+                    v.kind.key(),
+                    person,
+                    household,
+                    v.valid_from.map(date_text),
+                    v.valid_to.map(date_text),
+                    v.notes,
+                    to_ms(ctx.now)
+                ],
+            )
+            .map_err(|e| ctx.err(e))?;
+            let new = vehicle_tx(conn, ctx, id)?;
+            let mut changes = Vec::new();
+            let mut diff = |field: &str, was: String, now: String| {
+                if was != now {
+                    changes.push(format!("{field}: {was} → {now}"));
+                }
+            };
+            let key = |c: Option<PlateColour>| c.map(|c| c.key().to_owned()).unwrap_or_default();
+            let day = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+            diff("plate", old.plate, new.plate.clone());
+            diff("colour", key(old.colour), key(new.colour));
+            diff("kind", old.kind.key().into(), new.kind.key().into());
+            diff(
+                "owner",
+                format!("{:?}/{:?}", old.owner_person_id, old.owner_household_id),
+                format!("{:?}/{:?}", new.owner_person_id, new.owner_household_id),
+            );
+            diff("valid_from", day(old.valid_from), day(new.valid_from));
+            diff("valid_to", day(old.valid_to), day(new.valid_to));
+            diff("notes", old.notes, new.notes);
+            audit::append_tx(
+                conn,
+                ctx,
+                &actor,
+                "vehicle.update",
+                &format!("vehicle:{id}"),
+                &format!("{}: {}", new.plate, changes.join("; ")),
+            )
+        })
+    }
+
+    /// Deletes vehicle `id` (audit entry `vehicle.delete`); returns what it was. The gate log
+    /// keeps the plate of its past events.
+    pub fn delete_vehicle(&self, actor: &str, id: i64) -> Result<VehicleRecord, StoreError> {
+        let actor = actor.to_owned();
+        self.write(move |conn, ctx| {
+            let old = vehicle_tx(conn, ctx, id)?;
+            conn.execute("DELETE FROM vehicles WHERE id = ?1", [id])
+                .map_err(|e| ctx.err(e))?;
+            audit::append_tx(
+                conn,
+                ctx,
+                &actor,
+                "vehicle.delete",
+                &format!("vehicle:{id}"),
+                &format!("{} ({})", old.plate, old.kind.key()),
+            )?;
+            Ok(old)
+        })
+    }
+
+    /// The vehicle `id`, if any.
+    pub fn vehicle(&self, id: i64) -> Result<Option<VehicleRecord>, StoreError> {
+        self.read(|c, _| {
+            c.query_row(
+                &format!("{VEHICLE_COLUMNS} WHERE v.id = ?1"),
+                [id],
+                vehicle_row,
+            )
+            .optional()
         })
     }
 

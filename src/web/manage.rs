@@ -8,7 +8,9 @@
 
 mod common;
 mod enrol;
+mod households;
 mod log;
+mod passes;
 mod people;
 mod person;
 mod reports;
@@ -24,6 +26,8 @@ pub fn routes() -> Router<AppState> {
         .merge(people::routes())
         .merge(enrol::routes())
         .merge(vehicles::routes())
+        .merge(passes::routes())
+        .merge(households::routes())
         .merge(log::routes())
         .merge(reports::routes())
         .merge(users::routes())

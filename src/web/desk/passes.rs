@@ -175,7 +175,7 @@ pub(super) async fn pass_in(
     let done = blocking(move || {
         let pass = find_pass(&store, &n)?;
         let (outcome, _) = passes::check_in(
-            pass.state(),
+            pass.state_at(now),
             first && pass.first_half != PassHalf::Lost,
             second && pass.second_half != PassHalf::Lost,
         );
@@ -214,7 +214,7 @@ pub(super) async fn pass_out(
     let (hub, tz, by) = (s.hub.clone(), s.tz, user.user.name.clone());
     let done = blocking(move || {
         let pass = find_pass(&store, &n)?;
-        if let (PassOutcome::Refused(why), _) = passes::check_out(pass.state()) {
+        if let (PassOutcome::Refused(why), _) = passes::check_out(pass.state_at(now)) {
             return Err(WebError::BadInput(pass_refused("离开", why)));
         }
         store.pass_check_out(&actor, &pass.number, now, passes::check_out)?;

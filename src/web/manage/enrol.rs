@@ -6,6 +6,7 @@
 
 use std::path::Path as FilePath;
 
+use axum::Form;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::multipart::MultipartError;
@@ -17,7 +18,9 @@ use maud::{Markup, html};
 
 use super::common::{causes, done};
 use super::person::{FIELD, UPLOAD_LIMIT, load_person, person_page};
-use crate::app::enrol::{Enroller, EnrollerError, enrolment_face_in, save_enrolled_face};
+use crate::app::enrol::{
+    Enroller, EnrollerError, enrolment_face_in, lookalike, save_enrolled_face,
+};
 use crate::app::photos::store_photo_bytes;
 use crate::pipeline::service::GalleryEdit;
 use crate::store::{NewAuditEntry, NewPhoto, PersonRecord, Photo};
@@ -46,10 +49,12 @@ fn model_error(e: EnrollerError) -> WebError {
 }
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route(
-        "/manage/people/{id}/photos",
-        post(upload).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
-    )
+    Router::new()
+        .route(
+            "/manage/people/{id}/photos",
+            post(upload).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route("/manage/people/{id}/photos/confirm", post(confirm))
 }
 
 /// A file of the upload.
@@ -68,6 +73,16 @@ enum Outcome {
     /// The same photo is already one of the person's.
     Again {
         name: String,
+    },
+    /// The face is enough like someone else's that the gate would name them: kept in the
+    /// photos folder (`photo`) but not enrolled until the manager confirms.
+    LooksLike {
+        name: String,
+        photo: String,
+        other: i64,
+        other_name: String,
+        similarity: f32,
+        threshold: f32,
     },
     /// `hint` says what photo to take instead, when `why` does not.
     Refused {
@@ -117,7 +132,7 @@ async fn upload(
         let mut outcomes = Vec::new();
         let mut vectors = Vec::new();
         for file in &files {
-            let (outcome, vector) = enrol_one(&state, &enroller, &actor, &person, file)?;
+            let (outcome, vector) = enrol_one(&state, &enroller, &actor, &person, file, false)?;
             outcomes.push(outcome);
             vectors.extend(vector);
         }
@@ -133,8 +148,12 @@ async fn upload(
     } else {
         "门岗服务下次启动时使用这些人脸。"
     };
-    let message = answer(&one.person, &outcomes, enrolled, live);
+    let message = answer(&user, &one.person, &outcomes, enrolled, live);
+    let waiting = outcomes
+        .iter()
+        .any(|o| matches!(o, Outcome::LooksLike { .. }));
     let status = if enrolled == 0
+        && !waiting
         && outcomes
             .iter()
             .any(|o| matches!(o, Outcome::Refused { .. }))
@@ -212,6 +231,7 @@ fn enrol_one(
     actor: &str,
     person: &PersonRecord,
     file: &Upload,
+    confirmed: bool,
 ) -> Result<(Outcome, Option<Vec<f32>>), WebError> {
     let name = file.name.clone();
     let refused = |why: String, hint: Option<&'static str>| {
@@ -259,6 +279,31 @@ fn enrol_one(
     if store.photos(person.id)?.iter().any(|p| p.sha256 == sha) {
         return Ok((Outcome::Again { name }, None));
     }
+    let matching = enroller.matching();
+    let like = lookalike(store, &model, person.id, &seen.embedding, &matching)?;
+    let mut confirmation = String::new();
+    if let Some((other, similarity)) = like {
+        if !confirmed {
+            let other_name = store
+                .person(other)?
+                .map_or_else(|| format!("编号 {other} 的人员"), |p| p.name);
+            return Ok((
+                Outcome::LooksLike {
+                    name,
+                    photo: stored,
+                    other,
+                    other_name,
+                    similarity,
+                    threshold: matching.threshold,
+                },
+                None,
+            ));
+        }
+        confirmation = format!(
+            "; looks like person:{other} ({similarity:.3}), confirmed as {} by {actor}",
+            person.name
+        );
+    }
     let photo_id = store.add_photo(
         actor,
         person.id,
@@ -280,7 +325,7 @@ fn enrol_one(
         action: "face.enrol".into(),
         object: format!("person:{}", person.id),
         detail: format!(
-            "{} from uploaded photo {name} ({stored}, {model})",
+            "{} from uploaded photo {name} ({stored}, {model}){confirmation}",
             person.name
         ),
     })?;
@@ -294,7 +339,13 @@ fn enrol_one(
 }
 
 /// What the page says about an upload: the photos enrolled, then each one not enrolled and why.
-fn answer(person: &PersonRecord, outcomes: &[Outcome], enrolled: usize, live: &str) -> Markup {
+fn answer(
+    user: &Authed,
+    person: &PersonRecord,
+    outcomes: &[Outcome],
+    enrolled: usize,
+    live: &str,
+) -> Markup {
     let refused: Vec<&Outcome> = outcomes
         .iter()
         .filter(|o| matches!(o, Outcome::Refused { .. }))
@@ -303,7 +354,7 @@ fn answer(person: &PersonRecord, outcomes: &[Outcome], enrolled: usize, live: &s
         @if enrolled > 0 {
             (done(&format!("已从 {enrolled} 张照片录入{}的人脸。{live}", person.name)))
         }
-        @if refused.len() < outcomes.len() {
+        @if outcomes.iter().any(|o| matches!(o, Outcome::Enrolled { .. } | Outcome::Again { .. })) {
         ul #upload-result {
             @for o in outcomes {
                 @match o {
@@ -313,10 +364,32 @@ fn answer(person: &PersonRecord, outcomes: &[Outcome], enrolled: usize, live: &s
                     Outcome::Again { name } => {
                         li.again { "· " (name) "：这张照片已经录入过，没有重复录入" }
                     }
-                    Outcome::Refused { .. } => {}
+                    Outcome::Refused { .. } | Outcome::LooksLike { .. } => {}
                 }
             }
         }
+        }
+        @for o in outcomes {
+            @if let Outcome::LooksLike { name, photo, other, other_name, similarity, threshold } = o {
+                div.problem.lookalike #lookalike role="alert" {
+                    p {
+                        "⚠ " strong { (name) } "：这张脸与已录入的"
+                        a href=(format!("/manage/people/{other}")) { (other_name) }
+                        "很像（相似度 " span.similarity { (format!("{similarity:.2}")) }
+                        "，门岗认人的标准是 " (format!("{threshold:.2}")) "），门岗可能会把"
+                        (person.name) "认作" (other_name) "。这张照片还没有录入。"
+                    }
+                    p.meta { "(This face matches " (other_name) " at " (format!("{similarity:.2}")) "; not enrolled until you confirm.)" }
+                    form.form-row method="post" action=(format!("/manage/people/{}/photos/confirm", person.id)) {
+                        (page::csrf_field(user))
+                        input type="hidden" name="photo" value=(photo);
+                        input type="hidden" name="file" value=(name);
+                        label.check { input type="checkbox" name="really" value="yes" required;
+                            "是的，照片上确实是" (person.name) "本人，不是" (other_name) }
+                        button.ok type="submit" { "确认录入" }
+                    }
+                }
+            }
         }
         @if !refused.is_empty() {
             div.problem #upload-refused role="alert" {
@@ -334,4 +407,90 @@ fn answer(person: &PersonRecord, outcomes: &[Outcome], enrolled: usize, live: &s
             }
         }
     }
+}
+
+#[derive(serde::Deserialize)]
+struct ConfirmForm {
+    photo: Option<String>,
+    file: Option<String>,
+    really: Option<String>,
+}
+
+/// Whether `path` is a photo the upload kept: `photos/<sha256>.<jpg|png|webp>`.
+fn kept_photo(path: &str) -> bool {
+    let Some(name) = path.strip_prefix("photos/") else {
+        return false;
+    };
+    let Some((sha, ext)) = name.split_once('.') else {
+        return false;
+    };
+    sha.len() == 64
+        && sha.chars().all(|c| c.is_ascii_hexdigit())
+        && ["jpg", "png", "webp"].contains(&ext)
+}
+
+/// Enrols a photo whose face looks like someone else's, once the manager has confirmed that it
+/// is really this person.
+async fn confirm(
+    Extension(user): Extension<Authed>,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Form(f): Form<ConfirmForm>,
+) -> Result<Response, WebError> {
+    user.may_manage()?;
+    let Some(enroller) = s.enrol.clone() else {
+        return Err(WebError::BadInput(
+            "这里没有加载人脸模型，不能从照片录入 (no face models here)".into(),
+        ));
+    };
+    if f.really.as_deref() != Some("yes") {
+        return Err(WebError::BadInput(
+            "请先勾选“是的，照片上确实是本人”，再按确认录入；不确定时请不要录入 \
+             (tick the box to confirm it is really this person)"
+                .into(),
+        ));
+    }
+    let photo = f.photo.unwrap_or_default();
+    if !kept_photo(&photo) {
+        return Err(WebError::BadInput(
+            "要确认的照片不对，请重新上传照片 (not a photo of this upload)".into(),
+        ));
+    }
+    let name = f
+        .file
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "照片".to_owned());
+    let state = s.clone();
+    let actor = user.user.name.clone();
+    let (one, outcome, vector) = blocking(move || {
+        let person = state.store.person(id)?.ok_or_else(|| {
+            WebError::NotFound(format!(
+                "没有编号为 {id} 的人员：可能已被删除，请回到住户与贵宾列表 (no person {id})"
+            ))
+        })?;
+        let bytes = std::fs::read(state.data.join(&photo)).map_err(|_| {
+            WebError::BadInput(
+                "这张照片已不在，请重新上传 (the photo is gone: upload it again)".into(),
+            )
+        })?;
+        let file = Upload {
+            name,
+            bytes: Bytes::from(bytes),
+        };
+        let (outcome, vector) = enrol_one(&state, &enroller, &actor, &person, &file, true)?;
+        Ok((load_person(&state, id)?, outcome, vector))
+    })
+    .await?;
+    let enrolled = usize::from(vector.is_some());
+    let live = if let Some(g) = &s.gallery {
+        if let Some(vector) = vector {
+            g.edit(GalleryEdit::Add { person: id, vector });
+        }
+        "门岗服务已立即使用这张人脸。"
+    } else {
+        "门岗服务下次启动时使用这张人脸。"
+    };
+    let message = answer(&user, &one.person, &[outcome], enrolled, live);
+    Ok(person_page(&user, &s, &one, Some(message)).into_response())
 }

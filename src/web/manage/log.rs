@@ -25,6 +25,13 @@ use crate::web::state::{AppState, blocking};
 /// Rows shown on the page; the export has them all.
 const SHOWN: usize = 500;
 
+/// How each column of [`HEADER`] lays out (the style sheet's classes): short values never wrap,
+/// so a name is not broken one character a line; the decision and the posts told wrap.
+const COLUMN_CLASS: [&str; 12] = [
+    "time", "shift", "short", "short", "short", "short", "name", "plate", "short", "long", "long",
+    "short",
+];
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/log", get(log_page))
@@ -196,8 +203,10 @@ async fn log_page(
                     @for (e, m) in found.iter().take(SHOWN) {
                         @let cells = log::fields(e, *m, s.tz, name_of(&names, e.person_id));
                         tr data-id=(e.id) {
-                            @for c in &cells[..cells.len() - 1] { td { (c) } }
-                            td { @if let Some(snap) = &e.snapshot { a href=(file_url(snap)) target="_blank" { "抓拍" } } }
+                            @for (i, c) in cells[..cells.len() - 1].iter().enumerate() {
+                                td class=(COLUMN_CLASS[i]) data-label=(HEADER[i]) { (c) }
+                            }
+                            td.short data-label=(HEADER[HEADER.len() - 1]) { @if let Some(snap) = &e.snapshot { a href=(file_url(snap)) target="_blank" { "抓拍" } } }
                         }
                     }
                 }

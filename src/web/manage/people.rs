@@ -11,7 +11,7 @@ use axum::{Form, Router};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::common::{causes, choice, done, file_url, filled};
+use super::common::{causes, choice, done, file_url, filled, local};
 use super::person::{load_person, person_page};
 use crate::app::enrol::new_person;
 use crate::app::photos::store_photo;
@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/manage", get(home))
         .route("/manage/people", get(list).post(add))
         .route("/manage/people/{id}", get(one))
+        .route("/manage/people/{id}/edit", post(edit))
         .route("/manage/people/{id}/enrol-sighting", post(enrol_sighting))
         .route("/manage/people/{id}/delete", post(delete))
 }
@@ -131,22 +132,22 @@ fn people_page(user: &Authed, all: &Everyone, class: Option<PersonClass>) -> Mar
             section #vip {
                 h2 { "贵宾（表1）" }
                 p.meta { "贵宾到达时门岗立正敬礼、称呼职务问好，并通知管理处值班人员。" }
-                table {
+                table.records {
                     thead { tr { th { "姓名" } th { "称呼" } th { "照片" } th { "车牌" } th { "房号" } th { "备注" } } }
                     tbody {
                         @for p in of(PersonClass::Vip) {
                             tr {
                                 td.name { (person_link(p)) }
-                                td.title { (p.title) }
-                                td {
+                                td.title.short data-label="称呼" { (p.title) }
+                                td data-label="照片" {
                                     @for ph in all.photos.get(&p.id).into_iter().flatten() {
                                         img.thumb src=(file_url(&ph.path)) alt=(p.name) loading="lazy";
                                     }
                                     @if all.photos.get(&p.id).is_none_or(Vec::is_empty) { span.meta { "没有照片" } }
                                 }
-                                td.plates { (plates_of_person(all, p.id).join("、")) }
-                                td { (p.household.as_deref().unwrap_or("")) }
-                                td { (notes(p)) }
+                                td.plates data-label="车牌" { (plates_of_person(all, p.id).join("、")) }
+                                td.short data-label="房号" { (p.household.as_deref().unwrap_or("")) }
+                                td.long data-label="备注" { (notes(p)) }
                             }
                         }
                     }
@@ -156,20 +157,20 @@ fn people_page(user: &Authed, all: &Everyone, class: Option<PersonClass>) -> Mar
         @if shows(&[PersonClass::Resident]) {
             section #households {
                 h2 { "住户" }
-                table {
-                    thead { tr { th { "房号" } th { "成员" } th { "车辆" } th { "备注" } } }
+                table.records {
+                    thead { tr { th { "房号" } th { "成员" } th { "车辆" } th { "备注" } th { "操作" } } }
                     tbody {
                         @for h in &all.households {
                             tr.household data-code=(h.code) {
-                                td { (h.code) }
-                                td.members {
+                                td.short { (h.code) }
+                                td.members data-label="成员" {
                                     @for (i, p) in all.people.iter().filter(|p| p.household_id == Some(h.id)).enumerate() {
                                         @if i > 0 { "、" }
                                         (person_link(p))
                                         @if p.class != PersonClass::Resident { "（" (p.class.zh()) "）" }
                                     }
                                 }
-                                td {
+                                td data-label="车辆" {
                                     (all.vehicles.iter()
                                         .filter(|v| v.owner_household_id == Some(h.id)
                                             || v.owner_person_id.is_some_and(|id| all.people.iter().any(|p| p.id == id && p.household_id == Some(h.id))))
@@ -181,7 +182,8 @@ fn people_page(user: &Authed, all: &Everyone, class: Option<PersonClass>) -> Mar
                                         .collect::<Vec<_>>()
                                         .join("、"))
                                 }
-                                td { (h.notes) }
+                                td.long data-label="备注" { (h.notes) }
+                                td.short data-label="操作" { a href=(format!("/manage/households/{}", h.id)) { "修改" } }
                             }
                         }
                     }
@@ -196,20 +198,20 @@ fn people_page(user: &Authed, all: &Everyone, class: Option<PersonClass>) -> Mar
         @if shows(&[PersonClass::OfficeStaff, PersonClass::CompanyStaff]) {
             section #staff {
                 h2 { "管理处与公司员工" }
-                table {
+                table.records {
                     thead { tr { th { "姓名" } th { "类别" } th { "称呼" } th { "车牌" } th { "通知" } th { "备注" } } }
                     tbody {
                         @for p in all.people.iter().filter(|p| matches!(p.class, PersonClass::OfficeStaff | PersonClass::CompanyStaff)) {
                             @if class.is_none_or(|k| k == p.class) {
                                 tr {
-                                    td { (person_link(p)) }
-                                    td { (p.class.zh()) }
-                                    td { (p.title) }
-                                    td { (plates_of_person(all, p.id).join("、")) }
-                                    td {
+                                    td.name { (person_link(p)) }
+                                    td.short data-label="类别" { (p.class.zh()) }
+                                    td.short data-label="称呼" { (p.title) }
+                                    td data-label="车牌" { (plates_of_person(all, p.id).join("、")) }
+                                    td.long data-label="通知" {
                                         @if p.ask_not_to_notify { "本人要求不通知管理处，改通知当班分队长" }
                                     }
-                                    td { (notes(p)) }
+                                    td.long data-label="备注" { (notes(p)) }
                                 }
                             }
                         }
@@ -220,21 +222,21 @@ fn people_page(user: &Authed, all: &Everyone, class: Option<PersonClass>) -> Mar
         @if shows(&[PersonClass::PassHolder]) {
             section #pass-holders {
                 h2 { "持出入证人员" }
-                table {
+                table.records {
                     thead { tr { th { "姓名" } th { "房号" } th { "出入证" } th { "备注" } } }
                     tbody {
                         @for p in of(PersonClass::PassHolder) {
                             tr {
-                                td { (person_link(p)) }
-                                td { (p.household.as_deref().unwrap_or("")) }
-                                td {
+                                td.name { (person_link(p)) }
+                                td.short data-label="房号" { (p.household.as_deref().unwrap_or("")) }
+                                td data-label="出入证" {
                                     (all.passes.iter()
                                         .filter(|x| x.holder_person_id == Some(p.id))
                                         .map(|x| format!("{}（{}）", x.number, x.purpose.zh()))
                                         .collect::<Vec<_>>()
                                         .join("、"))
                                 }
-                                td { (notes(p)) }
+                                td.long data-label="备注" { (notes(p)) }
                             }
                         }
                     }
@@ -251,11 +253,11 @@ fn people_page(user: &Authed, all: &Everyone, class: Option<PersonClass>) -> Mar
                 section id=(id) {
                     h2 { (title) }
                     @if !hint.is_empty() { p.meta { (hint) } }
-                    table {
+                    table.records {
                         thead { tr { th { "姓名" } th { "状态" } th { "备注" } } }
                         tbody {
                             @for p in of(c) {
-                                tr { td { (person_link(p)) } td { (p.status.zh()) } td { (notes(p)) } }
+                                tr { td.name { (person_link(p)) } td.short data-label="状态" { (p.status.zh()) } td.long data-label="备注" { (notes(p)) } }
                             }
                         }
                     }
@@ -289,7 +291,8 @@ fn add_form(user: &Authed, all: &Everyone) -> Markup {
                 }
                 label.check { input type="checkbox" name="new_household" value="yes";
                     "房号还没有登记时新建" }
-                label { "备注（相貌、习惯等，选填）" input name="notes" size="40"; }
+                label { "相貌（选填）" input name="appearance" size="30" placeholder="例如 短发，戴眼镜"; }
+                label { "备注（习惯、特别事项，选填）" input name="notes" size="40"; }
                 button.ok type="submit" { "添加" }
             }
         }
@@ -303,7 +306,50 @@ struct AddForm {
     title: Option<String>,
     household: Option<String>,
     new_household: Option<String>,
+    appearance: Option<String>,
     notes: Option<String>,
+}
+
+/// The room code typed in a form, normalised (3-2-1502); `None` when left empty.
+pub(super) fn household_field(v: &Option<String>) -> Result<Option<String>, WebError> {
+    filled(v)
+        .map(|h| {
+            normalise_household(&h).map_err(|e| {
+                WebError::BadInput(format!(
+                    "房号“{h}”的写法不对：请写成 楼栋-单元-房号，例如 3-2-1502（3栋2单元1502室），\
+                     也可以写 2-1502 或 1502 ({e})"
+                ))
+            })
+        })
+        .transpose()
+}
+
+/// Checks that household `code` is in the records, adding it when `create` (the box “房号还没有
+/// 登记时新建” was ticked). Blocking.
+pub(super) fn ensure_household(
+    s: &AppState,
+    actor: &str,
+    code: Option<&str>,
+    create: bool,
+) -> Result<(), WebError> {
+    let Some(code) = code else { return Ok(()) };
+    if s.store.household(code)?.is_some() {
+        return Ok(());
+    }
+    if !create {
+        return Err(WebError::BadInput(format!(
+            "房号 {code} 还没有登记。请核对房号；如果确实是新的房号，请勾选“房号还没有登记时新建”\
+             后再提交 (household {code} does not exist: tick the box to add it)"
+        )));
+    }
+    s.store.upsert_household(
+        actor,
+        NewHousehold {
+            code: code.to_owned(),
+            notes: String::new(),
+        },
+    )?;
+    Ok(())
 }
 
 /// Adds a person (and their household when asked), then opens their page.
@@ -330,15 +376,7 @@ async fn add(
             PersonClass::PassHolder.zh()
         )));
     }
-    let household = filled(&f.household)
-        .map(|h| {
-            normalise_household(&h).map_err(|e| {
-                WebError::BadInput(format!(
-                    "房号“{h}”的写法不对：请写成 楼栋-单元-房号，例如 3-2-1502（3栋2单元1502室），                     也可以写 2-1502 或 1502 ({e})"
-                ))
-            })
-        })
-        .transpose()?;
+    let household = household_field(&f.household)?;
     let create = f.new_household.as_deref() == Some("yes");
     let mut p = new_person(
         &name,
@@ -346,33 +384,20 @@ async fn add(
         filled(&f.title).as_deref(),
         household.as_deref(),
     );
-    p.appearance_notes = filled(&f.notes).unwrap_or_default();
-    let store = s.store.clone();
+    p.appearance_notes = filled(&f.appearance).unwrap_or_default();
+    p.habit_notes = filled(&f.notes).unwrap_or_default();
+    let state = s.clone();
     let actor = user.user.name.clone();
     let id = blocking(move || {
-        if let Some(code) = &household
-            && store.household(code)?.is_none()
-        {
-            if !create {
-                return Err(WebError::BadInput(format!(
-                    "房号 {code} 还没有登记。请核对房号；如果确实是新的房号，请勾选“房号还没有登记时新建”                     后再提交 (household {code} does not exist: tick the box to add it)"
-                )));
-            }
-            store.upsert_household(
-                &actor,
-                NewHousehold {
-                    code: code.clone(),
-                    notes: String::new(),
-                },
-            )?;
-        }
+        let store = &state.store;
+        ensure_household(&state, &actor, household.as_deref(), create)?;
         if let Some(same) = store
             .people_named(&name)?
             .into_iter()
             .find(|o| o.household == household)
         {
             return Err(WebError::BadInput(format!(
-                "名单中已有{name}{}（编号 {}）：不要重复添加，请打开 /manage/people/{} 上传照片                  ({name} is already in the list)",
+                "名单中已有{name}{}（编号 {}）：不要重复添加，请打开 /manage/people/{} 上传照片 ({name} is already in the list)",
                 household
                     .as_deref()
                     .map(|h| format!("，房号 {h}"))
@@ -399,6 +424,67 @@ async fn one(
 }
 
 #[derive(Deserialize)]
+struct EditForm {
+    name: Option<String>,
+    class: Option<String>,
+    title: Option<String>,
+    household: Option<String>,
+    new_household: Option<String>,
+    status: Option<String>,
+    appearance: Option<String>,
+    notes: Option<String>,
+    ask_not_to_notify: Option<String>,
+}
+
+/// Saves the edit form of a person's page: name, class, title, household, status, notes and
+/// whom to notify (audit entry `person.update` with what changed).
+async fn edit(
+    Extension(user): Extension<Authed>,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Form(f): Form<EditForm>,
+) -> Result<Markup, WebError> {
+    user.may_manage()?;
+    let name = filled(&f.name).ok_or_else(|| {
+        WebError::BadInput("姓名不能为空，请填写姓名，例如 孙丽 (write the person's name)".into())
+    })?;
+    let class: PersonClass = choice("类别", &f.class)?
+        .ok_or_else(|| WebError::BadInput("请选择类别 (choose the person's class)".into()))?;
+    let status: PersonStatus = choice("状态", &f.status)?.unwrap_or(PersonStatus::Active);
+    let household = household_field(&f.household)?;
+    let create = f.new_household.as_deref() == Some("yes");
+    let p = crate::store::NewPerson {
+        name: name.clone(),
+        class,
+        title: filled(&f.title).unwrap_or_default(),
+        household: household.clone(),
+        status,
+        appearance_notes: filled(&f.appearance).unwrap_or_default(),
+        habit_notes: filled(&f.notes).unwrap_or_default(),
+        ask_not_to_notify: f.ask_not_to_notify.as_deref() == Some("yes"),
+    };
+    let state = s.clone();
+    let actor = user.user.name.clone();
+    let one = blocking(move || {
+        if state.store.person(id)?.is_none() {
+            return Err(WebError::NotFound(format!(
+                "没有编号为 {id} 的人员：可能已被删除，请回到住户与贵宾列表 (no person {id})"
+            )));
+        }
+        ensure_household(&state, &actor, household.as_deref(), create)?;
+        state.store.update_person(&actor, id, p)?;
+        load_person(&state, id)
+    })
+    .await?;
+    Ok(person_page(
+        &user,
+        &s,
+        &one,
+        Some(done(&format!("已保存{name}的资料。"))),
+    ))
+}
+
+#[derive(Deserialize)]
 struct EnrolForm {
     #[serde(default)]
     sighting: String,
@@ -420,7 +506,7 @@ async fn enrol_sighting(
     })?;
     let state = s.clone();
     let actor = user.user.name.clone();
-    let (one, vector, with_photo) = blocking(move || {
+    let (one, vector, with_photo, seen_at) = blocking(move || {
         let store = &state.store;
         let person = store.person(id)?.ok_or_else(|| {
             WebError::NotFound(format!("没有编号为 {id} 的人员 (no person {id})"))
@@ -466,7 +552,12 @@ async fn enrol_sighting(
                 seen.model
             ),
         })?;
-        Ok((load_person(&state, id)?, seen.vector, photo.is_some()))
+        Ok((
+            load_person(&state, id)?,
+            seen.vector,
+            photo.is_some(),
+            (seen.seen, seen.source),
+        ))
     })
     .await?;
     let live = if let Some(g) = &s.gallery {
@@ -476,7 +567,9 @@ async fn enrol_sighting(
         "门岗服务下次启动时使用这张人脸。"
     };
     let message = format!(
-        "已把截图 {sighting} 的人脸录入为{}的人脸{}。{live}",
+        "已把 {} {} 看到的人脸录入为{}的人脸{}。{live}",
+        local(&s, seen_at.0),
+        seen_at.1,
         one.person.name,
         if with_photo {
             "，截图已存为照片"

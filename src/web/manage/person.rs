@@ -5,7 +5,8 @@
 use maud::{Markup, html};
 
 use super::common::{file_url, local};
-use crate::store::{EventQuery, PassRecord, PersonRecord, Photo, VehicleRecord};
+use crate::domain::{PersonClass, PersonStatus};
+use crate::store::{EventQuery, PassRecord, PersonRecord, Photo, Sighting, VehicleRecord};
 use crate::web::auth::{Authed, CSRF_FIELD};
 use crate::web::error::WebError;
 use crate::web::page;
@@ -13,6 +14,12 @@ use crate::web::state::AppState;
 
 /// Gate events shown on a person's page.
 const RECENT_EVENTS: usize = 20;
+
+/// Faces the cameras saw that the page offers to enrol: at most this many…
+const RECENT_SIGHTINGS: usize = 24;
+
+/// …of the last this many hours.
+const SIGHTING_HOURS: i64 = 24;
 
 /// Most bytes one upload may carry, all photos together.
 pub(super) const UPLOAD_LIMIT: usize = 20 * 1024 * 1024;
@@ -28,6 +35,8 @@ pub(super) struct OnePerson {
     passes: Vec<PassRecord>,
     /// The latest gate events that named them, newest first.
     events: Vec<crate::store::GateEvent>,
+    /// The faces the cameras saw lately, newest first, to enrol with one click.
+    sightings: Vec<Sighting>,
 }
 
 pub(super) fn load_person(s: &AppState, id: i64) -> Result<OnePerson, WebError> {
@@ -43,7 +52,9 @@ pub(super) fn load_person(s: &AppState, id: i64) -> Result<OnePerson, WebError> 
     })?;
     events.reverse();
     events.truncate(RECENT_EVENTS);
+    let since = s.clock.now() - chrono::Duration::hours(SIGHTING_HOURS);
     Ok(OnePerson {
+        sightings: store.recent_sightings(since, RECENT_SIGHTINGS)?,
         photos: store.photos(id)?,
         vehicles: store
             .vehicles()?
@@ -86,16 +97,21 @@ pub(super) fn person_page(
                 tbody {
                     tr { th { "类别" } td { (p.class.zh()) } }
                     tr { th { "称呼" } td { (p.title) } }
-                    tr { th { "房号" } td { (p.household.as_deref().unwrap_or("")) } }
+                    tr { th { "房号" } td #household {
+                        @if let (Some(code), Some(hid)) = (&p.household, p.household_id) {
+                            a href=(format!("/manage/households/{hid}")) { (code) }
+                        }
+                    } }
                     tr { th { "状态" } td { (p.status.zh()) } }
-                    tr { th { "相貌" } td { (p.appearance_notes) } }
-                    tr { th { "习惯与特别事项" } td { (p.habit_notes) } }
+                    tr { th { "相貌" } td #appearance { (p.appearance_notes) } }
+                    tr { th { "备注（习惯、特别事项）" } td #notes { (p.habit_notes) } }
                     @if p.ask_not_to_notify {
                         tr { th { "通知" } td { "本人要求来访不通知管理处，改通知当班分队长" } }
                     }
                     tr { th { "登记于" } td { (local(s, p.created)) } }
                 }
             }
+            (edit_form(user, p))
             h2 { "照片" }
             @if one.photos.is_empty() {
                 p.meta { "还没有照片。可以在下面上传照片，或从门岗摄像头的截图录入人脸。" }
@@ -128,29 +144,24 @@ pub(super) fn person_page(
             }
             h2 { "最近的进出记录（最多 " (RECENT_EVENTS) " 条）" }
             @if one.events.is_empty() { p.meta { "没有记录。" } } @else {
-                table.events-of {
+                table.events-of.records {
                     thead { tr { th { "时间" } th { "类型" } th { "方向" } th { "车牌" } th { "处理" } th { "抓拍" } } }
                     tbody {
                         @for e in &one.events {
                             tr {
-                                td { (local(s, e.at)) }
-                                td { (e.kind.zh()) }
-                                td { (e.direction.map(|d| d.zh()).unwrap_or("")) }
-                                td { (e.plate.as_deref().unwrap_or("")) }
-                                td { (e.decision) }
-                                td { @if let Some(snap) = &e.snapshot { a href=(file_url(snap)) { "查看" } } }
+                                td.time { (local(s, e.at)) }
+                                td.short data-label="类型" { (e.kind.zh()) }
+                                td.short data-label="方向" { (e.direction.map(|d| d.zh()).unwrap_or("")) }
+                                td.plate data-label="车牌" { (e.plate.as_deref().unwrap_or("")) }
+                                td.long data-label="处理" { (e.decision) }
+                                td.short data-label="抓拍" { @if let Some(snap) = &e.snapshot { a href=(file_url(snap)) { "查看" } } }
                             }
                         }
                     }
                 }
             }
-            h2 { "从摄像头截图录入人脸" }
-            form.form-row method="post" action=(format!("/manage/people/{}/enrol-sighting", p.id)) {
-                (page::csrf_field(user))
-                label { "截图编号（门岗屏更正时或 gateward analyze 显示的编号）"
-                    input name="sighting" inputmode="numeric" pattern="[0-9]+" required; }
-                button.ok type="submit" { "录入这张人脸" }
-            }
+            h2 { "从摄像头看到的人脸录入" }
+            (sightings_picker(user, s, p, &one.sightings))
             @if user.user.role.may_manage() && user.user.role.may_export() {
                 h2 { "删除个人资料" }
                 form.form-row method="post" action=(format!("/manage/people/{}/delete", p.id)) {
@@ -162,6 +173,64 @@ pub(super) fn person_page(
             }
         },
     )
+}
+
+/// The faces the cameras saw lately, as thumbnails: one click enrols that face as this person's.
+fn sightings_picker(user: &Authed, s: &AppState, p: &PersonRecord, seen: &[Sighting]) -> Markup {
+    html! {
+        @if seen.is_empty() {
+            p.meta { "最近 " (SIGHTING_HOURS) " 小时摄像头没有看到人脸。请此人从门岗摄像头前走过后刷新本页，或上传照片。" }
+        } @else {
+            p.meta { "最近 " (SIGHTING_HOURS) " 小时摄像头看到的人脸（最新的在前，最多 " (RECENT_SIGHTINGS) " 张）。点一下是" (p.name) "的那张，就录入为" (p.name) "的人脸。" }
+            div.sightings #sightings {
+                @for x in seen {
+                    @if let Some(thumb) = &x.thumbnail {
+                        form.sighting method="post" action=(format!("/manage/people/{}/enrol-sighting", p.id)) {
+                            (page::csrf_field(user))
+                            input type="hidden" name="sighting" value=(x.id);
+                            button type="submit" data-sighting=(x.id) title=(format!("录入为{}的人脸", p.name)) {
+                                img src=(file_url(thumb)) alt=(format!("{} {}", local(s, x.seen), x.source)) loading="lazy" width="112" height="112";
+                                span.when { (local(s, x.seen)) }
+                                span.camera { (x.source) }
+                                @if x.person_id == Some(p.id) { span.same { "已认作" (p.name) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The form that changes what is known of a person.
+fn edit_form(user: &Authed, p: &PersonRecord) -> Markup {
+    html! {
+        details #edit-person {
+            summary { "修改资料" }
+            form.form-row method="post" action=(format!("/manage/people/{}/edit", p.id)) {
+                (page::csrf_field(user))
+                label { "姓名" input name="name" required value=(p.name); }
+                label { "类别"
+                    select name="class" required {
+                        @for c in PersonClass::ALL { option value=(c.key()) selected[*c == p.class] { (c.zh()) } }
+                    }
+                }
+                label { "称呼（选填）" input name="title" value=(p.title) placeholder="例如 王总、李主任"; }
+                label { "房号（选填）" input name="household" value=(p.household.as_deref().unwrap_or("")) placeholder="例如 3-2-1502"; }
+                label.check { input type="checkbox" name="new_household" value="yes"; "房号还没有登记时新建" }
+                label { "状态"
+                    select name="status" {
+                        @for st in PersonStatus::ALL { option value=(st.key()) selected[*st == p.status] { (st.zh()) } }
+                    }
+                }
+                label { "相貌" input name="appearance" size="30" value=(p.appearance_notes); }
+                label { "备注（习惯、特别事项）" input name="notes" size="40" value=(p.habit_notes); }
+                label.check { input type="checkbox" name="ask_not_to_notify" value="yes" checked[p.ask_not_to_notify];
+                    "本人要求来访不通知管理处（改通知当班分队长）" }
+                button.ok type="submit" { "保存" }
+            }
+        }
+    }
 }
 
 /// The upload form of a person's page; without face models, the commands that enrol.

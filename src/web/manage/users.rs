@@ -60,12 +60,12 @@ async fn users_page(
                     @for u in &all {
                         tr {
                             td.login { (u.login) }
-                            td { (u.name) }
-                            td { (u.role.zh()) }
-                            td { (u.post.zh()) }
-                            td { (u.started.map(|d| d.to_string()).unwrap_or_default()) }
-                            td { @if u.disabled { "已停用" } @else { "可用" } }
-                            td {
+                            td.name data-label="姓名" { (u.name) }
+                            td.short data-label="角色" { (u.role.zh()) }
+                            td.short data-label="岗位" { (u.post.zh()) }
+                            td.short data-label="入职日期" { (u.started.map(|d| d.to_string()).unwrap_or_default()) }
+                            td.short data-label="状态" { @if u.disabled { "已停用" } @else { "可用" } }
+                            td.short data-label="密码" {
                                 form.inline method="post" action=(format!("/manage/users/{}/password", u.id)) {
                                     (page::csrf_field(user))
                                     button type="submit" { "重设密码" }

@@ -1,20 +1,18 @@
-//! 车辆 and 出入证: the known vehicles with whose they are and when they are expected, the booked
-//! moving trucks (搬家车辆) and booking one; the issued passes, where their halves are, and
-//! issuing one.
+//! 车辆: the known vehicles with their plate colour, whose they are and when they are expected;
+//! adding, changing and deleting one; the booked moving trucks (搬家车辆) and booking one.
 
-use axum::extract::{Extension, State};
-use axum::routing::get;
+use axum::extract::{Extension, Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::{Form, Router};
 use chrono::NaiveDate;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::common::{choice, date, done, filled, local, today};
+use super::common::{choice, date, done, filled, today};
 use crate::domain::plate::normalise_plate;
-use crate::domain::{VehicleKind, VisitPurpose};
-use crate::store::{
-    NewPass, NewVehicle, PassHalf, PassRecord, StoreError, VehicleOwner, VehicleRecord,
-};
+use crate::domain::{PlateColour, VehicleKind};
+use crate::store::{Household, NewVehicle, PersonRecord, VehicleOwner, VehicleRecord};
 use crate::web::auth::Authed;
 use crate::web::error::WebError;
 use crate::web::page;
@@ -22,12 +20,23 @@ use crate::web::state::{AppState, blocking};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/manage/vehicles", get(vehicles))
-        .route(
-            "/manage/vehicles/moving",
-            axum::routing::post(book_moving_truck),
-        )
-        .route("/manage/passes", get(passes).post(issue_pass))
+        .route("/manage/vehicles", get(vehicles).post(add))
+        .route("/manage/vehicles/moving", post(book_moving_truck))
+        .route("/manage/vehicles/{id}", get(one).post(change))
+        .route("/manage/vehicles/{id}/delete", post(delete))
+}
+
+/// What the vehicle forms choose from.
+struct Choices {
+    households: Vec<Household>,
+    people: Vec<PersonRecord>,
+}
+
+fn load_choices(s: &AppState) -> Result<Choices, WebError> {
+    Ok(Choices {
+        households: s.store.households()?,
+        people: s.store.people()?,
+    })
 }
 
 async fn vehicles(
@@ -43,9 +52,9 @@ async fn vehicles_page(
     s: &AppState,
     message: Option<Markup>,
 ) -> Result<Markup, WebError> {
-    let store = s.store.clone();
-    let (vehicles, households) =
-        blocking(move || Ok((store.vehicles()?, store.households()?))).await?;
+    let state = s.clone();
+    let (vehicles, choices) =
+        blocking(move || Ok((state.store.vehicles()?, load_choices(&state)?))).await?;
     let day = today(s);
     let (moving, others): (Vec<&VehicleRecord>, Vec<&VehicleRecord>) = vehicles
         .iter()
@@ -55,22 +64,54 @@ async fn vehicles_page(
         "车辆",
         html! {
             @if let Some(m) = message { (m) }
+            nav.form-row aria-label="本页" {
+                a href="#vehicles" { "登记车辆" }
+                a href="#add-vehicle" { "添加车辆 ↓" }
+                a href="#moving" { "搬家车辆 ↓" }
+                a href="/manage/passes" { "出入证 →" }
+            }
+            section #vehicles {
+                h2 { "登记车辆" }
+                table.records {
+                    thead { tr { th { "车牌" } th { "颜色" } th { "类型" } th { "车主" } th { "有效期" } th { "备注" } th { "操作" } } }
+                    tbody {
+                        @for v in &others {
+                            tr data-id=(v.id) {
+                                td.plate data-label="车牌" { (v.plate) }
+                                td.colour data-label="颜色" { (colour(v)) }
+                                td.short data-label="类型" { (v.kind.zh()) }
+                                td data-label="车主" { (owner(v)) }
+                                td.short data-label="有效期" { @if v.valid_from.is_some() || v.valid_to.is_some() { (window(v)) " " (state_on(v, day)) } @else { "长期" } }
+                                td.long data-label="备注" { (v.notes) }
+                                td.short data-label="操作" { a href=(format!("/manage/vehicles/{}", v.id)) { "修改或删除" } }
+                            }
+                        }
+                        @if others.is_empty() { tr { td colspan="7" { "还没有登记车辆。" } } }
+                    }
+                }
+                p.meta { "也可以用 gateward import 导入 vehicles.csv 批量登记。" }
+            }
+            section #add-vehicle {
+                h2 { "添加车辆" }
+                (vehicle_form(user, &choices, None, "/manage/vehicles", "添加"))
+            }
             section #moving {
                 h2 { "搬家车辆" }
                 p.meta { "4吨以上大型车辆一律不准进入小区；预约的搬家车辆在预约日期内放行。" }
-                table {
-                    thead { tr { th { "车牌" } th { "住户" } th { "日期" } th { "今天" } th { "备注" } } }
+                table.records {
+                    thead { tr { th { "车牌" } th { "住户" } th { "日期" } th { "今天" } th { "备注" } th { "操作" } } }
                     tbody {
                         @for v in &moving {
-                            tr {
-                                td.plate { (v.plate) }
-                                td { (owner(v)) }
-                                td.dates { (window(v)) }
-                                td { (state_on(v, day)) }
-                                td { (v.notes) }
+                            tr data-id=(v.id) {
+                                td.plate data-label="车牌" { (v.plate) }
+                                td data-label="住户" { (owner(v)) }
+                                td.dates data-label="日期" { (window(v)) }
+                                td.short data-label="今天" { (state_on(v, day)) }
+                                td.long data-label="备注" { (v.notes) }
+                                td.short data-label="操作" { a href=(format!("/manage/vehicles/{}", v.id)) { "修改或删除" } }
                             }
                         }
-                        @if moving.is_empty() { tr { td colspan="5" { "没有预约的搬家车辆。" } } }
+                        @if moving.is_empty() { tr { td colspan="6" { "没有预约的搬家车辆。" } } }
                     }
                 }
                 h2 { "预约搬家车辆" }
@@ -80,7 +121,7 @@ async fn vehicles_page(
                     label { "住户房号"
                         select name="household" required {
                             option value="" { "请选择" }
-                            @for h in &households { option value=(h.code) { (h.code) } }
+                            @for h in &choices.households { option value=(h.code) { (h.code) } }
                         }
                     }
                     label { "从" input type="date" name="from" required value=(day); }
@@ -89,27 +130,69 @@ async fn vehicles_page(
                     button.ok type="submit" { "预约" }
                 }
             }
-            section #vehicles {
-                h2 { "登记车辆" }
-                table {
-                    thead { tr { th { "车牌" } th { "颜色" } th { "类型" } th { "车主" } th { "有效期" } th { "备注" } } }
-                    tbody {
-                        @for v in &others {
-                            tr {
-                                td.plate { (v.plate) }
-                                td { (v.colour.map(|c| c.zh()).unwrap_or("")) }
-                                td { (v.kind.zh()) }
-                                td { (owner(v)) }
-                                td { @if v.valid_from.is_some() || v.valid_to.is_some() { (window(v)) " " (state_on(v, day)) } @else { "长期" } }
-                                td { (v.notes) }
-                            }
+        },
+    ))
+}
+
+/// The form that adds a vehicle (`v` None) or changes `v`.
+fn vehicle_form(
+    user: &Authed,
+    choices: &Choices,
+    v: Option<&VehicleRecord>,
+    action: &str,
+    button: &str,
+) -> Markup {
+    let day = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    html! {
+        form.form-row.vehicle-form method="post" action=(action) {
+            (page::csrf_field(user))
+            label { "车牌" input name="plate" required placeholder="例如 粤B6R678" value=[v.map(|v| v.plate.as_str())]; }
+            label { "车牌颜色"
+                select name="colour" {
+                    option value="" { "（不清楚）" }
+                    @for c in PlateColour::ALL {
+                        option value=(c.key()) selected[v.is_some_and(|v| v.colour == Some(*c))] { (c.zh()) }
+                    }
+                }
+            }
+            label { "类型"
+                select name="kind" required {
+                    @for k in VehicleKind::ALL {
+                        option value=(k.key()) selected[v.map_or(*k == VehicleKind::Household, |v| v.kind == *k)] { (k.zh()) }
+                    }
+                }
+            }
+            label { "车主（选填）"
+                select name="person" {
+                    option value="" { "（不指定人员）" }
+                    @for p in &choices.people {
+                        option value=(p.id) selected[v.is_some_and(|v| v.owner_person_id == Some(p.id))] {
+                            (p.name) "（" (p.class.zh()) @if let Some(h) = &p.household { "，" (h) } "）"
                         }
                     }
                 }
-                p.meta { "车辆名单由管理处用 gateward import 导入 vehicles.csv 维护。" }
             }
-        },
-    ))
+            label { "或住户房号（选填）"
+                input name="household" list="vehicle-households" placeholder="例如 3-2-1502"
+                    value=[v.and_then(|v| v.owner_household.as_deref())]; }
+            datalist #vehicle-households {
+                @for h in &choices.households { option value=(h.code) {} }
+            }
+            label { "有效期从（选填）" input type="date" name="from" value=(day(v.and_then(|v| v.valid_from))); }
+            label { "到（选填）" input type="date" name="to" value=(day(v.and_then(|v| v.valid_to))); }
+            label { "备注" input name="notes" value=[v.map(|v| v.notes.as_str())]; }
+            button.ok type="submit" { (button) }
+        }
+    }
+}
+
+fn colour(v: &VehicleRecord) -> Markup {
+    html! {
+        @match v.colour {
+            Some(c) => span class=(format!("plate-colour plate-{}", c.key())) { (c.zh()) },
+            None => span.meta { "未填" },
+        }
+    }
 }
 
 fn owner(v: &VehicleRecord) -> String {
@@ -136,6 +219,228 @@ fn state_on(v: &VehicleRecord, day: NaiveDate) -> &'static str {
     }
 }
 
+/// A plate typed in a form, checked by the plate grammar.
+fn plate_field(v: &Option<String>) -> Result<String, WebError> {
+    let plate = filled(v).ok_or_else(|| {
+        WebError::BadInput("请填写车牌，例如 粤B6R678 (the plate is needed)".into())
+    })?;
+    normalise_plate(&plate).map_err(|e| {
+        WebError::BadInput(format!(
+            "车牌“{plate}”不对：车牌以省份简称开头，例如 粤B6R678、粤BD01366，请核对后重填 ({e})"
+        ))
+    })
+}
+
+#[derive(Deserialize)]
+struct VehicleForm {
+    plate: Option<String>,
+    colour: Option<String>,
+    kind: Option<String>,
+    person: Option<String>,
+    household: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    notes: Option<String>,
+}
+
+/// The vehicle a form describes (the owner is checked against the records by the caller).
+fn vehicle_of(f: &VehicleForm) -> Result<NewVehicle, WebError> {
+    let plate = plate_field(&f.plate)?;
+    let colour: Option<PlateColour> = choice("车牌颜色", &f.colour)?;
+    let kind: VehicleKind = choice("类型", &f.kind)?.ok_or_else(|| {
+        WebError::BadInput("请选择车辆类型，例如 业主车辆 (choose the kind)".into())
+    })?;
+    let person = filled(&f.person)
+        .map(|p| {
+            p.parse::<i64>().map_err(|_| {
+                WebError::BadInput("请从列表中选择车主 (choose the owner from the list)".into())
+            })
+        })
+        .transpose()?;
+    let household = filled(&f.household);
+    let (from, to) = (date("有效期从", &f.from)?, date("到", &f.to)?);
+    if let (Some(from), Some(to)) = (from, to)
+        && from > to
+    {
+        return Err(WebError::BadInput(format!(
+            "开始日期 {from} 晚于结束日期 {to}，请调换或改正 (the first day is after the last)"
+        )));
+    }
+    if kind == VehicleKind::MovingTruck && (from.is_none() || to.is_none()) {
+        return Err(WebError::BadInput(
+            "搬家车辆要填写起止日期，只在这几天放行 (a moving truck needs its days)".into(),
+        ));
+    }
+    Ok(NewVehicle {
+        colour,
+        owner: match (person, household) {
+            (Some(id), _) => Some(VehicleOwner::Person(id)),
+            (None, Some(code)) => Some(VehicleOwner::Household(code)),
+            (None, None) => None,
+        },
+        valid_from: from,
+        valid_to: to,
+        notes: filled(&f.notes).unwrap_or_default(),
+        ..NewVehicle::new(plate, kind)
+    })
+}
+
+/// Checks the owner a form chose against the records.
+fn check_owner(s: &AppState, v: &NewVehicle) -> Result<(), WebError> {
+    match &v.owner {
+        Some(VehicleOwner::Person(id)) if s.store.person(*id)?.is_none() => {
+            Err(WebError::BadInput(
+                "所选的车主已不在名单中，请刷新页面后重选 (the owner is gone)".into(),
+            ))
+        }
+        Some(VehicleOwner::Household(code)) if s.store.household(code)?.is_none() => {
+            Err(WebError::BadInput(format!(
+                "没有房号 {code} 的住户：请从列表中选择，或先在“住户与贵宾”页添加这户 \
+                 (no household {code})"
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+async fn add(
+    Extension(user): Extension<Authed>,
+    State(s): State<AppState>,
+    Form(f): Form<VehicleForm>,
+) -> Result<Markup, WebError> {
+    user.may_manage()?;
+    let v = vehicle_of(&f)?;
+    let state = s.clone();
+    let actor = user.user.name.clone();
+    let plate = v.plate.clone();
+    blocking(move || {
+        check_owner(&state, &v)?;
+        let same = state.store.find_vehicles(&v.plate)?;
+        if let Some(o) = same
+            .iter()
+            .find(|o| o.valid_from == v.valid_from && o.valid_to == v.valid_to)
+        {
+            return Err(WebError::BadInput(format!(
+                "车牌 {} 已经登记过：要修改请打开 /manage/vehicles/{} (the plate is already listed)",
+                o.plate, o.id
+            )));
+        }
+        state.store.add_vehicle(&actor, v)?;
+        Ok(())
+    })
+    .await?;
+    vehicles_page(
+        &user,
+        &s,
+        Some(done(&format!(
+            "已添加车辆 {plate}。门岗识别到该车牌时按登记的类型提示。"
+        ))),
+    )
+    .await
+}
+
+async fn one(
+    Extension(user): Extension<Authed>,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Markup, WebError> {
+    user.may_manage()?;
+    vehicle_page(&user, &s, id, None).await
+}
+
+async fn vehicle_page(
+    user: &Authed,
+    s: &AppState,
+    id: i64,
+    message: Option<Markup>,
+) -> Result<Markup, WebError> {
+    let state = s.clone();
+    let (v, choices) = blocking(move || {
+        let v = state.store.vehicle(id)?.ok_or_else(|| {
+            WebError::NotFound(format!(
+                "没有编号为 {id} 的车辆：可能已被删除，请回到车辆列表 (no vehicle {id})"
+            ))
+        })?;
+        Ok((v, load_choices(&state)?))
+    })
+    .await?;
+    Ok(page::layout(
+        user,
+        &format!("车辆 {}", v.plate),
+        html! {
+            @if let Some(m) = message { (m) }
+            p { a href="/manage/vehicles" { "← 车辆" } }
+            h2 { "修改车辆" }
+            (vehicle_form(user, &choices, Some(&v), &format!("/manage/vehicles/{id}"), "保存"))
+            h2 { "删除车辆" }
+            form.form-row method="post" action=(format!("/manage/vehicles/{id}/delete")) {
+                (page::csrf_field(user))
+                label.check { input type="checkbox" name="confirm" value="yes" required;
+                    "我确认删除车辆 " (v.plate) "（进出记录保留）" }
+                button.no type="submit" { "删除" }
+            }
+        },
+    ))
+}
+
+async fn change(
+    Extension(user): Extension<Authed>,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Form(f): Form<VehicleForm>,
+) -> Result<Markup, WebError> {
+    user.may_manage()?;
+    let v = vehicle_of(&f)?;
+    let state = s.clone();
+    let actor = user.user.name.clone();
+    let plate = v.plate.clone();
+    blocking(move || {
+        if state.store.vehicle(id)?.is_none() {
+            return Err(WebError::NotFound(format!(
+                "没有编号为 {id} 的车辆：可能已被删除，请回到车辆列表 (no vehicle {id})"
+            )));
+        }
+        check_owner(&state, &v)?;
+        state.store.update_vehicle(&actor, id, v)?;
+        Ok(())
+    })
+    .await?;
+    vehicle_page(
+        &user,
+        &s,
+        id,
+        Some(done(&format!("已保存车辆 {plate} 的修改。"))),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct DeleteForm {
+    #[serde(default)]
+    confirm: String,
+}
+
+async fn delete(
+    Extension(user): Extension<Authed>,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Form(f): Form<DeleteForm>,
+) -> Result<Response, WebError> {
+    user.may_manage()?;
+    if f.confirm != "yes" {
+        return Err(WebError::BadInput(
+            "请先勾选“我确认删除”，再按删除 (tick the confirmation box first)".into(),
+        ));
+    }
+    let store = s.store.clone();
+    let actor = user.user.name.clone();
+    let gone = blocking(move || Ok(store.delete_vehicle(&actor, id)?)).await?;
+    let message = format!("已删除车辆 {}；它的进出记录保留。", gone.plate);
+    Ok(vehicles_page(&user, &s, Some(done(&message)))
+        .await?
+        .into_response())
+}
+
 #[derive(Deserialize)]
 struct Booking {
     plate: Option<String>,
@@ -151,11 +456,7 @@ async fn book_moving_truck(
     Form(b): Form<Booking>,
 ) -> Result<Markup, WebError> {
     user.may_manage()?;
-    let plate = filled(&b.plate).ok_or_else(|| {
-        WebError::BadInput("请填写搬家车辆的车牌，例如 京EA5331 (the plate is needed)".into())
-    })?;
-    let plate = normalise_plate(&plate)
-        .map_err(|e| WebError::BadInput(format!("车牌“{plate}”不对，请核对后重填 ({e})")))?;
+    let plate = plate_field(&b.plate)?;
     let household = filled(&b.household).ok_or_else(|| {
         WebError::BadInput("请选择预约搬家的住户房号 (choose the household)".into())
     })?;
@@ -201,166 +502,4 @@ async fn book_moving_truck(
         "已预约搬家车辆 {plate}（{household}），{from} 至 {to} 放行；门岗识别到该车牌时不再按超限车辆报警。"
     );
     vehicles_page(&user, &s, Some(done(&message))).await
-}
-
-async fn passes(
-    Extension(user): Extension<Authed>,
-    State(s): State<AppState>,
-) -> Result<Markup, WebError> {
-    user.may_manage()?;
-    passes_page(&user, &s, None).await
-}
-
-fn half(h: PassHalf) -> &'static str {
-    match h {
-        PassHalf::WithHolder => "持证人带着",
-        PassHalf::AtGate => "在门岗",
-        PassHalf::Lost => "已挂失",
-    }
-}
-
-async fn passes_page(
-    user: &Authed,
-    s: &AppState,
-    message: Option<Markup>,
-) -> Result<Markup, WebError> {
-    let store = s.store.clone();
-    let (passes, people) = blocking(move || Ok((store.all_passes()?, store.people()?))).await?;
-    let mut holders: Vec<_> = people.iter().collect();
-    // pass holders first, then the others, by name
-    holders.sort_by_key(|p| {
-        (
-            p.class != crate::domain::PersonClass::PassHolder,
-            p.name.clone(),
-        )
-    });
-    let status = |p: &PassRecord| {
-        if p.first_half == PassHalf::Lost || p.second_half == PassHalf::Lost {
-            "有一联已挂失，不能使用"
-        } else if p.at_gate {
-            "在小区内（副证在门岗）"
-        } else {
-            "不在小区内"
-        }
-    };
-    Ok(page::layout(
-        user,
-        "出入证",
-        html! {
-            @if let Some(m) = message { (m) }
-            p.meta { "持证人员进门时查验正副两联，副证留在门岗并登记；出门时交还副证并登记。" }
-            table #passes {
-                thead { tr { th { "编号" } th { "持证人" } th { "事由" } th { "发证" } th { "正证" } th { "副证" } th { "状态" } th { "最近交还" } } }
-                tbody {
-                    @for p in &passes {
-                        tr {
-                            td.number { (p.number) }
-                            td { @if let Some(id) = p.holder_person_id {
-                                a href=(format!("/manage/people/{id}")) { (p.holder.as_deref().unwrap_or("")) } } }
-                            td { (p.purpose.zh()) }
-                            td { (local(s, p.issued)) }
-                            td { (half(p.first_half)) }
-                            td { (half(p.second_half)) }
-                            td { (status(p)) }
-                            td { (p.returned.map(|t| local(s, t)).unwrap_or_default()) }
-                        }
-                    }
-                    @if passes.is_empty() { tr { td colspan="8" { "还没有发过出入证。" } } }
-                }
-            }
-            h2 { "发放出入证" }
-            form.form-row method="post" action="/manage/passes" {
-                (page::csrf_field(user))
-                label { "编号（正副两联上的号码）" input name="number" placeholder="ZX-0123" required; }
-                label { "持证人"
-                    select name="holder" {
-                        option value="" { "（未录入的人员）" }
-                        @for p in &holders {
-                            option value=(p.id) { (p.name) "（" (p.class.zh()) @if let Some(h) = &p.household { "，" (h) } "）" }
-                        }
-                    }
-                }
-                label { "事由"
-                    select name="purpose" required {
-                        @for v in VisitPurpose::ALL {
-                            option value=(v.key()) selected[*v == VisitPurpose::Renovation] { (v.zh()) }
-                        }
-                    }
-                }
-                button.ok type="submit" { "发放" }
-            }
-        },
-    ))
-}
-
-#[derive(Deserialize)]
-struct IssueForm {
-    number: Option<String>,
-    holder: Option<String>,
-    purpose: Option<String>,
-}
-
-async fn issue_pass(
-    Extension(user): Extension<Authed>,
-    State(s): State<AppState>,
-    Form(f): Form<IssueForm>,
-) -> Result<Markup, WebError> {
-    user.may_manage()?;
-    let number = filled(&f.number).ok_or_else(|| {
-        WebError::BadInput("请填写出入证编号，例如 ZX-0123 (the pass number is needed)".into())
-    })?;
-    let purpose: VisitPurpose = choice("事由", &f.purpose)?
-        .ok_or_else(|| WebError::BadInput("请选择事由，例如 装修 (choose the purpose)".into()))?;
-    let holder = filled(&f.holder)
-        .map(|h| {
-            h.parse::<i64>().map_err(|_| {
-                WebError::BadInput("请从列表中选择持证人 (choose the holder from the list)".into())
-            })
-        })
-        .transpose()?;
-    let store = s.store.clone();
-    let actor = user.user.name.clone();
-    let issued = s.clock.now();
-    let n = number.clone();
-    let name = blocking(move || {
-        if store.pass(&n)?.is_some() {
-            return Err(WebError::BadInput(format!(
-                "编号 {n} 的出入证已经发过，请换一个编号 (the number is taken)"
-            )));
-        }
-        let name = match holder {
-            Some(id) => Some(
-                store
-                    .person(id)?
-                    .ok_or_else(|| {
-                        WebError::BadInput(
-                            "所选的持证人已不在名单中，请刷新页面后重选 (the holder is gone)"
-                                .into(),
-                        )
-                    })?
-                    .name,
-            ),
-            None => None,
-        };
-        match store.issue_pass(
-            &actor,
-            NewPass {
-                number: n.clone(),
-                holder_person_id: holder,
-                purpose,
-                issued,
-            },
-        ) {
-            Err(StoreError::Constraint { .. }) => Err(WebError::BadInput(format!(
-                "编号 {n} 的出入证已经发过，请换一个编号 (the number is taken)"
-            ))),
-            r => r.map(|_| name).map_err(WebError::from),
-        }
-    })
-    .await?;
-    let message = match name {
-        Some(name) => format!("已发放出入证 {number}（{}）给{name}。", purpose.zh()),
-        None => format!("已发放出入证 {number}（{}）。", purpose.zh()),
-    };
-    passes_page(&user, &s, Some(done(&message))).await
 }

@@ -10,9 +10,9 @@ mod http;
 use std::collections::HashMap;
 
 use chrono::{DateTime, TimeZone, Utc};
-use gateward::domain::{Desk, Direction, PersonClass, Role, Shift};
+use gateward::domain::{Direction, PersonClass, Shift};
 use gateward::rules::vehicles::OVERSIZE_REFUSAL;
-use gateward::store::{AuditQuery, EventKind, NewGateEvent, NewSighting, NewUser, Store};
+use gateward::store::{AuditQuery, EventKind, NewGateEvent, NewSighting, Store};
 
 use demo::Demo;
 use http::Http;
@@ -466,21 +466,8 @@ fn people_vehicles_passes_and_users_for_managers_and_admins() {
 
     // users: the administrator's page only
     assert_eq!(manager.get_page("/manage/users").status, 403);
-    store
-        .add_user(
-            "test",
-            NewUser {
-                login: "admin".into(),
-                name: "系统管理员".into(),
-                role: Role::Admin,
-                post: Desk::OfficeDuty,
-                password_hash: gateward::web::auth::hash_password("admin-pass-123").unwrap(),
-                started: None,
-                must_change: false,
-            },
-        )
-        .unwrap();
-    let admin = Http::login(&demo.base, "admin", "admin-pass-123");
+    // the demo prints an admin login too
+    let admin = Http::login(&demo.base, "admin", demo.password("admin"));
     let page = admin.get_page("/manage/users");
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("manager") && page.body.contains("管理处刘主任"));

@@ -179,9 +179,10 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
+    use super::super::events::NewGateEvent;
+    use super::super::people::NewPerson;
     use super::*;
     use crate::domain::{EventKind, PersonClass, Shift};
-    use crate::store::{NewGateEvent, NewPerson};
 
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();

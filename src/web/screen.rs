@@ -301,7 +301,7 @@ struct InsideView {
 fn inside_now(store: &Store, tz: chrono_tz::Tz) -> Result<Vec<InsideView>, WebError> {
     let vehicles = store.vehicles()?;
     let mut inside = store.vehicles_inside()?;
-    inside.sort_by(|a, b| b.since.cmp(&a.since));
+    inside.sort_by_key(|v| std::cmp::Reverse(v.since));
     Ok(inside
         .into_iter()
         .map(|v| {

@@ -229,10 +229,16 @@
     f.addEventListener("submit", (ev) => {
       ev.preventDefault();
       post("/api/events/" + e.id + "/plate", { plate: input.value }).then((r) => {
-        ok(r.message); f.remove();
-        const text = r.message.split(" ").pop();
-        if (e.plate) { e.plate.formatted = text; }
-        q.acked = true; settle(q, true); loadInside();
+        // the card is drawn again with the right plate, and says so
+        if (e.plate) { e.plate.formatted = r.message.split(" ").pop(); }
+        q.acked = true;
+        if (document.activeElement) document.activeElement.blur();
+        f.remove();
+        settle(q, true);
+        const drawn = cards.get(q.key);
+        const said = drawn && drawn.querySelector(".tools p.done");
+        if (said) said.textContent = r.message;
+        loadInside();
       }, fail);
     });
     setTimeout(() => input.select(), 0);
@@ -291,7 +297,9 @@
     const working = queue.filter((q) => q.working);
     const waiting = queue.filter((q) => !q.working && needsAck(q))
       .sort((a, b) => a.e.rank - b.e.rank || b.since - a.since);
-    const rest = queue.filter((q) => !q.working && !needsAck(q));
+    // the newest first, a card just dealt with counting as new (its answer stays in view)
+    const rest = queue.filter((q) => !q.working && !needsAck(q))
+      .sort((a, b) => (b.touched || b.since) - (a.touched || a.since));
     const room = Math.max(columns() - working.length - waiting.length, queue.length && !working.length && !waiting.length ? 1 : 0);
     return working.concat(waiting, rest.slice(0, room));
   }
@@ -303,12 +311,19 @@
     for (const [k, c] of cards) if (!keep.has(k)) { c.remove(); cards.delete(k); }
     want.forEach((q, i) => {
       let c = cards.get(q.key);
-      if (!c || (changed && changed.has(q.key) && !q.working)) {
+      // a card the guard is typing in is never redrawn under their hands
+      const busy = c && (q.working || c.contains(document.activeElement) ||
+        [...c.querySelectorAll("input:not([type=checkbox])")].some((i) => i.value));
+      if (!c || (changed && changed.has(q.key) && !busy)) {
         const fresh = card(q);
         if (c) c.replaceWith(fresh);
         c = fresh; cards.set(q.key, c);
       }
       c.classList.toggle("first", i === 0);
+      c.classList.toggle("working", !!q.working);
+      c.classList.toggle("held", needsAck(q));
+      const mark = c.querySelector(".head .wait");
+      if (mark && !needsAck(q)) mark.remove();
       if (queueBox.children[i] !== c) queueBox.insertBefore(c, queueBox.children[i] || null);
     });
     const idle = $("idle");
@@ -336,11 +351,15 @@
 
   // the guard is working on a card (a form, a correction): it stays first until done or Esc
   function work(q) { if (!q.working) { q.working = true; render(); } }
-  function settle(q, redraw) { q.working = false; render(redraw ? new Set([q.key]) : undefined); }
+  function settle(q, redraw) { q.working = false; q.touched = Date.now(); render(redraw ? new Set([q.key]) : undefined); }
 
   function ack(q) {
     const e = q.e;
-    const done = () => { q.acked = true; q.working = false; render(new Set([q.key])); };
+    const done = () => {
+      q.acked = true; q.working = false; q.touched = Date.now();
+      if (document.activeElement && queueBox.contains(document.activeElement)) document.activeElement.blur();
+      render(new Set([q.key]));
+    };
     if (!e.id) { done(); return Promise.resolve(); }
     return post("/api/events/" + e.id + "/confirm", { sighting: e.sighting || null }).then(done);
   }
@@ -354,6 +373,8 @@
     li.addEventListener("click", () => {
       let q = queue.find((x) => x.key === keyOf(e));
       if (!q) { q = { key: keyOf(e), e, since: Date.parse(e.at) || Date.now(), acked: !!e.checked, working: false }; queue.push(q); }
+      // one chosen card at a time: the one before goes back to its place in the queue
+      queue.forEach((x) => { x.working = false; });
       q.working = true;
       render(new Set([q.key]));
       const c = cards.get(q.key);

@@ -163,7 +163,8 @@
       e.plate ? el("p", { class: "owner" }, e.plate.owner || e.plate.household
         ? "车主 " + [e.plate.owner, e.plate.household].filter(Boolean).join(" · ")
         : "非本小区登记车辆 (not a compound vehicle)") : null,
-      e.say ? el("p", { class: "say" }, e.say) : null,
+      // a visitor's first words open the registration form above
+      e.say && !isVisitor ? el("p", { class: "say" }, e.say) : null,
       actions.length ? el("ul", { class: "actions" }, actions.map((a) => el("li", {}, a))) : null,
       e.notify_zh && e.notify_zh.length ? el("p", { class: "notify" }, "已通知：" + e.notify_zh.join("、")) : null);
     body.append(w);
@@ -193,7 +194,7 @@
     }
     if (e.kind === "vehicle" && e.id) {
       box.append(el("button", { type: "button", class: "plain", onclick: () => { work(q); box.append(plateFix(q, ok, fail)); } }, "改车牌"));
-      if (!e.plate || !e.plate.household) {
+      if (e.look !== "alert" && (!e.plate || !e.plate.household)) {
         box.append(el("button", { type: "button", class: "plain", onclick: () => { work(q); box.before(visitorForm(q)); } }, "登记访客车辆"));
       }
     }
@@ -254,7 +255,7 @@
     const purpose = el("select", { name: "purpose" }, G.purposes.map(([k, zh]) => el("option", { value: k }, zh)));
     const result = el("p", { class: "done", role: "status" });
     form.append(
-      e.kind === "person" ? el("p", { class: "first" }, "先问：" + G.first) : null,
+      e.kind === "person" ? el("p", { class: "first say" }, G.first) : null,
       el("div", { class: "fields" },
         el("label", {}, G.script[0], el("input", { name: "room", placeholder: "例如 3-2-1502", required: "", autocomplete: "off" })),
         el("label", {}, G.script[1], el("input", { name: "surname", required: "", autocomplete: "off" })),

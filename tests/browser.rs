@@ -539,6 +539,14 @@ async fn the_guard_screen_prompts_each_arrival_and_takes_the_guards_word() {
         inside.contains("川A·8H458") && inside.contains("1-1-101"),
         "{inside}"
     );
+    // and so does its row in the gate log
+    let leader = http::Http::login(&demo.base, "leader", demo.password("leader"));
+    let log = leader.get("/log?plate=%E5%B7%9DA8H458").body;
+    let row = log
+        .split("<tr data-id")
+        .find(|r| r.contains("8H458"))
+        .unwrap_or_default();
+    assert!(row.contains("1-1-101"), "the log row names the household: {row}");
 
     let stranger = show(&c, "陌生人", wait).await;
     assert!(

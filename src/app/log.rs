@@ -202,19 +202,20 @@ pub enum CsvError {
 }
 
 /// Writes `found` as CSV to `out`: UTF-8 with a byte-order mark, so Excel shows the Chinese,
-/// the columns of [`HEADER`].
+/// the columns of [`HEADER`]. `names` names an event's person, or its plate's owner.
 pub fn write_csv_to(
     mut out: impl Write,
     found: &[Found],
     tz: Tz,
-    names: impl Fn(Option<i64>) -> String,
+    names: impl Fn(Option<i64>, Option<&str>) -> String,
 ) -> Result<(), CsvError> {
     // The byte-order mark makes Excel read the file as UTF-8 instead of the local code page.
     out.write_all("\u{feff}".as_bytes())?;
     let mut w = csv::Writer::from_writer(out);
     w.write_record(HEADER)?;
     for (e, m) in found {
-        w.write_record(fields(e, *m, tz, names(e.person_id)).map(|f| inert(&f)))?;
+        let who = names(e.person_id, e.plate.as_deref());
+        w.write_record(fields(e, *m, tz, who).map(|f| inert(&f)))?;
     }
     w.flush()?;
     Ok(())

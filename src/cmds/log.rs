@@ -121,7 +121,7 @@ fn write_csv(
                 .with_context(|| format!("cannot write {}", path.display()))?,
         )
     };
-    write_csv_to(out, found, tz, names)
+    write_csv_to(out, found, tz, |id, _| names(id))
         .with_context(|| format!("cannot write {} (is the disk full?)", path.display()))?;
     if path.as_os_str() != "-" {
         eprintln!("{} events written to {}", found.len(), path.display());

@@ -124,26 +124,48 @@ fn explain(e: SearchError) -> WebError {
     }
 }
 
-/// Runs the search; the events found and the names of the people in them.
-async fn run(s: &AppState, search: Search) -> Result<(Vec<Found>, HashMap<i64, String>), WebError> {
+/// Who the events found are about: people by id, and the owners of vehicles in the records by
+/// plate (张伟 · 1-1-101).
+struct Names {
+    people: HashMap<i64, String>,
+    vehicles: HashMap<String, String>,
+}
+
+/// Runs the search; the events found and the names of the people and vehicles in them.
+async fn run(s: &AppState, search: Search) -> Result<(Vec<Found>, Names), WebError> {
     let store = s.store.clone();
     let tz = s.tz;
     let day = today(s);
     blocking(move || {
         let found = log::search(&store, tz, day, &search).map_err(explain)?;
-        let names = store
+        let people = store
             .people()?
             .into_iter()
             .map(|p| (p.id, p.name))
             .collect();
-        Ok((found, names))
+        let vehicles = store
+            .vehicles()?
+            .into_iter()
+            .filter_map(|v| {
+                let whose: Vec<String> = [v.owner_person, v.owner_household]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                (!whose.is_empty()).then(|| (v.plate, whose.join(" · ")))
+            })
+            .collect();
+        Ok((found, Names { people, vehicles }))
     })
     .await
 }
 
-fn name_of(names: &HashMap<i64, String>, id: Option<i64>) -> String {
-    id.and_then(|id| names.get(&id).cloned())
-        .unwrap_or_default()
+/// The person an event names, or for a vehicle its owner and household.
+fn name_of(names: &Names, id: Option<i64>, plate: Option<&str>) -> String {
+    match (id, plate) {
+        (Some(id), _) => names.people.get(&id).cloned().unwrap_or_default(),
+        (None, Some(plate)) => names.vehicles.get(plate).cloned().unwrap_or_default(),
+        (None, None) => String::new(),
+    }
 }
 
 async fn log_page(
@@ -201,7 +223,7 @@ async fn log_page(
                 thead { tr { @for h in HEADER { th { (h) } } } }
                 tbody {
                     @for (e, m) in found.iter().take(SHOWN) {
-                        @let cells = log::fields(e, *m, s.tz, name_of(&names, e.person_id));
+                        @let cells = log::fields(e, *m, s.tz, name_of(&names, e.person_id, e.plate.as_deref()));
                         tr data-id=(e.id) {
                             @for (i, c) in cells[..cells.len() - 1].iter().enumerate() {
                                 td class=(COLUMN_CLASS[i]) data-label=(HEADER[i]) { (c) }
@@ -226,8 +248,10 @@ async fn export(
     let what = log::describe(&search);
     let (found, names) = run(&s, search).await?;
     let mut csv = Vec::new();
-    log::write_csv_to(&mut csv, &found, s.tz, |id| name_of(&names, id))
-        .map_err(|e| WebError::Internal(format!("cannot write the CSV: {e:#}")))?;
+    log::write_csv_to(&mut csv, &found, s.tz, |id, plate| {
+        name_of(&names, id, plate)
+    })
+    .map_err(|e| WebError::Internal(format!("cannot write the CSV: {e:#}")))?;
     let store = s.store.clone();
     let entry = NewAuditEntry {
         actor: user.user.name.clone(),

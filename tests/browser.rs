@@ -546,7 +546,10 @@ async fn the_guard_screen_prompts_each_arrival_and_takes_the_guards_word() {
         .split("<tr data-id")
         .find(|r| r.contains("8H458"))
         .unwrap_or_default();
-    assert!(row.contains("1-1-101"), "the log row names the household: {row}");
+    assert!(
+        row.contains("1-1-101"),
+        "the log row names the household: {row}"
+    );
 
     let stranger = show(&c, "陌生人", wait).await;
     assert!(

@@ -724,6 +724,28 @@ fn manager_edits_people_households_vehicles_and_passes() {
     assert!(!store.pass("ZX-5003").unwrap().unwrap().at_gate);
     let page = manager.get_page("/manage/passes");
     assert!(slice(&page.body, "<td class=\"number\">ZX-5003", "</tr>").contains("已过期"));
+    // the renovation runs longer: the manager moves the expiry, and the pass opens the gate again
+    let r = manager.post_form(
+        "/manage/passes/expiry",
+        &[("number", "ZX-5003"), ("expires", "2099-12-31")],
+        true,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.body
+            .contains("出入证 ZX-5003 已改为有效至 2100-01-01 00:00"),
+        "{}",
+        r.body
+    );
+    let r = guard.post_form("/passes/check-in", &both("ZX-5003"), true);
+    assert!(r.status < 400, "{}", r.body);
+    assert!(store.pass("ZX-5003").unwrap().unwrap().at_gate);
+    let r = manager.post_form(
+        "/manage/passes/expiry",
+        &[("number", "ZX-5003"), ("expires", "2020-01-01")],
+        true,
+    );
+    assert_eq!(r.status, 400);
 }
 
 /// The fixture photo `name`'s bytes.

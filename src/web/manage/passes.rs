@@ -22,6 +22,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/manage/passes", get(passes).post(issue_pass))
         .route("/manage/passes/revoke", post(revoke))
+        .route("/manage/passes/expiry", post(change_expiry))
 }
 
 async fn passes(
@@ -89,6 +90,13 @@ async fn passes_page(
                             td.time data-label="最近交还" { (p.returned.map(|t| local(s, t)).unwrap_or_default()) }
                             td.short data-label="操作" {
                                 @if p.revoked.is_none() {
+                                    form.inline.expiry method="post" action="/manage/passes/expiry" {
+                                        (page::csrf_field(user))
+                                        input type="hidden" name="number" value=(p.number);
+                                        input name="expires" size="10" aria-label="新的有效期" placeholder="2026-12-31";
+                                        button type="submit" { "改有效期" }
+                                    }
+                                    " "
                                     form.inline method="post" action="/manage/passes/revoke" {
                                         (page::csrf_field(user))
                                         input type="hidden" name="number" value=(p.number);
@@ -256,5 +264,55 @@ async fn revoke(
         ""
     };
     let message = format!("已注销出入证 {number}，门岗登记进入时将拒绝使用。{inside}");
+    passes_page(&user, &s, Some(done(&message))).await
+}
+
+#[derive(Deserialize)]
+struct ExpiryForm {
+    number: Option<String>,
+    expires: Option<String>,
+}
+
+/// A pass's expiry moved (a renovation that runs longer), or made open-ended (left empty).
+async fn change_expiry(
+    Extension(user): Extension<Authed>,
+    State(s): State<AppState>,
+    Form(f): Form<ExpiryForm>,
+) -> Result<Markup, WebError> {
+    user.may_manage()?;
+    let number = filled(&f.number)
+        .ok_or_else(|| WebError::BadInput("请选择要修改的出入证 (choose the pass)".into()))?;
+    let expires = filled(&f.expires)
+        .map(|t| {
+            parse_until(&t, today(&s), s.tz).map_err(|e| {
+                WebError::BadInput(format!(
+                    "有效期“{t}”看不懂：请写成 2026-12-31（到当天结束）或 2026-12-31 18:00 ({e})"
+                ))
+            })
+        })
+        .transpose()?;
+    if let Some(e) = expires
+        && e <= s.clock.now()
+    {
+        return Err(WebError::BadInput(format!(
+            "有效期 {} 已经过去，请填写以后的日期；要停用请点“注销” (the expiry is in the past)",
+            local(&s, e)
+        )));
+    }
+    let store = s.store.clone();
+    let actor = user.user.name.clone();
+    let n = number.clone();
+    blocking(move || match store.set_pass_expiry(&actor, &n, expires) {
+        Err(StoreError::NotFound { .. }) => Err(WebError::BadInput(format!(
+            "没有编号为 {n} 的出入证，请刷新页面后重试 (no pass {n})"
+        ))),
+        r => Ok(r?),
+    })
+    .await?;
+    let until = expires.map_or_else(
+        || "长期有效".to_owned(),
+        |e| format!("有效至 {}", local(&s, e)),
+    );
+    let message = format!("出入证 {number} 已改为{until}。");
     passes_page(&user, &s, Some(done(&message))).await
 }

@@ -161,6 +161,8 @@ struct DeskNotice<'a> {
     id: Option<i64>,
     /// An alert (a night opening, a hazard) stays on the screen until acknowledged.
     held: bool,
+    /// A guard has acknowledged it.
+    checked: bool,
     /// Local time at the gate, RFC 3339.
     at: String,
     /// What happened, as recorded in the gate log.
@@ -176,6 +178,7 @@ impl<'a> DeskNotice<'a> {
         DeskNotice {
             id: e.id,
             held: attention(e).held,
+            checked: false,
             at: e.at_text(),
             text: &e.say,
             notify: &e.notify,
@@ -243,7 +246,11 @@ async fn state(
     let recent = s.hub.recent();
     let notices = s.hub.recent_notices();
     let desk = user.user.post;
-    let ids: Vec<i64> = recent.iter().filter_map(|e| e.id).collect();
+    let ids: Vec<i64> = recent
+        .iter()
+        .chain(notices.iter())
+        .filter_map(|e| e.id)
+        .collect();
     let (store, tz) = (s.store.clone(), s.tz);
     let (checked, registered, inside) = blocking(move || {
         Ok((
@@ -273,7 +280,11 @@ async fn state(
         notices: notices
             .iter()
             .filter(|n| for_desk(desk, n))
-            .map(|n| DeskNotice::new(n))
+            .map(|n| {
+                let mut notice = DeskNotice::new(n);
+                notice.checked = n.id.is_some_and(|id| checked.contains(&id));
+                notice
+            })
             .collect(),
         inside,
         me: Me {

@@ -544,6 +544,7 @@ async fn the_guard_screen_prompts_each_arrival_and_takes_the_guards_word() {
     let log = leader.get("/log?plate=%E5%B7%9DA8H458").body;
     let row = log
         .split("<tr data-id")
+        .skip(1)
         .find(|r| r.contains("8H458"))
         .unwrap_or_default();
     assert!(

@@ -9,7 +9,7 @@ mod common;
 use std::time::Duration;
 
 use chrono::Utc;
-use gateward::app::learning::learn_confirmed;
+use gateward::app::learning::{Confirmed, learn_confirmed};
 use gateward::config::{Config, Overrides};
 use gateward::domain::event::GateEvent;
 use gateward::domain::{Direction, PersonClass};
@@ -114,9 +114,11 @@ fn a_resident_not_named_is_named_after_a_guard_confirms_one_arrival() {
     let sighting = arrival
         .sighting
         .expect("the arrival's face was kept for the guard");
-    let learned = learn_confirmed(&store, "门岗小王", zhang, sighting)
-        .expect("learn")
-        .expect("the sighting is kept");
+    let Confirmed::Kept(learned) =
+        learn_confirmed(&store, "门岗小王", zhang, sighting, None).expect("learn")
+    else {
+        panic!("the arrival's sighting is kept and is the arrival's");
+    };
     assert!(learned.replaced.is_empty());
     eyes.gallery
         .add_vector(learned.person, &learned.added)

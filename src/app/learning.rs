@@ -17,18 +17,32 @@ pub struct Learned {
     pub replaced: Vec<Vec<f32>>,
 }
 
-/// The guard `actor` confirmed that the face of `sighting` is `person`: keeps it as one of
-/// their faces. `None` when the sighting is no longer kept (retention) or belongs to nobody's
-/// arrival check (it was never recorded).
+/// What came of a guard's confirmation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Confirmed {
+    /// The face is kept as the person's.
+    Kept(Learned),
+    /// The sighting is no longer kept (retention): nothing to learn.
+    Gone,
+    /// The sighting is not the arrival's (the camera named someone else on it): refused.
+    NotThisArrival,
+}
+
+/// The guard `actor` confirmed that the face of `sighting`, seen at an arrival the camera
+/// named `named` (or nobody), is `person`: keeps it as one of their faces.
 pub fn learn_confirmed(
     store: &Store,
     actor: &str,
     person: i64,
     sighting: i64,
-) -> Result<Option<Learned>, StoreError> {
+    named: Option<i64>,
+) -> Result<Confirmed, StoreError> {
     let Some(seen) = store.sighting(sighting)? else {
-        return Ok(None);
+        return Ok(Confirmed::Gone);
     };
+    if seen.person_id != named {
+        return Ok(Confirmed::NotThisArrival);
+    }
     let kept = store.learn_gate_face(
         actor,
         person,
@@ -36,7 +50,7 @@ pub fn learn_confirmed(
         seen.vector.clone(),
         GATE_FACES_PER_PERSON,
     )?;
-    Ok(Some(Learned {
+    Ok(Confirmed::Kept(Learned {
         person,
         added: seen.vector,
         replaced: kept.replaced,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::auth::Authed;
 use super::error::WebError;
 use super::state::{AppState, blocking};
-use crate::app::learning::learn_confirmed;
+use crate::app::learning::{Confirmed, learn_confirmed};
 use crate::app::visitors::{self, NewVisitor};
 use crate::domain::plate::normalise_plate;
 use crate::pipeline::service::GalleryEdit;
@@ -83,17 +83,13 @@ fn learn(
     sighting: i64,
     named: Option<i64>,
 ) -> Result<Vec<GalleryEdit>, WebError> {
-    let Some(seen) = store.sighting(sighting)? else {
-        return Ok(Vec::new());
-    };
-    if seen.person_id != named {
-        return Err(WebError::BadInput(
+    match learn_confirmed(store, actor, person, sighting, named)? {
+        Confirmed::Kept(learned) => Ok(GalleryEdit::learned(learned)),
+        Confirmed::Gone => Ok(Vec::new()),
+        Confirmed::NotThisArrival => Err(WebError::BadInput(
             "这张脸不是这条到达的 (the face is not this arrival's)".into(),
-        ));
+        )),
     }
-    Ok(learn_confirmed(store, actor, person, sighting)?
-        .map(GalleryEdit::learned)
-        .unwrap_or_default())
 }
 
 #[derive(Deserialize)]

@@ -138,6 +138,20 @@ async fn passes_page(
     ))
 }
 
+/// The expiry a manager typed (a date: through that day; a date and time: that instant), or
+/// `None` when left empty (open-ended).
+fn expiry(s: &AppState, typed: &Option<String>) -> Result<Option<DateTime<Utc>>, WebError> {
+    filled(typed)
+        .map(|t| {
+            parse_until(&t, today(s), s.tz).map_err(|e| {
+                WebError::BadInput(format!(
+                    "有效期“{t}”看不懂：请写成 2026-12-31（到当天结束）或 2026-12-31 18:00 ({e})"
+                ))
+            })
+        })
+        .transpose()
+}
+
 #[derive(Deserialize)]
 struct IssueForm {
     number: Option<String>,
@@ -166,15 +180,7 @@ async fn issue_pass(
         })
         .transpose()?;
     let issued = s.clock.now();
-    let expires = filled(&f.expires)
-        .map(|t| {
-            parse_until(&t, today(&s), s.tz).map_err(|e| {
-                WebError::BadInput(format!(
-                    "有效期“{t}”看不懂：请写成 2026-12-31（到当天结束）或 2026-12-31 18:00 ({e})"
-                ))
-            })
-        })
-        .transpose()?;
+    let expires = expiry(&s, &f.expires)?;
     if let Some(e) = expires
         && e <= issued
     {
@@ -282,15 +288,7 @@ async fn change_expiry(
     user.may_manage()?;
     let number = filled(&f.number)
         .ok_or_else(|| WebError::BadInput("请选择要修改的出入证 (choose the pass)".into()))?;
-    let expires = filled(&f.expires)
-        .map(|t| {
-            parse_until(&t, today(&s), s.tz).map_err(|e| {
-                WebError::BadInput(format!(
-                    "有效期“{t}”看不懂：请写成 2026-12-31（到当天结束）或 2026-12-31 18:00 ({e})"
-                ))
-            })
-        })
-        .transpose()?;
+    let expires = expiry(&s, &f.expires)?;
     if let Some(e) = expires
         && e <= s.clock.now()
     {

@@ -270,6 +270,8 @@
       ev.preventDefault();
       const confirmed = ev.submitter && ev.submitter.value === "yes";
       const d = new FormData(form);
+      // the answer to an earlier try gives way, so the guard never reads an old one as new
+      result.textContent = "正在登记… (saving)"; result.className = "done pending";
       post("/api/visitors", {
         room: d.get("room"), surname: d.get("surname"), purpose: d.get("purpose"),
         id_checked: d.get("id_checked") === "on", resident_confirmed: confirmed, event_id: e.id || null,

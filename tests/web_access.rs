@@ -26,6 +26,7 @@ const PAGES: &[&str] = &[
     "/manage/vehicles",
     "/manage/passes",
     "/manage/users",
+    "/manage/kiosks",
 ];
 const DATA: &[&str] = &[
     "/api/state",

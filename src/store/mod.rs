@@ -38,6 +38,7 @@ mod gate_checks;
 mod goods;
 mod import;
 mod inside;
+mod kiosks;
 mod passes;
 mod people;
 mod reports;
@@ -58,6 +59,7 @@ pub use gate_checks::LearnedFace;
 pub use goods::{GoodsSlipRecord, NewGoodsSlip};
 pub use import::{ImportBatch, ImportPerson, ImportSummary, ImportVehicle};
 pub use inside::VehicleInside;
+pub use kiosks::{Kiosk, KioskPairing, KioskSession};
 pub use passes::{NewPass, PassHalf, PassRecord};
 pub use people::{
     FaceEmbedding, Household, NewFaceEmbedding, NewHousehold, NewPerson, NewPhoto, PersonRecord,

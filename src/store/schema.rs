@@ -72,6 +72,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "manager's records",
         sql: include_str!("migrations/009_manage.sql"),
     },
+    Migration {
+        version: 10,
+        name: "kiosks",
+        sql: include_str!("migrations/010_kiosks.sql"),
+    },
 ];
 
 /// The schema version this binary writes.

@@ -1,4 +1,4 @@
--- The records' schema as it stands after the last migration (schema 9), in one file, for
+-- The records' schema as it stands after the last migration (schema 10), in one file, for
 -- reading: what tables there are, what each column holds, what the CHECKs allow.
 --
 -- It is NOT what builds a database. `Store::open` runs the migrations of src/store/migrations/
@@ -338,6 +338,33 @@ CREATE INDEX training_answers_by_user ON training_answers (user_id, at_ms);
 
 -- Schema 9, manager's records (009_manage.sql): the passes table rebuilt, above.
 
+-- Schema 10, kiosks (010_kiosks.sql):
+-- gate PCs paired as guard screens. A manager pairs the gate PC once; its browser then holds a
+-- long-lived cookie that opens the guard screen, and nothing else.
+
+CREATE TABLE kiosks (
+    id INTEGER PRIMARY KEY,
+    -- the screen's own account (a guard on the gate post, with no password that can be typed):
+    -- what is done at the screen is recorded under its name, e.g. 大门岗亭屏幕
+    user_id INTEGER NOT NULL UNIQUE REFERENCES users (id) ON DELETE CASCADE,
+    -- sha256 of the screen's cookie token, hex; NULL until its pairing code is typed at the PC
+    token_hash TEXT UNIQUE,
+    -- sha256 of the one-time pairing code, hex, while it waits to be typed; cleared when used
+    code_hash TEXT UNIQUE,
+    code_expires_ms INTEGER,
+    -- the anti-forgery token of the screen's forms and POSTs
+    csrf TEXT NOT NULL,
+    -- the manager who paired it
+    paired_by TEXT NOT NULL CHECK (paired_by <> ''),
+    created_ms INTEGER NOT NULL,
+    paired_ms INTEGER,
+    -- the screen was last opened (kept to the minute or so), to tell a screen that is off
+    last_seen_ms INTEGER,
+    -- unpaired by a manager: the cookie opens nothing any more
+    revoked_ms INTEGER,
+    CHECK (token_hash IS NOT NULL OR code_hash IS NOT NULL OR revoked_ms IS NOT NULL)
+);
+
 -- What `migrate` sets after the last step: the schema version and gateward's mark ("GWRD").
-PRAGMA user_version = 9;
+PRAGMA user_version = 10;
 PRAGMA application_id = 1196905028; -- 0x47575244

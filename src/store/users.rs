@@ -1,6 +1,7 @@
 //! Users of the web app and their sessions: who may log in, with which role and post, and the
 //! logins in progress. Passwords arrive already hashed (argon2, by the web layer); session
-//! tokens are kept only as their sha256.
+//! tokens are kept only as their sha256. The accounts of paired screens (`kiosks`) are not
+//! listed as users.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{OptionalExtension, Row, params};
@@ -49,10 +50,15 @@ pub struct Session {
     pub expires: DateTime<Utc>,
 }
 
-const USER_COLUMNS: &str =
-    "SELECT id, login, name, role, post, password_hash, started, disabled, must_change FROM users";
+/// The users who are people: not the accounts of paired screens (see `kiosks`).
+const USER_COLUMNS: &str = "SELECT id, login, name, role, post, password_hash, started, disabled, must_change FROM users \
+     WHERE id NOT IN (SELECT user_id FROM kiosks)";
 
-fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
+/// A user's columns of the table aliased `u`, for joins (no FROM).
+pub(super) const USER_COLUMNS_OF_U: &str = "SELECT u.id, u.login, u.name, u.role, u.post, \
+     u.password_hash, u.started, u.disabled, u.must_change";
+
+pub(super) fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
         id: r.get(0)?,
         login: r.get(1)?,
@@ -158,12 +164,8 @@ impl Store {
     pub fn user_by_login(&self, login: &str) -> Result<Option<User>, StoreError> {
         let login = login.trim().to_owned();
         self.read(|c, _| {
-            c.query_row(
-                &format!("{USER_COLUMNS} WHERE login = ?1"),
-                [login],
-                user_row,
-            )
-            .optional()
+            c.query_row(&format!("{USER_COLUMNS} AND login = ?1"), [login], user_row)
+                .optional()
         })
     }
 
@@ -210,10 +212,11 @@ impl Store {
         let token_hash = token_hash.to_owned();
         self.read(|c, _| {
             c.query_row(
-                "SELECT u.id, u.login, u.name, u.role, u.post, u.password_hash, u.started, \
-                 u.disabled, u.must_change, s.csrf, s.expires_ms FROM sessions s \
-                 JOIN users u ON u.id = s.user_id \
-                 WHERE s.token_hash = ?1 AND s.expires_ms > ?2 AND u.disabled = 0",
+                &format!(
+                    "{USER_COLUMNS_OF_U}, s.csrf, s.expires_ms FROM sessions s \
+                     JOIN users u ON u.id = s.user_id \
+                     WHERE s.token_hash = ?1 AND s.expires_ms > ?2 AND u.disabled = 0"
+                ),
                 params![token_hash, to_ms(now)],
                 |r| {
                     Ok(Session {

@@ -16,29 +16,24 @@ use chrono::Duration;
 use maud::{Markup, html};
 use rand::RngCore;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::error::WebError;
+use super::kiosk;
 use super::page;
 use super::state::{AppState, blocking};
 use crate::domain::{Desk, Role};
 use crate::store::{NewUser, Store};
 
-pub use super::session::{Authed, CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE};
+pub use super::session::{
+    Authed, CSRF_FIELD, CSRF_HEADER, KIOSK_COOKIE, SESSION_COOKIE, random_token, token_hash,
+};
 
 /// The login form's anti-forgery cookie (a double-submit token: no session exists yet).
 const LOGIN_COOKIE: &str = "gw_login";
 /// Largest form body read to find the token (photos are posted as multipart with the token in
 /// the query instead).
 const FORM_LIMIT: usize = 1 << 20;
-
-/// A fresh random token: 32 bytes, hex.
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
 
 /// A short password a person can type: 12 letters and digits without look-alikes.
 pub fn random_password() -> String {
@@ -70,11 +65,6 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
             .verify_password(password.as_bytes(), &h)
             .is_ok()
     })
-}
-
-/// The sha256 of a session token, hex: what the records keep instead of the token.
-pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// Creates the first administrator when there is no user yet; returns the login and the
@@ -198,6 +188,7 @@ fn login_form(token: &str, problem: Option<&str>) -> Markup {
                     label { "密码 Password" input name="password" type="password" autocomplete="current-password" required; }
                     button type="submit" { "登录" }
                 }
+                p.pair { a href=(kiosk::PAIR_PAGE) { "门岗电脑配对 (pair this PC as the guard screen)" } }
             }
         },
     )
@@ -327,7 +318,8 @@ fn wants_page(headers: &HeaderMap) -> bool {
         .is_some_and(|a| a.contains("text/html"))
 }
 
-/// Lets a request through only with a live session; a POST (or any other unsafe method) must
+/// Lets a request through only with a live session (or, for the guard screen, the cookie of
+/// the gate PC paired as one: see `kiosk`); a POST (or any other unsafe method) must
 /// also carry the session's anti-forgery token: in the `x-csrf-token` header, in a form field
 /// `csrf`, or (for file uploads) in the query.
 pub async fn require_session(
@@ -336,30 +328,29 @@ pub async fn require_session(
     request: Request,
     next: Next,
 ) -> Response {
-    let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
-        return unauthenticated(request.method(), request.headers());
+    let session = match jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) {
+        Some(token) => match person(&state, &token).await {
+            Ok(s) => s,
+            Err(e) => return e.into_response(),
+        },
+        None => None,
     };
-    let hash = token_hash(&token);
-    let now = state.clock.now();
-    let store = state.store.clone();
-    let lookup_hash = hash.clone();
-    let session = match blocking(move || Ok(store.session(&lookup_hash, now)?)).await {
-        Ok(s) => s,
-        Err(e) => return e.into_response(),
-    };
-    let Some(session) = session else {
-        return unauthenticated(request.method(), request.headers());
-    };
-    // a session in use stays open: move its expiry when half of it has passed
-    let length = Duration::hours(i64::from(state.session_hours));
-    if session.expires - now < length / 2 {
-        let store = state.store.clone();
-        let expires = now + length;
-        let _ = blocking(move || Ok(store.extend_session(&hash, expires)?)).await;
-    }
-    let authed = Authed {
-        user: session.user,
-        csrf: session.csrf,
+    let authed = match session {
+        Some(s) => s,
+        // no one logged in: a gate PC paired as the guard screen opens the screen, nothing else
+        None => match screen(
+            &state,
+            &jar,
+            request.method().clone(),
+            request.uri().path().to_owned(),
+            wants_page(request.headers()),
+        )
+        .await
+        {
+            Ok(Some(s)) => s,
+            Ok(None) => return unauthenticated(request.method(), request.headers()),
+            Err(refused) => return refused,
+        },
     };
     // a handed-over password opens nothing but the page that changes it (and logging out)
     if authed.user.must_change && !matches!(request.uri().path(), CHANGE_PASSWORD | "/logout") {
@@ -380,8 +371,76 @@ pub async fn require_session(
             Err(refused) => return refused,
         }
     }
+    let screen_opened = authed.kiosk.is_some() && request.uri().path() == "/";
     request.extensions_mut().insert(authed);
-    next.run(request).await
+    let response = next.run(request).await;
+    // each time the screen is opened its cookie is given again, so a screen in use keeps it
+    match jar.get(KIOSK_COOKIE) {
+        Some(c) if screen_opened => (
+            jar.clone().add(kiosk::cookie(&state, c.value().to_owned())),
+            response,
+        )
+            .into_response(),
+        _ => response,
+    }
+}
+
+/// The person logged in with the session `token`, moving its expiry when half of it has
+/// passed (a session in use stays open).
+async fn person(state: &AppState, token: &str) -> Result<Option<Authed>, WebError> {
+    let hash = token_hash(token);
+    let now = state.clock.now();
+    let store = state.store.clone();
+    let lookup_hash = hash.clone();
+    let Some(session) = blocking(move || Ok(store.session(&lookup_hash, now)?)).await? else {
+        return Ok(None);
+    };
+    let length = Duration::hours(i64::from(state.session_hours));
+    if session.expires - now < length / 2 {
+        let store = state.store.clone();
+        let expires = now + length;
+        let _ = blocking(move || Ok(store.extend_session(&hash, expires)?)).await;
+    }
+    Ok(Some(Authed {
+        user: session.user,
+        csrf: session.csrf,
+        kiosk: None,
+    }))
+}
+
+/// The paired screen whose cookie `jar` holds, if it may open `path`; a paired screen asking
+/// for anything else is refused. `Ok(None)`: no screen's cookie, or an unpaired one.
+async fn screen(
+    state: &AppState,
+    jar: &CookieJar,
+    method: Method,
+    path: String,
+    page: bool,
+) -> Result<Option<Authed>, Response> {
+    let Some(token) = jar.get(KIOSK_COOKIE).map(|c| c.value().to_owned()) else {
+        return Ok(None);
+    };
+    let store = state.store.clone();
+    let hash = token_hash(&token);
+    let found = blocking(move || Ok(store.kiosk_session(&hash)?))
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let Some(k) = found else { return Ok(None) };
+    if !kiosk::may_open(&path) {
+        return Err(kiosk::refused(&method, page, &k.user.name));
+    }
+    // when the screen was last in use, to the few minutes, for the manager's list
+    let now = state.clock.now();
+    if k.last_seen.is_none_or(|t| now - t > Duration::minutes(5)) {
+        let store = state.store.clone();
+        let id = k.kiosk_id;
+        let _ = blocking(move || Ok(store.kiosk_seen(id)?)).await;
+    }
+    Ok(Some(Authed {
+        user: k.user,
+        csrf: k.csrf,
+        kiosk: Some(k.kiosk_id),
+    }))
 }
 
 /// What a request without a session gets: a page request goes to the login page, anything

@@ -28,6 +28,8 @@ struct Inner {
     notices: broadcast::Sender<Arc<GateEvent>>,
     /// True once the app is stopping: the live streams end, so the server can.
     closing: tokio::sync::watch::Sender<bool>,
+    /// The paired screens unpaired since the start: their live streams end at once.
+    unpaired: tokio::sync::watch::Sender<Vec<i64>>,
 }
 
 #[derive(Default)]
@@ -53,6 +55,7 @@ impl Hub {
                 tx,
                 notices,
                 closing: tokio::sync::watch::Sender::new(false),
+                unpaired: tokio::sync::watch::Sender::new(Vec::new()),
             }),
         }
     }
@@ -65,6 +68,16 @@ impl Hub {
     /// Whether the app is stopping, as it changes.
     pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
         self.inner.closing.subscribe()
+    }
+
+    /// Ends the live stream of the paired screen `kiosk` (a manager unpaired it).
+    pub fn unpaired(&self, kiosk: i64) {
+        self.inner.unpaired.send_modify(|ids| ids.push(kiosk));
+    }
+
+    /// The screens unpaired since the start, as they change.
+    pub fn unpaired_screens(&self) -> tokio::sync::watch::Receiver<Vec<i64>> {
+        self.inner.unpaired.subscribe()
     }
 
     /// Passes an event made at a desk (a registration, an alert the rules route to other posts)

@@ -1,6 +1,6 @@
 //! The manager's pages: people, households, VIPs, vehicles, booked moving trucks, passes,
 //! enrolment from a face the cameras saw or from uploaded photos, the event log with its
-//! exports, reports and users.
+//! exports, reports, users and the gate PCs paired as guard screens.
 //!
 //! Who may open what: the log and its export need [`super::auth::Authed::may_export`] (team leader and up),
 //! as do the reports; people, vehicles and passes need [`super::auth::Authed::may_manage`] (manager, admin);
@@ -9,6 +9,7 @@
 mod common;
 mod enrol;
 mod households;
+mod kiosks;
 mod log;
 mod passes;
 mod people;
@@ -31,4 +32,5 @@ pub fn routes() -> Router<AppState> {
         .merge(log::routes())
         .merge(reports::routes())
         .merge(users::routes())
+        .merge(kiosks::routes())
 }

@@ -9,6 +9,7 @@ pub mod desk;
 pub mod error;
 pub mod files;
 pub mod hub;
+pub mod kiosk;
 pub mod manage;
 pub mod page;
 pub mod screen;
@@ -41,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         ));
     Router::new()
         .merge(auth::routes())
+        .merge(kiosk::routes())
         .merge(behind_login)
         .fallback(not_found)
         .layer(axum::middleware::from_fn(page::api_errors))

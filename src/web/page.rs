@@ -36,6 +36,16 @@ pub fn bare(title: &str, body: Markup) -> Markup {
 /// The menu: what the user's role may open.
 fn menu(user: &Authed) -> Markup {
     let role = user.user.role;
+    if user.kiosk.is_some() {
+        // the gate PC paired as the screen: the screen, and a way for a person to log in
+        return html! {
+            nav.menu {
+                a href="/" { "门岗屏" }
+                span.who { "门岗屏幕 · " (user.user.name) }
+                a href="/login" { "用自己的账号登录" }
+            }
+        };
+    }
     html! {
         nav.menu {
             a href="/" { "门岗屏" }
@@ -54,6 +64,7 @@ fn menu(user: &Authed) -> Markup {
             @if role.may_manage() {
                 a href="/manage/people" { "住户与贵宾" }
                 a href="/manage/vehicles" { "车辆" }
+                a href="/manage/kiosks" { "门岗电脑" }
             }
             @if role == Role::Admin { a href="/manage/users" { "账号" } }
             span.who { (user.user.name) " · " (role.zh()) " · " (user.user.post.zh()) }

@@ -379,7 +379,16 @@ async fn stream(
     let health_of = s.health.clone();
     let close = tokio_stream::wrappers::WatchStream::new(s.hub.closing())
         .filter_map(|stopping| stopping.then_some(Tick::Close));
+    // a paired screen that a manager unpairs stops showing the gate at once
+    let screen = user.kiosk;
+    let unpaired =
+        tokio_stream::wrappers::WatchStream::new(s.hub.unpaired_screens()).filter_map(move |ids| {
+            screen
+                .is_some_and(|k| ids.contains(&k))
+                .then_some(Tick::Close)
+        });
     let out = close
+        .merge(unpaired)
         .merge(events)
         .merge(notices)
         .merge(health)

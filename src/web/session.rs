@@ -1,12 +1,30 @@
-//! Who a request is from: the signed-in user that the session check (in `auth`) hands
-//! every page, what that user may do, and the names of the session's cookie and anti-forgery
-//! field. A leaf that the page frame and the login both use.
+//! Who a request is from: the signed-in user (or paired gate screen) that the session check
+//! (in `auth`) hands every page, what that user may do, the names of the session's and the
+//! screen's cookies and of the anti-forgery field, and the tokens they carry. A leaf that the
+//! page frame, the login and the screen's pairing all use.
+
+use rand::RngCore;
+use sha2::{Digest, Sha256};
 
 use super::error::WebError;
 use crate::store::User;
 
 /// The session cookie.
 pub const SESSION_COOKIE: &str = "gw_session";
+/// The cookie of a gate PC paired as a guard screen (see `kiosk`).
+pub const KIOSK_COOKIE: &str = "gw_kiosk";
+
+/// A fresh random token: 32 bytes, hex.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// The sha256 of a token, hex: what the records keep instead of the token.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
 /// The form field and header carrying the anti-forgery token.
 pub const CSRF_FIELD: &str = "csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -17,6 +35,9 @@ pub struct Authed {
     pub user: User,
     /// The session's anti-forgery token, for the forms of the page.
     pub csrf: String,
+    /// The paired screen this request comes from, when it is the gate PC's cookie and not a
+    /// person's login that opened it: it may open only the guard screen.
+    pub kiosk: Option<i64>,
 }
 
 impl Authed {

@@ -497,7 +497,15 @@
     const es = new EventSource("/api/stream");
     const link = $("link");
     es.onopen = () => { link.textContent = "实时 Live"; link.className = "link-state ok"; load(); };
-    es.onerror = () => { link.textContent = "连接中断，正在重连… (reconnecting)"; link.className = "link-state bad"; };
+    es.onerror = () => {
+      link.textContent = "连接中断，正在重连… (reconnecting)"; link.className = "link-state bad";
+      // the browser retries a dropped connection by itself, but not one the server refused: a
+      // login that ended (or a screen unpaired) goes to the login page, anything else retries
+      if (es.readyState !== EventSource.CLOSED) return;
+      setTimeout(() => fetch("/api/state").then((r) => {
+        if (r.status === 401) location.reload(); else connect();
+      }, connect), 3000);
+    };
     const on = (ev) => {
       const e = JSON.parse(ev.data);
       // an arrival proves its camera is live, whatever the last health report said

@@ -915,6 +915,7 @@ async fn no_table_is_wider_than_the_screen_on_any_page() {
                 "/manage/people",
                 "/manage/vehicles",
                 "/manage/passes",
+                "/manage/kiosks",
             ],
         ),
     ];
@@ -940,6 +941,77 @@ async fn no_table_is_wider_than_the_screen_on_any_page() {
         }
     }
     assert!(wide.is_empty(), "wider than the screen: {wide:#?}");
+    c.close().await.expect("close the browser");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gate_pc_paired_once_opens_the_guard_screen_after_the_browser_restarts() {
+    let _one = one_at_a_time().await;
+    let profile = tempfile::tempdir().expect("profile");
+    let Some((driver, c)) = browser(profile.path(), (1920, 1080)).await else {
+        return;
+    };
+    let demo = Demo::start_with(&["--cameras", "1"]);
+    login(&c, &demo, "manager").await;
+    c.goto(&demo.url("/manage/kiosks")).await.expect("page");
+    c.find(Locator::Css("form.form-row input[name=name]"))
+        .await
+        .expect("the name")
+        .send_keys("大门岗亭屏幕")
+        .await
+        .expect("type");
+    screenshot(&c, "kiosk-pairing-1920").await;
+    c.find(Locator::Css("form.form-row button[value=here]"))
+        .await
+        .expect("就是这台电脑")
+        .click()
+        .await
+        .expect("pair");
+    let who = |c: Client| async move {
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(".menu .who"))
+            .await
+            .expect("the menu")
+            .text()
+            .await
+            .unwrap_or_default()
+    };
+    assert_eq!(c.current_url().await.expect("url").path(), "/");
+    assert_eq!(who(c.clone()).await, "门岗屏幕 · 大门岗亭屏幕");
+    // the browser closes (a power cut, a restart) and opens again on the same profile
+    c.close().await.expect("close the browser");
+    drop(driver);
+    let (_driver, c) = browser(profile.path(), (1920, 1080))
+        .await
+        .expect("the browser again");
+    c.goto(&demo.url("/")).await.expect("open the screen");
+    assert_eq!(
+        c.current_url().await.expect("url").path(),
+        "/",
+        "no login page: the paired PC opens the screen"
+    );
+    assert_eq!(who(c.clone()).await, "门岗屏幕 · 大门岗亭屏幕");
+    c.wait()
+        .at_most(Duration::from_secs(60))
+        .for_element(Locator::Css("#queue .card"))
+        .await
+        .expect("the camera's arrivals come on the paired screen");
+    screenshot(&c, "kiosk-screen-1920").await;
+    // it is the screen and nothing else
+    c.goto(&demo.url("/log")).await.expect("page");
+    let body = c
+        .find(Locator::Css("body"))
+        .await
+        .expect("body")
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(body.contains("只能打开门岗屏"), "{body}");
+    c.set_window_size(390, 844).await.expect("phone");
+    c.goto(&demo.url("/")).await.expect("open the screen");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    screenshot(&c, "kiosk-screen-phone").await;
     c.close().await.expect("close the browser");
 }
 

@@ -9,13 +9,10 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use crate::domain::{EventKind, Post, VisitPurpose};
+use crate::domain::{EventKind, Post, VisitPurpose, limits};
 use crate::rules::gate::shift_at;
 use crate::rules::prompts::{self, RESIDENT_UNREACHABLE};
 use crate::store::{NewGateEvent, NewVisit, Store, StoreError};
-
-/// The longest surname or room taken, in characters.
-const SHORT: usize = 40;
 
 /// A visitor at the gate, as the guard entered them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,8 +49,9 @@ pub struct Registered {
 pub enum VisitorError {
     #[error("请填写房号和贵姓 (the room and the surname are needed)")]
     Missing,
-    #[error("房号或贵姓太长了，请写在 {SHORT} 个字以内 (the room or the surname is too long)")]
-    TooLong,
+    /// The room or the surname is too long, or holds a control character.
+    #[error(transparent)]
+    Unfit(#[from] limits::Unfit),
     #[error("请选择来访事由 (choose the purpose of the visit)")]
     Purpose,
     #[error(
@@ -90,9 +88,8 @@ pub fn register(
     if room.is_empty() || surname.is_empty() {
         return Err(VisitorError::Missing);
     }
-    if room.chars().count() > SHORT || surname.chars().count() > SHORT {
-        return Err(VisitorError::TooLong);
-    }
+    limits::ROOM.check(&room)?;
+    limits::SURNAME.check(&surname)?;
     let purpose: VisitPurpose = v.purpose.parse().map_err(|_| VisitorError::Purpose)?;
     if store
         .household(&room)

@@ -60,6 +60,7 @@ macro_rules! vocabulary {
 }
 
 pub mod event;
+pub mod limits;
 pub mod plate;
 pub mod training;
 

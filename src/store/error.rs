@@ -65,6 +65,10 @@ pub enum StoreError {
     /// A record the call refers to does not exist.
     #[error("no {what} \"{key}\" in the records")]
     NotFound { what: &'static str, key: String },
+    /// A text longer than its field takes, or with a control character in it
+    /// (`domain::limits`); nothing was written.
+    #[error(transparent)]
+    Unfit(#[from] crate::domain::limits::Unfit),
     /// The caller passed a value the store cannot keep.
     #[error("invalid {what}: {message}")]
     Invalid { what: &'static str, message: String },

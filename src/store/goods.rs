@@ -8,6 +8,7 @@ use super::columns::{from_ms, to_ms};
 use super::db::Store;
 use super::error::StoreError;
 use super::{audit, people};
+use crate::domain::limits;
 
 /// A goods-release slip the guard checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +89,10 @@ impl Store {
     /// `goods_slip.record`); returns its id. An unknown household is
     /// [`StoreError::NotFound`].
     pub fn record_goods_slip(&self, actor: &str, s: NewGoodsSlip) -> Result<i64, StoreError> {
+        limits::NUMBER.check(&s.slip_number)?;
+        limits::ROOM.check_opt(s.household.as_deref())?;
+        limits::NOTE.check(&s.items)?;
+        limits::NAME.check(&s.issued_by)?;
         let number = s.slip_number.trim().to_owned();
         if number.is_empty() {
             return Err(StoreError::Invalid {

@@ -10,6 +10,7 @@ use super::columns::{from_ms, to_ms};
 use super::db::Store;
 use super::error::StoreError;
 use super::users::{USER_COLUMNS_OF_U, User, user_row};
+use crate::domain::limits;
 use crate::domain::{Desk, Role};
 
 /// The password hash of a screen's account: not a PHC string, so no password matches it.
@@ -85,6 +86,7 @@ impl Store {
         pairing: KioskPairing,
         csrf: String,
     ) -> Result<i64, StoreError> {
+        limits::SCREEN.check(name)?;
         let name = name.trim().to_owned();
         if name.is_empty() {
             return Err(StoreError::Invalid {

@@ -14,6 +14,7 @@ use super::audit;
 use super::columns::{from_ms, key_col, to_ms};
 use super::db::{Ctx, Store};
 use super::error::StoreError;
+use crate::domain::limits;
 use crate::domain::{PassOutcome, PassPurpose, PassState, UnknownValue};
 
 /// The check-in rule: (state, first half shown, second half shown) → outcome and new state.
@@ -191,6 +192,7 @@ impl Store {
     /// Issues a pass with both halves to its holder (audit entry `pass.issue`); returns its id.
     /// A number already issued is refused ([`StoreError::Constraint`]).
     pub fn issue_pass(&self, actor: &str, p: NewPass) -> Result<i64, StoreError> {
+        limits::NUMBER.check(&p.number)?;
         let number = p.number.trim().to_owned();
         if number.is_empty() {
             return Err(StoreError::Invalid {

@@ -8,6 +8,7 @@ use super::columns::{from_ms, key_col, to_ms};
 use super::db::{Ctx, Store};
 use super::error::StoreError;
 use super::faces::{from_blob, to_blob};
+use crate::domain::limits::{self, Unfit};
 use crate::domain::{PersonClass, PersonStatus};
 
 /// A household to add or update, keyed by its code.
@@ -45,7 +46,24 @@ pub struct NewPerson {
     pub ask_not_to_notify: bool,
 }
 
+impl NewHousehold {
+    /// Whether its texts fit their fields (`domain::limits`).
+    pub fn fits(&self) -> Result<(), Unfit> {
+        limits::ROOM.check(&self.code)?;
+        limits::NOTE.check(&self.notes)
+    }
+}
+
 impl NewPerson {
+    /// Whether its texts fit their fields (`domain::limits`).
+    pub fn fits(&self) -> Result<(), Unfit> {
+        limits::NAME.check(&self.name)?;
+        limits::TITLE.check(&self.title)?;
+        limits::ROOM.check_opt(self.household.as_deref())?;
+        limits::NOTE.check(&self.appearance_notes)?;
+        limits::NOTE.check(&self.habit_notes)
+    }
+
     /// An active person of `class` with nothing else known.
     pub fn new(name: impl Into<String>, class: PersonClass) -> NewPerson {
         NewPerson {
@@ -184,6 +202,7 @@ pub(crate) fn upsert_household_tx(
     ctx: &Ctx,
     h: &NewHousehold,
 ) -> Result<(i64, bool), StoreError> {
+    h.fits()?;
     let code = h.code.trim();
     let existing: Option<i64> = conn
         .query_row("SELECT id FROM households WHERE code = ?1", [code], |r| {
@@ -224,6 +243,7 @@ pub(crate) fn insert_person_tx(
     ctx: &Ctx,
     p: &NewPerson,
 ) -> Result<i64, StoreError> {
+    p.fits()?;
     let household_id = household_of(conn, ctx, p)?;
     let now = to_ms(ctx.now);
     conn.execute(
@@ -253,6 +273,7 @@ pub(crate) fn update_person_tx(
     id: i64,
     p: &NewPerson,
 ) -> Result<String, StoreError> {
+    p.fits()?;
     let old = conn
         .query_row(
             &format!("{PERSON_COLUMNS} WHERE p.id = ?1"),
@@ -386,6 +407,7 @@ impl Store {
         id: i64,
         h: NewHousehold,
     ) -> Result<(), StoreError> {
+        h.fits()?;
         let actor = actor.to_owned();
         self.write(move |conn, ctx| {
             let old = conn

@@ -9,6 +9,7 @@ use super::columns::{date_col, date_text, from_ms, key_col, to_ms};
 use super::db::Store;
 use super::error::StoreError;
 use crate::domain::Shift;
+use crate::domain::limits;
 
 /// A shift record to save.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +45,8 @@ impl Store {
     /// Saves the record of a shift: adds it, or replaces the record of the same gate, date and
     /// shift (audit entry `shift.save`). Returns its id.
     pub fn save_shift_record(&self, actor: &str, r: NewShiftRecord) -> Result<i64, StoreError> {
+        limits::RECORD.check(&r.notes)?;
+        limits::RECORD.check(&r.follow_ups)?;
         let actor = actor.to_owned();
         self.write(move |conn, ctx| {
             let date = date_text(r.date);

@@ -10,6 +10,7 @@ use super::audit::append_tx;
 use super::columns::{date_col, date_text, from_ms, key_col, to_ms};
 use super::db::Store;
 use super::error::StoreError;
+use crate::domain::limits;
 use crate::domain::{Desk, Role};
 
 /// A user to add.
@@ -76,6 +77,8 @@ impl Store {
     /// Adds a user (audit entry `user.add` by `actor`); returns its id. A login already taken
     /// is refused.
     pub fn add_user(&self, actor: &str, u: NewUser) -> Result<i64, StoreError> {
+        limits::LOGIN.check(&u.login)?;
+        limits::NAME.check(&u.name)?;
         let login = u.login.trim().to_owned();
         if login.is_empty() || u.name.trim().is_empty() {
             return Err(StoreError::Invalid {

@@ -8,6 +8,7 @@ use super::columns::{date_col, date_text, from_ms, key_col, opt_key_col, to_ms};
 use super::db::{Ctx, Store};
 use super::error::StoreError;
 use super::{audit, people};
+use crate::domain::limits;
 use crate::domain::{PlateColour, VehicleKind, clean_plate};
 
 /// Whose a vehicle is.
@@ -36,6 +37,12 @@ pub struct NewVehicle {
 }
 
 impl NewVehicle {
+    /// Whether its texts fit their fields (`domain::limits`).
+    pub fn fits(&self) -> Result<(), limits::Unfit> {
+        limits::PLATE.check(&self.plate)?;
+        limits::NOTE.check(&self.notes)
+    }
+
     /// A vehicle of `kind` with plate `plate` and nothing else known.
     pub fn new(plate: impl Into<String>, kind: VehicleKind) -> NewVehicle {
         NewVehicle {
@@ -160,6 +167,7 @@ pub(crate) fn upsert_vehicle_tx(
     ctx: &Ctx,
     v: &NewVehicle,
 ) -> Result<(i64, bool), StoreError> {
+    v.fits()?;
     let plate = clean_plate(&v.plate);
     if plate.is_empty() {
         return Err(StoreError::Invalid {
@@ -242,6 +250,7 @@ impl Store {
     /// Replaces vehicle `id` with `v` (plate, colour, kind, owner, dates, notes) and adds an
     /// audit entry `vehicle.update` saying what changed.
     pub fn update_vehicle(&self, actor: &str, id: i64, v: NewVehicle) -> Result<(), StoreError> {
+        v.fits()?;
         let actor = actor.to_owned();
         self.write(move |conn, ctx| {
             let plate = clean_plate(&v.plate);

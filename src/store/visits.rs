@@ -11,6 +11,7 @@ use super::audit;
 use super::columns::{from_ms, key_col, posts_col, posts_text, to_ms};
 use super::db::Store;
 use super::error::StoreError;
+use crate::domain::limits;
 use crate::domain::{Post, VisitPurpose};
 
 /// A visit to register.
@@ -90,6 +91,9 @@ fn visit_row(r: &Row<'_>) -> rusqlite::Result<VisitRecord> {
 impl Store {
     /// Registers a visitor let in (audit entry `visit.register`); returns the visit's id.
     pub fn register_visit(&self, actor: &str, v: NewVisit) -> Result<i64, StoreError> {
+        limits::SURNAME.check(&v.visitor_surname)?;
+        limits::ROOM.check(&v.room)?;
+        limits::NAME.check(&v.guard)?;
         let surname = v.visitor_surname.trim().to_owned();
         if surname.is_empty() {
             return Err(StoreError::Invalid {

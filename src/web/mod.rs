@@ -26,6 +26,10 @@ pub use error::WebError;
 pub use hub::Hub;
 pub use state::{AppState, HealthFn, blocking};
 
+/// The largest body of a form or a JSON request (uploads of photos set their own): the longest
+/// texts the records take (`domain::limits`) fit many times over.
+const BODY_LIMIT: usize = 256 * 1024;
+
 /// The whole app: the login page, then everything behind a session.
 pub fn router(state: AppState) -> Router {
     let behind_login = Router::new()
@@ -45,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         .merge(kiosk::routes())
         .merge(behind_login)
         .fallback(not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(page::api_errors))
         .with_state(state)
 }

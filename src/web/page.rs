@@ -141,9 +141,9 @@ impl IntoResponse for WebError {
             WebError::NotFound(_) | WebError::Store(StoreError::NotFound { .. }) => {
                 StatusCode::NOT_FOUND
             }
-            WebError::Store(StoreError::Invalid { .. } | StoreError::Constraint { .. }) => {
-                StatusCode::BAD_REQUEST
-            }
+            WebError::Store(
+                StoreError::Invalid { .. } | StoreError::Constraint { .. } | StoreError::Unfit(_),
+            ) => StatusCode::BAD_REQUEST,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status == StatusCode::INTERNAL_SERVER_ERROR {

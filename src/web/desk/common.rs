@@ -17,8 +17,8 @@ use crate::web::error::WebError;
 use crate::web::page;
 use crate::web::state::AppState;
 
-/// The longest note, description or name taken from a form, in characters.
-pub(super) const LONG_TEXT: usize = 2000;
+/// The longest note or description taken from a form, in characters (the records' limit).
+pub(super) const LONG_TEXT: usize = crate::domain::limits::NOTE.max;
 pub(super) const SHORT_TEXT: usize = 100;
 
 // ---------------------------------------------------------------------------------------------

@@ -349,4 +349,31 @@ mod tests {
         assert_eq!(m[1].payload, "王建国");
         assert!(m[1].retain);
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// Whatever a gate is called and whatever the rules say, the event's JSON parses back
+        /// with the same words, and its topic has no wildcard, NUL or extra level.
+        #[test]
+        fn any_gate_and_words_make_valid_json_on_a_clean_topic(
+            gate in proptest::prelude::any::<String>(),
+            say in proptest::prelude::any::<String>(),
+            stream_s in proptest::prelude::any::<f64>(),
+        ) {
+            let mut e = event("person");
+            e.gate = gate.clone();
+            e.say = say.clone();
+            e.stream_s = stream_s;
+            let m = topics().event_messages(&e).unwrap();
+            let json: serde_json::Value = serde_json::from_str(&m[0].payload).unwrap();
+            proptest::prop_assert_eq!(json["say"].as_str(), Some(say.as_str()));
+            proptest::prop_assert_eq!(json["gate"].as_str(), Some(gate.as_str()));
+            let levels: Vec<&str> = m[0].topic.split('/').collect();
+            proptest::prop_assert_eq!(levels.len(), 3, "{}", m[0].topic);
+            proptest::prop_assert!(!m[0].topic.contains(['+', '#', '\0']));
+            let slug = gate_slug(&gate);
+            proptest::prop_assert!(slug.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'));
+        }
+    }
 }

@@ -345,7 +345,8 @@ async fn enrolled_face(
     })
     .await?;
     super::files::image(
-        &s.data.join(&path),
+        &s.data,
+        &path,
         "照片文件不见了，请管理处重新登记照片 (the photo is missing: enrol the photo again)",
     )
     .await

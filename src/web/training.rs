@@ -597,7 +597,8 @@ async fn face(State(s): State<AppState>, Path(id): Path<i64>) -> Result<Response
     })
     .await?;
     super::files::image(
-        &s.data.join(&path),
+        &s.data,
+        &path,
         "照片文件不见了，请管理处重新登记照片 (the face's picture is missing: enrol the photo again)",
     )
     .await

@@ -1,9 +1,10 @@
 //! The web app: the guard's screen (live prompts over server-sent events), the guard's
 //! actions, the manager's pages, and the logins that guard them. axum; every page, script and
-//! style sheet is compiled into the binary (no CDN), and every route but the login page needs
-//! a session.
+//! style sheet is compiled into the binary (no CDN; scripts and styles only as files, never
+//! inline), and every route but the login page and those files needs a session.
 
 pub mod actions;
+pub mod assets;
 pub mod auth;
 pub mod desk;
 pub mod error;
@@ -26,7 +27,8 @@ pub use error::WebError;
 pub use hub::Hub;
 pub use state::{AppState, HealthFn, blocking};
 
-/// The whole app: the login page, then everything behind a session.
+/// The whole app: the login page and the style and script files, then everything behind a
+/// session.
 pub fn router(state: AppState) -> Router {
     let behind_login = Router::new()
         .merge(auth::session_routes())
@@ -42,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         ));
     Router::new()
         .merge(auth::routes())
+        .merge(assets::routes())
         .merge(kiosk::routes())
         .merge(behind_login)
         .fallback(not_found)

@@ -1,7 +1,8 @@
 //! The web app: the guard's screen (live prompts over server-sent events), the guard's
 //! actions, the manager's pages, and the logins that guard them. axum; every page, script and
 //! style sheet is compiled into the binary (no CDN; scripts and styles only as files, never
-//! inline), and every route but the login page and those files needs a session.
+//! inline), every route but the login page and those files needs a session, and every answer
+//! carries the security headers.
 
 pub mod actions;
 pub mod assets;
@@ -9,6 +10,7 @@ pub mod auth;
 pub mod desk;
 pub mod error;
 pub mod files;
+pub mod headers;
 pub mod hub;
 pub mod kiosk;
 pub mod manage;
@@ -28,7 +30,7 @@ pub use hub::Hub;
 pub use state::{AppState, HealthFn, blocking};
 
 /// The whole app: the login page and the style and script files, then everything behind a
-/// session.
+/// session; every answer with the security headers.
 pub fn router(state: AppState) -> Router {
     let behind_login = Router::new()
         .merge(auth::session_routes())
@@ -49,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .merge(behind_login)
         .fallback(not_found)
         .layer(axum::middleware::from_fn(page::api_errors))
+        .layer(axum::middleware::from_fn(headers::security_headers))
         .with_state(state)
 }
 

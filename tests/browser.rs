@@ -244,6 +244,70 @@ return { window: window.innerWidth, page: document.documentElement.scrollWidth,
   widest: Math.max(0, ...tables.map((t) => Math.ceil(t.getBoundingClientRect().width))), tables: tables.length };
 "#;
 
+/// The Content-Security-Policy violations the open page reported since it loaded, each as
+/// "directive blocked-address sample source:line". A `ReportingObserver` with `buffered` is
+/// handed the reports made before it was created too, so nothing has to be installed before
+/// the page loads.
+const CSP_VIOLATIONS: &str = r#"
+const done = arguments[arguments.length - 1];
+const seen = [];
+const keep = (reports) => { for (const r of reports) { const b = r.body;
+  seen.push([b.effectiveDirective, b.blockedURL, b.sample, (b.sourceFile || "") + ":" + b.lineNumber].join(" ")); } };
+const o = new ReportingObserver(keep, { types: ["csp-violation"], buffered: true });
+o.observe();
+setTimeout(() => { keep(o.takeRecords()); o.disconnect(); done(seen); }, 300);
+"#;
+
+async fn csp_violations(c: &Client) -> Vec<String> {
+    let found = c
+        .execute_async(CSP_VIOLATIONS, vec![])
+        .await
+        .expect("read the page's reports");
+    found
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|v| v.as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Fails when the open page broke its Content-Security-Policy (an inline script or style, a
+/// `style` attribute set by a script, a file from elsewhere): the page would not work as
+/// written, or someone slipped code into it.
+async fn assert_no_csp_violation(c: &Client, what: &str) {
+    let found = csp_violations(c).await;
+    if !found.is_empty() {
+        screenshot(c, &format!("csp-{}", what.replace(['/', ' '], "_"))).await;
+    }
+    assert!(
+        found.is_empty(),
+        "{what}: the page broke its CSP: {found:#?}"
+    );
+}
+
+/// That [`assert_no_csp_violation`] would see a violation: a `style` attribute set by a script
+/// is one, and is reported.
+async fn assert_csp_violations_are_seen(c: &Client) {
+    js(
+        c,
+        "document.body.setAttribute('style', 'outline: 1px solid red'); return null;",
+    )
+    .await;
+    let found = csp_violations(c).await;
+    assert!(
+        found.iter().any(|v| v.starts_with("style-src")),
+        "a style attribute set by a script is reported as a CSP violation: {found:?}"
+    );
+    let applied = js(c, "return getComputedStyle(document.body).outlineStyle").await;
+    assert_eq!(
+        applied.as_str(),
+        Some("none"),
+        "the CSP blocked the style attribute"
+    );
+}
+
 /// Copies of the demo's clips that start with `seconds` of black, so that every camera's first
 /// arrival comes together once the screen is open.
 fn late_clips(seconds: u32) -> Option<tempfile::TempDir> {
@@ -882,6 +946,8 @@ async fn the_guard_screen_prompts_each_arrival_and_takes_the_guards_word() {
         audit.iter().any(|a| a.object == format!("person:{wang}")),
         "the gallery learnt that face is not 王建国: {audit:?}"
     );
+    // all of it (cards, photos, forms, the live stream) within the Content-Security-Policy
+    assert_no_csp_violation(&c, "the guard screen").await;
     c.close().await.expect("close the browser");
 }
 
@@ -920,6 +986,9 @@ async fn no_table_is_wider_than_the_screen_on_any_page() {
         ),
     ];
     tokio::time::sleep(Duration::from_secs(8)).await;
+    // the check below sees what it looks for
+    c.goto(&demo.url("/login")).await.expect("the login page");
+    assert_csp_violations_are_seen(&c).await;
     let mut wide = Vec::new();
     for (who, paths) in pages {
         c.delete_all_cookies().await.expect("log out");
@@ -929,6 +998,18 @@ async fn no_table_is_wider_than_the_screen_on_any_page() {
             for path in &paths {
                 c.goto(&demo.url(path)).await.expect("page");
                 tokio::time::sleep(Duration::from_millis(300)).await;
+                // the style sheet, a file of its own, is applied; nothing breaks the CSP
+                let menu = js(
+                    &c,
+                    "return getComputedStyle(document.querySelector('nav.menu')).display",
+                )
+                .await;
+                assert_eq!(
+                    menu.as_str(),
+                    Some("flex"),
+                    "{who} {path}: the style sheet applies"
+                );
+                assert_no_csp_violation(&c, &format!("{who} {path} at {w}")).await;
                 let m = js(&c, WIDTHS).await;
                 let window = m["window"].as_i64().unwrap_or(0);
                 if m["widest"].as_i64().unwrap_or(0) > window
@@ -1012,6 +1093,58 @@ async fn the_gate_pc_paired_once_opens_the_guard_screen_after_the_browser_restar
     c.goto(&demo.url("/")).await.expect("open the screen");
     tokio::time::sleep(Duration::from_secs(2)).await;
     screenshot(&c, "kiosk-screen-phone").await;
+    c.close().await.expect("close the browser");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_uploads_photos_from_a_persons_page_with_the_token_in_the_form() {
+    let _one = one_at_a_time().await;
+    let profile = tempfile::tempdir().expect("profile");
+    let Some((_driver, c)) = browser(profile.path(), (1400, 1000)).await else {
+        return;
+    };
+    let demo = Demo::start_with(&["--cameras", "0"]);
+    let person = demo.store().people().expect("people")[0].id;
+    login(&c, &demo, "manager").await;
+    c.goto(&demo.url(&format!("/manage/people/{person}")))
+        .await
+        .expect("the person's page");
+    let action = attr_of(&c, "#upload-photos", "action").await;
+    assert!(
+        !action.contains("csrf"),
+        "the token is not in the address: {action}"
+    );
+    // a file that is no photo: the upload is read (the token came in the form) and refused
+    let list = profile.path().join("清单.jpg");
+    std::fs::write(&list, b"a shopping list, not a photo\n").expect("a file");
+    c.find(Locator::Css("#upload-photos input[type=file]"))
+        .await
+        .expect("the file input")
+        .send_keys(list.to_str().expect("path"))
+        .await
+        .expect("choose the file");
+    c.find(Locator::Css("#upload-photos button[type=submit]"))
+        .await
+        .expect("上传并录入")
+        .click()
+        .await
+        .expect("upload");
+    let refused = c
+        .wait()
+        .at_most(Duration::from_secs(60))
+        .for_element(Locator::Css("#upload-refused"))
+        .await
+        .unwrap_or_else(|_| panic!("no answer to the upload"))
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(
+        refused.contains("清单.jpg") && refused.contains("不是可用的照片"),
+        "{refused}"
+    );
+    let url = c.current_url().await.expect("url");
+    assert!(url.query().is_none(), "no token in the address: {url}");
+    assert_no_csp_violation(&c, "the answer to an upload").await;
     c.close().await.expect("close the browser");
 }
 
@@ -1232,6 +1365,7 @@ async fn a_guard_answers_one_card_of_each_exercise_on_the_training_pages() {
         "nothing sticks out sideways on a phone"
     );
     screenshot(&c, "8-training-phone").await;
+    assert_no_csp_violation(&c, "the review page").await;
     c.set_window_size(1400, 1000).await.expect("desk size");
     c.goto(&demo.url("/training/progress"))
         .await
@@ -1267,5 +1401,6 @@ async fn a_guard_answers_one_card_of_each_exercise_on_the_training_pages() {
         "a review does not hold back the next arrival"
     );
     screenshot(&c, "10-quiet-review").await;
+    assert_no_csp_violation(&c, "the quiet review on the screen").await;
     c.close().await.expect("close the browser");
 }

@@ -31,9 +31,10 @@ pub use super::session::{
 
 /// The login form's anti-forgery cookie (a double-submit token: no session exists yet).
 const LOGIN_COOKIE: &str = "gw_login";
-/// Largest form body read to find the token (photos are posted as multipart with the token in
-/// the query instead).
+/// Largest form body read to find the token.
 const FORM_LIMIT: usize = 1 << 20;
+/// How much of a multipart upload is read to find the token, which comes before the files.
+const MULTIPART_HEAD: usize = 16 * 1024;
 
 /// A short password a person can type: 12 letters and digits without look-alikes.
 pub fn random_password() -> String {
@@ -320,8 +321,8 @@ fn wants_page(headers: &HeaderMap) -> bool {
 
 /// Lets a request through only with a live session (or, for the guard screen, the cookie of
 /// the gate PC paired as one: see `kiosk`); a POST (or any other unsafe method) must
-/// also carry the session's anti-forgery token: in the `x-csrf-token` header, in a form field
-/// `csrf`, or (for file uploads) in the query.
+/// also carry the session's anti-forgery token: in the `x-csrf-token` header or in the form
+/// field `csrf` (of a URL-encoded or a multipart body), never in the query.
 pub async fn require_session(
     State(state): State<AppState>,
     jar: CookieJar,
@@ -458,26 +459,27 @@ pub fn unauthenticated(method: &Method, headers: &HeaderMap) -> Response {
 }
 
 /// Checks the token of an unsafe request, handing the request back intact when it matches.
+/// The token is read from the `x-csrf-token` header, or from the `csrf` field of the form
+/// body (URL-encoded, or multipart for file uploads, where the field must come before the
+/// files); never from the address, which ends up in logs and the browser's history.
 async fn carries_token(request: Request, csrf: &str) -> Result<Request, Response> {
-    let from_header = request
-        .headers()
-        .get(CSRF_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let from_query = request.uri().query().and_then(|q| url_field(q, CSRF_FIELD));
-    if let Some(t) = from_header.or(from_query) {
-        return if same(csrf, &t) {
+    if let Some(t) = request.headers().get(CSRF_HEADER) {
+        return if t.to_str().is_ok_and(|t| same(csrf, t)) {
             Ok(request)
         } else {
             Err(forged())
         };
     }
-    let is_form = request
+    let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if content_type.starts_with("multipart/form-data") {
+        return multipart_token(request, csrf).await;
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Err(forged());
     }
     let (parts, body) = request.into_parts();
@@ -499,6 +501,55 @@ async fn carries_token(request: Request, csrf: &str) -> Result<Request, Response
     } else {
         Err(forged())
     }
+}
+
+/// The token of a multipart upload: the `csrf` field, sent before the files (a browser sends
+/// a form's fields in their order, and the hidden field comes first). Only the start of the
+/// body is read ([`MULTIPART_HEAD`] bytes at most); the request goes on with the whole body,
+/// under the upload's own size limit.
+async fn multipart_token(request: Request, csrf: &str) -> Result<Request, Response> {
+    use axum::extract::FromRequest;
+    use tokio_stream::StreamExt as _;
+
+    let (parts, body) = request.into_parts();
+    let mut stream = body.into_data_stream();
+    let mut head: Vec<axum::body::Bytes> = Vec::new();
+    let mut read = 0;
+    while read < MULTIPART_HEAD {
+        match stream.next().await {
+            Some(Ok(chunk)) => {
+                read += chunk.len();
+                head.push(chunk);
+            }
+            Some(Err(_)) => {
+                return Err((
+                    StatusCode::BAD_REQUEST,
+                    "上传没有完成，请重新上传 (the upload was cut off)",
+                )
+                    .into_response());
+            }
+            None => break,
+        }
+    }
+    // the fields found in the start of the body, read as the handler will read them
+    let mut start = Request::new(Body::from(head.concat()));
+    if let Some(t) = parts.headers.get(header::CONTENT_TYPE) {
+        start.headers_mut().insert(header::CONTENT_TYPE, t.clone());
+    }
+    let mut found = None;
+    if let Ok(mut fields) = axum::extract::Multipart::from_request(start, &()).await {
+        while let Ok(Some(field)) = fields.next_field().await {
+            if field.name() == Some(CSRF_FIELD) && field.file_name().is_none() {
+                found = field.text().await.ok();
+                break;
+            }
+        }
+    }
+    if !found.is_some_and(|t| same(csrf, t.trim())) {
+        return Err(forged());
+    }
+    let whole = tokio_stream::iter(head.into_iter().map(Ok::<_, axum::Error>)).chain(stream);
+    Ok(Request::from_parts(parts, Body::from_stream(whole)))
 }
 
 /// The value of `name` in a URL-encoded string.

@@ -1,13 +1,16 @@
 //! The web app: the guard's screen (live prompts over server-sent events), the guard's
 //! actions, the manager's pages, and the logins that guard them. axum; every page, script and
-//! style sheet is compiled into the binary (no CDN), and every route but the login page needs
-//! a session.
+//! style sheet is compiled into the binary (no CDN; scripts and styles only as files, never
+//! inline), every route but the login page and those files needs a session, and every answer
+//! carries the security headers.
 
 pub mod actions;
+pub mod assets;
 pub mod auth;
 pub mod desk;
 pub mod error;
 pub mod files;
+pub mod headers;
 pub mod hub;
 pub mod kiosk;
 pub mod manage;
@@ -30,7 +33,8 @@ pub use state::{AppState, HealthFn, blocking};
 /// texts the records take (`domain::limits`) fit many times over.
 const BODY_LIMIT: usize = 256 * 1024;
 
-/// The whole app: the login page, then everything behind a session.
+/// The whole app: the login page and the style and script files, then everything behind a
+/// session; every answer with the security headers.
 pub fn router(state: AppState) -> Router {
     let behind_login = Router::new()
         .merge(auth::session_routes())
@@ -46,11 +50,13 @@ pub fn router(state: AppState) -> Router {
         ));
     Router::new()
         .merge(auth::routes())
+        .merge(assets::routes())
         .merge(kiosk::routes())
         .merge(behind_login)
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(page::api_errors))
+        .layer(axum::middleware::from_fn(headers::security_headers))
         .with_state(state)
 }
 

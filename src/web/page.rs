@@ -1,25 +1,31 @@
 //! The frame every page shares: the header with the gate and the user, the menu the user's
-//! role allows, the embedded style sheet; and the one-message pages for errors.
+//! role allows, the style sheet and the page script (by address, never written into the page:
+//! the Content-Security-Policy forbids inline script and style); and the one-message pages
+//! for errors.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use maud::{DOCTYPE, Markup, PreEscaped, html};
+use maud::{DOCTYPE, Markup, html};
 
+use super::assets;
 use super::error::WebError;
 use super::session::{Authed, CSRF_FIELD};
 use crate::domain::Role;
 use crate::store::StoreError;
-
-/// The style sheet of every page, compiled in.
-pub const STYLE: &str = include_str!("assets/style.css");
 
 fn head(title: &str) -> Markup {
     html! {
         meta charset="utf-8";
         meta name="viewport" content="width=device-width, initial-scale=1";
         title { (title) " · 门岗助手" }
-        style { (PreEscaped(STYLE)) }
+        link rel="stylesheet" href=(assets::url("style.css"));
+        script src=(assets::url("page.js")) defer {}
     }
+}
+
+/// A script of `web/assets/` for the end of a page's body.
+pub fn script(name: &str) -> Markup {
+    html! { script src=(assets::url(name)) {} }
 }
 
 /// A page with no menu (login, errors before login).
@@ -113,7 +119,7 @@ pub fn message_page(status: StatusCode, message: &str) -> Markup {
         html! {
             main.message {
                 p.problem role="alert" { (message) }
-                p { a href="/" { "返回门岗屏" } " · " a href="javascript:history.back()" { "返回上一页" } }
+                p { a href="/" { "返回门岗屏" } " · " a href="/" data-back { "返回上一页" } }
             }
         },
     )

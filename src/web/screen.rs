@@ -41,8 +41,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/people/{id}/face", get(enrolled_face))
 }
 
-const SCRIPT: &str = include_str!("assets/screen.js");
-
 async fn screen(Extension(user): Extension<Authed>, State(s): State<AppState>) -> Response {
     let script = serde_json::json!({
         "first": VISITOR_FIRST,
@@ -92,12 +90,23 @@ async fn screen(Extension(user): Extension<Authed>, State(s): State<AppState>) -
                     ol #events.events {}
                 }
             }
-            script { "window.GATE = " (PreEscaped(script.to_string().replace("</", "<\\/"))) ";" }
-            (super::training::script())
-            script { (PreEscaped(SCRIPT)) }
+            // what screen.js needs to know, as data (a JSON block is never run)
+            script #gate-config type="application/json" { (PreEscaped(json_data(&script))) }
+            (page::script("training.js"))
+            (page::script("screen.js"))
         },
     )
     .into_response()
+}
+
+/// `value` as JSON to put inside a `<script type="application/json">` block: `<`, `>` and `&`
+/// written as JSON escapes, so no text in it can end the block or open a comment.
+fn json_data(value: &serde_json::Value) -> String {
+    value
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
 }
 
 /// A gate event as a screen gets it: the event (keys and the rules' words), the Chinese names
@@ -345,7 +354,8 @@ async fn enrolled_face(
     })
     .await?;
     super::files::image(
-        &s.data.join(&path),
+        &s.data,
+        &path,
         "照片文件不见了，请管理处重新登记照片 (the photo is missing: enrol the photo again)",
     )
     .await
@@ -409,4 +419,21 @@ async fn stream(
             })
         });
     Sse::new(out).keep_alive(KeepAlive::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_data;
+
+    #[test]
+    fn no_text_in_the_screens_data_can_end_its_block() {
+        let v = serde_json::json!({ "say": "</script><script>alert(1)</script> & <!--" });
+        let out = json_data(&v);
+        assert!(
+            !out.contains('<') && !out.contains('>') && !out.contains('&'),
+            "{out}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(back, v);
+    }
 }

@@ -10,7 +10,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Duration, Utc};
-use maud::{Markup, PreEscaped, html};
+use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
 
 use super::auth::Authed;
@@ -35,13 +35,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/training/progress", get(progress_json))
         .route("/api/training/soon", get(soon))
         .route("/api/training/people/{id}", get(sheet_json))
-}
-
-const SCRIPT: &str = include_str!("assets/training.js");
-
-/// The widget that asks the cards, for the pages that embed it (the review page, the screen).
-pub fn script() -> Markup {
-    html! { script { (PreEscaped(SCRIPT)) } }
 }
 
 /// How far ahead the quiet-moment review looks.
@@ -597,7 +590,8 @@ async fn face(State(s): State<AppState>, Path(id): Path<i64>) -> Result<Response
     })
     .await?;
     super::files::image(
-        &s.data.join(&path),
+        &s.data,
+        &path,
         "照片文件不见了，请管理处重新登记照片 (the face's picture is missing: enrol the photo again)",
     )
     .await
@@ -687,12 +681,17 @@ fn deadline_zh(p: &Progress, today: chrono::NaiveDate) -> String {
     }
 }
 
+/// The bar of known households with the target marked, in SVG (its lengths are attributes:
+/// the Content-Security-Policy forbids `style` attributes).
 fn bar(p: &Progress) -> Markup {
-    let target = p.target_percent;
+    let target = p.target_percent.min(100);
     html! {
-        div.progress-bar role="progressbar" aria-valuenow=(p.percent) aria-valuemin="0" aria-valuemax="100" {
-            div.done style=(format!("width:{}%", p.percent.min(100))) {}
-            div.target style=(format!("left:{target}%")) title=(format!("目标 {target}%")) {}
+        svg.progress-bar xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 10" preserveAspectRatio="none"
+            role="progressbar" aria-valuenow=(p.percent) aria-valuemin="0" aria-valuemax="100" {
+            title { "已认识 " (p.percent) "%，目标 " (target) "%" }
+            rect.track x="0" y="0" width="100" height="10" {}
+            rect.done x="0" y="0" width=(p.percent.min(100)) height="10" {}
+            line.target x1=(target) y1="0" x2=(target) y2="10" {}
         }
     }
 }
@@ -777,18 +776,15 @@ async fn review_page(
         Some(e) => format!("练习：{}", e.zh()),
         None => "复习".to_owned(),
     };
-    let opts = serde_json::json!({
-        "exercise": exercise.map(Exercise::key),
-        "focus": q.focus.filter(|f| f == "soon"),
-    });
     Ok(page::layout(
         &me,
         &title,
         html! {
             p.meta { a href="/training" { "← 认识住户" } }
-            div #trainer.trainer {}
-            (script())
-            script { "Trainer.start(document.getElementById('trainer'), " (PreEscaped(opts.to_string())) ");" }
+            // training.js starts the cards in the element marked data-start, with its settings
+            div #trainer.trainer data-start data-exercise=[exercise.map(Exercise::key)]
+                data-focus=[q.focus.as_deref().filter(|f| *f == "soon")] {}
+            (page::script("training.js"))
         },
     ))
 }

@@ -20,7 +20,16 @@ pub struct Reply {
     pub location: Option<String>,
     pub set_cookies: Vec<String>,
     pub content_type: String,
+    /// Every header of the answer.
+    pub headers: ureq::http::HeaderMap,
     pub body: String,
+}
+
+impl Reply {
+    /// The answer's header `name`, if it has one.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
 }
 
 fn agent() -> Agent {
@@ -47,12 +56,14 @@ fn reply(mut r: ureq::http::Response<ureq::Body>) -> Reply {
         .filter_map(|v| v.to_str().ok().map(str::to_owned))
         .collect();
     let status = r.status().as_u16();
+    let headers = r.headers().clone();
     let body = r.body_mut().read_to_string().unwrap_or_default();
     Reply {
         status,
         location,
         set_cookies,
         content_type,
+        headers,
         body,
     }
 }
@@ -180,11 +191,24 @@ impl Http {
 
     /// POSTs files as `multipart/form-data`, as a browser's file input sends them (the body
     /// built here by hand: ureq is built without its multipart feature). `files`: (field, file
-    /// name, content type, bytes). The path carries the token in its query when the form's
-    /// action does (file uploads); nothing is added here.
-    pub fn post_multipart(&self, path: &str, files: &[(&str, &str, &str, &[u8])]) -> Reply {
+    /// name, content type, bytes). With `with_token`, the session's token goes first, in the
+    /// form's hidden `csrf` field, as the upload forms send it.
+    pub fn post_multipart(
+        &self,
+        path: &str,
+        files: &[(&str, &str, &str, &[u8])],
+        with_token: bool,
+    ) -> Reply {
         const BOUNDARY: &str = "----gateward-test-3f9c1e7a5b2d";
         let mut body = Vec::new();
+        if with_token && let Some(t) = &self.csrf {
+            body.extend_from_slice(
+                format!(
+                    "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{t}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
         for (field, name, content_type, bytes) in files {
             body.extend_from_slice(
                 format!(

@@ -7,7 +7,8 @@
 // Reconnects by itself.
 "use strict";
 (function () {
-  const G = window.GATE;
+  // the page's settings and the server's words, from the page's JSON block (data, not script)
+  const G = JSON.parse(document.getElementById("gate-config").textContent);
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const $ = (id) => document.getElementById(id);
   const queueBox = $("queue"), list = $("events");

@@ -1,7 +1,8 @@
 // Training cards: asks the next card from /api/training/next, sends the guard's pick to
 // /api/training/answer, then shows whether it was right, the study sheet (address, family,
 // cars, habits from the gate log) and when the card comes back. Used by the review page and by
-// the guard's screen in a quiet moment: Trainer.start(element, {exercise, focus}).
+// the guard's screen in a quiet moment: Trainer.start(element, {exercise, focus}). An element
+// of the page marked data-start (with data-exercise, data-focus) is started when it loads.
 "use strict";
 window.Trainer = (function () {
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
@@ -145,3 +146,7 @@ window.Trainer = (function () {
 
   return { start };
 })();
+
+for (const root of document.querySelectorAll(".trainer[data-start]")) {
+  window.Trainer.start(root, { exercise: root.dataset.exercise, focus: root.dataset.focus });
+}

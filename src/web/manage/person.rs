@@ -7,7 +7,7 @@ use maud::{Markup, html};
 use super::common::{file_url, local};
 use crate::domain::{PersonClass, PersonStatus};
 use crate::store::{EventQuery, PassRecord, PersonRecord, Photo, Sighting, VehicleRecord};
-use crate::web::auth::{Authed, CSRF_FIELD};
+use crate::web::auth::Authed;
 use crate::web::error::WebError;
 use crate::web::page;
 use crate::web::state::AppState;
@@ -235,12 +235,13 @@ fn edit_form(user: &Authed, p: &PersonRecord) -> Markup {
 
 /// The upload form of a person's page; without face models, the commands that enrol.
 fn upload_form(user: &Authed, s: &AppState, person: i64) -> Markup {
-    let token = serde_urlencoded::to_string([(CSRF_FIELD, user.csrf.as_str())]).unwrap_or_default();
     html! {
         h2 { "上传照片录入人脸" }
         @if s.enrol.is_some() {
             form.form-row #upload-photos method="post" enctype="multipart/form-data"
-                action=(format!("/manage/people/{person}/photos?{token}")) {
+                action=(format!("/manage/people/{person}/photos")) {
+                // the token first: the session check reads it before the photos
+                (page::csrf_field(user))
                 label { "照片（可多选；JPEG、PNG 或 WebP，一次合计不超过 "
                     (UPLOAD_LIMIT / 1024 / 1024) " MB）"
                     input type="file" name=(FIELD) accept="image/jpeg,image/png,image/webp" multiple required; }

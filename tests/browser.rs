@@ -1058,7 +1058,15 @@ async fn the_gate_pc_paired_once_opens_the_guard_screen_after_the_browser_restar
             .await
             .unwrap_or_default()
     };
-    assert_eq!(c.current_url().await.expect("url").path(), "/");
+    // the form's answer takes the browser to the screen
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while c.current_url().await.expect("url").path() != "/" {
+        assert!(
+            Instant::now() < deadline,
+            "pairing this PC opens the screen"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     assert_eq!(who(c.clone()).await, "门岗屏幕 · 大门岗亭屏幕");
     // the browser closes (a power cut, a restart) and opens again on the same profile
     c.close().await.expect("close the browser");

@@ -16,7 +16,6 @@ use chrono::Duration;
 use maud::{Markup, html};
 use rand::RngCore;
 use serde::Deserialize;
-use subtle::ConstantTimeEq;
 
 use super::error::WebError;
 use super::kiosk;
@@ -26,7 +25,8 @@ use crate::domain::{Desk, Role};
 use crate::store::{NewUser, Store};
 
 pub use super::session::{
-    Authed, CSRF_FIELD, CSRF_HEADER, KIOSK_COOKIE, SESSION_COOKIE, random_token, token_hash,
+    Authed, CSRF_FIELD, CSRF_HEADER, KIOSK_COOKIE, SESSION_COOKIE, random_token, same_token,
+    token_hash,
 };
 
 /// The login form's anti-forgery cookie (a double-submit token: no session exists yet).
@@ -230,7 +230,7 @@ async fn login(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
     let expected = jar.get(LOGIN_COOKIE).map(|c| c.value().to_owned());
-    if !expected.is_some_and(|t| same(&t, &form.csrf)) {
+    if !expected.is_some_and(|t| same_token(&t, &form.csrf)) {
         return Ok(forged());
     }
     let store = state.store.clone();
@@ -295,10 +295,6 @@ async fn logout(State(state): State<AppState>, jar: CookieJar) -> Result<Respons
     }
     let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
     Ok((jar, Redirect::to("/login")).into_response())
-}
-
-fn same(a: &str, b: &str) -> bool {
-    !a.is_empty() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
 fn forged() -> Response {
@@ -464,7 +460,7 @@ pub fn unauthenticated(method: &Method, headers: &HeaderMap) -> Response {
 /// files); never from the address, which ends up in logs and the browser's history.
 async fn carries_token(request: Request, csrf: &str) -> Result<Request, Response> {
     if let Some(t) = request.headers().get(CSRF_HEADER) {
-        return if t.to_str().is_ok_and(|t| same(csrf, t)) {
+        return if t.to_str().is_ok_and(|t| same_token(csrf, t)) {
             Ok(request)
         } else {
             Err(forged())
@@ -496,7 +492,7 @@ async fn carries_token(request: Request, csrf: &str) -> Result<Request, Response
     let found = std::str::from_utf8(&bytes)
         .ok()
         .and_then(|b| url_field(b, CSRF_FIELD));
-    if found.is_some_and(|t| same(csrf, &t)) {
+    if found.is_some_and(|t| same_token(csrf, &t)) {
         Ok(Request::from_parts(parts, Body::from(bytes)))
     } else {
         Err(forged())
@@ -545,7 +541,7 @@ async fn multipart_token(request: Request, csrf: &str) -> Result<Request, Respon
             }
         }
     }
-    if !found.is_some_and(|t| same(csrf, t.trim())) {
+    if !found.is_some_and(|t| same_token(csrf, t.trim())) {
         return Err(forged());
     }
     let whole = tokio_stream::iter(head.into_iter().map(Ok::<_, axum::Error>)).chain(stream);

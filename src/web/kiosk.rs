@@ -10,11 +10,10 @@ use axum::{Form, Router};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use maud::{Markup, html};
 use serde::Deserialize;
-use subtle::ConstantTimeEq;
 
 use super::error::WebError;
 use super::page;
-use super::session::{KIOSK_COOKIE, SESSION_COOKIE, random_token, token_hash};
+use super::session::{KIOSK_COOKIE, SESSION_COOKIE, random_token, same_token, token_hash};
 use super::state::{AppState, blocking};
 
 /// How long the screen's cookie lasts: the longest a browser keeps one (Chromium caps cookies
@@ -171,8 +170,7 @@ async fn pair(
         let jar = jar.add(pair_cookie(&state, fresh.clone()));
         Ok((status, jar, pair_form(&fresh, Some(why))).into_response())
     };
-    if !expected.is_some_and(|t| !t.is_empty() && bool::from(t.as_bytes().ct_eq(f.csrf.as_bytes())))
-    {
+    if !expected.is_some_and(|t| same_token(&t, &f.csrf)) {
         return again(
             jar,
             StatusCode::FORBIDDEN,

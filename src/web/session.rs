@@ -5,6 +5,7 @@
 
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 use super::error::WebError;
 use crate::store::User;
@@ -19,6 +20,11 @@ pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     hex::encode(bytes)
+}
+
+/// Whether the token `a` (never empty) is `b`, compared in constant time.
+pub fn same_token(a: &str, b: &str) -> bool {
+    !a.is_empty() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
 /// The sha256 of a token, hex: what the records keep instead of the token.

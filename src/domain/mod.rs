@@ -60,6 +60,7 @@ macro_rules! vocabulary {
 }
 
 pub mod event;
+pub mod login;
 pub mod plate;
 pub mod training;
 

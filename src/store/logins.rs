@@ -51,6 +51,8 @@ pub struct LoginTry {
 pub struct Throttled {
     pub account: Verdict,
     pub address: Verdict,
+    /// This try locked the account or the address (recorded as `login.locked`).
+    pub new_lock: bool,
 }
 
 impl Throttled {
@@ -157,7 +159,8 @@ fn refusal(v: Verdict, now: DateTime<Utc>) -> String {
     }
 }
 
-/// Records the lock `row` is under at `ctx.now`, once per lock (audit `login.locked`).
+/// Records the lock `row` is under at `ctx.now`, once per lock (audit `login.locked`);
+/// whether it was new.
 fn note_lock(
     conn: &Connection,
     ctx: &Ctx,
@@ -165,13 +168,13 @@ fn note_lock(
     kind: Counted,
     key: &str,
     row: &mut Row,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let Verdict::Locked { .. } = kind.rule().verdict(&row.failures, ctx.now) else {
-        return Ok(());
+        return Ok(false);
     };
     let last = row.failures.last.map(to_ms).unwrap_or_default();
     if row.locked_ms.is_some_and(|noted| noted >= last) {
-        return Ok(());
+        return Ok(false);
     }
     row.locked_ms = Some(to_ms(ctx.now));
     let minutes = kind.rule().lock_for.num_minutes();
@@ -185,7 +188,8 @@ fn note_lock(
             "from {}: {} failed tries in a row; locked for {minutes} min unless a manager unlocks it",
             t.address, row.failures.count
         ),
-    )
+    )?;
+    Ok(true)
 }
 
 impl Store {
@@ -233,18 +237,20 @@ impl Store {
                     refusal(why, ctx.now)
                 ),
             )?;
+            let mut new_lock = false;
             for (i, (kind, key)) in keys.iter().enumerate() {
                 if verdicts[i].allowed() {
                     continue;
                 }
                 rows[i].failures = kind.rule().refused(rows[i].failures, ctx.now);
-                note_lock(conn, ctx, &t, *kind, key, &mut rows[i])?;
+                new_lock |= note_lock(conn, ctx, &t, *kind, key, &mut rows[i])?;
                 save(conn, ctx, *kind, key, rows[i])?;
                 verdicts[i] = kind.rule().verdict(&rows[i].failures, ctx.now);
             }
             Ok(Begun::Refused(Throttled {
                 account: verdicts[0],
                 address: verdicts[1],
+                new_lock,
             }))
         })
     }
@@ -278,6 +284,7 @@ impl Store {
         self.write(move |conn, ctx| {
             let keys = [(Counted::Account, &t.login), (Counted::Address, &t.address)];
             let mut verdicts = [Verdict::Allowed; 2];
+            let mut new_lock = false;
             for (i, (kind, key)) in keys.iter().enumerate() {
                 let mut row = load(conn, ctx, *kind, key)?;
                 if row.failures.count == 0 {
@@ -302,13 +309,14 @@ impl Store {
                         ),
                     )?;
                 }
-                note_lock(conn, ctx, &t, *kind, key, &mut row)?;
+                new_lock |= note_lock(conn, ctx, &t, *kind, key, &mut row)?;
                 save(conn, ctx, *kind, key, row)?;
                 verdicts[i] = kind.rule().verdict(&row.failures, ctx.now);
             }
             Ok(Throttled {
                 account: verdicts[0],
                 address: verdicts[1],
+                new_lock,
             })
         })
     }
@@ -375,7 +383,7 @@ mod tests {
 
     use super::*;
     use crate::clock::{Clock, SimulatedClock};
-    use crate::store::AuditQuery;
+    use crate::store::audit::AuditQuery;
 
     fn opened() -> (tempfile::TempDir, Store, Arc<SimulatedClock>) {
         let dir = tempfile::tempdir().unwrap();

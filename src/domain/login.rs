@@ -118,9 +118,10 @@ pub enum Verdict {
         until: DateTime<Utc>,
         seconds: i64,
     },
-    /// Locked until `until`, or until a manager lifts the lock.
+    /// Locked until `until` (`seconds` from now, rounded up), or until a manager lifts the lock.
     Locked {
         until: DateTime<Utc>,
+        seconds: i64,
     },
 }
 
@@ -135,7 +136,7 @@ impl Verdict {
         match self {
             Verdict::Allowed => (0, DateTime::<Utc>::MIN_UTC),
             Verdict::Wait { until, .. } => (1, until),
-            Verdict::Locked { until } => (2, until),
+            Verdict::Locked { until, .. } => (2, until),
         }
     }
 
@@ -148,12 +149,12 @@ impl Verdict {
         }
     }
 
-    /// Seconds until a try may go ahead (0 when allowed), rounded up.
-    pub fn seconds_left(self, now: DateTime<Utc>) -> i64 {
+    /// Seconds until a try may go ahead (0 when allowed), rounded up, from when the verdict
+    /// was given.
+    pub fn seconds_left(self) -> i64 {
         match self {
             Verdict::Allowed => 0,
-            Verdict::Wait { seconds, .. } => seconds,
-            Verdict::Locked { until } => ceil_seconds(until - now),
+            Verdict::Wait { seconds, .. } | Verdict::Locked { seconds, .. } => seconds,
         }
     }
 }
@@ -188,7 +189,10 @@ impl Throttle {
         if f.count >= self.lock_at {
             let until = last + self.lock_for;
             return if now < until {
-                Verdict::Locked { until }
+                Verdict::Locked {
+                    until,
+                    seconds: ceil_seconds(until - now),
+                }
             } else {
                 Verdict::Allowed
             };
@@ -273,7 +277,7 @@ mod tests {
             match ACCOUNT.verdict(&f, now) {
                 Verdict::Allowed => {}
                 v => {
-                    let s = v.seconds_left(now);
+                    let s = v.seconds_left();
                     waits.push(s);
                     now += Duration::seconds(s);
                     assert_eq!(ACCOUNT.verdict(&f, now), Verdict::Allowed);
@@ -285,7 +289,8 @@ mod tests {
         assert_eq!(
             ACCOUNT.verdict(&f, now + ms(1)),
             Verdict::Locked {
-                until: now + Duration::hours(1)
+                until: now + Duration::hours(1),
+                seconds: 3600
             }
         );
     }
@@ -390,11 +395,13 @@ mod tests {
         };
         let lock = Verdict::Locked {
             until: now + Duration::minutes(1),
+            seconds: 60,
         };
         assert_eq!(Verdict::Allowed.stricter(wait(2)), wait(2));
         assert_eq!(wait(4).stricter(wait(2)), wait(4));
         assert_eq!(wait(400).stricter(lock), lock);
         assert_eq!(lock.stricter(Verdict::Allowed), lock);
-        assert_eq!(lock.seconds_left(now), 60);
+        assert_eq!(lock.seconds_left(), 60);
+        assert_eq!(wait(4).seconds_left(), 4);
     }
 }

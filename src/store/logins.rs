@@ -151,11 +151,11 @@ fn object(kind: Counted, key: &str) -> String {
 }
 
 /// Why a refused try was refused, for the audit log.
-fn refusal(v: Verdict, now: DateTime<Utc>) -> String {
+fn refusal(v: Verdict) -> String {
     match v {
         Verdict::Allowed => "allowed".into(),
         Verdict::Wait { seconds, .. } => format!("wait {seconds} s"),
-        Verdict::Locked { .. } => format!("locked for {} s more", v.seconds_left(now)),
+        Verdict::Locked { seconds, .. } => format!("locked for {seconds} s more"),
     }
 }
 
@@ -234,7 +234,7 @@ impl Store {
                     "from {}: {} refused unchecked, {}",
                     t.address,
                     t.at.words(),
-                    refusal(why, ctx.now)
+                    refusal(why)
                 ),
             )?;
             let mut new_lock = false;

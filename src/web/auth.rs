@@ -46,6 +46,12 @@ const FORM_LIMIT: usize = 1 << 20;
 /// A short password a person can type: 12 letters and digits without look-alikes, never one
 /// the password policy would refuse.
 pub fn random_password() -> String {
+    random_password_for("", "")
+}
+
+/// A password generated for the user `login` named `name`, which the password policy accepts
+/// for them.
+pub fn random_password_for(login: &str, name: &str) -> String {
     const CHARS: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
     loop {
         let mut bytes = [0u8; 12];
@@ -54,7 +60,7 @@ pub fn random_password() -> String {
             .iter()
             .map(|b| CHARS[usize::from(*b) % CHARS.len()] as char)
             .collect();
-        if password::check(&p, "", "").is_ok() {
+        if password::check(&p, login, name).is_ok() {
             return p;
         }
     }
@@ -109,9 +115,9 @@ pub fn client_address(peer: SocketAddr) -> String {
 /// What the user is told when a try was refused, or when the next one must wait: the words
 /// and the seconds to wait; `None` when the next try may go ahead. The same for a login that
 /// exists and one that does not.
-fn throttle_words(t: &Throttled, now: chrono::DateTime<chrono::Utc>) -> Option<(String, i64)> {
+fn throttle_words(t: &Throttled) -> Option<(String, i64)> {
     let v = t.account.stricter(t.address);
-    let seconds = v.seconds_left(now);
+    let seconds = v.seconds_left();
     match v {
         Verdict::Allowed => None,
         Verdict::Wait { .. } => Some((
@@ -157,7 +163,7 @@ fn log_failure(attempt: &LoginTry, t: &Throttled, refused: bool) {
     let state = match now {
         Verdict::Allowed => "the next try may go ahead".to_owned(),
         Verdict::Wait { seconds, .. } => format!("the next try waits {seconds} s"),
-        Verdict::Locked { until } => format!("locked until {until}"),
+        Verdict::Locked { until, .. } => format!("locked until {until}"),
     };
     let (login, address) = (&attempt.login, &attempt.address);
     if refused {
@@ -262,7 +268,7 @@ async fn change_password(
     let a = attempt.clone();
     if let Begun::Refused(t) = blocking(move || Ok(store.begin_login(&a)?)).await? {
         log_failure(&attempt, &t, true);
-        let (words, seconds) = throttle_words(&t, state.clock.now()).unwrap_or_default();
+        let (words, seconds) = throttle_words(&t).unwrap_or_default();
         return Ok(too_many(seconds, password_form(&user, Some(&words))));
     }
     let hash = user.user.password_hash.clone();
@@ -275,7 +281,7 @@ async fn change_password(
     if !right {
         let t = blocking(move || Ok(store.login_failed(&a)?)).await?;
         log_failure(&attempt, &t, false);
-        return match throttle_words(&t, state.clock.now()) {
+        return match throttle_words(&t) {
             Some((words, _)) => refuse(&format!(
                 "当前密码不对 (the current password is wrong)。{words}"
             )),
@@ -379,7 +385,7 @@ async fn login(
     let a = attempt.clone();
     if let Begun::Refused(t) = blocking(move || Ok(store.begin_login(&a)?)).await? {
         log_failure(&attempt, &t, true);
-        let (words, seconds) = throttle_words(&t, state.clock.now()).unwrap_or_default();
+        let (words, seconds) = throttle_words(&t).unwrap_or_default();
         let (jar, page) = again(jar, &words);
         return Ok((jar, too_many(seconds, page)).into_response());
     }
@@ -401,7 +407,7 @@ async fn login(
     let Some(user) = user.filter(|u| right && !u.disabled) else {
         let t = blocking(move || Ok(store.login_failed(&a)?)).await?;
         log_failure(&attempt, &t, false);
-        let words = match throttle_words(&t, state.clock.now()) {
+        let words = match throttle_words(&t) {
             Some((words, _)) => format!("账号或密码不对 (wrong login or password)。{words}"),
             None => "账号或密码不对，请再试一次 (wrong login or password)".to_owned(),
         };

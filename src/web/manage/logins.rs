@@ -45,7 +45,7 @@ async fn logins_page(
         match v {
             Verdict::Allowed => "可以登录".into(),
             Verdict::Wait { seconds, .. } => format!("等待 {seconds} 秒"),
-            Verdict::Locked { until } => format!("已锁定，{} 自动解锁", local(s, until)),
+            Verdict::Locked { until, .. } => format!("已锁定，{} 自动解锁", local(s, until)),
         }
     };
     Ok(page::layout(

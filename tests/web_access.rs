@@ -27,6 +27,7 @@ const PAGES: &[&str] = &[
     "/manage/passes",
     "/manage/users",
     "/manage/kiosks",
+    "/manage/logins",
 ];
 const DATA: &[&str] = &[
     "/api/state",
@@ -293,6 +294,8 @@ fn each_roles_menu_opens_what_the_role_may_and_the_leader_sees_reports() {
         "/reports",
         "/manage/people",
         "/manage/vehicles",
+        "/manage/kiosks",
+        "/manage/logins",
         "/manage/users",
     ];
     for login in DEMO_LOGINS {

@@ -10,7 +10,8 @@
 //! - [`gallery`]: the faces the records know; [`sightings`]: the faces seen, kept for
 //!   corrections; [`learning`]: a face a guard confirmed kept as that person's;
 //! - [`visitors`]: registering a visitor, from the screen or the desk;
-//! - [`when`]: local times typed by a user, and their UTC instants.
+//! - [`when`]: local times typed by a user, and their UTC instants;
+//! - [`password`]: the password policy (pure): what a chosen password must not be.
 //!
 //! The layer builds on the domain, the rules, the store and the vision stages; it never reaches
 //! into the pipeline or either edge (the pipeline may use it: sightings, the gallery).
@@ -20,6 +21,7 @@ pub mod gallery;
 pub mod handover;
 pub mod learning;
 pub mod log;
+pub mod password;
 pub mod photos;
 pub mod report;
 pub mod sightings;

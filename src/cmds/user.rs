@@ -1,12 +1,12 @@
 //! `gateward user`: add a user of the web app (guard, team leader, manager, admin) or set a
-//! password; the password is generated and printed once.
+//! password; the password is generated (one the password policy accepts) and printed once.
 
 use anyhow::Context as _;
 
 use crate::config::Config;
 use crate::domain::{Desk, Role};
 use crate::store::{NewUser, Store, database_path};
-use crate::web::auth::{hash_password, random_password};
+use crate::web::auth::{hash_password, random_password_for};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -53,7 +53,8 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
             post,
             started,
         } => {
-            let password = random_password();
+            // generated, so the password policy (app::password) holds for it
+            let password = random_password_for(login, name);
             store.add_user(
                 "command line",
                 NewUser {
@@ -76,7 +77,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
             let user = store
                 .user_by_login(login)?
                 .with_context(|| format!("no user \"{login}\"; see gateward user list"))?;
-            let password = random_password();
+            let password = random_password_for(&user.login, &user.name);
             store.set_password("command line", user.id, hash_password(&password)?, true)?;
             println!("{login} / {password}");
         }

@@ -61,6 +61,7 @@ macro_rules! vocabulary {
 
 pub mod event;
 pub mod limits;
+pub mod login;
 pub mod plate;
 pub mod training;
 

@@ -39,6 +39,7 @@ mod goods;
 mod import;
 mod inside;
 mod kiosks;
+mod logins;
 mod passes;
 mod people;
 mod reports;
@@ -60,6 +61,7 @@ pub use goods::{GoodsSlipRecord, NewGoodsSlip};
 pub use import::{ImportBatch, ImportPerson, ImportSummary, ImportVehicle};
 pub use inside::VehicleInside;
 pub use kiosks::{Kiosk, KioskPairing, KioskSession};
+pub use logins::{Begun, LoginLock, LoginTry, PasswordAt, Throttled};
 pub use passes::{NewPass, PassHalf, PassRecord};
 pub use people::{
     FaceEmbedding, Household, NewFaceEmbedding, NewHousehold, NewPerson, NewPhoto, PersonRecord,

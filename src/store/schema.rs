@@ -77,6 +77,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "kiosks",
         sql: include_str!("migrations/010_kiosks.sql"),
     },
+    Migration {
+        version: 11,
+        name: "login throttle",
+        sql: include_str!("migrations/011_logins.sql"),
+    },
 ];
 
 /// The schema version this binary writes.

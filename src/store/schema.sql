@@ -1,4 +1,4 @@
--- The records' schema as it stands after the last migration (schema 10), in one file, for
+-- The records' schema as it stands after the last migration (schema 11), in one file, for
 -- reading: what tables there are, what each column holds, what the CHECKs allow.
 --
 -- It is NOT what builds a database. `Store::open` runs the migrations of src/store/migrations/
@@ -365,6 +365,24 @@ CREATE TABLE kiosks (
     CHECK (token_hash IS NOT NULL OR code_hash IS NOT NULL OR revoked_ms IS NOT NULL)
 );
 
+-- Schema 11, logins (011_logins.sql):
+-- failed logins in a row, per account and per client address, so that the waits and locks of
+-- the login throttle survive a restart.
+
+CREATE TABLE login_failures (
+    -- 'login': the login as typed (an account, or a login no one has: treated the same);
+    -- 'address': the client's IP address
+    kind TEXT NOT NULL CHECK (kind IN ('login', 'address')),
+    key TEXT NOT NULL CHECK (key <> ''),
+    -- failed tries in a row: wrong passwords, and tries refused while waiting or locked
+    failures INTEGER NOT NULL CHECK (failures > 0),
+    -- the last try whose password was checked and was wrong: waits and locks count from it
+    last_ms INTEGER NOT NULL,
+    -- when the lock in force was recorded (audit login.locked), so each lock is recorded once
+    locked_ms INTEGER,
+    PRIMARY KEY (kind, key)
+) WITHOUT ROWID;
+
 -- What `migrate` sets after the last step: the schema version and gateward's mark ("GWRD").
-PRAGMA user_version = 10;
+PRAGMA user_version = 11;
 PRAGMA application_id = 1196905028; -- 0x47575244

@@ -1,11 +1,17 @@
 //! Logins: the login page, argon2 password hashes, sessions in the records behind an HttpOnly
 //! cookie, and the anti-forgery (CSRF) token every POST must carry. The session check wraps
-//! every route but the login page.
+//! every route but the login page. Every password typed (at the login page, and the current
+//! one at `/password`) goes through the login throttle (the rule: `domain::login`, the counts:
+//! `store::logins`) per account and per client address, and costs the same argon2 work whether
+//! or not the account exists.
+
+use std::net::SocketAddr;
+use std::sync::OnceLock;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -21,8 +27,10 @@ use super::error::WebError;
 use super::kiosk;
 use super::page;
 use super::state::{AppState, blocking};
+use crate::app::password;
+use crate::domain::login::{Verdict, login_key};
 use crate::domain::{Desk, Role};
-use crate::store::{NewUser, Store};
+use crate::store::{Begun, LoginTry, NewUser, PasswordAt, Store, Throttled};
 
 pub use super::session::{
     Authed, CSRF_FIELD, CSRF_HEADER, KIOSK_COOKIE, SESSION_COOKIE, random_token, same_token,
@@ -36,15 +44,27 @@ const FORM_LIMIT: usize = 1 << 20;
 /// How much of a multipart upload is read to find the token, which comes before the files.
 const MULTIPART_HEAD: usize = 16 * 1024;
 
-/// A short password a person can type: 12 letters and digits without look-alikes.
+/// A short password a person can type: 12 letters and digits without look-alikes, never one
+/// the password policy would refuse.
 pub fn random_password() -> String {
+    random_password_for("", "")
+}
+
+/// A password generated for the user `login` named `name`, which the password policy accepts
+/// for them.
+pub fn random_password_for(login: &str, name: &str) -> String {
     const CHARS: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
-    let mut bytes = [0u8; 12];
-    rand::rng().fill_bytes(&mut bytes);
-    bytes
-        .iter()
-        .map(|b| CHARS[usize::from(*b) % CHARS.len()] as char)
-        .collect()
+    loop {
+        let mut bytes = [0u8; 12];
+        rand::rng().fill_bytes(&mut bytes);
+        let p: String = bytes
+            .iter()
+            .map(|b| CHARS[usize::from(*b) % CHARS.len()] as char)
+            .collect();
+        if password::check(&p, login, name).is_ok() {
+            return p;
+        }
+    }
 }
 
 /// The argon2id hash of `password`, as a PHC string.
@@ -59,13 +79,107 @@ pub fn hash_password(password: &str) -> Result<String, WebError> {
         .map_err(|e| WebError::Internal(format!("cannot hash the password: {e}")))
 }
 
-/// Whether `password` matches the PHC string `hash`.
+/// Whether `password` matches the PHC string `hash`. A `hash` that is none (an unknown login
+/// passes "") or no PHC string (a paired screen's account) matches nothing, after the same
+/// argon2 work as a real one, so the time of the answer does not tell which logins exist.
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| {
-        Argon2::default()
+    match PasswordHash::new(hash) {
+        Ok(h) => Argon2::default()
             .verify_password(password.as_bytes(), &h)
-            .is_ok()
+            .is_ok(),
+        Err(_) => {
+            if let Ok(h) = PasswordHash::new(dummy_hash()) {
+                let _ = Argon2::default().verify_password(password.as_bytes(), &h);
+            }
+            false
+        }
+    }
+}
+
+/// The hash checked for a login no one has: of a random password, made once (`serve` makes it
+/// before the first request, so the first unknown login does not cost a hash more).
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| {
+        hash_password(&random_token()).unwrap_or_else(|e| {
+            tracing::error!("cannot make the dummy password hash: {e}");
+            String::new()
+        })
     })
+}
+
+/// The client's address a try is counted against: its IP, an IPv4 one written plainly.
+pub fn client_address(peer: SocketAddr) -> String {
+    peer.ip().to_canonical().to_string()
+}
+
+/// What the user is told when a try was refused, or when the next one must wait: the words
+/// and the seconds to wait; `None` when the next try may go ahead. The same for a login that
+/// exists and one that does not.
+fn throttle_words(t: &Throttled) -> Option<(String, i64)> {
+    let v = t.account.stricter(t.address);
+    let seconds = v.seconds_left();
+    match v {
+        Verdict::Allowed => None,
+        Verdict::Wait { .. } => Some((
+            format!(
+                "登录失败次数太多，请 {seconds} 秒后再试 (too many failed tries: try again in {seconds} s)"
+            ),
+            seconds,
+        )),
+        Verdict::Locked { .. } => {
+            let minutes = (seconds + 59) / 60;
+            let (what, en) = if matches!(t.account, Verdict::Locked { .. }) {
+                ("这个账号", "this login")
+            } else {
+                ("这台电脑", "this computer")
+            };
+            Some((
+                format!(
+                    "{what}连续登录失败次数太多，已锁定：请 {minutes} 分钟后再试，或请管理处解锁 ({en} is locked after too many failed tries: try again in {minutes} min, or ask the management office to unlock it)"
+                ),
+                seconds,
+            ))
+        }
+    }
+}
+
+/// A refusal of the throttle: 429 with `Retry-After`.
+fn too_many(seconds: i64, page: Markup) -> Response {
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [(header::RETRY_AFTER, seconds.max(1).to_string())],
+        page,
+    )
+        .into_response()
+}
+
+/// Logs a refused or failed try in the service log, and a lock it brought.
+fn log_failure(attempt: &LoginTry, t: &Throttled, refused: bool) {
+    let what = match attempt.at {
+        PasswordAt::Login => "a login",
+        PasswordAt::ChangePassword => "a current password at /password",
+    };
+    let now = t.account.stricter(t.address);
+    let state = match now {
+        Verdict::Allowed => "the next try may go ahead".to_owned(),
+        Verdict::Wait { seconds, .. } => format!("the next try waits {seconds} s"),
+        Verdict::Locked { until, .. } => format!("locked until {until}"),
+    };
+    let (login, address) = (&attempt.login, &attempt.address);
+    if refused {
+        tracing::warn!(%login, %address, "{what} was refused unchecked after too many failed tries: {state}");
+    } else {
+        tracing::warn!(%login, %address, "{what} failed (wrong password): {state}");
+    }
+    if t.new_lock {
+        let whose = if matches!(t.account, Verdict::Locked { .. }) {
+            "the login"
+        } else {
+            "the address"
+        };
+        tracing::warn!(%login, %address, "{whose} is locked after too many failed tries: {state}, or until a manager unlocks it at /manage/logins");
+    }
 }
 
 /// Creates the first administrator when there is no user yet; returns the login and the
@@ -104,8 +218,6 @@ pub fn session_routes() -> Router<AppState> {
 
 /// Where a user whose password was handed to them chooses their own.
 const CHANGE_PASSWORD: &str = "/password";
-/// The shortest password a user may choose.
-const MIN_PASSWORD: usize = 8;
 
 fn password_form(user: &Authed, problem: Option<&str>) -> Markup {
     page::layout(
@@ -119,7 +231,8 @@ fn password_form(user: &Authed, problem: Option<&str>) -> Markup {
             form.login method="post" action=(CHANGE_PASSWORD) {
                 (page::csrf_field(user))
                 label { "当前密码 Current password" input name="current" type="password" autocomplete="current-password" required; }
-                label { "新密码（至少 8 位）New password" input name="new" type="password" autocomplete="new-password" required minlength=(MIN_PASSWORD); }
+                label { "新密码（至少 8 位）New password" input name="new" type="password" autocomplete="new-password" required minlength=(password::MIN_LEN); }
+                p.meta { (password::RULES_ZH) }
                 label { "再输一次 Again" input name="again" type="password" autocomplete="new-password" required; }
                 button type="submit" { "保存新密码" }
             }
@@ -140,27 +253,51 @@ struct NewPassword {
 
 async fn change_password(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     axum::Extension(user): axum::Extension<Authed>,
     Form(f): Form<NewPassword>,
 ) -> Result<Response, WebError> {
     let refuse =
         |why: &str| Ok((StatusCode::BAD_REQUEST, password_form(&user, Some(why))).into_response());
+    // the current password is a password typed: the same throttle as the login page's
+    let attempt = LoginTry {
+        login: login_key(&user.user.login),
+        address: client_address(peer),
+        at: PasswordAt::ChangePassword,
+    };
+    let store = state.store.clone();
+    let a = attempt.clone();
+    if let Begun::Refused(t) = blocking(move || Ok(store.begin_login(&a)?)).await? {
+        log_failure(&attempt, &t, true);
+        let (words, seconds) = throttle_words(&t).unwrap_or_default();
+        return Ok(too_many(seconds, password_form(&user, Some(&words))));
+    }
     let hash = user.user.password_hash.clone();
     let current = f.current.clone();
     let right = tokio::task::spawn_blocking(move || verify_password(&current, &hash))
         .await
         .unwrap_or(false);
+    let store = state.store.clone();
+    let a = attempt.clone();
     if !right {
-        return refuse("当前密码不对 (the current password is wrong)");
+        let t = blocking(move || Ok(store.login_failed(&a)?)).await?;
+        log_failure(&attempt, &t, false);
+        return match throttle_words(&t) {
+            Some((words, _)) => refuse(&format!(
+                "当前密码不对 (the current password is wrong)。{words}"
+            )),
+            None => refuse("当前密码不对 (the current password is wrong)"),
+        };
     }
-    if f.new.chars().count() < MIN_PASSWORD {
-        return refuse("新密码至少 8 位 (at least 8 characters)");
+    blocking(move || Ok(store.login_ok(&a)?)).await?;
+    if let Err(weak) = password::check(&f.new, &user.user.login, &user.user.name) {
+        return refuse(&weak.to_string());
     }
     if f.new != f.again {
-        return refuse("两次输入的新密码不一样 (the two new passwords differ)");
+        return refuse("两次输入的新密码不一样，请重新输入 (the two new passwords differ)");
     }
     if f.new == f.current {
-        return refuse("新密码不能和当前密码一样 (choose a different password)");
+        return refuse("新密码不能和当前密码一样，请换一个 (choose a different password)");
     }
     let store = state.store.clone();
     let (id, actor) = (user.user.id, user.user.name.clone());
@@ -226,6 +363,7 @@ struct LoginForm {
 
 async fn login(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
@@ -233,34 +371,51 @@ async fn login(
     if !expected.is_some_and(|t| same_token(&t, &form.csrf)) {
         return Ok(forged());
     }
+    let attempt = LoginTry {
+        login: login_key(&form.login),
+        address: client_address(peer),
+        at: PasswordAt::Login,
+    };
+    // a form the user can send again, with the reason the last one did not log in
+    let again = |jar: CookieJar, problem: &str| {
+        let token = random_token();
+        let jar = jar.add(login_cookie(&state, token.clone()));
+        (jar, login_form(&token, Some(problem)))
+    };
+    let store = state.store.clone();
+    let a = attempt.clone();
+    if let Begun::Refused(t) = blocking(move || Ok(store.begin_login(&a)?)).await? {
+        log_failure(&attempt, &t, true);
+        let (words, seconds) = throttle_words(&t).unwrap_or_default();
+        let (jar, page) = again(jar, &words);
+        return Ok((jar, too_many(seconds, page)).into_response());
+    }
     let store = state.store.clone();
     let login = form.login.clone();
     let user = blocking(move || Ok(store.user_by_login(&login)?)).await?;
+    // the same argon2 work for every try: an unknown login checks a dummy hash, a disabled
+    // account its own, and neither logs in
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_default();
     let password = form.password;
-    let user = match user {
-        Some(u) if !u.disabled => {
-            let hash = u.password_hash.clone();
-            let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-                .await
-                .unwrap_or(false);
-            ok.then_some(u)
-        }
-        _ => None,
+    let right = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .unwrap_or(false);
+    let store = state.store.clone();
+    let a = attempt.clone();
+    let Some(user) = user.filter(|u| right && !u.disabled) else {
+        let t = blocking(move || Ok(store.login_failed(&a)?)).await?;
+        log_failure(&attempt, &t, false);
+        let words = match throttle_words(&t) {
+            Some((words, _)) => format!("账号或密码不对 (wrong login or password)。{words}"),
+            None => "账号或密码不对，请再试一次 (wrong login or password)".to_owned(),
+        };
+        let (jar, page) = again(jar, &words);
+        return Ok((StatusCode::UNAUTHORIZED, jar, page).into_response());
     };
-    let Some(user) = user else {
-        tracing::info!(login = %form.login, "a login failed");
-        let token = random_token();
-        let jar = jar.add(login_cookie(&state, token.clone()));
-        return Ok((
-            StatusCode::UNAUTHORIZED,
-            jar,
-            login_form(
-                &token,
-                Some("账号或密码不对，请再试一次 (wrong login or password)"),
-            ),
-        )
-            .into_response());
-    };
+    blocking(move || Ok(store.login_ok(&a)?)).await?;
     let token = random_token();
     let csrf = random_token();
     let expires = state.clock.now() + Duration::hours(i64::from(state.session_hours));
@@ -268,7 +423,7 @@ async fn login(
     let hash = token_hash(&token);
     let id = user.id;
     blocking(move || Ok(store.start_session(hash, id, csrf, expires)?)).await?;
-    tracing::info!(login = %user.login, "logged in");
+    tracing::info!(login = %user.login, address = %attempt.address, "logged in");
     let mut cookie = Cookie::new(SESSION_COOKIE, token);
     cookie.set_http_only(true);
     cookie.set_same_site(SameSite::Strict);

@@ -1,9 +1,11 @@
 //! The manager's pages: people, households, VIPs, vehicles, booked moving trucks, passes,
 //! enrolment from a face the cameras saw or from uploaded photos, the event log with its
-//! exports, reports, users and the gate PCs paired as guard screens.
+//! exports, reports, users, the gate PCs paired as guard screens, and the logins locked after
+//! too many failed tries.
 //!
 //! Who may open what: the log and its export need [`super::auth::Authed::may_export`] (team leader and up),
-//! as do the reports; people, vehicles and passes need [`super::auth::Authed::may_manage`] (manager, admin);
+//! as do the reports; people, vehicles, passes, paired screens and login locks need
+//! [`super::auth::Authed::may_manage`] (manager, admin);
 //! the users page is the administrator's.
 
 mod common;
@@ -11,6 +13,7 @@ mod enrol;
 mod households;
 mod kiosks;
 mod log;
+mod logins;
 mod passes;
 mod people;
 mod person;
@@ -33,4 +36,5 @@ pub fn routes() -> Router<AppState> {
         .merge(reports::routes())
         .merge(users::routes())
         .merge(kiosks::routes())
+        .merge(logins::routes())
 }

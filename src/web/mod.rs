@@ -67,7 +67,8 @@ async fn not_found() -> Response {
     (axum::http::StatusCode::NOT_FOUND, page::not_found()).into_response()
 }
 
-/// Binds `listen` and serves the app until `stop` resolves. A port in use is a clear error.
+/// Binds `listen` and serves the app until `stop` resolves, telling each request its client's
+/// address (`ConnectInfo<SocketAddr>`). A port in use is a clear error.
 pub async fn serve(
     state: AppState,
     listen: &str,
@@ -79,7 +80,10 @@ pub async fn serve(
         message: e.to_string(),
     })?;
     let hub = state.hub.clone();
-    let app = router(state);
+    // the hash an unknown login is checked against, made before the first login needs it
+    let _ = tokio::task::spawn_blocking(|| auth::dummy_hash().len()).await;
+    // each handler may ask for the client's address (the login throttle counts per address)
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     // when stopping, the screens' live streams end too, or an open browser would hold the
     // server (and Ctrl-C) forever
     let stop = async move {

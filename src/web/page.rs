@@ -71,6 +71,7 @@ fn menu(user: &Authed) -> Markup {
                 a href="/manage/people" { "住户与贵宾" }
                 a href="/manage/vehicles" { "车辆" }
                 a href="/manage/kiosks" { "门岗电脑" }
+                a href="/manage/logins" { "登录锁定" }
             }
             @if role == Role::Admin { a href="/manage/users" { "账号" } }
             span.who { (user.user.name) " · " (role.zh()) " · " (user.user.post.zh()) }

@@ -1,9 +1,10 @@
 //! `gateward bench`: how fast the models and the service run on this machine, one subcommand
-//! (and one file of this folder) per measure: `faces`, `plates`, `pipeline`, `cameras` and
-//! `screen`; `measure` holds what they share.
+//! (and one file of this folder) per measure: `faces`, `plates`, `pipeline`, `cameras`,
+//! `screen` and `logins`; `measure` holds what they share.
 
 mod cameras;
 mod faces;
+mod logins;
 mod measure;
 mod pipeline;
 mod plates;
@@ -13,6 +14,7 @@ use crate::config::Config;
 
 pub use cameras::CamerasArgs;
 pub use faces::FacesArgs;
+pub use logins::LoginsArgs;
 pub use pipeline::PipelineArgs;
 pub use plates::PlatesArgs;
 pub use screen::ScreenArgs;
@@ -37,6 +39,8 @@ pub enum What {
     Cameras(CamerasArgs),
     /// Time from a gate event to the guard's screens over the live stream (提示送达屏幕的延迟)
     Screen(ScreenArgs),
+    /// Failed-login time for a login no one has vs a real account (登录耗时是否泄露账号是否存在)
+    Logins(LoginsArgs),
 }
 
 /// Runs the benchmark.
@@ -47,5 +51,6 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
         What::Pipeline(a) => pipeline::run(config, a),
         What::Cameras(a) => cameras::run(config, a),
         What::Screen(a) => screen::run(config, a),
+        What::Logins(a) => logins::run(config, a),
     }
 }

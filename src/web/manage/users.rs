@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::common::{choice, date, filled};
 use crate::domain::{Desk, Role};
 use crate::store::NewUser;
-use crate::web::auth::{Authed, hash_password, random_password};
+use crate::web::auth::{Authed, hash_password, random_password_for};
 use crate::web::error::WebError;
 use crate::web::page;
 use crate::web::state::{AppState, blocking};
@@ -147,7 +147,8 @@ async fn add_user(
     let started = date("入职日期", &f.started)?;
     let store = s.store.clone();
     let actor = user.user.name.clone();
-    let password = random_password();
+    // generated, so the password policy (app::password) holds for it
+    let password = random_password_for(&login, &name);
     let pw = password.clone();
     let l = login.clone();
     let n = name.clone();
@@ -191,9 +192,7 @@ async fn reset_password(
     admin_only(&user)?;
     let store = s.store.clone();
     let actor = user.user.name.clone();
-    let password = random_password();
-    let pw = password.clone();
-    let who = blocking(move || {
+    let (who, password) = blocking(move || {
         let who = store
             .users()?
             .into_iter()
@@ -201,8 +200,9 @@ async fn reset_password(
             .ok_or_else(|| {
                 WebError::NotFound(format!("没有编号为 {id} 的账号，请刷新页面 (no user {id})"))
             })?;
-        store.set_password(&actor, id, hash_password(&pw)?, true)?;
-        Ok(who)
+        let password = random_password_for(&who.login, &who.name);
+        store.set_password(&actor, id, hash_password(&password)?, true)?;
+        Ok((who, password))
     })
     .await?;
     let mut text = format!(

@@ -10,6 +10,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 
 use crate::domain::{CameraRole, Direction};
+use crate::vision::decode::ImageLimits;
 use crate::vision::face_detect::FaceDetectConfig;
 use crate::vision::plate_detect::PlateDetectConfig;
 
@@ -59,6 +60,8 @@ pub struct Config {
     pub gate: Gate,
     pub paths: Paths,
     pub vision: Vision,
+    /// How large photos from outside may be, and how many are decoded at once (`[images]`).
+    pub images: ImageLimits,
     pub recognition: Recognition,
     pub retention: Retention,
     /// The cameras `gateward run` watches, in the file's order.
@@ -277,6 +280,7 @@ struct FileConfig {
     gate: FileGate,
     paths: FilePaths,
     vision: FileVision,
+    images: FileImages,
     recognition: FileRecognition,
     retention: FileRetention,
     #[serde(rename = "camera")]
@@ -457,6 +461,23 @@ impl Default for FileVision {
     }
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct FileImages {
+    max_pixels: u64,
+    max_decodes: usize,
+}
+
+impl Default for FileImages {
+    fn default() -> Self {
+        let d = ImageLimits::default();
+        FileImages {
+            max_pixels: d.max_pixels,
+            max_decodes: d.max_decodes,
+        }
+    }
+}
+
 impl Config {
     /// Loads the configuration: the file named by `--config`, else `gateward.toml` in the
     /// current directory when there is one, else the defaults; then applies the overrides.
@@ -503,6 +524,18 @@ impl Config {
                 file.vision.plate_detect_side as f32,
                 320.0,
                 4096.0,
+            ),
+            (
+                "[images] max_pixels",
+                file.images.max_pixels as f32,
+                1_000_000.0,
+                100_000_000.0,
+            ),
+            (
+                "[images] max_decodes",
+                file.images.max_decodes as f32,
+                1.0,
+                8.0,
             ),
             (
                 "[retention] sightings_days",
@@ -591,6 +624,10 @@ impl Config {
                 threads: file.vision.threads,
                 face_detect_side: file.vision.face_detect_side,
                 plate_detect_side: file.vision.plate_detect_side,
+            },
+            images: ImageLimits {
+                max_pixels: file.images.max_pixels,
+                max_decodes: file.images.max_decodes,
             },
             recognition: Recognition {
                 face_threshold: file.recognition.face_threshold,
@@ -826,6 +863,42 @@ mod tests {
         assert_eq!(c.vision.face_detect().max_side, 1280);
         let c = load_text("", &Overrides::default()).unwrap();
         assert_eq!(c.vision.plate_detect().max_side, 1120);
+    }
+
+    #[test]
+    fn image_limits_default_to_24_megapixels_and_two_decodes_and_are_range_checked() {
+        let c = load_text("", &Overrides::default()).unwrap();
+        assert_eq!(
+            c.images,
+            ImageLimits {
+                max_pixels: 24_000_000,
+                max_decodes: 2
+            }
+        );
+        let c = load_text(
+            "[images]\nmax_pixels = 12000000\nmax_decodes = 1\n",
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!((c.images.max_pixels, c.images.max_decodes), (12_000_000, 1));
+        for (text, key) in [
+            ("[images]\nmax_pixels = 1000\n", "[images] max_pixels"),
+            ("[images]\nmax_pixels = 400000000\n", "[images] max_pixels"),
+            ("[images]\nmax_decodes = 0\n", "[images] max_decodes"),
+        ] {
+            let e = load_text(text, &Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(key), "{e}");
+        }
+    }
+
+    #[test]
+    fn the_sample_config_in_the_repository_is_the_defaults() {
+        let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_FILE);
+        let c = Config::load(Some(&sample), &Overrides::default()).unwrap();
+        assert_eq!(c.images, ImageLimits::default());
+        assert_eq!(c.vision.threads, 2);
     }
 
     #[test]

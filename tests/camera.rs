@@ -11,6 +11,7 @@ mod common;
 
 use common::has_ffmpeg;
 use gateward::camera::{Backoff, Camera, CameraInput, CameraSpec, CameraState, Delivery, Frame};
+use gateward::vision::decode::{self, ImageLimits};
 
 /// A unique temporary folder, removed when dropped.
 struct TempDir(PathBuf);
@@ -85,6 +86,7 @@ fn spec(name: &str, input: CameraInput, fps: Option<f32>, realtime: bool) -> Cam
         fps,
         realtime,
         repeat: false,
+        images: ImageLimits::default(),
     }
 }
 
@@ -179,7 +181,7 @@ fn a_folder_delivers_its_images_in_name_order_and_skips_a_damaged_one() {
     let expected: Vec<_> = ["biden.jpg", "obama.jpg"]
         .iter()
         .map(|name| {
-            let image = gateward::vision::image_ops::open(&fixture(name)).expect("fixture");
+            let image = decode::open(&fixture(name), &ImageLimits::default()).expect("fixture");
             image.dimensions()
         })
         .collect();

@@ -7,6 +7,7 @@ use common::runtime;
 
 use std::time::Instant;
 
+use gateward::vision::decode::{self, ImageLimits};
 use gateward::vision::face_detect::{Face, FaceDetectConfig, FaceDetector};
 use gateward::vision::image_ops;
 use gateward::vision::manifest::Manifest;
@@ -19,7 +20,7 @@ fn detector() -> FaceDetector {
 }
 
 fn photo(name: &str) -> RgbImage {
-    image_ops::open(&common::fixture(name)).expect("fixture decodes")
+    decode::open(&common::fixture(name), &ImageLimits::default()).expect("fixture decodes")
 }
 
 fn inside(face: &Face, p: [f32; 2]) -> bool {

@@ -8,8 +8,8 @@ use common::runtime;
 use std::sync::OnceLock;
 
 use gateward::vision::align::{FACE_SIZE, align_face};
+use gateward::vision::decode::{self, ImageLimits};
 use gateward::vision::face_embed::{BATCH, Embedding, FaceEmbedder, cosine};
-use gateward::vision::image_ops;
 use gateward::vision::manifest::Manifest;
 use image::RgbImage;
 
@@ -83,7 +83,8 @@ fn aligned() -> &'static [RgbImage] {
         FACES
             .iter()
             .map(|(file, landmarks)| {
-                let img = image_ops::open(&common::fixture(file)).expect("fixture photo");
+                let img = decode::open(&common::fixture(file), &ImageLimits::default())
+                    .expect("fixture photo");
                 align_face(&img, landmarks)
             })
             .collect()

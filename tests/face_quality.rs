@@ -7,6 +7,7 @@ mod common;
 use common::runtime;
 
 use gateward::vision::align::align_face;
+use gateward::vision::decode::{self, ImageLimits};
 use gateward::vision::face_detect::{Face, FaceDetectConfig, FaceDetector};
 use gateward::vision::face_quality::{Quality, QualityLimits, Rejection, assess, check};
 use gateward::vision::image_ops;
@@ -20,7 +21,7 @@ fn detector() -> FaceDetector {
 }
 
 fn photo(name: &str) -> RgbImage {
-    image_ops::open(&common::fixture(name)).expect("fixture decodes")
+    decode::open(&common::fixture(name), &ImageLimits::default()).expect("fixture decodes")
 }
 
 /// Every face of `img`, with its aligned crop and quality.

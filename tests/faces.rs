@@ -6,14 +6,14 @@ mod common;
 use common::runtime;
 
 use gateward::vision::align::align_face;
+use gateward::vision::decode::{self, ImageLimits};
 use gateward::vision::face_detect::{FaceDetectConfig, FaceDetector};
 use gateward::vision::face_embed::{Embedding, FaceEmbedder, cosine};
-use gateward::vision::image_ops;
 use gateward::vision::manifest::Manifest;
 
 /// The embedding of the one face found in a fixture photo.
 fn embedding(det: &mut FaceDetector, emb: &mut FaceEmbedder, photo: &str) -> Embedding {
-    let img = image_ops::open(&common::fixture(photo)).unwrap();
+    let img = decode::open(&common::fixture(photo), &ImageLimits::default()).unwrap();
     let faces = det.detect(&img).unwrap();
     let best = faces
         .iter()
@@ -85,7 +85,7 @@ fn same_and_different_person_similarities_are_separated_by_the_threshold() {
     let manifest = Manifest::load(&common::models()).unwrap();
     let mut chain = FaceChain::load(runtime(), &manifest, 2, FaceDetectConfig::default()).unwrap();
     let mut largest = |photo: &str| -> Embedding {
-        let img = image_ops::open(&common::fixture(photo)).unwrap();
+        let img = decode::open(&common::fixture(photo), &ImageLimits::default()).unwrap();
         chain.faces(&img).unwrap()[0].embedding
     };
     let obama: Vec<Embedding> = [
@@ -99,7 +99,8 @@ fn same_and_different_person_similarities_are_separated_by_the_threshold() {
     .map(|p| largest(p))
     .collect();
     let mut others = vec![largest("biden.jpg"), largest("astronaut.png")];
-    let solvay = image_ops::open(&common::fixture("solvay-1927.png")).unwrap();
+    let solvay =
+        decode::open(&common::fixture("solvay-1927.png"), &ImageLimits::default()).unwrap();
     let physicists = chain.faces(&solvay).unwrap();
     assert!(physicists.len() >= 27);
     others.extend(physicists.iter().map(|f| f.embedding));

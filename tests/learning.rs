@@ -16,11 +16,11 @@ use gateward::domain::{Direction, PersonClass};
 use gateward::pipeline::start::load_eyes;
 use gateward::pipeline::watch::{CameraInfo, Eyes, Sink, Watcher};
 use gateward::store::{NewFaceEmbedding, NewPerson, Store};
-use gateward::vision::image_ops;
+use gateward::vision::decode::{self, ImageLimits};
 
 /// `photo` held in front of a new camera for a second: the arrivals it makes.
 fn walk_in(eyes: &mut Eyes, store: &Store, data: &std::path::Path, photo: &str) -> Vec<GateEvent> {
-    let image = image_ops::open(&common::fixture(photo)).expect("photo");
+    let image = decode::open(&common::fixture(photo), &ImageLimits::default()).expect("photo");
     let mut watcher = Watcher::new(
         CameraInfo::new("东门人行", "东门", Some(Direction::In)),
         chrono_tz::Asia::Shanghai,
@@ -74,7 +74,11 @@ fn a_resident_not_named_is_named_after_a_guard_confirms_one_arrival() {
     let zhang = store
         .insert_person("管理处", NewPerson::new("张伟", PersonClass::Resident))
         .expect("person");
-    let old = image_ops::open(&common::fixture("obama_partial_face.jpg")).expect("photo");
+    let old = decode::open(
+        &common::fixture("obama_partial_face.jpg"),
+        &ImageLimits::default(),
+    )
+    .expect("photo");
     let face = eyes
         .faces
         .faces(&old)

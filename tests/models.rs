@@ -5,6 +5,7 @@ mod common;
 
 use common::runtime;
 
+use gateward::vision::decode::{self, ImageLimits};
 use gateward::vision::image_ops;
 use gateward::vision::manifest::{Manifest, Role};
 use gateward::vision::runtime::Model;
@@ -99,7 +100,7 @@ fn vehicle_detector_finds_the_car_on_both_car_photos() {
     let mut det = model(Role::VehicleDetect);
     let spec = det.entry().input.clone();
     for photo in ["car-czech.png", "car-open-image-models.webp"] {
-        let img = image_ops::open(&common::fixture(photo)).unwrap();
+        let img = decode::open(&common::fixture(photo), &ImageLimits::default()).unwrap();
         let (h, w) = spec.fixed_size();
         let img = image_ops::resize(&img, w.unwrap_or(512), h.unwrap_or(512)).unwrap();
         // scores [1, cells, 80]: per-class probabilities; COCO car = 2
@@ -115,7 +116,7 @@ fn face_embedder_batch_is_dynamic_and_each_face_is_independent_of_its_batch() {
     let faces: Vec<_> = ["astronaut.png", "obama.jpg", "biden.jpg"]
         .iter()
         .map(|f| {
-            let img = image_ops::open(&common::fixture(f)).unwrap();
+            let img = decode::open(&common::fixture(f), &ImageLimits::default()).unwrap();
             image_ops::resize(&img, 112, 112).unwrap()
         })
         .collect();
@@ -140,7 +141,7 @@ fn face_embedder_batch_is_dynamic_and_each_face_is_independent_of_its_batch() {
 #[test]
 fn face_detector_is_confident_on_the_astronaut_and_not_on_the_empty_corner() {
     let mut det = model(Role::FaceDetect);
-    let img = image_ops::open(&common::fixture("astronaut.png")).unwrap();
+    let img = decode::open(&common::fixture("astronaut.png"), &ImageLimits::default()).unwrap();
     // conf [1, priors, 2]: softmax (background, face)
     assert!(best_score(&run_on(&mut det, &img), 2, 1) > 0.9);
     // the top-right 128×128 of the astronaut photo is the flag and background: no face
@@ -165,7 +166,7 @@ fn plate_detector_finds_a_plate_on_each_shared_chinese_photo() {
         .filter_map(|l| l.split('\t').next())
         .collect();
     for file in files {
-        let img = image_ops::open(&dir.join(file)).unwrap();
+        let img = decode::open(&dir.join(file), &ImageLimits::default()).unwrap();
         let (w, h) = image_ops::fit_size(img.width(), img.height(), 1280, 32);
         let img = image_ops::resize(&img, w, h).unwrap();
         // conf [1, priors, 2]: softmax (background, plate)

@@ -8,7 +8,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::runtime;
-use gateward::vision::image_ops;
+use gateward::vision::decode::{self, ImageLimits};
 use gateward::vision::manifest::Manifest;
 use gateward::vision::plate_detect::{PlateDetectConfig, PlateDetector};
 use gateward::vision::plate_read::PlateReader;
@@ -51,7 +51,7 @@ fn real_chinese_plates_are_read_exactly() {
     files.dedup();
     let mut read: BTreeMap<&str, Vec<SeenPlate>> = BTreeMap::new();
     for file in &files {
-        let img = image_ops::open(&dir.join(file)).unwrap();
+        let img = decode::open(&dir.join(file), &ImageLimits::default()).unwrap();
         let plates = chain.plates(&img).unwrap();
         for p in &plates {
             eprintln!(
@@ -147,7 +147,7 @@ fn raw_readings_of_one_photo() {
     };
     let mut detector = PlateDetector::load(runtime(), &manifest, 2, cfg).unwrap();
     let mut reader = PlateReader::load(runtime(), &manifest, 2).unwrap();
-    let img = image_ops::open(&dir.join(&file)).unwrap();
+    let img = decode::open(&dir.join(&file), &ImageLimits::default()).unwrap();
     for (i, p) in detector.detect(&img).unwrap().iter().enumerate() {
         let single = rectify(&img, &p.corners, RECTIFY_MARGIN, SINGLE_ROW);
         single.save(format!("/tmp/plate-{i}.png")).unwrap();

@@ -113,6 +113,57 @@ fn import_with_bad_rows_imports_nothing_and_lists_every_bad_row() {
     assert!(!out.status.success(), "{}", stdout(&out));
 }
 
+/// A name pasted from another program with an invisible NUL, a plate with an escape code: each
+/// is a bad row naming its line and column (the report shows the character, on one line), and
+/// nothing of the import is written. A note may still hold a line break.
+#[test]
+fn a_nul_or_control_character_in_any_field_is_a_bad_row_and_nothing_is_imported() {
+    let data = tempfile::tempdir().unwrap();
+    let folder = data.path().join("list");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(
+        folder.join("people.csv"),
+        "name,class,title,household,status,notes,photos\n\
+         王\u{0}伟,resident,,3-2-1502,,,\n\
+         李娜,resident,,3-2-1502,,\"戴眼镜\n常带狗\",\n",
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("vehicles.csv"),
+        "plate,owner,kind,valid_from,valid_to,notes\n京A\u{1b}12345,李娜,resident,,,\n",
+    )
+    .unwrap();
+    let out = gateward_in(data.path(), &["import", folder.to_str().unwrap()]);
+    assert!(!out.status.success(), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(!err.contains('\u{0}') && !err.contains('\u{1b}'), "{err:?}");
+    let people = err
+        .lines()
+        .find(|l| l.contains("people.csv line 2"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        people.contains("column name (姓名)")
+            && people.contains("王\\u{0}伟")
+            && people.contains("控制字符 U+0000"),
+        "{people}"
+    );
+    let vehicles = err
+        .lines()
+        .find(|l| l.contains("vehicles.csv line 2"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        vehicles.contains("column plate (车牌)") && vehicles.contains("U+001B"),
+        "{vehicles}"
+    );
+    assert!(
+        !err.contains("line 3"),
+        "李娜's two-line note is fine: {err}"
+    );
+    assert!(err.contains("nothing was imported"), "{err}");
+    let out = gateward_in(data.path(), &["prompt", "--who", "李娜", "--at", "12:00"]);
+    assert!(!out.status.success(), "{}", stdout(&out));
+}
+
 #[test]
 fn gbk_encoded_csv_imports_like_utf8() {
     let data = tempfile::tempdir().unwrap();

@@ -8,6 +8,7 @@ use common::runtime;
 use std::path::Path;
 use std::time::Instant;
 
+use gateward::vision::decode::{self, ImageLimits};
 use gateward::vision::image_ops;
 use gateward::vision::manifest::Manifest;
 use gateward::vision::vehicle_detect::{
@@ -25,7 +26,7 @@ fn detector() -> VehicleDetector {
 }
 
 fn photo(path: &Path) -> RgbImage {
-    image_ops::open(path).expect("photo decodes")
+    decode::open(path, &ImageLimits::default()).expect("photo decodes")
 }
 
 fn describe(vehicles: &[Vehicle]) -> String {

@@ -2,6 +2,7 @@
 //! with the sample compound, logged in as its manager, team leader and guard, and an
 //! administrator added to its records.
 
+mod common;
 #[path = "web/demo.rs"]
 mod demo;
 #[path = "web/http.rs"]
@@ -1078,4 +1079,127 @@ fn manager_adds_a_person_and_enrols_her_face_from_uploaded_photos() {
     assert_eq!(hers().len(), 1);
     assert_eq!(store.photos(id).unwrap().len(), 1);
     assert_eq!(audit(&store, "face.enrol", &object).len(), 1);
+}
+
+/// A process's resident memory now and at its peak (VmRSS, VmHWM), in MB.
+fn memory_mb(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let mb = |key: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
+    (mb("VmRSS:"), mb("VmHWM:"))
+}
+
+/// The audit's upload: a 300 KB PNG of 10000×10000 took the server from 199 MB to 802 MB, two
+/// at once to 1.39 GB. Four such uploads at once are each refused from the header with the
+/// reason, in the refused-photo list with the file's name, and the server's memory stays within
+/// 100 MB of what it held idle. A JPEG cut short is named as damaged. Nothing of them is stored.
+#[test]
+fn photos_too_large_or_cut_short_are_refused_and_four_uploads_at_once_keep_the_memory() {
+    let demo = Demo::start_with(&["--cameras", "0"]);
+    let store = demo.store();
+    let manager = Http::login(&demo.base, "manager", demo.password("manager"));
+    let person = store
+        .people()
+        .unwrap()
+        .into_iter()
+        .next()
+        .expect("a person");
+    let id = person.id;
+    let page = manager.get_page(&format!("/manage/people/{id}"));
+    let action =
+        http::attr_after(&page.body, "id=\"upload-photos\"", "action").expect("the upload form");
+    let photos_before = store.photos(id).unwrap().len();
+    let files_before = stored_photos(&demo);
+    let bomb = common::huge_png(10_000, 10_000);
+    assert!(bomb.len() < 1_000_000, "{} bytes", bomb.len());
+
+    let refused_row = |body: &str, name: &str| -> String {
+        let list = slice(
+            body,
+            "<div class=\"problem\" id=\"upload-refused\"",
+            "</div>",
+        );
+        slice(list, name, "</li>").to_owned()
+    };
+
+    // one, then four at once, with the memory watched the whole time
+    let pid = demo.pid();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let (idle, _) = memory_mb(pid);
+    // the peak is counted from here (writing 5 to clear_refs resets VmHWM to VmRSS)
+    let reset = std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok();
+    let started = std::time::Instant::now();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let (one, four, sampled) = std::thread::scope(|s| {
+        let sampler = s.spawn(|| {
+            let mut most: f64 = 0.0;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                most = most.max(memory_mb(pid).0);
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+            most
+        });
+        let one = manager.post_multipart(
+            &action,
+            &[("photos", "大图.png", "image/png", bomb.as_slice())],
+        );
+        let uploads: Vec<_> = (0..4)
+            .map(|i| {
+                let (manager, action, bomb) = (&manager, &action, &bomb);
+                s.spawn(move || {
+                    let name = format!("大图{i}.png");
+                    let r = manager
+                        .post_multipart(action, &[("photos", &name, "image/png", bomb.as_slice())]);
+                    (name, r)
+                })
+            })
+            .collect();
+        let four: Vec<_> = uploads.into_iter().map(|u| u.join().unwrap()).collect();
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        (one, four, sampler.join().unwrap())
+    });
+    let took = started.elapsed();
+    let (_, hwm) = memory_mb(pid);
+    let peak = if reset { hwm.max(sampled) } else { sampled };
+    eprintln!(
+        "demo: {idle:.0} MB idle, {peak:.0} MB at most during five uploads of a 10000×10000 \
+         PNG ({took:.2?} for all; VmHWM reset: {reset})"
+    );
+    for (name, r) in std::iter::once(("大图.png".to_owned(), one)).chain(four) {
+        assert_eq!(r.status, 400, "{name}: {}", r.body);
+        let row = refused_row(&r.body, &name);
+        assert!(
+            row.contains("照片太大：10000×10000 像素") && row.contains("save a smaller copy"),
+            "{name}: {row}"
+        );
+    }
+    assert!(
+        peak < idle + 100.0,
+        "the server went from {idle:.0} MB idle to {peak:.0} MB"
+    );
+
+    // half of a real JPEG, and a whole photo beside it: the cut one is named as damaged
+    let face = fixture("obama.jpg");
+    let cut = &face[..face.len() / 2];
+    let r = manager.post_multipart(&action, &[("photos", "半张.jpg", "image/jpeg", cut)]);
+    assert_eq!(r.status, 400, "{}", r.body);
+    let row = refused_row(&r.body, "半张.jpg");
+    assert!(
+        row.contains("照片已损坏或不完整") && row.contains("damaged or cut short"),
+        "{row}"
+    );
+    assert!(
+        !row.contains("没有找到人脸"),
+        "not read as a photo without a face: {row}"
+    );
+
+    // nothing of them was kept
+    assert_eq!(store.photos(id).unwrap().len(), photos_before);
+    assert_eq!(stored_photos(&demo), files_before);
 }

@@ -1,6 +1,7 @@
 //! Enrolling a face from a photo, as `gateward enroll`, `gateward import` and the manager's photo
-//! upload all do it: the face models, the enrolment quality gate, and the stored face (its
-//! crop and embedding); and the person added when an enrolment names someone new.
+//! upload all do it: the photo decoded within `[images]`'s limits, the face models, the
+//! enrolment quality gate, and the stored face (its crop and embedding); and the person added
+//! when an enrolment names someone new.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
@@ -12,10 +13,10 @@ use crate::config::{Config, Vision};
 use crate::domain::{PersonClass, PersonStatus};
 use crate::recognize::gallery::{Match, MatchParams};
 use crate::store::{NewFaceEmbedding, NewPerson, Photo, Store, StoreError};
+use crate::vision::decode::{self, DecodeError, ImageLimits};
 use crate::vision::face_embed::Embedding;
-use crate::vision::face_quality::{self, QualityLimits};
+use crate::vision::face_quality::{self, QualityLimits, Rejection};
 use crate::vision::faces::{FaceChain, SeenFace};
-use crate::vision::image_ops;
 use crate::vision::manifest::{Manifest, ManifestError};
 use crate::vision::runtime::{ModelError, Runtime, RuntimeError};
 
@@ -49,6 +50,36 @@ pub enum SaveError {
     Store(#[from] StoreError),
 }
 
+/// Why a photo's face is not enrolled, in words for the person enrolling (Chinese, then English).
+/// The photo itself is named by whoever shows the reason.
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    /// The photo cannot be used: not a photo, damaged or cut short, too large.
+    #[error("{}", .0.problem)]
+    Photo(DecodeError),
+    #[error("没有找到人脸 — no face found")]
+    NoFace,
+    /// The largest face fails the enrolment quality gate.
+    #[error("{}", join(.0))]
+    Quality(Vec<Rejection>),
+}
+
+impl Refusal {
+    /// Whether another photo of the same person would do better: the face, not the file, is
+    /// what is wrong.
+    pub fn is_about_the_face(&self) -> bool {
+        !matches!(self, Refusal::Photo(_))
+    }
+}
+
+fn join(problems: &[Rejection]) -> String {
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// Why a face could not be looked at by the [`Enroller`]'s models.
 #[derive(Debug, thiserror::Error)]
 pub enum EnrollerError {
@@ -67,6 +98,8 @@ pub struct Enroller {
     onnxruntime: Option<PathBuf>,
     models: PathBuf,
     vision: Vision,
+    /// How large an uploaded photo may be.
+    images: ImageLimits,
     /// When a face is someone's: what an enrolment checks a new face against.
     matching: MatchParams,
     chain: Mutex<Option<FaceChain>>,
@@ -79,6 +112,7 @@ impl Enroller {
             onnxruntime: config.paths.onnxruntime.clone(),
             models: config.paths.models.clone(),
             vision: config.vision.clone(),
+            images: config.images,
             matching: config.recognition.match_params(),
             chain: Mutex::new(None),
         }
@@ -106,6 +140,28 @@ impl Enroller {
         };
         Ok(work(chain)?)
     }
+
+    /// The face to enrol from an uploaded photo, with the face model's key. The photo's header
+    /// is checked first, before the models are loaded or waited for: a photo that is not one,
+    /// or too large, is refused at once. It is decoded with the models held, so one upload at a
+    /// time keeps its pixels in memory. Blocks: call it off the async threads.
+    pub fn enrolment_face(
+        &self,
+        bytes: &[u8],
+        what: &str,
+    ) -> Result<Result<(String, SeenFace), Refusal>, EnrollerError> {
+        if let Err(e) = decode::probe(bytes, what, &self.images) {
+            return Ok(Err(Refusal::Photo(e)));
+        }
+        self.with_chain(|chain| {
+            let img = match decode::decode(bytes, what, &self.images) {
+                Ok(img) => img,
+                Err(e) => return Ok(Err(Refusal::Photo(e))),
+            };
+            let seen = enrolment_face_in(chain, &img)?;
+            Ok(seen.map(|seen| (chain.model_key().to_owned(), seen)))
+        })
+    }
 }
 
 /// The face detector and embedder, as `enroll` and the manager's photo upload load them.
@@ -124,35 +180,32 @@ pub fn load_face_chain(
     )?)
 }
 
-/// The face to enrol from a photo file: its largest face, when it passes the enrolment quality
-/// gate; otherwise why not, in words for the person enrolling (Chinese, then English).
+/// The face to enrol from a photo file, decoded within `images`: its largest face, when it
+/// passes the enrolment quality gate; otherwise why not.
 pub fn enrolment_face(
     chain: &mut FaceChain,
     path: &Path,
-) -> Result<Result<SeenFace, String>, ModelError> {
-    match image_ops::open(path) {
+    images: &ImageLimits,
+) -> Result<Result<SeenFace, Refusal>, ModelError> {
+    match decode::open(path, images) {
         Ok(img) => enrolment_face_in(chain, &img),
-        Err(e) => Ok(Err(e.to_string())),
+        Err(e) => Ok(Err(Refusal::Photo(e))),
     }
 }
 
-/// [`enrolment_face`] of a photo already decoded (an upload on the manager's pages).
+/// [`enrolment_face`] of a photo already decoded.
 pub fn enrolment_face_in(
     chain: &mut FaceChain,
     img: &RgbImage,
-) -> Result<Result<SeenFace, String>, ModelError> {
+) -> Result<Result<SeenFace, Refusal>, ModelError> {
     let Some(best) = chain.faces(img)?.into_iter().next() else {
-        return Ok(Err("没有找到人脸 — no face found".to_owned()));
+        return Ok(Err(Refusal::NoFace));
     };
     let q = face_quality::assess(&best.face, &best.aligned, img.dimensions());
     Ok(
         match face_quality::check(&q, &QualityLimits::for_enrolment()) {
             Ok(()) => Ok(best),
-            Err(problems) => Err(problems
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ")),
+            Err(problems) => Err(Refusal::Quality(problems)),
         },
     )
 }

@@ -1,12 +1,12 @@
 //! A folder of images as a camera: the images in file-name order, paced at the camera's fps. An
-//! image that cannot be decoded is skipped with a warning; a folder that is missing (not mounted
-//! yet) is retried.
+//! image that cannot be decoded (damaged, cut short, over `[images] max_pixels`) is skipped with
+//! a warning; a folder that is missing (not mounted yet) is retried.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::context::{CameraError, Ctx, Outcome};
-use crate::vision::image_ops;
+use crate::vision::decode;
 
 /// The file extensions read as images (compared without regard to case).
 const EXTENSIONS: [&str; 4] = ["jpg", "jpeg", "png", "webp"];
@@ -42,13 +42,14 @@ pub(super) fn read(ctx: &mut Ctx, dir: &Path) -> Outcome {
         if ctx.stopping() {
             return Outcome::Stopped;
         }
-        let image = match image_ops::open(&path) {
+        let image = match decode::open(&path, &ctx.spec.images) {
             Ok(image) => image,
             Err(e) => {
                 tracing::warn!(
                     camera = %ctx.name(),
                     file = %path.display(),
-                    "skipping an image that cannot be read: {e}"
+                    "skipping an image that cannot be used: {}",
+                    e.problem
                 );
                 continue;
             }

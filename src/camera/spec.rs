@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use image::RgbImage;
 
+use crate::vision::decode::ImageLimits;
+
 /// Where a camera's frames come from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CameraInput {
@@ -51,6 +53,9 @@ pub struct CameraSpec {
     /// For File inputs: start again from the beginning when the video ends (with `realtime`, a
     /// clip that stands in for a live camera). Ignored for others.
     pub repeat: bool,
+    /// For Folder inputs: how large an image may be (a larger one is skipped with a warning).
+    /// Ignored for others.
+    pub images: ImageLimits,
 }
 
 /// One frame.

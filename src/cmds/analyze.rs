@@ -15,9 +15,9 @@ use crate::config::Config;
 use crate::pipeline::vehicles::{PlateResult, VehicleEyes, VehicleResult};
 use crate::recognize::gallery::{Gallery, Match, MatchParams};
 use crate::store::{NewSighting, PersonRecord, Store};
+use crate::vision::decode;
 use crate::vision::face_quality::{self, QualityLimits};
 use crate::vision::faces::{FaceChain, SeenFace};
-use crate::vision::image_ops;
 use crate::vision::manifest::Manifest;
 use crate::vision::runtime::Runtime;
 
@@ -144,13 +144,15 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
             vehicles: Vec::new(),
             error: None,
         };
-        match image_ops::open(path) {
+        // every error names the photo: the text output prints it alone on its line
+        let failed = |e: &dyn std::fmt::Display| Some(format!("{e}: {}", path.display()));
+        match decode::open(path, &config.images) {
             Err(e) => result.error = Some(e.to_string()),
             Ok(img) => {
                 result.width = img.width();
                 result.height = img.height();
                 match chain.faces(&img) {
-                    Err(e) => result.error = Some(e.to_string()),
+                    Err(e) => result.error = failed(&e),
                     Ok(faces) => {
                         result.faces = faces
                             .iter()
@@ -159,7 +161,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
                     }
                 }
                 match eyes.see(&img, store.as_ref(), today) {
-                    Err(e) => result.error = Some(e.to_string()),
+                    Err(e) => result.error = failed(&e),
                     Ok((plates, vehicles)) => {
                         result.plates = plates;
                         result.vehicles = vehicles;
@@ -264,7 +266,7 @@ fn face_result(
 
 fn print_text(r: &ImageResult) {
     if let Some(e) = &r.error {
-        println!("{}: {e}", r.image);
+        println!("✗ {e}");
         return;
     }
     println!(

@@ -14,6 +14,7 @@ use ndarray::{Array4, ArrayD, Axis};
 
 use crate::config::Config;
 use crate::vision::ctc::{self, Charset};
+use crate::vision::decode::{self, ImageLimits};
 use crate::vision::image_ops;
 use crate::vision::manifest::{Manifest, ModelEntry, Role};
 use crate::vision::runtime::{Model, Runtime};
@@ -81,9 +82,9 @@ pub fn check_all(
     threads: usize,
 ) -> anyhow::Result<Vec<Row>> {
     let photos = Photos {
-        astronaut: image_ops::decode(ASTRONAUT, "fixtures/astronaut.png")?,
-        obama: image_ops::decode(OBAMA, "fixtures/obama.jpg")?,
-        car: image_ops::decode(CAR, "fixtures/car-czech.png")?,
+        astronaut: decode::decode(ASTRONAUT, "fixtures/astronaut.png", &ImageLimits::default())?,
+        obama: decode::decode(OBAMA, "fixtures/obama.jpg", &ImageLimits::default())?,
+        car: decode::decode(CAR, "fixtures/car-czech.png", &ImageLimits::default())?,
     };
     Ok(Role::ALL
         .iter()

@@ -1,6 +1,7 @@
 //! `gateward enroll --name 王伟 --class resident [--household 3-2-1502] [--title 王总] photo…`:
 //! enrols a person's face from photos. Each photo's largest face must pass the enrolment
-//! quality gate; a rejected photo is named with the reason, the others are kept.
+//! quality gate; a rejected photo (a poor face; or damaged, cut short, over `[images]
+//! max_pixels`) is named on one line with the reason, the others are kept.
 
 use std::path::PathBuf;
 
@@ -57,7 +58,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
     let mut accepted = Vec::new();
     let mut rejected = 0;
     for path in &args.photos {
-        match enrolment_face(&mut chain, path)? {
+        match enrolment_face(&mut chain, path, &config.images)? {
             Ok(face) => accepted.push((path.clone(), face)),
             Err(why) => {
                 println!("✗ {}: {why}", path.display());

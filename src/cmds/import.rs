@@ -147,7 +147,11 @@ fn enrol_faces(
         let shown = originals
             .get(&photo.sha256)
             .map_or_else(|| photo.path.clone(), |p| p.display().to_string());
-        match enrolment_face(&mut chain, &config.paths.data.join(&photo.path))? {
+        match enrolment_face(
+            &mut chain,
+            &config.paths.data.join(&photo.path),
+            &config.images,
+        )? {
             Ok(seen) => {
                 save_enrolled_face(store, &config.paths.data, chain.model_key(), photo, &seen)?;
                 enrolled += 1;

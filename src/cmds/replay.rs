@@ -71,6 +71,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
             fps,
             realtime: false,
             repeat: false,
+            images: config.images,
         },
         info: CameraInfo::new(name, config.gate.name.clone(), args.direction),
         delivery: if live {

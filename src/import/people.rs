@@ -17,41 +17,49 @@ pub(crate) const COLUMNS: &[Column] = &[
         key: "name",
         zh: "姓名",
         required: true,
+        lines: false,
     },
     Column {
         key: "class",
         zh: "类别",
         required: true,
+        lines: false,
     },
     Column {
         key: "title",
         zh: "称呼",
         required: false,
+        lines: false,
     },
     Column {
         key: "household",
         zh: "房号",
         required: false,
+        lines: false,
     },
     Column {
         key: "status",
         zh: "状态",
         required: false,
+        lines: false,
     },
     Column {
         key: "notes",
         zh: "备注",
         required: false,
+        lines: true,
     },
     Column {
         key: "photos",
         zh: "照片",
         required: false,
+        lines: false,
     },
     Column {
         key: "notify",
         zh: "通知",
         required: false,
+        lines: false,
     },
 ];
 const NAME: usize = 0;

@@ -1,5 +1,5 @@
-//! Reading a CSV file into rows by column name: encoding, header checks, trimming, and line
-//! numbers as a spreadsheet counts them.
+//! Reading a CSV file into rows by column name: encoding, header checks, trimming, refusing
+//! invisible control characters, and line numbers as a spreadsheet counts them.
 
 use super::error::ImportError;
 use super::report::Collector;
@@ -14,6 +14,8 @@ pub(crate) struct Column {
     pub zh: &'static str,
     /// Whether the header must have it (its values may still be optional).
     pub required: bool,
+    /// Whether its values may hold line breaks and tabs (notes: Excel's Alt+Enter in a cell).
+    pub lines: bool,
 }
 
 impl Column {
@@ -93,7 +95,13 @@ pub(crate) fn read_table(
         let mut stray = false;
         for (i, cell) in cells.iter().enumerate() {
             match map.get(i).copied().flatten() {
-                Some(col) => values[col] = (*cell).to_owned(),
+                Some(col) => {
+                    if let Some(c) = control_char(cell, columns[col].lines) {
+                        stray = true;
+                        bad.push(line, columns[col].label(), &shown(cell), control_message(c));
+                    }
+                    values[col] = (*cell).to_owned();
+                }
                 None if cell.is_empty() => {}
                 None => {
                     stray = true;
@@ -184,6 +192,43 @@ fn map_header(
     }
 }
 
+/// The first character of `cell` that has no place in a name, a plate or a note: NUL and the
+/// other control characters (a line break or tab only where `lines`), and the invisible marks
+/// that turn text right-to-left (a name would show on the guard's screen other than it reads).
+fn control_char(cell: &str, lines: bool) -> Option<char> {
+    cell.chars().find(|&c| {
+        let allowed = lines && matches!(c, '\n' | '\r' | '\t');
+        let bidi = matches!(
+            c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        );
+        (c.is_control() && !allowed) || bidi
+    })
+}
+
+/// `cell` as a report shows it: its control characters written as `\u{0}`, so that the report
+/// itself stays on its line and shows them.
+fn shown(cell: &str) -> String {
+    cell.chars()
+        .map(|c| {
+            if control_char(c.encode_utf8(&mut [0; 4]), false).is_some() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// What the report says about a control character in a cell.
+fn control_message(c: char) -> String {
+    let code = format!("U+{:04X}", u32::from(c));
+    format!(
+        "这一格含有看不见的控制字符 {code}，请删掉这一格的内容后重新输入 (the cell holds the \
+         invisible control character {code}: clear the cell and type it again)"
+    )
+}
+
 fn column_list(columns: &[Column]) -> String {
     columns
         .iter()
@@ -207,11 +252,13 @@ mod tests {
             key: "name",
             zh: "姓名",
             required: true,
+            lines: false,
         },
         Column {
             key: "notes",
             zh: "备注",
             required: false,
+            lines: true,
         },
     ];
 
@@ -271,6 +318,44 @@ mod tests {
         assert!(e.contains("column name (姓名) is missing"), "{e}");
         let (r, _) = read("");
         assert!(r.unwrap_err().to_string().contains("the file is empty"));
+    }
+
+    #[test]
+    fn control_characters_are_a_bad_row_naming_the_line_and_column() {
+        let (rows, bad) =
+            read("name,notes\n王\u{0}伟,\n李娜,\"two\nlines\ttabbed\"\n张\u{202E}强,\n");
+        let rows = rows.unwrap();
+        // the note's line break and tab are allowed; nothing else is
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0].get(0), "李娜");
+        let found: Vec<_> = bad
+            .rows
+            .iter()
+            .map(|r| (r.line, r.column.as_str(), r.value.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            vec![(2, "name", "王\\u{0}伟"), (4, "name", "张\\u{202e}强"),],
+            "{:?}",
+            bad.rows
+        );
+        assert!(
+            bad.rows[0].message.contains("控制字符 U+0000"),
+            "{}",
+            bad.rows[0]
+        );
+        assert!(bad.rows[0].message.contains("control character U+0000"));
+        // a line break in a name (a quoted cell), a bell in a note
+        let (rows, bad) = read("name,notes\n\"赵\n六\",\n钱七,\"x\u{7}\"\n");
+        assert!(rows.unwrap().is_empty());
+        let found: Vec<_> = bad
+            .rows
+            .iter()
+            .map(|r| (r.line, r.column.as_str()))
+            .collect();
+        assert_eq!(found, vec![(2, "name"), (3, "notes")], "{:?}", bad.rows);
+        let text = bad.rows[0].to_string();
+        assert!(!text.contains('\n'), "the report stays on one line: {text}");
     }
 
     #[test]

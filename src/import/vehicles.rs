@@ -19,31 +19,37 @@ pub(crate) const COLUMNS: &[Column] = &[
         key: "plate",
         zh: "车牌",
         required: true,
+        lines: false,
     },
     Column {
         key: "owner",
         zh: "车主",
         required: false,
+        lines: false,
     },
     Column {
         key: "kind",
         zh: "类型",
         required: true,
+        lines: false,
     },
     Column {
         key: "valid_from",
         zh: "开始日期",
         required: false,
+        lines: false,
     },
     Column {
         key: "valid_to",
         zh: "结束日期",
         required: false,
+        lines: false,
     },
     Column {
         key: "notes",
         zh: "备注",
         required: false,
+        lines: true,
     },
 ];
 const PLATE: usize = 0;

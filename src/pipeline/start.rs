@@ -55,6 +55,7 @@ pub fn plans(config: &Config) -> Vec<CameraPlan> {
                 fps: c.fps,
                 realtime: c.repeat,
                 repeat: c.repeat,
+                images: config.images,
             },
             info: CameraInfo {
                 name: c.name.clone(),

@@ -1,8 +1,6 @@
-//! Image operations shared by the vision stages: decoding with clear errors, SIMD resizing, and
-//! writing pixels straight into a model's input tensor in the layout, channel order and
-//! normalisation its manifest entry names.
-
-use std::path::{Path, PathBuf};
+//! Image operations shared by the vision stages: SIMD resizing, and writing pixels straight
+//! into a model's input tensor in the layout, channel order and normalisation its manifest entry
+//! names. Decoding photos from outside is `vision::decode`.
 
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 use image::RgbImage;
@@ -10,25 +8,9 @@ use ndarray::Array4;
 
 use super::manifest::{Colour, InputSpec, Layout};
 
-/// Why an image could not be used.
+/// Why an image could not be resized or made into a tensor.
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
-    #[error("cannot read the image {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{what} is not a readable image (damaged, or not JPEG/PNG/WebP): {reason}")]
-    Decode { what: String, reason: String },
-    #[error(
-        "{what} is {width}×{height} pixels; an image must have pixels and at most 100 million \
-         of them: save a smaller copy (e.g. 4000 px on the longer side)"
-    )]
-    Size {
-        what: String,
-        width: u32,
-        height: u32,
-    },
     #[error("cannot resize an image of {width}×{height} to {to_width}×{to_height}")]
     Resize {
         width: u32,
@@ -41,46 +23,6 @@ pub enum ImageError {
         first: (u32, u32),
         other: (u32, u32),
     },
-}
-
-/// Reads and decodes an image file into RGB.
-pub fn open(path: &Path) -> Result<RgbImage, ImageError> {
-    let bytes = std::fs::read(path).map_err(|source| ImageError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    decode(&bytes, &path.display().to_string())
-}
-
-/// Largest image accepted, in pixels (a 100-megapixel photo; a 20000×20000 file is refused
-/// before any pixel is decoded).
-pub const MAX_PIXELS: u64 = 100_000_000;
-
-/// Decodes image bytes into RGB, turned upright as its EXIF orientation says (phone photos are
-/// often stored sideways); `what` names the image in the error. CMYK JPEGs and 16-bit or
-/// alpha PNGs are converted; an image larger than [`MAX_PIXELS`] is refused from its header.
-pub fn decode(bytes: &[u8], what: &str) -> Result<RgbImage, ImageError> {
-    use image::{DynamicImage, ImageDecoder, ImageReader, metadata::Orientation};
-    let err = |e: image::ImageError| ImageError::Decode {
-        what: what.to_owned(),
-        reason: e.to_string(),
-    };
-    let reader = ImageReader::new(std::io::Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| err(image::ImageError::IoError(e)))?;
-    let mut decoder = reader.into_decoder().map_err(err)?;
-    let (width, height) = decoder.dimensions();
-    if u64::from(width) * u64::from(height) > MAX_PIXELS || width == 0 || height == 0 {
-        return Err(ImageError::Size {
-            what: what.to_owned(),
-            width,
-            height,
-        });
-    }
-    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
-    let mut img = DynamicImage::from_decoder(decoder).map_err(err)?;
-    img.apply_orientation(orientation);
-    Ok(img.to_rgb8())
 }
 
 /// Resizes to exactly `width`×`height` (aspect ratio not kept). Shrinking averages every source
@@ -259,14 +201,6 @@ mod tests {
         let small = resize(&img, 1, 1).unwrap();
         let v = small.get_pixel(0, 0).0[0];
         assert!((90..=110).contains(&v), "{v}");
-    }
-
-    #[test]
-    fn garbage_bytes_are_a_clear_error() {
-        let e = decode(b"not an image", "upload.jpg")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("upload.jpg"), "{e}");
     }
 
     #[test]

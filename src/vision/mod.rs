@@ -3,6 +3,7 @@
 pub mod align;
 pub mod anchors;
 pub mod ctc;
+pub mod decode;
 pub mod face_detect;
 pub mod face_embed;
 pub mod face_quality;

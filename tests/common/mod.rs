@@ -129,6 +129,78 @@ pub fn gateward_in(data: &Path, args: &[&str]) -> Output {
         .expect("run gateward")
 }
 
+/// Runs the gateward binary as [`gateward_in`] does and measures it: its output, and the most
+/// memory it held at any moment (its peak resident set, in MB, as the kernel counted it).
+#[allow(clippy::zombie_processes)] // reaped by wait4 below, which also gives the peak
+pub fn gateward_in_peak(data: &Path, args: &[&str]) -> (Output, f64) {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gateward"))
+        .current_dir(data)
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run gateward");
+    let read_all = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let out = read_all(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err = read_all(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let pid = libc::pid_t::try_from(child.id()).expect("a pid");
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value of that plain C struct
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for our own child, writing into the two locals; `child` is not waited for
+    // again (dropping it does not wait)
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid, "wait4: {}", std::io::Error::last_os_error());
+    let output = Output {
+        status: std::process::ExitStatus::from_raw(status),
+        stdout: out.join().expect("stdout"),
+        stderr: err.join().expect("stderr"),
+    };
+    // Linux counts ru_maxrss in kilobytes
+    (output, usage.ru_maxrss as f64 / 1024.0)
+}
+
+/// A whole, valid PNG of `width`×`height` black pixels, made here: a 10000×10000 one is about
+/// 300 KB, and 300 MB of pixels to a decoder that believes its header.
+pub fn huge_png(width: u32, height: u32) -> Vec<u8> {
+    use std::io::Write;
+    let mut png = Vec::new();
+    let mut enc = png::Encoder::new(&mut png, width, height);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_compression(png::Compression::High);
+    let mut writer = enc.write_header().expect("png header");
+    let mut rows = writer.stream_writer().expect("png rows");
+    let row = vec![0u8; width as usize * 3];
+    for _ in 0..height {
+        rows.write_all(&row).expect("png row");
+    }
+    rows.finish().expect("png data");
+    writer.finish().expect("png end");
+    png
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }

@@ -79,6 +79,11 @@ impl Demo {
         }
     }
 
+    /// The demo's process id (to read its memory in /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -21,6 +21,7 @@ use crate::config::Config;
 use crate::pipeline::service::{CameraHealth, CameraPlan, Service, Settings, Timing};
 use crate::pipeline::start::{lanes, load_eyes, runtime};
 use crate::pipeline::watch::{CameraInfo, Eyes};
+use crate::vision::decode::ImageLimits;
 
 /// Options of `bench cameras`.
 #[derive(Debug, clap::Args)]
@@ -196,6 +197,7 @@ fn plan(name: String, file: &Path, realtime: bool, delivery: Delivery) -> Camera
             fps: None,
             realtime,
             repeat: true,
+            images: ImageLimits::default(),
         },
         info: CameraInfo::new(name, "bench", None),
         delivery,

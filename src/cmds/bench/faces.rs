@@ -16,10 +16,10 @@ use super::measure::{median, on_canvas};
 use crate::config::Config;
 use crate::recognize::gallery::RandomEmbeddings;
 use crate::vision::align::align_face;
+use crate::vision::decode;
 use crate::vision::face_detect::FaceDetector;
 use crate::vision::face_embed::{Embedding, FaceEmbedder};
 use crate::vision::face_quality;
-use crate::vision::image_ops;
 use crate::vision::manifest::Manifest;
 use crate::vision::runtime::Runtime;
 
@@ -50,7 +50,7 @@ pub fn run(config: &Config, args: &FacesArgs) -> anyhow::Result<()> {
     let mut embedder = FaceEmbedder::load(&runtime, &manifest, threads)?;
     let photo = |given: &Option<PathBuf>, default: &str| -> anyhow::Result<RgbImage> {
         let path = given.clone().unwrap_or_else(|| PathBuf::from(default));
-        let img = image_ops::open(&path).with_context(|| {
+        let img = decode::open(&path, &config.images).with_context(|| {
             format!(
                 "run this in the gateward folder, or name the photo with --one-face / --many-faces \
                  ({})",

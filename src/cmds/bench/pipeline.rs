@@ -15,6 +15,7 @@ use crate::pipeline::motion::{MotionConfig, MotionGate};
 use crate::pipeline::vehicles::VehicleEyes;
 use crate::pipeline::watch::{CameraInfo, Eyes, Sink, Watcher};
 use crate::recognize::gallery::Gallery;
+use crate::vision::decode;
 use crate::vision::face_quality::QualityLimits;
 use crate::vision::faces::FaceChain;
 use crate::vision::image_ops;
@@ -39,9 +40,9 @@ pub struct PipelineArgs {
 
 /// Runs the benchmark.
 pub fn run(config: &Config, args: &PipelineArgs) -> anyhow::Result<()> {
-    let face = image_ops::open(&args.face)?;
+    let face = decode::open(&args.face, &config.images)?;
     let vehicle_photo = args.vehicle.clone().unwrap_or_else(default_vehicle);
-    let vehicle = image_ops::open(&vehicle_photo)?;
+    let vehicle = decode::open(&vehicle_photo, &config.images)?;
     let runtime = Runtime::init(config.paths.onnxruntime.as_deref())?;
     let manifest = Manifest::load(&config.paths.models)?;
     let mut eyes = Eyes {

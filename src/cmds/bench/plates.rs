@@ -13,7 +13,7 @@ use comfy_table::Table;
 
 use super::measure::{median, on_canvas};
 use crate::config::Config;
-use crate::vision::image_ops;
+use crate::vision::decode;
 use crate::vision::manifest::Manifest;
 use crate::vision::plate_detect::PlateDetector;
 use crate::vision::plate_read::{PlateReader, ReadBy};
@@ -67,7 +67,7 @@ pub fn run(config: &Config, args: &PlatesArgs) -> anyhow::Result<()> {
     // Per photo: the whole plate chain, as analyze runs it.
     let mut ours: Vec<(String, f64, usize)> = Vec::new();
     for file in &files {
-        let img = image_ops::open(file)?;
+        let img = decode::open(file, &config.images)?;
         let mut times = Vec::new();
         let mut found = 0;
         for run in 0..=args.runs {
@@ -95,7 +95,7 @@ pub fn run(config: &Config, args: &PlatesArgs) -> anyhow::Result<()> {
     let mut per_photo: Vec<[f64; 3]> = Vec::new();
     let mut by_text_reader_alone = 0;
     for file in &files {
-        let frame = on_canvas(&image_ops::open(file)?, (1920, 1080), false)?;
+        let frame = on_canvas(&decode::open(file, &config.images)?, (1920, 1080), false)?;
         let mut stages = [Vec::new(), Vec::new(), Vec::new()];
         for run in 0..=args.runs {
             let t0 = Instant::now();

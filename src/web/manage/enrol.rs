@@ -1,8 +1,9 @@
 //! 上传照片录入人脸: enrolling a person's face from photos uploaded on their page, by the rule of
 //! `gateward enroll`: each photo's largest face must pass the enrolment quality gate; a photo
-//! refused (no face, too small, blurred, turned, cut off, not an image) is listed with the
-//! reason and nothing of it is stored. The face models are loaded the first time a photo comes,
-//! then kept for the next uploads.
+//! refused (no face, too small, blurred, turned, cut off; not an image, damaged or cut short,
+//! over `[images] max_pixels`) is listed with the reason and nothing of it is stored. A photo
+//! too large is refused from its header, before any pixel is decoded. The face models are
+//! loaded the first time a photo comes, then kept for the next uploads.
 
 use std::path::Path as FilePath;
 
@@ -18,13 +19,11 @@ use maud::{Markup, html};
 
 use super::common::{causes, done};
 use super::person::{FIELD, UPLOAD_LIMIT, load_person, person_page};
-use crate::app::enrol::{
-    Enroller, EnrollerError, enrolment_face_in, lookalike, save_enrolled_face,
-};
+use crate::app::enrol::{Enroller, EnrollerError, lookalike, save_enrolled_face};
 use crate::app::photos::store_photo_bytes;
 use crate::pipeline::service::GalleryEdit;
 use crate::store::{NewAuditEntry, NewPhoto, PersonRecord, Photo};
-use crate::vision::image_ops;
+use crate::vision::decode::PhotoFormat;
 use crate::web::auth::Authed;
 use crate::web::error::WebError;
 use crate::web::page;
@@ -212,17 +211,6 @@ fn unreadable(e: MultipartError) -> Response {
     (status, page::message_page(status, &message)).into_response()
 }
 
-/// The extension a photo is stored under, from its content (never from the name the browser
-/// sent): only JPEG, PNG and WebP are photos.
-fn photo_extension(bytes: &[u8]) -> Option<&'static str> {
-    match image::guess_format(bytes).ok()? {
-        image::ImageFormat::Jpeg => Some("jpg"),
-        image::ImageFormat::Png => Some("png"),
-        image::ImageFormat::WebP => Some("webp"),
-        _ => None,
-    }
-}
-
 /// Checks one photo as `gateward enroll` does and, when its face passes, stores the photo, the
 /// face and an audit entry. Returns what became of it and the embedding enrolled.
 fn enrol_one(
@@ -244,30 +232,18 @@ fn enrol_one(
             None,
         ))
     };
-    let not_a_photo = "不是可用的照片：文件已损坏，或不是 JPEG、PNG、WebP 格式的图片。\
-                       请上传手机或相机拍的照片";
-    let Some(ext) = photo_extension(&file.bytes) else {
-        return refused(
-            format!("{not_a_photo} (not a JPEG, PNG or WebP image)"),
-            None,
-        );
+    let (model, seen) = match enroller
+        .enrolment_face(&file.bytes, &file.name)
+        .map_err(model_error)?
+    {
+        Ok(found) => found,
+        Err(refusal) => {
+            let hint = refusal.is_about_the_face().then_some(ADVICE);
+            return refused(refusal.to_string(), hint);
+        }
     };
-    let img = match image_ops::decode(&file.bytes, &file.name) {
-        Ok(img) => img,
-        Err(e) => return refused(format!("{not_a_photo} ({e})"), None),
-    };
-    let (model, seen) = enroller
-        .with_chain(|chain| {
-            Ok((
-                chain.model_key().to_owned(),
-                enrolment_face_in(chain, &img)?,
-            ))
-        })
-        .map_err(model_error)?;
-    let seen = match seen {
-        Ok(seen) => seen,
-        Err(why) => return refused(why, Some(ADVICE)),
-    };
+    // the extension from the content (never from the name the browser sent)
+    let ext = PhotoFormat::guess(&file.bytes).map_or("jpg", PhotoFormat::extension);
     let internal = |e: &dyn std::error::Error| WebError::Internal(causes(e));
     let (sha, stored) = store_photo_bytes(
         &file.bytes,

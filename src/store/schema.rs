@@ -77,6 +77,14 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "kiosks",
         sql: include_str!("migrations/010_kiosks.sql"),
     },
+    // 11: login throttling (011_*.sql) comes from another branch; at the merge it takes
+    // version 11 and the consent migration below becomes version 12 (its file is already
+    // named 012_consent.sql).
+    Migration {
+        version: 11,
+        name: "consent",
+        sql: include_str!("migrations/012_consent.sql"),
+    },
 ];
 
 /// The schema version this binary writes.

@@ -10,7 +10,8 @@
 //! - [`gallery`]: the faces the records know; [`sightings`]: the faces seen, kept for
 //!   corrections; [`learning`]: a face a guard confirmed kept as that person's;
 //! - [`visitors`]: registering a visitor, from the screen or the desk;
-//! - [`retention`]: the faces seen and the snapshots deleted when their days are over;
+//! - [`rights`]: residents' data rights: a person's data as one file, and its deletion;
+//!   [`retention`]: the faces seen and the snapshots deleted when their days are over;
 //! - [`when`]: local times typed by a user, and their UTC instants.
 //!
 //! The layer builds on the domain, the rules, the store and the vision stages; it never reaches
@@ -24,6 +25,7 @@ pub mod log;
 pub mod photos;
 pub mod report;
 pub mod retention;
+pub mod rights;
 pub mod sightings;
 pub mod visitors;
 pub mod when;

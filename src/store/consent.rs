@@ -56,11 +56,13 @@ fn consent_row(r: &Row<'_>) -> rusqlite::Result<Consent> {
         id: r.get(0)?,
         person_id: r.get(1)?,
         given_by: r.get(2)?,
-        given_on: date_col(r, 3)?.ok_or(rusqlite::Error::InvalidColumnType(
-            3,
-            "given_on".to_owned(),
-            rusqlite::types::Type::Null,
-        ))?,
+        given_on: date_col(r, 3)?.ok_or_else(|| {
+            rusqlite::Error::InvalidColumnType(
+                3,
+                "given_on".to_owned(),
+                rusqlite::types::Type::Null,
+            )
+        })?,
         method: key_col(r, 4)?,
         note: r.get(5)?,
         recorded_by: r.get(6)?,

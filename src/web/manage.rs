@@ -1,5 +1,6 @@
 //! The manager's pages: people, households, VIPs, vehicles, booked moving trucks, passes,
-//! enrolment from a face the cameras saw or from uploaded photos, the event log with its
+//! enrolment from a face the cameras saw or from uploaded photos (after the person's consent is
+//! recorded), a person's data downloaded or deleted, the event log with its
 //! exports, reports, users and the gate PCs paired as guard screens.
 //!
 //! Who may open what: the log and its export need [`super::auth::Authed::may_export`] (team leader and up),
@@ -15,6 +16,7 @@ mod passes;
 mod people;
 mod person;
 mod reports;
+mod rights;
 mod users;
 mod vehicles;
 
@@ -26,6 +28,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(people::routes())
         .merge(enrol::routes())
+        .merge(rights::routes())
         .merge(vehicles::routes())
         .merge(passes::routes())
         .merge(households::routes())

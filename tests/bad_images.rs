@@ -138,6 +138,10 @@ fn a_sideways_phone_photo_is_turned_upright_and_enrols() {
             "王建国",
             "--class",
             "vip",
+            "--consent-by",
+            "本人",
+            "--consent-how",
+            "written",
             sideways.to_str().unwrap(),
         ],
     );

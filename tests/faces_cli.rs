@@ -7,8 +7,10 @@ use std::path::Path;
 
 use common::{fixture, gateward_in, stderr, stdout};
 
+/// `gateward enroll` with the person's consent to face collection (本人, written).
 fn enroll(data: &Path, args: &[&str]) -> String {
-    let out = gateward_in(data, &[&["enroll"], args].concat());
+    let consent = ["--consent-by", "本人", "--consent-how", "written"];
+    let out = gateward_in(data, &[&["enroll"], &consent[..], args].concat());
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     stdout(&out)
 }
@@ -222,17 +224,19 @@ fn with_no_record_nothing_is_kept() {
 }
 
 /// The manager's bulk enrolment: people.csv plus a `photos/` folder of files named after the
-/// people. Each good photo is enrolled, a cut-off one is listed with the reason, a file named
-/// after no one is pointed out, and the people are recognised afterwards.
+/// people. Each good photo of a person whose consent is in the file is enrolled, a cut-off one
+/// is listed with the reason, a file named after no one is pointed out, a person without
+/// consent keeps their photo but not their face, and the people are recognised afterwards.
 #[test]
 fn bulk_import_enrols_photos_named_by_person_and_lists_the_rejected_ones() {
     let src = tempfile::tempdir().unwrap();
     let s = src.path();
     std::fs::write(
         s.join("people.csv"),
-        "name,class,title,household,status,notes,photos\n\
-         王建国,vip,王总,,,,\n\
-         陈静,resident,,3-2-1502,,,\n",
+        "name,class,title,household,status,notes,photos,consent_by,consent_date,consent_how\n\
+         王建国,vip,王总,,,,,本人,2026-03-02,written\n\
+         陈静,resident,,3-2-1502,,,,本人,2026/3/5,书面\n\
+         刘洋,resident,,3-2-1502,,,,,,\n",
     )
     .unwrap();
     let photos = s.join("photos");
@@ -242,6 +246,7 @@ fn bulk_import_enrols_photos_named_by_person_and_lists_the_rejected_ones() {
         ("obama2.jpg", "王建国-2.jpg"),
         ("obama_partial_face.jpg", "王建国(3).jpg"),
         ("astronaut.png", "陈静.png"),
+        ("solvay-dirac.jpg", "刘洋.jpg"),
         ("biden.jpg", "李四.jpg"),
     ] {
         std::fs::copy(fixture(from), photos.join(to)).unwrap();
@@ -266,6 +271,28 @@ fn bulk_import_enrols_photos_named_by_person_and_lists_the_rejected_ones() {
             .any(|l| l.starts_with('⚠') && l.contains("李四.jpg")),
         "{text}"
     );
+    // 刘洋's consent is not in the file: his photo is kept, his face is not enrolled
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("⚠ 刘洋") && l.contains("没有登记人脸采集同意")),
+        "{text}"
+    );
+    assert!(
+        text.contains("1 photo(s) of 1 people wait for their consent"),
+        "{text}"
+    );
+    let store = gateward::store::Store::open(gateward::store::database_path(d)).unwrap();
+    let liu = store.people_named("刘洋").unwrap()[0].id;
+    assert_eq!(store.photos(liu).unwrap().len(), 1);
+    assert!(store.consent(liu).unwrap().is_none());
+    let chen = store.people_named("陈静").unwrap()[0].id;
+    let consent = store.consent(chen).unwrap().expect("陈静's consent");
+    assert_eq!(consent.given_by, "本人");
+    assert_eq!(consent.given_on.to_string(), "2026-03-05");
+    assert_eq!(consent.method, gateward::domain::ConsentMethod::Written);
+    drop(store);
+    let json = analyze(d, &fixture("solvay-dirac.jpg"));
+    assert!(json[0]["faces"][0]["identity"].is_null(), "{json:#}");
 
     let json = analyze(d, &fixture("obama3.jpg"));
     assert_eq!(
@@ -319,4 +346,109 @@ fn enrolling_a_new_person_into_an_existing_household_keeps_its_notes() {
         store.people_named("陈静").unwrap()[0].household.as_deref(),
         Some("3-2-1502")
     );
+}
+
+/// `gateward enroll` refuses a face without the person's consent to face collection (after
+/// checking the photos), and records the consent given with --consent-by and --consent-how;
+/// once it is on record, more photos need no options.
+#[test]
+fn enrolling_a_face_needs_the_persons_consent() {
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path();
+    let obama = fixture("obama.jpg");
+    let out = gateward_in(
+        d,
+        &[
+            "enroll",
+            "--name",
+            "王建国",
+            "--class",
+            "vip",
+            obama.to_str().unwrap(),
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("没有登记王建国的人脸采集同意"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("--consent-by"), "{}", stderr(&out));
+    let records = || gateward::store::Store::open(gateward::store::database_path(d)).unwrap();
+    assert!(records().people_named("王建国").unwrap().is_empty());
+    // one of the two options only: refused
+    let out = gateward_in(
+        d,
+        &[
+            "enroll",
+            "--name",
+            "王建国",
+            "--class",
+            "vip",
+            "--consent-by",
+            "本人",
+            obama.to_str().unwrap(),
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--consent-how"), "{}", stderr(&out));
+
+    let out = gateward_in(
+        d,
+        &[
+            "enroll",
+            "--name",
+            "王建国",
+            "--class",
+            "vip",
+            "--by",
+            "刘主任",
+            "--consent-by",
+            "本人",
+            "--consent-how",
+            "口头",
+            "--consent-date",
+            "2026-03-02",
+            obama.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("已登记王建国的人脸采集同意"),
+        "{}",
+        stdout(&out)
+    );
+    let store = records();
+    let wang = store.people_named("王建国").unwrap()[0].id;
+    let consent = store.consent(wang).unwrap().expect("consent");
+    assert_eq!(
+        (
+            consent.given_by.as_str(),
+            consent.given_on.to_string().as_str(),
+            consent.method,
+            consent.recorded_by.as_str()
+        ),
+        (
+            "本人",
+            "2026-03-02",
+            gateward::domain::ConsentMethod::Oral,
+            "刘主任"
+        )
+    );
+    drop(store);
+    // the consent is on record: another photo needs no options
+    let obama2 = fixture("obama2.jpg");
+    let out = gateward_in(
+        d,
+        &[
+            "enroll",
+            "--name",
+            "王建国",
+            "--class",
+            "vip",
+            obama2.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(records().photos(wang).unwrap().len(), 2);
 }

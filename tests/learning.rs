@@ -12,10 +12,10 @@ use chrono::Utc;
 use gateward::app::learning::{Confirmed, learn_confirmed};
 use gateward::config::{Config, Overrides};
 use gateward::domain::event::GateEvent;
-use gateward::domain::{Direction, PersonClass};
+use gateward::domain::{ConsentMethod, Direction, PersonClass};
 use gateward::pipeline::start::load_eyes;
 use gateward::pipeline::watch::{CameraInfo, Eyes, Sink, Watcher};
-use gateward::store::{NewFaceEmbedding, NewPerson, Store};
+use gateward::store::{NewConsent, NewFaceEmbedding, NewPerson, Store};
 use gateward::vision::decode::{self, ImageLimits};
 
 /// `photo` held in front of a new camera for a second: the arrivals it makes.
@@ -74,6 +74,19 @@ fn a_resident_not_named_is_named_after_a_guard_confirms_one_arrival() {
     let zhang = store
         .insert_person("管理处", NewPerson::new("张伟", PersonClass::Resident))
         .expect("person");
+    // he consented to the collection of his face (without it no face of his is kept)
+    store
+        .record_consent(
+            "管理处",
+            zhang,
+            NewConsent {
+                given_by: "本人".into(),
+                given_on: chrono::NaiveDate::from_ymd_opt(2026, 3, 6).expect("day"),
+                method: ConsentMethod::Written,
+                note: String::new(),
+            },
+        )
+        .expect("consent");
     let old = decode::open(
         &common::fixture("obama_partial_face.jpg"),
         &ImageLimits::default(),

@@ -21,6 +21,10 @@ fn enrol_wang(data: &Path) {
             "vip",
             "--title",
             "王总",
+            "--consent-by",
+            "本人",
+            "--consent-how",
+            "written",
             obama.to_str().unwrap(),
         ],
     );

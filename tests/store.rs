@@ -498,6 +498,7 @@ fn batch(people: Vec<(&str, Option<&str>)>, vehicles: Vec<(&str, &str)>) -> Impo
                         path: format!("photos/{i}.jpg"),
                         sha256: sha(i as u8),
                     }],
+                    consent: None,
                 }
             })
             .collect(),
@@ -619,7 +620,7 @@ fn database_of_schema_1_is_upgraded_and_keeps_its_data() {
         .unwrap();
     }
     let store = Store::open(&path).unwrap();
-    assert_eq!(SCHEMA_VERSION, 11);
+    assert_eq!(SCHEMA_VERSION, 12);
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     assert_eq!(
         store.household("3-2-1502").unwrap().unwrap().notes,

@@ -259,12 +259,19 @@ impl Elsewhere {
             location: None,
             set_cookies: Vec::new(),
             content_type: String::new(),
+            headers: ureq::http::HeaderMap::new(),
             body: body.to_owned(),
         };
         for line in lines {
             let Some((name, value)) = line.split_once(':') else {
                 continue;
             };
+            if let (Ok(key), Ok(val)) = (
+                ureq::http::HeaderName::from_bytes(name.trim().as_bytes()),
+                ureq::http::HeaderValue::from_str(value.trim()),
+            ) {
+                reply.headers.append(key, val);
+            }
             match name.to_ascii_lowercase().as_str() {
                 "set-cookie" => reply.set_cookies.push(value.trim().to_owned()),
                 "location" => reply.location = Some(value.trim().to_owned()),

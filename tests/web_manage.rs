@@ -884,9 +884,64 @@ fn manager_adds_a_person_and_enrols_her_face_from_uploaded_photos() {
     assert_eq!(r.status, 303, "{}", r.body);
     assert!(store.household("8-1-0302").unwrap().is_some());
 
-    // her page: no photo yet, and the upload form
+    // her page: no consent to face collection yet, so no upload form, and an upload is
+    // refused with nothing stored
     let page = manager.get_page(&format!("/manage/people/{id}"));
     assert_eq!(page.status, 200, "{}", page.body);
+    let flag = slice(&page.body, "id=\"no-consent\"", "</p>");
+    assert!(flag.contains("未登记同意"), "{flag}");
+    assert!(!page.body.contains("id=\"upload-photos\""), "{}", page.body);
+    let early = format!("/manage/people/{id}/photos");
+    let face = fixture("obama3.jpg");
+    let r = manager.post_multipart(
+        &early,
+        &[("photos", "孙丽正面.jpg", "image/jpeg", face.as_slice())],
+        true,
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(
+        r.body.contains("还没有登记孙丽的人脸采集同意"),
+        "{}",
+        r.body
+    );
+    assert!(store.photos(id).unwrap().is_empty());
+    // she signs the consent form; the manager records it on her page (a guard may not, and a
+    // day still to come is refused)
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
+    let tomorrow = (today + chrono::Days::new(1)).to_string();
+    let today = today.to_string();
+    let consent_form = format!("/manage/people/{id}/consent");
+    let consent = [
+        ("given_by", "本人"),
+        ("given_on", today.as_str()),
+        ("method", "written"),
+        ("note", "同意书存管理处档案"),
+    ];
+    assert_eq!(guard.post_form(&consent_form, &consent, true).status, 403);
+    let mut early_day = consent;
+    early_day[1] = ("given_on", tomorrow.as_str());
+    assert_eq!(
+        manager.post_form(&consent_form, &early_day, true).status,
+        400
+    );
+    assert!(store.consent(id).unwrap().is_none());
+    let r = manager.post_form(&consent_form, &consent, true);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("已登记孙丽的人脸采集同意"), "{}", r.body);
+    let shown = slice(&r.body, "id=\"consent\"", "</table>");
+    assert!(
+        shown.contains("本人") && shown.contains("书面") && shown.contains(&today),
+        "{shown}"
+    );
+    assert!(shown.contains("管理处刘主任"), "who recorded it: {shown}");
+    assert_eq!(audit(&store, "consent.record", &object).len(), 1);
+
+    // her page now has the upload form
+    let page = manager.get_page(&format!("/manage/people/{id}"));
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(!page.body.contains("id=\"no-consent\""), "{}", page.body);
     assert!(page.body.contains("上传照片录入人脸"), "{}", page.body);
     let action =
         http::attr_after(&page.body, "id=\"upload-photos\"", "action").expect("the upload form");
@@ -918,7 +973,6 @@ fn manager_adds_a_person_and_enrols_her_face_from_uploaded_photos() {
 
     // without the token, or as a guard: refused, nothing stored (a small file: the refusal
     // comes before the body is read, and a large one would still be being sent)
-    let face = fixture("obama3.jpg");
     let photo = [("photos", "孙丽正面.jpg", "image/jpeg", face.as_slice())];
     let small = [("photos", "小.jpg", "image/jpeg", &face[..512])];
     assert_eq!(manager.post_multipart(&action, &small, false).status, 403);
@@ -1148,14 +1202,18 @@ fn photos_too_large_or_cut_short_are_refused_and_four_uploads_at_once_keep_the_m
         let one = manager.post_multipart(
             &action,
             &[("photos", "大图.png", "image/png", bomb.as_slice())],
+            true,
         );
         let uploads: Vec<_> = (0..4)
             .map(|i| {
                 let (manager, action, bomb) = (&manager, &action, &bomb);
                 s.spawn(move || {
                     let name = format!("大图{i}.png");
-                    let r = manager
-                        .post_multipart(action, &[("photos", &name, "image/png", bomb.as_slice())]);
+                    let r = manager.post_multipart(
+                        action,
+                        &[("photos", &name, "image/png", bomb.as_slice())],
+                        true,
+                    );
                     (name, r)
                 })
             })
@@ -1187,7 +1245,7 @@ fn photos_too_large_or_cut_short_are_refused_and_four_uploads_at_once_keep_the_m
     // half of a real JPEG, and a whole photo beside it: the cut one is named as damaged
     let face = fixture("obama.jpg");
     let cut = &face[..face.len() / 2];
-    let r = manager.post_multipart(&action, &[("photos", "半张.jpg", "image/jpeg", cut)]);
+    let r = manager.post_multipart(&action, &[("photos", "半张.jpg", "image/jpeg", cut)], true);
     assert_eq!(r.status, 400, "{}", r.body);
     let row = refused_row(&r.body, "半张.jpg");
     assert!(
@@ -1202,4 +1260,163 @@ fn photos_too_large_or_cut_short_are_refused_and_four_uploads_at_once_keep_the_m
     // nothing of them was kept
     assert_eq!(store.photos(id).unwrap().len(), photos_before);
     assert_eq!(stored_photos(&demo), files_before);
+}
+
+/// A resident's data rights on the manager's pages: who has no consent to face collection is
+/// flagged, a face of theirs is not enrolled; a person added with their consent has it on
+/// record; the manager downloads everything about 王建国 as one ZIP (his photos and his
+/// arrival's snapshot inside, the download audited), which a guard and a team leader may not.
+#[test]
+fn consent_is_flagged_and_a_persons_data_is_downloaded_by_the_manager_only() {
+    let demo = Demo::start_with(&["--cameras", "0"]);
+    let store = demo.store();
+    let manager = Http::login(&demo.base, "manager", demo.password("manager"));
+    let leader = Http::login(&demo.base, "leader", demo.password("leader"));
+    let guard = Http::login(&demo.base, "guard", demo.password("guard"));
+
+    // the list flags the barred salesman (no consent in the sample), not 王建国
+    let page = manager.get_page("/manage/people");
+    assert_eq!(page.status, 200, "{}", page.body);
+    let barred = slice(&page.body, "<section id=\"barred\"", "</section>");
+    assert!(barred.contains("未登记同意"), "{barred}");
+    let vips = slice(&page.body, "<section id=\"vip\"", "</section>");
+    assert!(
+        !slice(vips, "王建国", "</tr>").contains("未登记同意"),
+        "{vips}"
+    );
+    // a face seen is not enrolled as his: no consent
+    let salesman = person_id(&store, "推销员(灰夹克)");
+    let page = manager.get_page(&format!("/manage/people/{salesman}"));
+    assert!(page.body.contains("id=\"no-consent\""), "{}", page.body);
+    let (model, dim): (String, i64) = rusqlite::Connection::open(store.path())
+        .unwrap()
+        .query_row("SELECT model, dim FROM face_embeddings LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    let seen = store
+        .add_sighting(NewSighting {
+            source: "东门入口".into(),
+            model: model.clone(),
+            vector: (0..dim).map(|i| ((i % 5) as f32 - 2.0) / 10.0).collect(),
+            thumbnail: None,
+            person_id: None,
+            similarity: None,
+        })
+        .unwrap();
+    let r = manager.post_form(
+        &format!("/manage/people/{salesman}/enrol-sighting"),
+        &[("sighting", &seen.to_string())],
+        true,
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("人脸采集同意"), "{}", r.body);
+    assert!(
+        store
+            .face_embeddings(&model)
+            .unwrap()
+            .iter()
+            .all(|e| e.person_id != salesman)
+    );
+
+    // a person added with her consent (said to the manager) has it on record
+    let r = manager.post_form(
+        "/manage/people",
+        &[
+            ("name", "何平"),
+            ("class", "pass_holder"),
+            ("consent_by", "本人"),
+            ("consent_how", "oral"),
+        ],
+        true,
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let he = person_id(&store, "何平");
+    let consent = store.consent(he).unwrap().expect("her consent");
+    assert_eq!(consent.method, gateward::domain::ConsentMethod::Oral);
+    assert_eq!(consent.recorded_by, "管理处刘主任");
+    let page = manager.get_page(&format!("/manage/people/{he}"));
+    let shown = slice(&page.body, "id=\"consent\"", "</table>");
+    assert!(shown.contains("口头"), "{shown}");
+
+    // 王建国's page: his consent (from the sample's people.csv) and the download
+    let wang = person_id(&store, "王建国");
+    let page = manager.get_page(&format!("/manage/people/{wang}"));
+    let shown = slice(&page.body, "id=\"consent\"", "</table>");
+    assert!(shown.contains("本人") && shown.contains("书面"), "{shown}");
+    let link = format!("/manage/people/{wang}/export");
+    assert!(
+        page.body.contains(&format!("href=\"{link}\"")),
+        "{}",
+        page.body
+    );
+    // his arrival this morning, with its snapshot on disk
+    let snap = format!("snapshots/{DAY}/073000.000-东门人行-p1.jpg");
+    std::fs::create_dir_all(demo.data.join(format!("snapshots/{DAY}"))).unwrap();
+    image::RgbImage::from_pixel(64, 48, image::Rgb([20, 120, 60]))
+        .save(demo.data.join(&snap))
+        .unwrap();
+    let mut e = NewGateEvent::new(local(7, 30), "东门", EventKind::Person, Shift::Morning);
+    e.person_id = Some(wang);
+    e.decision = "王总，早上好，欢迎光临".into();
+    e.snapshot = Some(snap.clone());
+    let arrival = store.insert_event(e).unwrap();
+
+    // a guard and a team leader may not take a person's data out; nothing is audited
+    let before = exports(&store).len();
+    let (status, _, _) = raw_get(&guard, &link);
+    assert_eq!(status, 403);
+    let (status, _, _) = raw_get(&leader, &link);
+    assert_eq!(status, 403);
+    assert_eq!(exports(&store).len(), before);
+
+    let (status, headers, body) = raw_get(&manager, &link);
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(headers["content-type"], "application/zip", "{headers:?}");
+    let disposition = &headers["content-disposition"];
+    assert!(
+        disposition.starts_with("attachment")
+            && disposition.contains(&format!("person-{wang}-"))
+            && disposition.contains(".zip"),
+        "{disposition}"
+    );
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(body)).expect("a ZIP file");
+    let mut read = |name: &str| -> Vec<u8> {
+        use std::io::Read;
+        let mut f = zip.by_name(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut bytes = Vec::new();
+        f.read_to_end(&mut bytes).unwrap();
+        bytes
+    };
+    let json: serde_json::Value = serde_json::from_slice(&read("person.json")).unwrap();
+    assert_eq!(json["person"]["name"], "王建国");
+    assert_eq!(json["person"]["title"], "王总");
+    assert_eq!(json["consents"][0]["given_on"], "2026-03-02");
+    let photos = json["photos"].as_array().unwrap();
+    assert_eq!(
+        photos.len(),
+        3,
+        "the sample's three photos of him: {json:#}"
+    );
+    for p in photos {
+        let file = p["file"].as_str().unwrap();
+        assert_eq!(
+            read(file),
+            std::fs::read(demo.data.join(file)).unwrap(),
+            "{file}"
+        );
+    }
+    let events = json["gate_events"].as_array().unwrap();
+    let his = events
+        .iter()
+        .find(|e| e["id"] == arrival)
+        .expect("his arrival");
+    assert_eq!(his["snapshot"], snap.as_str());
+    assert_eq!(read(&snap), std::fs::read(demo.data.join(&snap)).unwrap());
+    let audit = exports(&store);
+    assert_eq!(audit.len(), before + 1, "{audit:?}");
+    let entry = audit.last().unwrap();
+    assert_eq!(entry.actor, "管理处刘主任");
+    assert_eq!(entry.object, format!("person:{wang}"));
+    assert!(entry.detail.contains("3 photos"), "{entry:?}");
 }

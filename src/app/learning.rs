@@ -2,7 +2,8 @@
 //! or a correction naming who it really was) is kept as one more face of that person, so a
 //! resident enrolled with an old photo is named from then on. Only faces seen well enough to be
 //! recognised are recorded as sightings, and only a guard's word makes one a person's face: an
-//! arrival nobody confirmed teaches nothing. A few are kept per person; the oldest go first.
+//! arrival nobody confirmed teaches nothing, and nor does one of a person whose consent to face
+//! collection is not on record. A few are kept per person; the oldest go first.
 
 use crate::store::{Store, StoreError};
 
@@ -26,6 +27,9 @@ pub enum Confirmed {
     Gone,
     /// The sighting is not the arrival's (the camera named someone else on it): refused.
     NotThisArrival,
+    /// The person's consent to face collection is not on record: no face of theirs is kept
+    /// (the guard's confirmation itself is).
+    NoConsent,
 }
 
 /// The guard `actor` confirmed that the face of `sighting`, seen at an arrival the camera
@@ -42,6 +46,9 @@ pub fn learn_confirmed(
     };
     if seen.person_id != named {
         return Ok(Confirmed::NotThisArrival);
+    }
+    if store.consent(person)?.is_none() {
+        return Ok(Confirmed::NoConsent);
     }
     let kept = store.learn_gate_face(
         actor,

@@ -10,6 +10,8 @@
 //! - [`gallery`]: the faces the records know; [`sightings`]: the faces seen, kept for
 //!   corrections; [`learning`]: a face a guard confirmed kept as that person's;
 //! - [`visitors`]: registering a visitor, from the screen or the desk;
+//! - [`rights`]: residents' data rights: a person's data as one file, and its deletion;
+//!   [`retention`]: the faces seen and the snapshots deleted when their days are over;
 //! - [`when`]: local times typed by a user, and their UTC instants;
 //! - [`password`]: the password policy (pure): what a chosen password must not be.
 //!
@@ -24,6 +26,8 @@ pub mod log;
 pub mod password;
 pub mod photos;
 pub mod report;
+pub mod retention;
+pub mod rights;
 pub mod sightings;
 pub mod visitors;
 pub mod when;

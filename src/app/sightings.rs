@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use image::RgbImage;
 use sha2::{Digest, Sha256};
 
@@ -60,17 +60,44 @@ pub fn record_sighting(
     })?)
 }
 
-/// Deletes the sightings older than `days` and their crops. Errors deleting a crop are logged:
-/// the record is gone either way.
-pub fn purge_sightings(store: &Store, data: &Path, days: u32) -> Result<usize, StoreError> {
-    let before = Utc::now() - Duration::days(i64::from(days));
+/// Deletes the sightings seen more than `days` days before `now` (the time comes from the
+/// caller's [`crate::clock::Clock`]) and the crops no record names any more. Errors deleting a
+/// crop are logged: the record is gone either way. Returns how many crops were deleted.
+pub fn purge_sightings(
+    store: &Store,
+    data: &Path,
+    days: u32,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let before = now - Duration::days(i64::from(days));
     let thumbnails = store.purge_sightings(before)?;
-    for t in &thumbnails {
-        if let Err(e) = std::fs::remove_file(data.join(t))
-            && e.kind() != std::io::ErrorKind::NotFound
+    Ok(remove_files(data, &thumbnails, "an expired face crop"))
+}
+
+/// Deletes the files `relative` (to the data folder), as the records no longer name them; one
+/// already gone is not an error, another failure is logged. Returns how many were deleted. An
+/// emptied date folder of the snapshots is removed too.
+pub fn remove_files(data: &Path, relative: &[String], what: &str) -> usize {
+    let mut deleted = 0;
+    for f in relative {
+        // the records name files inside the data folder only
+        if Path::new(f).is_absolute() || f.split(['/', '\\']).any(|p| p == "..") {
+            tracing::warn!(file = %f, "not deleting {what}: the path leaves the data folder");
+            continue;
+        }
+        let path = data.join(f);
+        match std::fs::remove_file(&path) {
+            Ok(()) => deleted += 1,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => tracing::warn!(file = %f, error = %e, "could not delete {what}"),
+        }
+        if f.starts_with("snapshots/")
+            && let Some(dir) = path.parent()
+            && dir != data.join("snapshots")
         {
-            tracing::warn!(file = %t, error = %e, "could not delete an expired face crop");
+            // fails (and stays) while other snapshots of the day are there
+            let _ = std::fs::remove_dir(dir);
         }
     }
-    Ok(thumbnails.len())
+    deleted
 }

@@ -107,9 +107,9 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
     let model_key = chain.model_key().to_owned();
     let recorder = match &store {
         Some(store) if days > 0 && args.record => {
-            let purged = purge_sightings(store, &config.paths.data, days)?;
+            let purged = purge_sightings(store, &config.paths.data, days, SystemClock.now())?;
             if purged > 0 {
-                tracing::info!(purged, days, "expired face sightings deleted");
+                tracing::info!(purged, days, "expired face crops deleted");
             }
             Some(Recorder {
                 store,

@@ -214,6 +214,8 @@ pub fn run(config: &Config, args: &Args, data: Option<&Path>) -> anyhow::Result<
         );
         println!("  Ctrl-C 结束 (stop)");
         println!();
+        // faces seen and snapshots past their retention go, as in `gateward run`
+        let keeper = tokio::spawn(super::run::housekeeping(&config, &store).run());
         let why = match seconds {
             Some(s) => tokio::select! {
                 _ = tokio::time::sleep(Duration::from_secs(s)) => "time up",
@@ -223,6 +225,7 @@ pub fn run(config: &Config, args: &Args, data: Option<&Path>) -> anyhow::Result<
         };
         tracing::info!("{why}: stopping the demo");
         let _ = stop_web.send(());
+        keeper.abort();
         service.stop().await;
         let _ = printer.await;
         Ok(())

@@ -1,7 +1,9 @@
 //! `gateward import FILE.csv|FOLDER [--dry-run]`: the property manager's import of people and
 //! vehicles (formats in `fixtures/demo/README.md`). All or nothing: any bad row means nothing is
 //! written, and every bad row is listed with its line number. Then the face of every new
-//! photo is enrolled, with a progress bar; a rejected photo is listed with the reason.
+//! photo of a person whose consent to face collection is on record (the `consent_*` columns, or
+//! recorded before) is enrolled, with a progress bar; a rejected photo is listed with the
+//! reason, and the people whose consent is missing are named: their photos wait.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -15,8 +17,8 @@ use crate::config::Config;
 use crate::domain::Post;
 use crate::import::{self, ImportError, ImportSet};
 use crate::store::{
-    ImportBatch, ImportPerson, ImportSummary, ImportVehicle, NewHousehold, NewPerson, NewPhoto,
-    NewVehicle, Store, VehicleOwner, database_path,
+    ImportBatch, ImportPerson, ImportSummary, ImportVehicle, NewConsent, NewHousehold, NewPerson,
+    NewPhoto, NewVehicle, Store, VehicleOwner, database_path,
 };
 use crate::vision::faces::FaceChain;
 use crate::vision::manifest::Manifest;
@@ -126,15 +128,40 @@ fn enrol_faces(
         config.vision.face_detect(),
     )
     .map_err(|e| fail(e.into()))?;
-    let pending = store.photos_without_embedding(chain.model_key())?;
-    if pending.is_empty() {
-        return Ok(());
-    }
     let names: HashMap<i64, String> = store
         .people()?
         .into_iter()
         .map(|p| (p.id, p.name))
         .collect();
+    // a face is sensitive personal information: only the faces of people whose consent is on
+    // record are enrolled; the others' photos are kept until it is
+    let consented = store.people_with_consent()?;
+    let (pending, waiting): (Vec<_>, Vec<_>) = store
+        .photos_without_embedding(chain.model_key())?
+        .into_iter()
+        .partition(|p| consented.contains(&p.person_id));
+    let mut without_consent: Vec<&str> = waiting
+        .iter()
+        .map(|p| names.get(&p.person_id).map_or("?", String::as_str))
+        .collect();
+    without_consent.dedup();
+    for who in &without_consent {
+        println!(
+            "⚠ {who}: 没有登记人脸采集同意，照片已保存，未录入人脸 — no consent to face collection \
+             is recorded: the photos are kept, the face is not enrolled. Fill consent_by, \
+             consent_date and consent_how (同意人、同意日期、同意方式) on their row and import again"
+        );
+    }
+    if pending.is_empty() {
+        if !waiting.is_empty() {
+            println!(
+                "faces enrolled (已录入人脸): 0; {} photo(s) of {} people wait for their consent",
+                waiting.len(),
+                without_consent.len()
+            );
+        }
+        return Ok(());
+    }
     let bar = ProgressBar::new(pending.len() as u64).with_style(
         ProgressStyle::with_template("录入人脸 enrolling faces {bar:30} {pos}/{len} {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
@@ -165,7 +192,7 @@ fn enrol_faces(
         println!("{line}");
     }
     println!(
-        "faces enrolled (已录入人脸): {enrolled} of {} photo(s){}",
+        "faces enrolled (已录入人脸): {enrolled} of {} photo(s){}{}",
         pending.len(),
         if rejected.is_empty() {
             String::new()
@@ -175,6 +202,15 @@ fn enrol_faces(
                  import again",
                 rejected.len()
             )
+        },
+        if waiting.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; {} photo(s) of {} people wait for their consent (see above)",
+                waiting.len(),
+                without_consent.len()
+            )
         }
     );
     Ok(())
@@ -182,12 +218,13 @@ fn enrol_faces(
 
 fn summary(s: &ImportSummary) -> String {
     format!(
-        "{} households added, {} updated; {} people added, {} updated, {} photos; {} vehicles added, {} updated",
+        "{} households added, {} updated; {} people added, {} updated, {} photos, {} consents; {} vehicles added, {} updated",
         s.households_added,
         s.households_updated,
         s.people_added,
         s.people_updated,
         s.photos_added,
+        s.consents_added,
         s.vehicles_added,
         s.vehicles_updated
     )
@@ -230,6 +267,12 @@ fn to_batch(set: &ImportSet, source: &str) -> anyhow::Result<ImportBatch> {
                 ask_not_to_notify: row.notify == Some(Post::ShiftLeader),
             },
             photos,
+            consent: row.consent.as_ref().map(|c| NewConsent {
+                given_by: c.by.clone(),
+                given_on: c.date,
+                method: c.how,
+                note: format!("{} line {}", people_file(source), row.line),
+            }),
         });
     }
     let vehicles = set

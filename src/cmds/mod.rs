@@ -18,6 +18,7 @@ pub mod import;
 pub mod inside;
 pub mod log;
 pub mod not;
+pub mod person;
 pub mod prompt;
 pub mod replay;
 pub mod report;
@@ -76,6 +77,8 @@ pub enum Command {
     Demo(demo::Args),
     /// Add web-app users or set their passwords (账号管理)
     User(user::Args),
+    /// A person's data rights: export their data as one file, or delete it (个人信息导出/删除)
+    Person(person::Args),
     /// The vehicles inside the compound now (在场车辆)
     Inside,
     /// Run the live pipeline on a video, a folder of images or a camera, printing gate events (回放录像)
@@ -116,6 +119,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Inside => inside::run(&config),
         Command::Demo(args) => demo::run(&config, args, cli.data.as_deref()),
         Command::User(args) => user::run(&config, args),
+        Command::Person(args) => person::run(&config, args),
         Command::Not(args) => not::run(&config, args),
         Command::Log(args) => log::run(&config, args),
         Command::Prompt(args) => prompt::run(&config, args),

@@ -1,24 +1,20 @@
 //! `gateward run`: the service. Watches every camera of the config until stopped (Ctrl-C or
 //! SIGTERM), records each gate event with its snapshot, keeps the list of vehicles inside, and
-//! prints the events; snapshots and face sightings past their retention are deleted hourly.
+//! prints the events; snapshots and face sightings past their retention are deleted at start and
+//! then hourly (`pipeline::housekeeping`).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context as _;
 
 use super::events::print_events;
-use crate::app::sightings::purge_sightings;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
+use crate::pipeline::housekeeping::Housekeeping;
 use crate::pipeline::service::{CameraHealth, Service, Settings, Timing};
-use crate::pipeline::snapshot;
 use crate::pipeline::start::{lanes, load_eyes, plans, runtime};
 use crate::store::Store;
 use crate::web;
-
-/// How often expired snapshots and sightings are deleted.
-const HOUSEKEEPING: Duration = Duration::from_secs(3600);
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -98,7 +94,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
         if let Some(addr) = screen {
             eprintln!("门岗屏 guard screen: http://{addr}/");
         }
-        let keeper = tokio::spawn(housekeeping(config, store));
+        let keeper = tokio::spawn(housekeeping(&config, &store).run());
         let why = stopped().await;
         tracing::info!("{why}: stopping the cameras");
         let _ = stop_web.send(());
@@ -190,32 +186,14 @@ pub async fn stopped() -> &'static str {
     }
 }
 
-/// Every hour: deletes the snapshots and face sightings past their retention.
-async fn housekeeping(config: Config, store: Arc<Store>) {
-    let mut every = tokio::time::interval(HOUSEKEEPING);
-    loop {
-        every.tick().await;
-        let (config, store) = (config.clone(), Arc::clone(&store));
-        let done = tokio::task::spawn_blocking(move || {
-            let data = &config.paths.data;
-            let today = SystemClock
-                .now()
-                .with_timezone(&config.gate.time_zone)
-                .date_naive();
-            match snapshot::prune(data, today, config.retention.snapshots_days) {
-                Ok(0) => {}
-                Ok(n) => tracing::info!("{n} snapshots past their retention deleted"),
-                Err(e) => tracing::warn!("cannot delete old snapshots: {e}"),
-            }
-            match purge_sightings(&store, data, config.retention.sightings_days) {
-                Ok(0) => {}
-                Ok(n) => tracing::info!("{n} face sightings past their retention deleted"),
-                Err(e) => tracing::warn!("cannot delete old face sightings: {e}"),
-            }
-        })
-        .await;
-        if done.is_err() {
-            tracing::error!("housekeeping failed");
-        }
+/// The housekeeping of the service on `store`: what is past its retention goes, at start and
+/// every hour, by the system clock.
+pub fn housekeeping(config: &Config, store: &Arc<Store>) -> Housekeeping {
+    Housekeeping {
+        store: Arc::clone(store),
+        data: config.paths.data.clone(),
+        retention: config.retention,
+        tz: config.gate.time_zone,
+        clock: Arc::new(SystemClock),
     }
 }

@@ -162,6 +162,20 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// How a person gave their consent to having their face collected and recognised (人脸采集
+    /// 同意). A face is sensitive personal information under the PIPL (《个人信息保护法》第二十八、
+    /// 二十九条): separate consent is needed before it is enrolled.
+    ConsentMethod, "consent method" {
+        /// 书面: a signed consent form, kept by the management office.
+        Written = ("written", "书面"),
+        /// 口头: said to the manager, who records it here.
+        Oral = ("oral", "口头"),
+        /// 线上: given online (the property's app, a mini-program, an e-mail).
+        Online = ("online", "线上"),
+    }
+}
+
+vocabulary! {
     /// Why a vehicle is known (vehicles.csv `kind`).
     VehicleKind, "vehicle kind" {
         Household = ("household", "业主车辆"),

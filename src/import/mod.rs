@@ -8,7 +8,8 @@
 //! value with its file, spreadsheet line, column and what to write instead, and no rows at all.
 //!
 //! The formats are documented for the manager in `fixtures/demo/README.md`:
-//! - `people.csv`: `name,class,title,household,status,notes,photos[,notify]`;
+//! - `people.csv`: `name,class,title,household,status,notes,photos[,notify][,consent_by,
+//!   consent_date,consent_how]`;
 //! - `vehicles.csv`: `plate,owner,kind,valid_from,valid_to,notes`.
 //!
 //! Headers may use the machine names or the Chinese ones (姓名, 类别…), in any order.
@@ -29,12 +30,12 @@ mod vehicles;
 pub use error::{ImportError, PEOPLE_FILE, VEHICLES_FILE};
 pub use named_photos::{NAMED_PHOTO_DIR, attach_named_photos};
 pub use people::{
-    ENROLLED_CLASSES, PHOTO_EXTENSIONS, PersonRow, normalise_household, parse_people,
+    ConsentRow, ENROLLED_CLASSES, PHOTO_EXTENSIONS, PersonRow, normalise_household, parse_people,
 };
 pub use report::{BadRow, BadRows};
 pub use set::ImportSet;
-pub use text::{Encoding, decode};
-pub use vehicles::{VehicleRow, check_owners, parse_date, parse_vehicles};
+pub use text::{Encoding, decode, parse_date};
+pub use vehicles::{VehicleRow, check_owners, parse_vehicles};
 
 use error::{finish, sorted};
 use report::Collector;

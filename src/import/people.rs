@@ -1,15 +1,17 @@
 //! `people.csv`: the people enrolled at the gate (residents, VIPs, staff, pass holders, barred and
-//! former staff), one per row, with their photos.
+//! former staff), one per row, with their photos and their consent to face collection.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::domain::{PersonClass, PersonStatus, Post};
+use chrono::NaiveDate;
+
+use crate::domain::{ConsentMethod, PersonClass, PersonStatus, Post};
 
 use super::error::{ImportError, finish};
 use super::report::Collector;
 use super::table::{Column, Row, read_table};
-use super::text::to_halfwidth;
+use super::text::{parse_date, to_halfwidth};
 
 /// The columns of `people.csv`, in their documented order.
 pub(crate) const COLUMNS: &[Column] = &[
@@ -61,6 +63,24 @@ pub(crate) const COLUMNS: &[Column] = &[
         required: false,
         lines: false,
     },
+    Column {
+        key: "consent_by",
+        zh: "同意人",
+        required: false,
+        lines: false,
+    },
+    Column {
+        key: "consent_date",
+        zh: "同意日期",
+        required: false,
+        lines: false,
+    },
+    Column {
+        key: "consent_how",
+        zh: "同意方式",
+        required: false,
+        lines: false,
+    },
 ];
 const NAME: usize = 0;
 const CLASS: usize = 1;
@@ -70,6 +90,9 @@ const STATUS: usize = 4;
 const NOTES: usize = 5;
 const PHOTOS: usize = 6;
 const NOTIFY: usize = 7;
+const CONSENT_BY: usize = 8;
+const CONSENT_DATE: usize = 9;
+const CONSENT_HOW: usize = 10;
 
 /// The classes a person may be enrolled as: everyone of SPEC §1 except visitors, who are
 /// registered at the gate each time.
@@ -109,6 +132,20 @@ pub struct PersonRow {
     /// Whom to notify instead of the usual post (通知): only for company staff who asked that
     /// the office not be told (`ShiftLeader`); `None` means the rules' default for the class.
     pub notify: Option<Post>,
+    /// Their consent to the collection of their face (同意人, 同意日期, 同意方式), when the row
+    /// records one. A face is enrolled only for a person whose consent is on record.
+    pub consent: Option<ConsentRow>,
+}
+
+/// A consent to face collection as a row of `people.csv` records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentRow {
+    /// Who gave it: 本人 (the person), or who speaks for them, e.g. 监护人 陈静 (同意人).
+    pub by: String,
+    /// The day it was given (同意日期).
+    pub date: NaiveDate,
+    /// How: written (书面), oral (口头) or online (线上) (同意方式).
+    pub how: ConsentMethod,
 }
 
 /// What reading `people.csv` gives the cross-file checks: the good rows, plus every name and
@@ -293,6 +330,7 @@ fn read_person(
     };
 
     let photos = read_photos(row, base_dir, bad, photo_owner);
+    let consent = read_consent(row, bad);
 
     PersonRow {
         line,
@@ -304,7 +342,82 @@ fn read_person(
         notes: non_empty(row.get(NOTES)),
         photos,
         notify,
+        consent,
     }
+}
+
+/// The consent columns of a row: all three empty (no consent recorded in the file), or all
+/// three filled and valid.
+fn read_consent(row: &Row, bad: &mut Collector) -> Option<ConsentRow> {
+    let (by, date, how) = (
+        row.get(CONSENT_BY),
+        row.get(CONSENT_DATE),
+        row.get(CONSENT_HOW),
+    );
+    if by.is_empty() && date.is_empty() && how.is_empty() {
+        return None;
+    }
+    let line = row.line;
+    let methods = ConsentMethod::ALL
+        .iter()
+        .map(|m| format!("{} ({})", m.key(), m.zh()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if by.is_empty() {
+        bad.push(
+            line,
+            COLUMNS[CONSENT_BY].label(),
+            "",
+            "write who gave the consent to face collection: 本人 (the person), or who speaks for \
+             them, e.g. 监护人 陈静; or leave all three consent columns empty",
+        );
+    }
+    let date = match date {
+        "" => {
+            bad.push(
+                line,
+                COLUMNS[CONSENT_DATE].label(),
+                "",
+                "write the day the consent was given, e.g. 2026-11-28",
+            );
+            None
+        }
+        raw => match parse_date(raw) {
+            Ok(d) => Some(d),
+            Err(message) => {
+                bad.push(line, COLUMNS[CONSENT_DATE].label(), raw, message);
+                None
+            }
+        },
+    };
+    let how = match how {
+        "" => {
+            bad.push(
+                line,
+                COLUMNS[CONSENT_HOW].label(),
+                "",
+                format!("write how the consent was given: {methods}"),
+            );
+            None
+        }
+        raw => match raw.parse::<ConsentMethod>() {
+            Ok(m) => Some(m),
+            Err(_) => {
+                bad.push(
+                    line,
+                    COLUMNS[CONSENT_HOW].label(),
+                    raw,
+                    format!("write how the consent was given, one of: {methods}"),
+                );
+                None
+            }
+        },
+    };
+    Some(ConsentRow {
+        by: by.to_owned(),
+        date: date?,
+        how: how?,
+    })
 }
 
 /// A class of `people.csv`: any of [`ENROLLED_CLASSES`], by machine or Chinese name.

@@ -171,6 +171,46 @@ fn notify_column_is_only_for_company_staff() {
 }
 
 #[test]
+fn consent_columns_are_all_three_or_none() {
+    let csv = "姓名,类别,房号,同意人,同意日期,同意方式\n\
+               陈静,resident,3-2-1502,本人,2026/3/5,书面\n\
+               刘洋,resident,3-2-1502,,,\n\
+               张伟,resident,1-1-101,本人,,oral\n\
+               赵敏,resident,1-1-302,本人,2026-02-30,by post\n\
+               吴磊,resident,2-2-1101,,2026-03-12,\n";
+    let rows = bad_rows(parse_people("p.csv", csv.as_bytes(), Path::new(".")));
+    assert_eq!(
+        where_bad(&rows),
+        vec![
+            (4, "consent_date"),
+            (5, "consent_date"),
+            (5, "consent_how"),
+            (6, "consent_by"),
+            (6, "consent_how"),
+        ]
+    );
+    assert!(rows[2].message.contains("written (书面)"), "{rows:?}");
+    let ok = parse_people(
+        "p.csv",
+        "name,class,household,consent_by,consent_date,consent_how\n\
+         陈静,resident,3-2-1502,监护人 刘洋,2026-03-05,online\n\
+         刘洋,resident,3-2-1502,,,\n"
+            .as_bytes(),
+        Path::new("."),
+    )
+    .unwrap();
+    assert_eq!(
+        ok[0].consent,
+        Some(ConsentRow {
+            by: "监护人 刘洋".into(),
+            date: date(2026, 3, 5),
+            how: crate::domain::ConsentMethod::Online,
+        })
+    );
+    assert_eq!(ok[1].consent, None);
+}
+
+#[test]
 fn every_kind_of_bad_vehicle_row_is_reported_with_its_line() {
     let csv = format!(
         "{VEHICLES_HEADER}\

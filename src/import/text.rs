@@ -1,9 +1,10 @@
-//! Text-level helpers for imported files: telling UTF-8 from GBK, and undoing the full-width
-//! characters a Chinese input method types into plates and room numbers.
+//! Text-level helpers for imported files: telling UTF-8 from GBK, undoing the full-width
+//! characters a Chinese input method types into plates and room numbers, and reading dates.
 
 pub use crate::domain::to_halfwidth;
 use std::borrow::Cow;
 
+use chrono::NaiveDate;
 use encoding_rs::GBK;
 
 /// The encodings a CSV file may come in.
@@ -24,6 +25,25 @@ pub fn decode(bytes: &[u8]) -> Option<(Cow<'_, str>, Encoding)> {
     }
     GBK.decode_without_bom_handling_and_without_replacement(bytes)
         .map(|text| (text, Encoding::Gbk))
+}
+
+/// Parses a date written `YYYY-MM-DD` (2026-11-28); `2026/11/28`, as Excel in China shows dates,
+/// is accepted too.
+pub fn parse_date(raw: &str) -> Result<NaiveDate, String> {
+    let shape = "write the date as YYYY-MM-DD, e.g. 2026-11-28";
+    let parts: Vec<&str> = raw.trim().split(['-', '/']).collect();
+    let [y, m, d] = parts[..] else {
+        return Err(shape.to_owned());
+    };
+    let digits = |s: &str, len: std::ops::RangeInclusive<usize>| {
+        len.contains(&s.len()) && s.chars().all(|c| c.is_ascii_digit())
+    };
+    if !(digits(y, 4..=4) && digits(m, 1..=2) && digits(d, 1..=2)) {
+        return Err(shape.to_owned());
+    }
+    let number = |s: &str| s.parse::<u32>().unwrap_or(0);
+    NaiveDate::from_ymd_opt(number(y) as i32, number(m), number(d))
+        .ok_or_else(|| format!("there is no such day in the calendar; {shape}"))
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use super::error::{ImportError, finish};
 use super::people::normalise_household;
 use super::report::{BadRow, Collector};
 use super::table::{Column, Row, read_table};
+use super::text::parse_date;
 
 /// The columns of `vehicles.csv`, in their documented order.
 pub(crate) const COLUMNS: &[Column] = &[
@@ -254,25 +255,6 @@ fn normalise_owner(raw: &str) -> String {
         Ok(code) if has_digit => code,
         _ => raw.to_owned(),
     }
-}
-
-/// Parses a date written `YYYY-MM-DD` (2026-11-28); `2026/11/28`, as Excel in China shows dates,
-/// is accepted too.
-pub fn parse_date(raw: &str) -> Result<NaiveDate, String> {
-    let shape = "write the date as YYYY-MM-DD, e.g. 2026-11-28";
-    let parts: Vec<&str> = raw.trim().split(['-', '/']).collect();
-    let [y, m, d] = parts[..] else {
-        return Err(shape.to_owned());
-    };
-    let digits = |s: &str, len: std::ops::RangeInclusive<usize>| {
-        len.contains(&s.len()) && s.chars().all(|c| c.is_ascii_digit())
-    };
-    if !(digits(y, 4..=4) && digits(m, 1..=2) && digits(d, 1..=2)) {
-        return Err(shape.to_owned());
-    }
-    let number = |s: &str| s.parse::<u32>().unwrap_or(0);
-    NaiveDate::from_ymd_opt(number(y) as i32, number(m), number(d))
-        .ok_or_else(|| format!("there is no such day in the calendar; {shape}"))
 }
 
 /// Checks that each vehicle's owner is known: `known_owner` is asked with the owner as stored

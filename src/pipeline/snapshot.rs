@@ -120,9 +120,11 @@ pub fn save(data: &Path, relative: &str, image: &RgbImage) -> Result<(), Snapsho
         .map_err(write)
 }
 
-/// Deletes the date folders of `snapshots/` older than `days` days before `today`; with
-/// `days` 0, every snapshot. Returns how many snapshots were deleted. Files it did not make
-/// (a folder not named by a date) are left alone.
+/// Deletes the date folders of `snapshots/` whose whole day is more than `days` days before
+/// `today` (so nothing younger than the retention goes); with `days` 0, every snapshot. Returns
+/// how many snapshots were deleted. Files it did not make (a folder not named by a date) are
+/// left alone. The records' own snapshots go at the hour with their events' retention
+/// ([`crate::app::retention`]); this catches the files no event named.
 pub fn prune(data: &Path, today: NaiveDate, days: u32) -> std::io::Result<usize> {
     let root = data.join(FOLDER);
     let entries = match std::fs::read_dir(&root) {
@@ -141,7 +143,7 @@ pub fn prune(data: &Path, today: NaiveDate, days: u32) -> std::io::Result<usize>
             continue;
         };
         let age = (today - date).num_days();
-        if days == 0 || age >= i64::from(days) {
+        if days == 0 || age > i64::from(days) {
             deleted += std::fs::read_dir(entry.path())?.count();
             std::fs::remove_dir_all(entry.path())?;
         }

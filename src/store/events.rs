@@ -9,6 +9,7 @@ use rusqlite::{Connection, Row, params, params_from_iter, types::Value};
 use super::columns::{from_ms, key_col, opt_key_col, posts_col, posts_text, to_ms};
 use super::db::{Ctx, Store};
 use super::error::StoreError;
+use super::files::file_in_use;
 pub use crate::domain::EventKind;
 use crate::domain::event::{GateEvent as SeenEvent, VehicleDecision};
 use crate::domain::{Direction, PersonClass, PlateColour, Post, Shift, clean_plate};
@@ -216,6 +217,40 @@ impl Store {
                 }
             }
             Ok(found)
+        })
+    }
+
+    /// Unlinks the snapshots of the gate events before `before` (the retention period; the
+    /// events stay in the log) and returns the snapshot files no record names any more, for the
+    /// caller to delete.
+    pub fn expire_snapshots(&self, before: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
+        self.write(move |conn, ctx| {
+            let cutoff = to_ms(before);
+            let snapshots = {
+                let mut st = conn
+                    .prepare(
+                        "SELECT DISTINCT snapshot FROM gate_events \
+                         WHERE at_ms < ?1 AND snapshot IS NOT NULL",
+                    )
+                    .map_err(|e| ctx.err(e))?;
+                let rows = st
+                    .query_map([cutoff], |r| r.get::<_, String>(0))
+                    .map_err(|e| ctx.err(e))?;
+                rows.collect::<rusqlite::Result<Vec<String>>>()
+                    .map_err(|e| ctx.err(e))?
+            };
+            conn.execute(
+                "UPDATE gate_events SET snapshot = NULL WHERE at_ms < ?1 AND snapshot IS NOT NULL",
+                [cutoff],
+            )
+            .map_err(|e| ctx.err(e))?;
+            let mut orphans = Vec::with_capacity(snapshots.len());
+            for s in snapshots {
+                if !file_in_use(conn, &s).map_err(|e| ctx.err(e))? {
+                    orphans.push(s);
+                }
+            }
+            Ok(orphans)
         })
     }
 

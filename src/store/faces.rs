@@ -8,6 +8,7 @@ use super::audit;
 use super::columns::{from_ms, to_ms};
 use super::db::{Ctx, Store};
 use super::error::StoreError;
+use super::files::file_in_use;
 
 /// A face seen, to record.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,10 +71,10 @@ fn check_vector(vector: &[f32]) -> Result<(), StoreError> {
     Ok(())
 }
 
-const SIGHTING_COLUMNS: &str = "SELECT id, seen_ms, source, model, vector, thumbnail, \
+pub(super) const SIGHTING_COLUMNS: &str = "SELECT id, seen_ms, source, model, vector, thumbnail, \
      person_id, similarity FROM face_sightings";
 
-fn sighting_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Sighting> {
+pub(super) fn sighting_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Sighting> {
     let blob: Vec<u8> = r.get(4)?;
     Ok(Sighting {
         id: r.get(0)?,
@@ -175,16 +176,17 @@ impl Store {
         })
     }
 
-    /// Deletes the sightings seen before `before` (the retention period) and returns the
-    /// thumbnails they named, for the caller to delete. Corrections keep their own copy of the
-    /// embedding.
+    /// Deletes the sightings seen before `before` (the retention period) and returns the face
+    /// crops no record names any more, for the caller to delete (a crop is stored once per
+    /// content: one a newer sighting or an enrolled face still names stays). Corrections keep
+    /// their own copy of the embedding; a face enrolled from a sighting has its own photo.
     pub fn purge_sightings(&self, before: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
         self.write(move |conn, ctx| {
             let cutoff = to_ms(before);
             let thumbnails = {
                 let mut st = conn
                     .prepare(
-                        "SELECT thumbnail FROM face_sightings \
+                        "SELECT DISTINCT thumbnail FROM face_sightings \
                          WHERE seen_ms < ?1 AND thumbnail IS NOT NULL",
                     )
                     .map_err(|e| ctx.err(e))?;
@@ -196,7 +198,13 @@ impl Store {
             };
             conn.execute("DELETE FROM face_sightings WHERE seen_ms < ?1", [cutoff])
                 .map_err(|e| ctx.err(e))?;
-            Ok(thumbnails)
+            let mut orphans = Vec::with_capacity(thumbnails.len());
+            for t in thumbnails {
+                if !file_in_use(conn, &t).map_err(|e| ctx.err(e))? {
+                    orphans.push(t);
+                }
+            }
+            Ok(orphans)
         })
     }
 }

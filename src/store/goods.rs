@@ -47,7 +47,7 @@ pub struct GoodsSlipRecord {
     pub at: DateTime<Utc>,
 }
 
-const SLIP_COLUMNS: &str = "SELECT g.id, g.slip_number, g.person_id, p.name, g.household_id, \
+pub(super) const SLIP_COLUMNS: &str = "SELECT g.id, g.slip_number, g.person_id, p.name, g.household_id, \
      h.code, g.items, g.issued_by, g.checked_result, g.at_ms FROM goods_slips g \
      LEFT JOIN people p ON p.id = g.person_id LEFT JOIN households h ON h.id = g.household_id";
 
@@ -56,7 +56,7 @@ fn result_key(matches: bool) -> &'static str {
     if matches { "match" } else { "mismatch" }
 }
 
-fn slip_row(r: &Row<'_>) -> rusqlite::Result<GoodsSlipRecord> {
+pub(super) fn slip_row(r: &Row<'_>) -> rusqlite::Result<GoodsSlipRecord> {
     let matches = match r.get::<_, Option<String>>(8)?.as_deref() {
         None => None,
         Some("match") => Some(true),

@@ -4,6 +4,7 @@
 use rusqlite::{Connection, params};
 
 use super::audit;
+use super::consent::{self, NewConsent};
 use super::db::{Ctx, Store};
 use super::error::StoreError;
 use super::people::{self, NewHousehold, NewPerson, NewPhoto};
@@ -16,6 +17,8 @@ pub struct ImportPerson {
     pub origin: String,
     pub person: NewPerson,
     pub photos: Vec<NewPhoto>,
+    /// Their consent to the collection of their face, when the row records it.
+    pub consent: Option<NewConsent>,
 }
 
 /// A vehicle of an import.
@@ -49,6 +52,8 @@ pub struct ImportSummary {
     pub people_added: usize,
     pub people_updated: usize,
     pub photos_added: usize,
+    /// Consents to face collection recorded (one the same as the one in force is not).
+    pub consents_added: usize,
     pub vehicles_added: usize,
     pub vehicles_updated: usize,
 }
@@ -121,6 +126,11 @@ fn run(
                         sum.photos_added += 1;
                     }
                 }
+                if let Some(c) = &p.consent
+                    && consent::record_tx(conn, ctx, actor, id, c)?
+                {
+                    sum.consents_added += 1;
+                }
                 Ok(())
             });
             match result {
@@ -139,12 +149,13 @@ fn run(
         }
         if problems.is_empty() && keep {
             let detail = format!(
-                "households +{} ~{}, people +{} ~{}, photos +{}, vehicles +{} ~{}",
+                "households +{} ~{}, people +{} ~{}, photos +{}, consents +{}, vehicles +{} ~{}",
                 sum.households_added,
                 sum.households_updated,
                 sum.people_added,
                 sum.people_updated,
                 sum.photos_added,
+                sum.consents_added,
                 sum.vehicles_added,
                 sum.vehicles_updated
             );

@@ -30,10 +30,12 @@
 
 mod audit;
 mod columns;
+mod consent;
 mod db;
 mod error;
 mod events;
 mod faces;
+mod files;
 mod gate_checks;
 mod goods;
 mod import;
@@ -45,6 +47,7 @@ mod people;
 mod reports;
 pub mod schema;
 mod shifts;
+mod subject;
 mod training;
 mod users;
 mod vehicles;
@@ -52,6 +55,7 @@ mod visits;
 mod writer;
 
 pub use audit::{AuditEntry, AuditQuery, NewAuditEntry};
+pub use consent::{Consent, NewConsent};
 pub use db::{FILE_NAME, Store, database_path};
 pub use error::StoreError;
 pub use events::{EventKind, EventQuery, GateEvent, NewGateEvent};
@@ -67,9 +71,10 @@ pub use people::{
     FaceEmbedding, Household, NewFaceEmbedding, NewHousehold, NewPerson, NewPhoto, PersonRecord,
     Photo,
 };
-pub use reports::DeletedPerson;
+pub use reports::{DELETED_NAME, DeletedPerson};
 pub use schema::SCHEMA_VERSION;
 pub use shifts::{NewShiftRecord, ShiftRecord};
+pub use subject::{AnswerAbout, EmbeddingInfo, EventCheck, SubjectRecords};
 pub use training::{FaceThumbnail, TrainingAnswer};
 pub use users::{NewUser, Session, User};
 pub use vehicles::{NewVehicle, VehicleOwner, VehicleRecord};

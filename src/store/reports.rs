@@ -6,6 +6,7 @@ use rusqlite::{OptionalExtension, params};
 use super::audit;
 use super::db::Store;
 use super::error::StoreError;
+use super::files::file_in_use;
 use super::passes::PassRecord;
 
 /// What deleting a person removed, and what it left.
@@ -15,6 +16,16 @@ pub struct DeletedPerson {
     /// Photo rows and face embeddings removed.
     pub photos: usize,
     pub embeddings: usize,
+    /// Faces the cameras saw of them (taken for them, or enrolled as theirs) removed.
+    pub sightings: usize,
+    /// Their consents to face collection removed.
+    pub consents: usize,
+    /// Snapshots of their gate events that showed only them: unlinked, their files listed in
+    /// `orphan_files`.
+    pub snapshots_deleted: usize,
+    /// Snapshots of their gate events that other events show too: the files stay for those
+    /// events; their own events no longer point at them.
+    pub snapshots_shared: usize,
     /// Files (relative to the data folder) that no record names any more: the caller deletes
     /// them.
     pub orphan_files: Vec<String>,
@@ -23,6 +34,9 @@ pub struct DeletedPerson {
     /// Plates of vehicles the person owned, kept without an owner.
     pub vehicles_kept: Vec<String>,
 }
+
+/// What the gate log says instead of a deleted person's name or title.
+pub const DELETED_NAME: &str = "（已删除）";
 
 impl Store {
     /// Every issued pass, by number.
@@ -41,15 +55,22 @@ impl Store {
         Ok(passes)
     }
 
-    /// Deletes person `id` with their photos, face embeddings and corrections, in one
-    /// transaction with an audit entry `delete` by `actor`. Gate events, sightings, passes and
-    /// vehicles that named them are kept without the name (their person is set to NULL).
+    /// Deletes person `id`'s personal data in one transaction with an audit entry `delete` by
+    /// `actor`: the person, their photos, face embeddings, consents, corrections and training
+    /// answers, the faces the cameras saw of them, and the snapshots of their gate events that
+    /// show no one else. The gate events (the duty log) are kept without their name: the person
+    /// is set to NULL, their name and title in the words recorded are replaced by
+    /// [`DELETED_NAME`], and a snapshot another event still shows is kept for that event but no
+    /// longer linked to theirs. Vehicles, passes and goods slips are kept without the owner.
+    /// The files no record names any more are listed for the caller to delete.
     pub fn delete_person(&self, actor: &str, id: i64) -> Result<DeletedPerson, StoreError> {
         let actor = actor.to_owned();
         self.write(move |conn, ctx| {
             let sql = |e| ctx.err(e);
-            let name: String = conn
-                .query_row("SELECT name FROM people WHERE id = ?1", [id], |r| r.get(0))
+            let (name, title): (String, String) = conn
+                .query_row("SELECT name, title FROM people WHERE id = ?1", [id], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
                 .optional()
                 .map_err(sql)?
                 .ok_or_else(|| StoreError::NotFound {
@@ -71,9 +92,62 @@ impl Store {
                 "SELECT thumbnail FROM face_embeddings \
                  WHERE person_id = ?1 AND thumbnail IS NOT NULL",
             )?);
-            files.sort();
-            files.dedup();
+
+            // the faces seen of them: taken for them, or the very face enrolled as theirs
+            const THEIR_SIGHTINGS: &str = "person_id = ?1 OR vector IN \
+                 (SELECT vector FROM face_embeddings WHERE person_id = ?1)";
+            files.extend(strings(&format!(
+                "SELECT thumbnail FROM face_sightings \
+                 WHERE ({THEIR_SIGHTINGS}) AND thumbnail IS NOT NULL"
+            ))?);
+            let sightings = conn
+                .execute(
+                    &format!("DELETE FROM face_sightings WHERE {THEIR_SIGHTINGS}"),
+                    [id],
+                )
+                .map_err(sql)?;
+
+            // the snapshots of their events: gone unless another event shows the same file
+            let (mut snapshots_deleted, mut snapshots_shared) = (0, 0);
+            for snapshot in strings(
+                "SELECT DISTINCT snapshot FROM gate_events \
+                 WHERE person_id = ?1 AND snapshot IS NOT NULL",
+            )? {
+                let shared: Option<i64> = conn
+                    .query_row(
+                        "SELECT 1 FROM gate_events WHERE snapshot = ?1 \
+                         AND person_id IS NOT ?2 LIMIT 1",
+                        params![snapshot, id],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(sql)?;
+                if shared.is_some() {
+                    snapshots_shared += 1;
+                } else {
+                    snapshots_deleted += 1;
+                    files.push(snapshot);
+                }
+            }
+            conn.execute(
+                "UPDATE gate_events SET snapshot = NULL WHERE person_id = ?1",
+                [id],
+            )
+            .map_err(sql)?;
+            // the words the screen said keep no name: 王总，早上好 → （已删除），早上好
+            for word in [name.trim(), title.trim()] {
+                if !word.is_empty() {
+                    conn.execute(
+                        "UPDATE gate_events SET decision = replace(decision, ?2, ?3) \
+                         WHERE person_id = ?1",
+                        params![id, word, DELETED_NAME],
+                    )
+                    .map_err(sql)?;
+                }
+            }
+
             let embeddings = count("SELECT count(*) FROM face_embeddings WHERE person_id = ?1")?;
+            let consents = count("SELECT count(*) FROM consents WHERE person_id = ?1")?;
             let events_kept = count("SELECT count(*) FROM gate_events WHERE person_id = ?1")?;
             let vehicles_kept =
                 strings("SELECT plate FROM vehicles WHERE owner_person_id = ?1 ORDER BY plate")?;
@@ -82,22 +156,16 @@ impl Store {
             let photos = conn
                 .execute("DELETE FROM person_photos WHERE person_id = ?1", [id])
                 .map_err(sql)?;
-            // the rest follows the foreign keys: corrections go, events and others keep a NULL
+            // the rest follows the foreign keys: consents, corrections and training answers go,
+            // events and others keep a NULL
             conn.execute("DELETE FROM people WHERE id = ?1", [id])
                 .map_err(sql)?;
-            // a photo stored once for two people stays while the other one has it
+            files.sort();
+            files.dedup();
+            // a file stored once for two people (or two sightings) stays while another has it
             let mut orphan_files = Vec::new();
             for f in files {
-                let used: Option<i64> = conn
-                    .query_row(
-                        "SELECT 1 FROM person_photos WHERE path = ?1 UNION ALL \
-                         SELECT 1 FROM face_embeddings WHERE thumbnail = ?1 LIMIT 1",
-                        params![f],
-                        |r| r.get(0),
-                    )
-                    .optional()
-                    .map_err(sql)?;
-                if used.is_none() {
+                if !file_in_use(conn, &f).map_err(sql)? {
                     orphan_files.push(f);
                 }
             }
@@ -108,8 +176,10 @@ impl Store {
                 "delete",
                 &format!("person:{id}"),
                 &format!(
-                    "{name}: {photos} photos, {embeddings} face embeddings deleted; \
-                     {events_kept} gate events and {} vehicles kept without the name",
+                    "{name}: {photos} photos, {embeddings} face embeddings, {sightings} face \
+                     sightings, {consents} consents, {snapshots_deleted} snapshots deleted; \
+                     {events_kept} gate events and {} vehicles kept without the name, \
+                     {snapshots_shared} snapshots shown by other events kept",
                     vehicles_kept.len()
                 ),
             )?;
@@ -117,6 +187,10 @@ impl Store {
                 name,
                 photos,
                 embeddings,
+                sightings,
+                consents,
+                snapshots_deleted,
+                snapshots_shared,
                 orphan_files,
                 events_kept,
                 vehicles_kept,

@@ -82,6 +82,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "login throttle",
         sql: include_str!("migrations/011_logins.sql"),
     },
+    Migration {
+        version: 12,
+        name: "consent",
+        sql: include_str!("migrations/012_consent.sql"),
+    },
 ];
 
 /// The schema version this binary writes.

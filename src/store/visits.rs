@@ -62,11 +62,11 @@ pub struct VisitRecord {
     pub arrival_id: Option<i64>,
 }
 
-const VISIT_COLUMNS: &str = "SELECT v.id, v.visitor_surname, v.room, v.household_id, v.purpose, \
+pub(super) const VISIT_COLUMNS: &str = "SELECT v.id, v.visitor_surname, v.room, v.household_id, v.purpose, \
      v.id_checked, v.resident_confirmed, v.notified, v.time_in_ms, v.time_out_ms, v.pass_id, \
      s.number, v.guard, v.arrival_id FROM visits v LEFT JOIN passes s ON s.id = v.pass_id";
 
-fn visit_row(r: &Row<'_>) -> rusqlite::Result<VisitRecord> {
+pub(super) fn visit_row(r: &Row<'_>) -> rusqlite::Result<VisitRecord> {
     Ok(VisitRecord {
         id: r.get(0)?,
         visitor_surname: r.get(1)?,

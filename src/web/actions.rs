@@ -85,7 +85,7 @@ fn learn(
 ) -> Result<Vec<GalleryEdit>, WebError> {
     match learn_confirmed(store, actor, person, sighting, named)? {
         Confirmed::Kept(learned) => Ok(GalleryEdit::learned(learned)),
-        Confirmed::Gone => Ok(Vec::new()),
+        Confirmed::Gone | Confirmed::NoConsent => Ok(Vec::new()),
         Confirmed::NotThisArrival => Err(WebError::BadInput(
             "这张脸不是这条到达的 (the face is not this arrival's)".into(),
         )),

@@ -1,4 +1,5 @@
-//! 上传照片录入人脸: enrolling a person's face from photos uploaded on their page, by the rule of
+//! 上传照片录入人脸: enrolling a person's face from photos uploaded on their page, once their
+//! consent to face collection is on record, by the rule of
 //! `gateward enroll`: each photo's largest face must pass the enrolment quality gate; a photo
 //! refused (no face, too small, blurred, turned, cut off; not an image, damaged or cut short,
 //! over `[images] max_pixels`) is listed with the reason and nothing of it is stored. A photo
@@ -18,7 +19,7 @@ use axum::routing::post;
 use maud::{Markup, html};
 
 use super::common::{causes, done};
-use super::person::{FIELD, UPLOAD_LIMIT, load_person, person_page};
+use super::person::{FIELD, UPLOAD_LIMIT, consent_needed, load_person, person_page};
 use crate::app::enrol::{Enroller, EnrollerError, lookalike, save_enrolled_face};
 use crate::app::photos::store_photo_bytes;
 use crate::pipeline::service::GalleryEdit;
@@ -108,18 +109,24 @@ async fn upload(
         ));
     };
     let state = s.clone();
-    let person = blocking(move || {
-        state.store.person(id)?.ok_or_else(|| {
+    let (person, consented) = blocking(move || {
+        let person = state.store.person(id)?.ok_or_else(|| {
             WebError::NotFound(format!(
                 "没有编号为 {id} 的人员：可能已被删除，请回到住户与贵宾列表 (no person {id})"
             ))
-        })
+        })?;
+        Ok((person, state.store.consent(id)?.is_some()))
     })
     .await?;
     let files = match read_files(multipart).await {
         Ok(files) => files,
         Err(refused) => return Ok(refused),
     };
+    // a face is sensitive personal information: none is enrolled without consent (said once
+    // the upload is read, so the browser shows the answer)
+    if !consented {
+        return Err(consent_needed(&person));
+    }
     if files.is_empty() {
         return Err(WebError::BadInput(
             "没有收到照片：请先点“选择文件”选好照片，再按“上传并录入” (no photo was sent)".into(),
@@ -445,6 +452,9 @@ async fn confirm(
                 "没有编号为 {id} 的人员：可能已被删除，请回到住户与贵宾列表 (no person {id})"
             ))
         })?;
+        if state.store.consent(id)?.is_none() {
+            return Err(consent_needed(&person));
+        }
         let bytes = std::fs::read(state.data.join(&photo)).map_err(|_| {
             WebError::BadInput(
                 "这张照片已不在，请重新上传 (the photo is gone: upload it again)".into(),

@@ -2,7 +2,7 @@
 //! former staff and barred people; adding a person; one person with photos, vehicles and recent
 //! gate events; enrolling a face the cameras saw; deleting a person's personal data.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use axum::extract::{Extension, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -11,16 +11,17 @@ use axum::{Form, Router};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::common::{causes, choice, done, file_url, filled, local};
-use super::person::{load_person, person_page};
+use super::common::{causes, choice, date, done, file_url, filled, local, today};
+use super::person::{consent_needed, load_person, person_page};
 use crate::app::enrol::new_person;
 use crate::app::photos::store_photo;
-use crate::domain::{PersonClass, PersonStatus};
+use crate::app::rights::delete_person;
+use crate::domain::{ConsentMethod, PersonClass, PersonStatus};
 use crate::import::{ENROLLED_CLASSES, normalise_household};
 use crate::pipeline::service::GalleryEdit;
 use crate::store::{
-    NewAuditEntry, NewFaceEmbedding, NewHousehold, NewPhoto, PassRecord, PersonRecord, Photo,
-    VehicleRecord,
+    NewAuditEntry, NewConsent, NewFaceEmbedding, NewHousehold, NewPhoto, PassRecord, PersonRecord,
+    Photo, VehicleRecord,
 };
 use crate::web::auth::Authed;
 use crate::web::error::WebError;
@@ -59,6 +60,8 @@ struct Everyone {
     passes: Vec<PassRecord>,
     /// Photos of the VIPs, by person.
     photos: HashMap<i64, Vec<Photo>>,
+    /// The people whose consent to face collection is on record.
+    consented: HashSet<i64>,
 }
 
 async fn list(
@@ -76,6 +79,7 @@ async fn list(
             photos.insert(p.id, store.photos(p.id)?);
         }
         Ok(Everyone {
+            consented: store.people_with_consent()?,
             households: store.households()?,
             vehicles: store.vehicles()?,
             passes: store.all_passes()?,
@@ -100,10 +104,15 @@ fn plates_of_person(all: &Everyone, id: i64) -> Vec<&str> {
         .collect()
 }
 
-fn person_link(p: &PersonRecord) -> Markup {
+/// A person's name, linking to their page, with their status and a flag when their consent to
+/// face collection is missing.
+fn person_link(all: &Everyone, p: &PersonRecord) -> Markup {
     html! {
         a href=(format!("/manage/people/{}", p.id)) { (p.name) }
         @if p.status == PersonStatus::Left { " (" (p.status.zh()) ")" }
+        @if !all.consented.contains(&p.id) {
+            " " span.problem.no-consent title="未登记人脸采集同意：不能录入人脸 (no consent recorded)" { "未登记同意" }
+        }
     }
 }
 
@@ -137,7 +146,7 @@ fn people_page(user: &Authed, all: &Everyone, class: Option<PersonClass>) -> Mar
                     tbody {
                         @for p in of(PersonClass::Vip) {
                             tr {
-                                td.name { (person_link(p)) }
+                                td.name { (person_link(all, p)) }
                                 td.title.short data-label="称呼" { (p.title) }
                                 td data-label="照片" {
                                     @for ph in all.photos.get(&p.id).into_iter().flatten() {
@@ -166,7 +175,7 @@ fn people_page(user: &Authed, all: &Everyone, class: Option<PersonClass>) -> Mar
                                 td.members data-label="成员" {
                                     @for (i, p) in all.people.iter().filter(|p| p.household_id == Some(h.id)).enumerate() {
                                         @if i > 0 { "、" }
-                                        (person_link(p))
+                                        (person_link(all, p))
                                         @if p.class != PersonClass::Resident { "（" (p.class.zh()) "）" }
                                     }
                                 }
@@ -191,7 +200,7 @@ fn people_page(user: &Authed, all: &Everyone, class: Option<PersonClass>) -> Mar
                 @let homeless: Vec<&PersonRecord> = of(PersonClass::Resident).filter(|p| p.household_id.is_none()).collect();
                 @if !homeless.is_empty() {
                     h2 { "未填房号的业主" }
-                    p { @for (i, p) in homeless.iter().enumerate() { @if i > 0 { "、" } (person_link(p)) } }
+                    p { @for (i, p) in homeless.iter().enumerate() { @if i > 0 { "、" } (person_link(all, p)) } }
                 }
             }
         }
@@ -204,7 +213,7 @@ fn people_page(user: &Authed, all: &Everyone, class: Option<PersonClass>) -> Mar
                         @for p in all.people.iter().filter(|p| matches!(p.class, PersonClass::OfficeStaff | PersonClass::CompanyStaff)) {
                             @if class.is_none_or(|k| k == p.class) {
                                 tr {
-                                    td.name { (person_link(p)) }
+                                    td.name { (person_link(all, p)) }
                                     td.short data-label="类别" { (p.class.zh()) }
                                     td.short data-label="称呼" { (p.title) }
                                     td data-label="车牌" { (plates_of_person(all, p.id).join("、")) }
@@ -227,7 +236,7 @@ fn people_page(user: &Authed, all: &Everyone, class: Option<PersonClass>) -> Mar
                     tbody {
                         @for p in of(PersonClass::PassHolder) {
                             tr {
-                                td.name { (person_link(p)) }
+                                td.name { (person_link(all, p)) }
                                 td.short data-label="房号" { (p.household.as_deref().unwrap_or("")) }
                                 td data-label="出入证" {
                                     (all.passes.iter()
@@ -257,7 +266,7 @@ fn people_page(user: &Authed, all: &Everyone, class: Option<PersonClass>) -> Mar
                         thead { tr { th { "姓名" } th { "状态" } th { "备注" } } }
                         tbody {
                             @for p in of(c) {
-                                tr { td.name { (person_link(p)) } td.short data-label="状态" { (p.status.zh()) } td.long data-label="备注" { (notes(p)) } }
+                                tr { td.name { (person_link(all, p)) } td.short data-label="状态" { (p.status.zh()) } td.long data-label="备注" { (notes(p)) } }
                             }
                         }
                     }
@@ -293,6 +302,17 @@ fn add_form(user: &Authed, all: &Everyone) -> Markup {
                     "房号还没有登记时新建" }
                 label { "相貌（选填）" input name="appearance" size="30" placeholder="例如 短发，戴眼镜"; }
                 label { "备注（习惯、特别事项，选填）" input name="notes" size="40"; }
+                fieldset #add-consent {
+                    legend { "人脸采集同意（录入人脸前必须登记；也可以添加后在此人页面登记）" }
+                    label { "同意人" input name="consent_by" placeholder="本人，或 监护人 姓名"; }
+                    label { "同意日期" input type="date" name="consent_on"; }
+                    label { "同意方式"
+                        select name="consent_how" {
+                            option value="" { "未取得" }
+                            @for m in ConsentMethod::ALL { option value=(m.key()) { (m.zh()) } }
+                        }
+                    }
+                }
                 button.ok type="submit" { "添加" }
             }
         }
@@ -308,6 +328,40 @@ struct AddForm {
     new_household: Option<String>,
     appearance: Option<String>,
     notes: Option<String>,
+    consent_by: Option<String>,
+    consent_on: Option<String>,
+    consent_how: Option<String>,
+}
+
+/// The consent to face collection the add form records, if its fields are filled; some filled
+/// and not others is a mistake. A day left empty is today.
+fn consent_fields(s: &AppState, f: &AddForm) -> Result<Option<NewConsent>, WebError> {
+    let by = filled(&f.consent_by);
+    let how: Option<ConsentMethod> = choice("同意方式", &f.consent_how)?;
+    let on = date("同意日期", &f.consent_on)?;
+    let (given_by, method) = match (by, how) {
+        (None, None) if on.is_none() => return Ok(None),
+        (Some(by), Some(how)) => (by, how),
+        _ => {
+            return Err(WebError::BadInput(
+                "人脸采集同意要填写同意人和同意方式；还没有取得同意就都不填，添加后再在此人页面登记 \
+                 (fill in who consented and how, or leave the consent empty)"
+                    .into(),
+            ));
+        }
+    };
+    let given_on = on.unwrap_or_else(|| today(s));
+    if given_on > today(s) {
+        return Err(WebError::BadInput(format!(
+            "同意日期 {given_on} 还没到：请填写实际取得同意的日期 (the day is in the future)"
+        )));
+    }
+    Ok(Some(NewConsent {
+        given_by,
+        given_on,
+        method,
+        note: String::new(),
+    }))
 }
 
 /// The room code typed in a form, normalised (3-2-1502); `None` when left empty.
@@ -386,6 +440,7 @@ async fn add(
     );
     p.appearance_notes = filled(&f.appearance).unwrap_or_default();
     p.habit_notes = filled(&f.notes).unwrap_or_default();
+    let consent = consent_fields(&s, &f)?;
     let state = s.clone();
     let actor = user.user.name.clone();
     let id = blocking(move || {
@@ -406,7 +461,11 @@ async fn add(
                 same.id
             )));
         }
-        Ok(store.insert_person(&actor, p)?)
+        let id = store.insert_person(&actor, p)?;
+        if let Some(c) = consent {
+            store.record_consent(&actor, id, c)?;
+        }
+        Ok(id)
     })
     .await?;
     Ok(Redirect::to(&format!("/manage/people/{id}")).into_response())
@@ -511,6 +570,9 @@ async fn enrol_sighting(
         let person = store.person(id)?.ok_or_else(|| {
             WebError::NotFound(format!("没有编号为 {id} 的人员 (no person {id})"))
         })?;
+        if store.consent(id)?.is_none() {
+            return Err(consent_needed(&person));
+        }
         let seen = store.sighting(sighting)?.ok_or_else(|| {
             WebError::BadInput(format!(
                 "没有编号为 {sighting} 的截图：它可能已过保留期被删除。请核对编号，或等此人再次经过门岗后用新的截图 (no sighting {sighting}; it may have expired)"
@@ -586,7 +648,8 @@ struct DeleteForm {
     confirm: String,
 }
 
-/// Deletes a person's personal data: the person, photos and face embeddings.
+/// Deletes a person's personal data: the person, consents, photos, face embeddings, the faces
+/// the cameras saw of them and the snapshots that show only them (see [`delete_person`]).
 async fn delete(
     Extension(user): Extension<Authed>,
     State(s): State<AppState>,
@@ -603,22 +666,17 @@ async fn delete(
     let store = s.store.clone();
     let data = s.data.clone();
     let actor = user.user.name.clone();
-    let gone = blocking(move || {
-        let gone = store.delete_person(&actor, id)?;
-        for f in &gone.orphan_files {
-            let path = data.join(f);
-            if let Err(e) = std::fs::remove_file(&path)
-                && e.kind() != std::io::ErrorKind::NotFound
-            {
-                tracing::warn!("cannot delete {}: {e}", path.display());
-            }
-        }
-        Ok(gone)
-    })
-    .await?;
+    let gone = blocking(move || Ok(delete_person(&store, &data, &actor, id)?.records)).await?;
     let mut message = format!(
-        "已删除{}的个人资料：照片 {} 张、人脸特征 {} 条。{} 条进出记录保留，但不再显示姓名。",
-        gone.name, gone.photos, gone.embeddings, gone.events_kept
+        "已删除{}的个人资料：照片 {} 张、人脸特征 {} 条、摄像头看到的人脸 {} 张、只拍到本人的抓拍 {} 张、\
+         同意记录 {} 条。{} 条进出记录保留，但不再显示姓名。",
+        gone.name,
+        gone.photos,
+        gone.embeddings,
+        gone.sightings,
+        gone.snapshots_deleted,
+        gone.consents,
+        gone.events_kept
     );
     if !gone.vehicles_kept.is_empty() {
         message.push_str(&format!(

@@ -1,12 +1,14 @@
-//! One person's page: who they are, their photos with the form to upload more (enrolled as
+//! One person's page: who they are, their consent to face collection (and the form to record
+//! it, [`super::rights`]), their photos with the form to upload more (enrolled as
 //! [`super::enrol`] does it), their vehicles, passes and recent gate events, the form to enrol a
-//! face the cameras saw, and the form to delete their personal data.
+//! face the cameras saw, and their personal data: the download of all of it and the form to
+//! delete it. No face is enrolled until the consent is on record.
 
 use maud::{Markup, html};
 
-use super::common::{file_url, local};
-use crate::domain::{PersonClass, PersonStatus};
-use crate::store::{EventQuery, PassRecord, PersonRecord, Photo, Sighting, VehicleRecord};
+use super::common::{file_url, local, today};
+use crate::domain::{ConsentMethod, PersonClass, PersonStatus};
+use crate::store::{Consent, EventQuery, PassRecord, PersonRecord, Photo, Sighting, VehicleRecord};
 use crate::web::auth::Authed;
 use crate::web::error::WebError;
 use crate::web::page;
@@ -30,6 +32,8 @@ pub(super) const FIELD: &str = "photos";
 /// What one person's page shows.
 pub(super) struct OnePerson {
     pub(super) person: PersonRecord,
+    /// Their consent to face collection in force, if any.
+    pub(super) consent: Option<Consent>,
     photos: Vec<Photo>,
     vehicles: Vec<VehicleRecord>,
     passes: Vec<PassRecord>,
@@ -55,6 +59,7 @@ pub(super) fn load_person(s: &AppState, id: i64) -> Result<OnePerson, WebError> 
     let since = s.clock.now() - chrono::Duration::hours(SIGHTING_HOURS);
     Ok(OnePerson {
         sightings: store.recent_sightings(since, RECENT_SIGHTINGS)?,
+        consent: store.consent(id)?,
         photos: store.photos(id)?,
         vehicles: store
             .vehicles()?
@@ -112,6 +117,8 @@ pub(super) fn person_page(
                 }
             }
             (edit_form(user, p))
+            h2 { "人脸采集同意" }
+            (consent_section(user, s, one))
             h2 { "照片" }
             @if one.photos.is_empty() {
                 p.meta { "还没有照片。可以在下面上传照片，或从门岗摄像头的截图录入人脸。" }
@@ -123,7 +130,7 @@ pub(super) fn person_page(
                     }
                 }
             }
-            (upload_form(user, s, p.id))
+            (upload_form(user, s, p.id, one.consent.is_some()))
             h2 { "车辆" }
             @if one.vehicles.is_empty() { p.meta { "没有登记车辆。" } } @else {
                 ul {
@@ -161,18 +168,93 @@ pub(super) fn person_page(
                 }
             }
             h2 { "从摄像头看到的人脸录入" }
-            (sightings_picker(user, s, p, &one.sightings))
+            @if one.consent.is_some() {
+                (sightings_picker(user, s, p, &one.sightings))
+            } @else {
+                p.meta { "登记" (p.name) "的人脸采集同意后，才能从摄像头看到的人脸录入。" }
+            }
             @if user.user.role.may_manage() && user.user.role.may_export() {
-                h2 { "删除个人资料" }
+                h2 { "个人信息的查阅、复制与删除" }
+                p {
+                    a.button.ok #export-person href=(format!("/manage/people/{}/export", p.id)) download {
+                        "下载" (p.name) "的全部个人信息（ZIP）"
+                    }
+                }
+                p.meta {
+                    "本人要求查阅或复制时使用：包括资料、同意记录、照片、人脸特征说明、摄像头看到的人脸、"
+                    "进出记录及抓拍、访客登记、车辆、出入证和操作记录。每次下载都记入操作日志。"
+                }
                 form.form-row method="post" action=(format!("/manage/people/{}/delete", p.id)) {
                     (page::csrf_field(user))
                     label.check { input type="checkbox" name="confirm" value="yes" required;
-                        "我确认删除" (p.name) "的资料、照片和人脸（进出记录保留，但不再显示姓名）" }
+                        "我确认删除" (p.name) "的资料、同意记录、照片、人脸、摄像头看到的人脸，以及只拍到"
+                        (p.name) "的抓拍（进出记录保留，但不再显示姓名）" }
                     button.no type="submit" { "删除" }
                 }
             }
         },
     )
+}
+
+/// The consent in force, or that there is none; and the form to record one.
+fn consent_section(user: &Authed, s: &AppState, one: &OnePerson) -> Markup {
+    let p = &one.person;
+    html! {
+        @match &one.consent {
+            Some(c) => {
+                table.person #consent {
+                    tbody {
+                        tr { th { "同意人" } td.given-by { (c.given_by) } }
+                        tr { th { "同意日期" } td.given-on { (c.given_on) } }
+                        tr { th { "同意方式" } td.method { (c.method.zh()) } }
+                        @if !c.note.is_empty() { tr { th { "备注" } td { (c.note) } } }
+                        tr { th { "登记" } td.recorded { (c.recorded_by) "，" (local(s, c.recorded)) } }
+                    }
+                }
+                details #consent-again {
+                    summary { "重新登记同意（例如签了新的同意书）" }
+                    (consent_form(user, p.id, today(s)))
+                }
+            }
+            None => {
+                p.problem #no-consent role="alert" {
+                    "未登记同意：人脸属于敏感个人信息，录入" (p.name) "的人脸前须取得本人（或监护人）的同意，"
+                    "并在这里登记是谁、哪天、以什么方式同意的。"
+                    @if !one.photos.is_empty() { "已有的照片和人脸是登记同意以前录入的，请补登同意，或删除本人资料。" }
+                    " (No consent to face collection is recorded: no face can be enrolled until it is.)"
+                }
+                (consent_form(user, p.id, today(s)))
+            }
+        }
+    }
+}
+
+/// The form that records a consent.
+fn consent_form(user: &Authed, person: i64, today: chrono::NaiveDate) -> Markup {
+    html! {
+        form.form-row #consent-form method="post" action=(format!("/manage/people/{person}/consent")) {
+            (page::csrf_field(user))
+            label { "同意人" input name="given_by" required value="本人" placeholder="本人，或 监护人 姓名"; }
+            label { "同意日期" input type="date" name="given_on" required value=(today) max=(today); }
+            label { "同意方式"
+                select name="method" required {
+                    @for m in ConsentMethod::ALL { option value=(m.key()) { (m.zh()) } }
+                }
+            }
+            label { "备注（选填）" input name="note" size="30" placeholder="例如 同意书存管理处档案第 3 册"; }
+            button.ok type="submit" { "登记同意" }
+        }
+    }
+}
+
+/// What is answered when a face is to be enrolled for `person` without their consent on record.
+pub(super) fn consent_needed(person: &PersonRecord) -> WebError {
+    WebError::BadInput(format!(
+        "还没有登记{name}的人脸采集同意，不能录入人脸：人脸属于敏感个人信息，须先取得本人（或监护人）\
+         同意，并在{name}的页面“人脸采集同意”处登记 (record {name}'s consent to face collection \
+         before enrolling a face)",
+        name = person.name
+    ))
 }
 
 /// The faces the cameras saw lately, as thumbnails: one click enrols that face as this person's.
@@ -233,11 +315,14 @@ fn edit_form(user: &Authed, p: &PersonRecord) -> Markup {
     }
 }
 
-/// The upload form of a person's page; without face models, the commands that enrol.
-fn upload_form(user: &Authed, s: &AppState, person: i64) -> Markup {
+/// The upload form of a person's page; without face models, the commands that enrol; without
+/// the person's consent, that it comes first.
+fn upload_form(user: &Authed, s: &AppState, person: i64, consented: bool) -> Markup {
     html! {
         h2 { "上传照片录入人脸" }
-        @if s.enrol.is_some() {
+        @if !consented {
+            p.meta { "登记人脸采集同意（见上）后，才能在这里上传照片录入人脸。" }
+        } @else if s.enrol.is_some() {
             form.form-row #upload-photos method="post" enctype="multipart/form-data"
                 action=(format!("/manage/people/{person}/photos")) {
                 // the token first: the session check reads it before the photos

@@ -42,6 +42,8 @@ pub enum ConfigError {
     },
     #[error("{what} must be at least 1 in {path}")]
     Zero { path: PathBuf, what: &'static str },
+    #[error("[web] in {path}: {message}")]
+    Web { path: PathBuf, message: String },
     #[error("{what} must be between {min} and {max} in {path}; got {value}")]
     Range {
         path: PathBuf,
@@ -83,6 +85,18 @@ pub struct Web {
     pub secure_cookie: bool,
     /// Hours a login lasts without being used (a shift is 6).
     pub session_hours: u32,
+    /// HTTPS (加密连接), or `None` for plain HTTP.
+    pub tls: Option<Tls>,
+}
+
+/// Where the web app's HTTPS certificate comes from (`[web] tls_cert`/`tls_key`, or `https`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Tls {
+    /// A certificate and its private key, PEM files (e.g. from the compound's IT).
+    Files { cert: PathBuf, key: PathBuf },
+    /// A self-signed certificate made in the data folder on first run, for these host names
+    /// and addresses besides the box's own (`[web] tls_names`).
+    SelfSigned { names: Vec<String> },
 }
 
 /// Training new guards (`[training]`).
@@ -297,6 +311,10 @@ struct FileWeb {
     listen: String,
     secure_cookie: bool,
     session_hours: u32,
+    https: bool,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    tls_names: Vec<String>,
 }
 
 impl Default for FileWeb {
@@ -305,6 +323,10 @@ impl Default for FileWeb {
             listen: "127.0.0.1:8080".to_owned(),
             secure_cookie: false,
             session_hours: 12,
+            https: false,
+            tls_cert: None,
+            tls_key: None,
+            tls_names: Vec::new(),
         }
     }
 }
@@ -598,6 +620,7 @@ impl Config {
         }
         let from_file = |p: Option<PathBuf>| p.map(|p| base.join(p));
         let cameras = cameras(file.cameras, &file.gate.name, &base, &origin)?;
+        let tls = tls(&file.web, &base, &origin)?;
         let data = overrides
             .data
             .clone()
@@ -642,6 +665,7 @@ impl Config {
                 listen: file.web.listen,
                 secure_cookie: file.web.secure_cookie,
                 session_hours: file.web.session_hours,
+                tls,
             },
             training: Training {
                 quiet_minutes: file.training.quiet_minutes,
@@ -754,6 +778,52 @@ fn cameras(
     Ok(out)
 }
 
+/// `[web]`'s HTTPS: the certificate files given (paths from the config file's folder), a
+/// self-signed certificate when only `https = true`, or none.
+fn tls(web: &FileWeb, base: &Path, origin: &Path) -> Result<Option<Tls>, ConfigError> {
+    let bad = |message: String| ConfigError::Web {
+        path: origin.to_path_buf(),
+        message,
+    };
+    for name in &web.tls_names {
+        let is_ip = name.parse::<std::net::IpAddr>().is_ok();
+        let is_host = !name.is_empty()
+            && name.len() <= 253
+            && name.split('.').all(|part| {
+                !part.is_empty()
+                    && part.len() <= 63
+                    && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    && !part.starts_with('-')
+                    && !part.ends_with('-')
+            });
+        if !is_ip && !is_host {
+            return Err(bad(format!(
+                "tls_names: \"{}\" is neither a host name (gate-pc.local) nor an address (192.168.1.20)",
+                name.escape_debug()
+            )));
+        }
+    }
+    match (&web.tls_cert, &web.tls_key) {
+        (Some(cert), Some(key)) if web.tls_names.is_empty() => Ok(Some(Tls::Files {
+            cert: base.join(cert),
+            key: base.join(key),
+        })),
+        (Some(_), Some(_)) => Err(bad(
+            "tls_names are for the self-signed certificate; a certificate given with tls_cert names its own hosts: remove tls_names".to_owned(),
+        )),
+        (Some(_), None) | (None, Some(_)) => Err(bad(
+            "tls_cert and tls_key go together: give both (the certificate and its private key, PEM files) or neither".to_owned(),
+        )),
+        (None, None) if web.https => Ok(Some(Tls::SelfSigned {
+            names: web.tls_names.clone(),
+        })),
+        (None, None) if !web.tls_names.is_empty() => Err(bad(
+            "tls_names are for the self-signed certificate of https = true: turn https on or remove them".to_owned(),
+        )),
+        (None, None) => Ok(None),
+    }
+}
+
 fn parse(text: &str, path: &Path) -> Result<FileConfig, ConfigError> {
     toml::from_str(text).map_err(|e| ConfigError::Parse {
         path: path.to_path_buf(),
@@ -810,6 +880,48 @@ mod tests {
         let c = Config::load(Some(&path), &o).unwrap();
         assert_eq!(c.paths.data, PathBuf::from("/tmp/elsewhere"));
         assert_eq!(c.paths.models, dir.path().join("pack"));
+    }
+
+    #[test]
+    fn https_is_a_certificate_given_or_a_self_signed_one_and_half_a_pair_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gate.toml");
+        let load = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            Config::load(Some(&path), &Overrides::default())
+        };
+        assert_eq!(load("").unwrap().web.tls, None);
+        let c = load("[web]\ntls_cert = \"tls/cert.pem\"\ntls_key = \"tls/key.pem\"\n").unwrap();
+        assert_eq!(
+            c.web.tls,
+            Some(Tls::Files {
+                cert: dir.path().join("tls/cert.pem"),
+                key: dir.path().join("tls/key.pem"),
+            })
+        );
+        let c =
+            load("[web]\nhttps = true\ntls_names = [\"192.168.1.20\", \"gate-pc.lan\"]\n").unwrap();
+        assert_eq!(
+            c.web.tls,
+            Some(Tls::SelfSigned {
+                names: vec!["192.168.1.20".into(), "gate-pc.lan".into()]
+            })
+        );
+        let e = load("[web]\ntls_cert = \"cert.pem\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("tls_cert and tls_key go together"), "{e}");
+        let e = load("[web]\nhttps = true\ntls_names = [\"门岗 电脑\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("门岗 电脑") && e.contains("neither a host name"),
+            "{e}"
+        );
+        let e = load("[web]\ntls_names = [\"gate-pc\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("turn https on"), "{e}");
     }
 
     #[test]

@@ -47,6 +47,15 @@ fn screenshots() -> PathBuf {
 }
 
 async fn browser(profile: &std::path::Path, size: (u32, u32)) -> Option<(Driver, Client)> {
+    browser_with(profile, size, &[]).await
+}
+
+/// [`browser`] with more command-line arguments for Chromium.
+async fn browser_with(
+    profile: &std::path::Path,
+    size: (u32, u32),
+    more: &[String],
+) -> Option<(Driver, Client)> {
     if !std::path::Path::new(CHROMIUM).exists() || !std::path::Path::new(CHROMEDRIVER).exists() {
         common::missing(
             &format!("Chromium ({CHROMIUM}) or chromedriver ({CHROMEDRIVER})"),
@@ -74,6 +83,10 @@ async fn browser(profile: &std::path::Path, size: (u32, u32)) -> Option<(Driver,
             ]
         }
     });
+    let mut caps = caps;
+    if let Some(args) = caps["goog:chromeOptions"]["args"].as_array_mut() {
+        args.extend(more.iter().map(|a| serde_json::Value::from(a.as_str())));
+    }
     let serde_json::Value::Object(caps) = caps else {
         unreachable!()
     };
@@ -1101,6 +1114,54 @@ async fn the_gate_pc_paired_once_opens_the_guard_screen_after_the_browser_restar
     c.goto(&demo.url("/")).await.expect("open the screen");
     tokio::time::sleep(Duration::from_secs(2)).await;
     screenshot(&c, "kiosk-screen-phone").await;
+    c.close().await.expect("close the browser");
+}
+
+/// The base64 SHA-256 of the public key of the certificate whose key is `key_pem`: what
+/// Chromium's `--ignore-certificate-errors-spki-list` takes, to trust exactly that certificate
+/// as a guard does who has compared its fingerprint.
+fn spki_hash(key_pem: &str) -> String {
+    use base64::Engine as _;
+    use rcgen::PublicKeyData as _;
+    use sha2::Digest as _;
+    let key = rcgen::KeyPair::from_pem(key_pem).expect("the certificate's key");
+    base64::engine::general_purpose::STANDARD
+        .encode(sha2::Sha256::digest(key.subject_public_key_info()))
+}
+
+/// A patrol guard's phone on the compound's Wi-Fi: the screen over HTTPS with the self-signed
+/// certificate the box made, the login, the arrivals over the live stream through TLS, and no
+/// page blocked by the security policy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_patrol_phone_follows_the_gate_over_https() {
+    let _one = one_at_a_time().await;
+    let demo = Demo::start_with(&["--cameras", "1", "--https"]);
+    assert!(demo.base.starts_with("https://"), "{}", demo.base);
+    let key = std::fs::read_to_string(demo.data.join("tls/key.pem")).expect("the key made");
+    let profile = tempfile::tempdir().expect("profile");
+    let trust = format!("--ignore-certificate-errors-spki-list={}", spki_hash(&key));
+    let Some((_driver, c)) = browser_with(profile.path(), (390, 844), &[trust]).await else {
+        return;
+    };
+    login(&c, &demo, "patrol").await;
+    assert_eq!(js(&c, "return location.protocol").await, "https:");
+    c.wait()
+        .at_most(Duration::from_secs(60))
+        .for_element(Locator::Css("#queue .card"))
+        .await
+        .expect("the camera's arrivals come over the live stream through TLS");
+    assert_no_csp_violation(&c, "https screen").await;
+    screenshot(&c, "https-screen-phone").await;
+    c.set_window_size(1920, 1080)
+        .await
+        .expect("the gate PC's size");
+    c.goto(&demo.url("/")).await.expect("open the screen");
+    c.wait()
+        .at_most(Duration::from_secs(60))
+        .for_element(Locator::Css("#queue .card"))
+        .await
+        .expect("the arrivals again");
+    screenshot(&c, "https-screen-1920").await;
     c.close().await.expect("close the browser");
 }
 

@@ -2,6 +2,24 @@
 //! attacker or a careless user would send them, so that each stays fixed: over-long and
 //! control-character texts on every way in (the screen's JSON, the desk's and the manager's
 //! forms), and bodies too large to read. Real binary, real HTTP, the real records file.
+//!
+//! The audit's other probes are replayed beside the feature they test, each against a running
+//! server or the real CLI:
+//! 1. many wrong passwords, `/password` unthrottled, `11111111` accepted: `tests/web_logins.rs`
+//!    (`fifty_wrong_passwords_…`, `one_computer_trying_many_logins_…`,
+//!    `the_password_page_refuses_weak_passwords_…`, `a_restart_keeps_the_lock`);
+//! 2. the login's time telling which accounts exist: `tests/web_logins.rs`
+//!    (`a_login_no_one_has_gets_the_same_answers_as_a_real_one`) and `gateward bench logins`;
+//! 3. the 10000×10000 PNG: `tests/web_manage.rs` (four uploads at once, the server's memory
+//!    measured) and `tests/bad_images.rs` (`analyze` from its header);
+//! 4. the visitor JSON without limits: this file;
+//! 5. no security headers, inline script and style, the token in the address:
+//!    `tests/web_headers.rs` and the browser tests (CSP violations reported by Chromium);
+//! 6. `/files/` NUL and symlinks: `tests/web_headers.rs` (`files_follow_no_link_and_show_no_path`);
+//! 7. NUL in imported names, a truncated JPEG, `demo --data` ignored: `tests/records.rs`,
+//!    `tests/bad_images.rs`, and every test that starts the demo on its own `--data` folder;
+//! 8. no HTTPS, no `Secure` cookie: `tests/web_tls.rs` and the browser test
+//!    `a_patrol_phone_follows_the_gate_over_https`.
 
 #[path = "web/demo.rs"]
 mod demo;

@@ -87,7 +87,12 @@ fn start(store: Arc<Store>, data: &Path, at: DateTime<Utc>) -> App {
     };
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let addr = runtime
-        .block_on(web::serve(state, "127.0.0.1:0", std::future::pending()))
+        .block_on(web::serve(
+            state,
+            "127.0.0.1:0",
+            None,
+            std::future::pending(),
+        ))
         .unwrap();
     App {
         base: format!("http://{addr}"),

@@ -1,7 +1,7 @@
 //! `gateward config`: prints the settings in force, so a user can see what a config file and
 //! the command-line options add up to.
 
-use crate::config::Config;
+use crate::config::{Config, Tls};
 use crate::vision::runtime::default_library;
 
 /// Prints the effective configuration as `key = value` lines.
@@ -31,11 +31,25 @@ pub fn run(config: &Config) -> anyhow::Result<()> {
         config.retention.sightings_days, config.retention.snapshots_days
     );
     println!("cameras      = {}", config.cameras.len());
+    let (scheme, tls) = match &config.web.tls {
+        None => ("http", String::new()),
+        Some(Tls::Files { cert, key }) => (
+            "https",
+            format!(", certificate {} key {}", cert.display(), key.display()),
+        ),
+        Some(Tls::SelfSigned { names }) if names.is_empty() => {
+            ("https", ", self-signed certificate".to_owned())
+        }
+        Some(Tls::SelfSigned { names }) => (
+            "https",
+            format!(", self-signed certificate also for {}", names.join(" ")),
+        ),
+    };
     println!(
-        "web          = http://{} (session {} h{})",
+        "web          = {scheme}://{} (session {} h{}{tls})",
         config.web.listen,
         config.web.session_hours,
-        if config.web.secure_cookie {
+        if config.web.secure_cookie || config.web.tls.is_some() {
             ", Secure cookie"
         } else {
             ""

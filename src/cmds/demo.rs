@@ -41,6 +41,10 @@ pub struct Args {
     /// How many of the five demo cameras to play (0: the screen and pages only).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u8).range(0..=5))]
     pub cameras: u8,
+    /// Serve the screen over HTTPS with a self-signed certificate made in the data folder (or
+    /// the certificate `[web] tls_cert`/`tls_key` name), as the patrol phones would reach it.
+    #[arg(long)]
+    pub https: bool,
 }
 
 /// The demo's cameras: one clip each, played as if live. The visitor's and the resident's
@@ -104,6 +108,9 @@ pub fn run(config: &Config, args: &Args, data: Option<&Path>) -> anyhow::Result<
     let mut config = config.clone();
     config.paths.data = data.clone();
     config.gate.name = "东门".into();
+    if args.https && config.web.tls.is_none() {
+        config.web.tls = Some(crate::config::Tls::SelfSigned { names: Vec::new() });
+    }
     config.cameras = CAMERAS
         .iter()
         .filter(|(_, clip, _)| fixtures.join("clips").join(clip).is_file())
@@ -123,6 +130,8 @@ pub fn run(config: &Config, args: &Args, data: Option<&Path>) -> anyhow::Result<
             repeat: true,
         })
         .collect();
+    // the certificate before anything else: a wrong one is said at once
+    let tls = super::run::load_tls(&config)?;
     eprintln!(
         "示例小区 sample compound: {}",
         fixtures.join("demo").display()
@@ -185,12 +194,12 @@ pub fn run(config: &Config, args: &Args, data: Option<&Path>) -> anyhow::Result<
         let (service, events) = Service::start(plans, eyes, Some(Arc::clone(&store)), settings);
         let printer = tokio::spawn(print_events(events, args.json_events));
         let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
-        let addr = match start_web(&config, &store, &service, &args.listen, async {
+        let screen = match start_web(&config, &store, &service, (&args.listen, tls), async {
             let _ = web_stopped.await;
         })
         .await
         {
-            Ok(a) => a,
+            Ok(s) => s,
             Err(e) => {
                 service.stop().await;
                 return Err(e);
@@ -198,7 +207,9 @@ pub fn run(config: &Config, args: &Args, data: Option<&Path>) -> anyhow::Result<
         };
         println!();
         println!("门岗助手演示 gateward demo");
-        println!("  门岗屏 guard screen: http://{addr}/");
+        for line in screen.lines() {
+            println!("  {line}");
+        }
         println!("  数据目录 data folder: {}", data.display());
         println!("  演示账号 demo logins (账号 / 密码):");
         for (login, name, role, post, password) in &logins {

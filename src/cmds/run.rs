@@ -48,6 +48,8 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
     let data = &config.paths.data;
     std::fs::create_dir_all(data)
         .with_context(|| format!("cannot create the data folder {}", data.display()))?;
+    // the certificate before the models and cameras: a wrong one is said at once
+    let tls = if args.no_web { None } else { load_tls(config)? };
     let store = Store::open(crate::store::database_path(data))?;
     let eyes = (0..lanes(config))
         .map(|_| load_eyes(config, Some(&store)))
@@ -77,12 +79,12 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
             notify.map(|n| n.start(record.then(|| Arc::clone(&store)), service.subscribe()));
         let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
         let screen = if web {
-            match start_web(&config, &store, &service, &listen, async {
+            match start_web(&config, &store, &service, (&listen, tls), async {
                 let _ = web_stopped.await;
             })
             .await
             {
-                Ok(addr) => Some(addr),
+                Ok(screen) => Some(screen),
                 Err(e) => {
                     service.stop().await;
                     return Err(e);
@@ -91,8 +93,10 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
         } else {
             None
         };
-        if let Some(addr) = screen {
-            eprintln!("门岗屏 guard screen: http://{addr}/");
+        if let Some(screen) = screen {
+            for line in screen.lines() {
+                eprintln!("{line}");
+            }
         }
         let keeper = tokio::spawn(housekeeping(&config, &store).run());
         let why = stopped().await;
@@ -114,16 +118,63 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Serves the guard's screen and the manager's pages for the running `service` until `stop`;
-/// creates the first administrator (and prints the one-time password) when there is no user.
-/// Returns the address it listens on.
+/// Where the guard's screen is served.
+pub struct Screen {
+    pub addr: std::net::SocketAddr,
+    /// The certificate when served over HTTPS.
+    pub tls: Option<web::tls::Tls>,
+}
+
+impl Screen {
+    /// The screen's address, `http://` or `https://`.
+    pub fn url(&self) -> String {
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}/", self.addr)
+    }
+
+    /// What to print of it: the address, and over HTTPS the certificate's fingerprint (for a
+    /// self-signed one, what a phone will say the first time).
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = vec![format!("门岗屏 guard screen: {}", self.url())];
+        if let Some(tls) = &self.tls {
+            lines.push(format!("证书指纹 certificate SHA-256: {}", tls.fingerprint));
+            lines.push(format!("  证书 certificate: {}", tls.cert.display()));
+            if tls.made {
+                lines.push(
+                    "  新的自签名证书：手机或电脑第一次打开时会提示“不安全/证书无效”，核对证书指纹与上面一致后再继续访问 (a new self-signed certificate: browsers warn on the first visit; go on only when the certificate's SHA-256 fingerprint matches this one)"
+                        .to_owned(),
+                );
+            }
+        }
+        lines
+    }
+}
+
+/// The certificate `config` asks for, if any (a self-signed one made on first run).
+pub fn load_tls(config: &Config) -> anyhow::Result<Option<web::tls::Tls>> {
+    use crate::config::Tls;
+    use web::tls::TlsSource;
+    let source = match &config.web.tls {
+        None => return Ok(None),
+        Some(Tls::Files { cert, key }) => TlsSource::Files { cert, key },
+        Some(Tls::SelfSigned { names }) => TlsSource::SelfSigned {
+            data: &config.paths.data,
+            names,
+        },
+    };
+    Ok(Some(web::tls::load(&source, SystemClock.now())?))
+}
+
+/// Serves the guard's screen and the manager's pages for the running `service` until `stop`,
+/// over HTTPS with `tls` (see [`load_tls`]); creates the first administrator (and prints the one-time
+/// password) when there is no user. Returns where it is served.
 pub async fn start_web(
     config: &Config,
     store: &Arc<Store>,
     service: &Service,
-    listen: &str,
+    (listen, tls): (&str, Option<web::tls::Tls>),
     stop: impl std::future::Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<std::net::SocketAddr> {
+) -> anyhow::Result<Screen> {
     let first = Arc::clone(store);
     let admin = tokio::task::spawn_blocking(move || web::auth::ensure_admin(&first))
         .await
@@ -145,14 +196,16 @@ pub async fn start_web(
         tz: config.gate.time_zone,
         gate: config.gate.name.clone(),
         data: config.paths.data.clone(),
-        secure_cookie: config.web.secure_cookie,
+        // over HTTPS the cookies are sent over HTTPS only
+        secure_cookie: config.web.secure_cookie || tls.is_some(),
         session_hours: config.web.session_hours,
         health: Arc::new(move || health_of.health()),
         gallery: Some(editor),
         enrol: Some(Arc::new(crate::app::enrol::Enroller::new(config))),
         training: config.training,
     };
-    Ok(web::serve(state, listen, stop).await?)
+    let addr = web::serve(state, listen, tls.clone(), stop).await?;
+    Ok(Screen { addr, tls })
 }
 
 /// One line about a camera at the end: what it read, dropped and looked at.

@@ -50,6 +50,8 @@ pub const NUMBER: Limit = one_line("编号", "the number", 40);
 pub const LOGIN: Limit = one_line("账号", "the login", 40);
 /// A gate PC's name as a guard screen.
 pub const SCREEN: Limit = one_line("名称", "the name", 50);
+/// A short line of a desk form: what a vehicle carries, who asked for the gate, why.
+pub const SHORT: Limit = one_line("内容", "the text", 100);
 /// A note: a household's, a person's appearance or habits, a vehicle's, an alert's, goods.
 pub const NOTE: Limit = text("备注", "the note", 2000);
 /// A shift's record or its follow-ups, which grow through the shift.

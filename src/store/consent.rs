@@ -10,7 +10,7 @@ use super::audit;
 use super::columns::{date_col, date_text, from_ms, key_col, to_ms};
 use super::db::{Ctx, Store};
 use super::error::StoreError;
-use crate::domain::ConsentMethod;
+use crate::domain::{ConsentMethod, limits};
 
 /// A consent to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,6 +92,8 @@ pub(crate) fn record_tx(
     c: &NewConsent,
 ) -> Result<bool, StoreError> {
     let given_by = c.given_by.trim();
+    limits::NAME.check(given_by)?;
+    limits::NOTE.check(&c.note)?;
     if given_by.is_empty() {
         return Err(StoreError::Invalid {
             what: "consent",

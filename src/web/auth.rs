@@ -322,7 +322,7 @@ fn login_form(token: &str, problem: Option<&str>) -> Markup {
                 @if let Some(p) = problem { p.problem role="alert" { (p) } }
                 form method="post" action="/login" {
                     input type="hidden" name=(CSRF_FIELD) value=(token);
-                    label { "账号 Login" input name="login" autocomplete="username" required autofocus; }
+                    label { "账号 Login" input maxlength=(crate::domain::limits::LOGIN.max) name="login" autocomplete="username" required autofocus; }
                     label { "密码 Password" input name="password" type="password" autocomplete="current-password" required; }
                     button type="submit" { "登录" }
                 }

@@ -18,6 +18,7 @@ pub mod page;
 pub mod screen;
 pub mod session;
 pub mod state;
+pub mod tls;
 pub mod training;
 
 use std::net::SocketAddr;
@@ -67,11 +68,13 @@ async fn not_found() -> Response {
     (axum::http::StatusCode::NOT_FOUND, page::not_found()).into_response()
 }
 
-/// Binds `listen` and serves the app until `stop` resolves, telling each request its client's
-/// address (`ConnectInfo<SocketAddr>`). A port in use is a clear error.
+/// Binds `listen` and serves the app until `stop` resolves, over HTTPS with `tls` (else plain
+/// HTTP), telling each request its client's address (`ConnectInfo<SocketAddr>`). A port in use
+/// is a clear error.
 pub async fn serve(
     state: AppState,
     listen: &str,
+    tls: Option<tls::Tls>,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<SocketAddr, WebError> {
     let listener = bind(listen).await?;
@@ -90,11 +93,38 @@ pub async fn serve(
         stop.await;
         hub.close();
     };
+    let Some(tls) = tls else {
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(stop)
+                .await
+            {
+                tracing::error!("the web app stopped: {e}");
+            }
+        });
+        return Ok(addr);
+    };
+    let listener = listener.into_std().map_err(|e| WebError::Bind {
+        listen: listen.to_owned(),
+        message: e.to_string(),
+    })?;
+    let server = axum_server::from_tcp_rustls(
+        listener,
+        axum_server::tls_rustls::RustlsConfig::from_config(tls.config),
+    )
+    .map_err(|e| WebError::Bind {
+        listen: listen.to_owned(),
+        message: e.to_string(),
+    })?;
+    let handle = axum_server::Handle::new();
+    let stopper = handle.clone();
     tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(stop)
-            .await
-        {
+        stop.await;
+        // answers under way get a few seconds to finish
+        stopper.graceful_shutdown(Some(std::time::Duration::from_secs(5)));
+    });
+    tokio::spawn(async move {
+        if let Err(e) = server.handle(handle).serve(app).await {
             tracing::error!("the web app stopped: {e}");
         }
     });

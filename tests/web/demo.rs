@@ -20,6 +20,8 @@ pub struct Demo {
     pub data: PathBuf,
     /// login → password
     pub logins: HashMap<String, String>,
+    /// Over HTTPS: the certificate's SHA-256 fingerprint it printed.
+    pub fingerprint: Option<String>,
     /// The lines printed after the banner (events), as they come.
     pub lines: mpsc::Receiver<String>,
 }
@@ -52,6 +54,7 @@ impl Demo {
             }
         });
         let (mut base, mut data, mut logins) = (None, None, HashMap::new());
+        let mut fingerprint = None;
         let deadline = Instant::now() + Duration::from_secs(120);
         while base.is_none() || data.is_none() || logins.len() < DEMO_LOGINS.len() {
             let left = deadline
@@ -61,6 +64,8 @@ impl Demo {
             let l = line.trim();
             if let Some(rest) = l.strip_prefix("门岗屏 guard screen: ") {
                 base = Some(rest.trim_end_matches('/').to_owned());
+            } else if let Some(rest) = l.strip_prefix("证书指纹 certificate SHA-256: ") {
+                fingerprint = Some(rest.trim().to_owned());
             } else if let Some(rest) = l.strip_prefix("数据目录 data folder: ") {
                 data = Some(PathBuf::from(rest));
             } else if let Some((login, rest)) = l.split_once(" / ")
@@ -75,6 +80,7 @@ impl Demo {
             base: base.expect("address"),
             data: data.expect("data folder"),
             logins,
+            fingerprint,
             lines,
         }
     }

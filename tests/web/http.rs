@@ -40,6 +40,27 @@ fn agent() -> Agent {
         .into()
 }
 
+/// An agent for HTTPS that trusts exactly the certificates in `cert_pem` (the one under test),
+/// and checks the host name against them as a browser would.
+fn agent_trusting(cert_pem: &[u8]) -> Agent {
+    let certs: Vec<_> = ureq::tls::parse_pem(cert_pem)
+        .filter_map(|item| match item {
+            Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+            _ => None,
+        })
+        .collect();
+    assert!(!certs.is_empty(), "a certificate in the PEM given");
+    let tls = ureq::tls::TlsConfig::builder()
+        .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(certs)))
+        .build();
+    Agent::config_builder()
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .tls_config(tls)
+        .build()
+        .into()
+}
+
 fn reply(mut r: ureq::http::Response<ureq::Body>) -> Reply {
     let header = |name: &str| {
         r.headers()
@@ -91,9 +112,22 @@ impl Http {
         }
     }
 
+    /// An HTTPS client of `base` trusting only the certificate(s) in `cert_pem`.
+    pub fn trusting(base: &str, cert_pem: &[u8]) -> Http {
+        Http {
+            agent: agent_trusting(cert_pem),
+            ..Http::new(base)
+        }
+    }
+
     /// Logs in through the login page as a browser would; panics when it fails.
     pub fn login(base: &str, login: &str, password: &str) -> Http {
-        let mut h = Http::new(base);
+        Http::new(base).logged_in(login, password)
+    }
+
+    /// Logs this client in through the login page; panics when it fails.
+    pub fn logged_in(mut self, login: &str, password: &str) -> Http {
+        let h = &mut self;
         let r = h.try_login(login, password);
         assert_eq!(r.status, 303, "login as {login}: {}", r.body);
         let session = r
@@ -109,7 +143,7 @@ impl Http {
         assert_eq!(page.status, 200, "{}", page.body);
         h.csrf = attr_after(&page.body, "name=\"csrf-token\"", "content");
         assert!(h.csrf.is_some(), "the screen carries the session's token");
-        h
+        self
     }
 
     /// Posts the login form with the login page's token; the reply as it comes.

@@ -109,7 +109,7 @@ pub fn run(config: &Config, args: &LoginsArgs) -> anyhow::Result<()> {
     };
     let rt = runtime()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let addr = rt.block_on(web::serve(state, "127.0.0.1:0", async {
+    let addr = rt.block_on(web::serve(state, "127.0.0.1:0", None, async {
         let _ = stopped.await;
     }))?;
     let client = Client {

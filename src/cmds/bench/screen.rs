@@ -104,7 +104,7 @@ pub fn run(config: &Config, args: &ScreenArgs) -> anyhow::Result<()> {
     };
     let rt = runtime()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let addr = rt.block_on(web::serve(state, "127.0.0.1:0", async {
+    let addr = rt.block_on(web::serve(state, "127.0.0.1:0", None, async {
         let _ = stopped.await;
     }))?;
     // each screen reads the stream on its own thread and reports (track, when it arrived)

@@ -88,8 +88,8 @@ async fn render_alerts(
             form.card-form method="post" action="/alerts/hazard" {
                 (page::csrf_field(user))
                 div.form-row {
-                    label { "车牌 Plate" input type="text" name="plate" value=(d.plate) placeholder="例如 川A12345" autocomplete="off"; }
-                    label { "装的什么 What it carries" input type="text" name="cargo" value=(d.cargo) placeholder="例如 液化气罐"; }
+                    label { "车牌 Plate" input maxlength=(crate::domain::limits::PLATE.max) type="text" name="plate" value=(d.plate) placeholder="例如 川A12345" autocomplete="off"; }
+                    label { "装的什么 What it carries" input maxlength=(super::common::SHORT_TEXT) type="text" name="cargo" value=(d.cargo) placeholder="例如 液化气罐"; }
                 }
                 button.no type="submit" { "拒绝进入并记录警报 Refuse and record" }
             }
@@ -107,8 +107,8 @@ async fn render_alerts(
             form.card-form method="post" action="/alerts/night-open" {
                 (page::csrf_field(user))
                 div.form-row {
-                    label { "谁要求开门 Who asked" input type="text" name="who" value=(d.who) placeholder="例如 3-2-1502 王先生"; }
-                    label { "事由 Why " small { "(可不填)" } input type="text" name="reason" value=(d.reason) placeholder="例如 夜班回家"; }
+                    label { "谁要求开门 Who asked" input maxlength=(super::common::SHORT_TEXT) type="text" name="who" value=(d.who) placeholder="例如 3-2-1502 王先生"; }
+                    label { "事由 Why " small { "(可不填)" } input maxlength=(super::common::SHORT_TEXT) type="text" name="reason" value=(d.reason) placeholder="例如 夜班回家"; }
                 }
                 button type="submit" { "登记开门 Record the opening" }
             }

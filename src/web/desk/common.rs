@@ -17,9 +17,8 @@ use crate::web::error::WebError;
 use crate::web::page;
 use crate::web::state::AppState;
 
-/// The longest note or description taken from a form, in characters (the records' limit).
-pub(super) const LONG_TEXT: usize = crate::domain::limits::NOTE.max;
-pub(super) const SHORT_TEXT: usize = 100;
+/// The longest short line of a desk form, in characters (the records' table of limits).
+pub(super) const SHORT_TEXT: usize = crate::domain::limits::SHORT.max;
 
 // ---------------------------------------------------------------------------------------------
 // Shared pieces

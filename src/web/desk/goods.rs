@@ -8,10 +8,10 @@ use chrono_tz::Tz;
 use maud::{Markup, html};
 
 use super::common::{
-    Fields, LONG_TEXT, Notice, SHORT_TEXT, bad, day_range, desk_event, frame, hm, local_now,
-    refusal, see,
+    Fields, Notice, bad, day_range, desk_event, frame, hm, local_now, refusal, see,
 };
 use crate::domain::Direction;
+use crate::domain::limits;
 use crate::rules::goods::{GoodsOutcome, PROHIBITED_ITEMS, goods_leaving};
 use crate::store::{GoodsSlipRecord, NewGoodsSlip, StoreError};
 use crate::web::auth::Authed;
@@ -124,14 +124,14 @@ async fn render_goods(
         form.card-form method="post" action="/goods" {
             (page::csrf_field(user))
             div.form-row {
-                label { "带物品的人 Person" input type="text" name="person" value=(d.person) placeholder="姓名"; }
-                label { "房号 Room " small { "(可不填)" } input type="text" name="room" value=(d.room) placeholder="例如 3-2-1502"; }
+                label { "带物品的人 Person" input maxlength=(crate::domain::limits::NAME.max) type="text" name="person" value=(d.person) placeholder="姓名"; }
+                label { "房号 Room " small { "(可不填)" } input maxlength=(crate::domain::limits::ROOM.max) type="text" name="room" value=(d.room) placeholder="例如 3-2-1502"; }
             }
-            label { "物品 Goods" input type="text" name="items" value=(d.items) placeholder="例如 冰箱一台、纸箱两个"; }
+            label { "物品 Goods" input maxlength=(crate::domain::limits::NOTE.max) type="text" name="items" value=(d.items) placeholder="例如 冰箱一台、纸箱两个"; }
             label.check { input type="checkbox" name="slip" value="1" checked[d.slip]; "有管理处开具的物品放行条 (has a goods-release slip)" }
             div.form-row {
-                label { "放行条编号 Slip number" input type="text" name="slip_number" value=(d.slip_number); }
-                label { "开条人 Issued by" input type="text" name="issued_by" value=(d.issued_by); }
+                label { "放行条编号 Slip number" input maxlength=(crate::domain::limits::NUMBER.max) type="text" name="slip_number" value=(d.slip_number); }
+                label { "开条人 Issued by" input maxlength=(crate::domain::limits::NAME.max) type="text" name="issued_by" value=(d.issued_by); }
             }
             label.check { input type="checkbox" name="matches" value="1" checked[d.matches]; "物品与放行条相符 (the goods match the slip)" }
             button.ok type="submit" { "核对并登记 Check" }
@@ -188,11 +188,11 @@ pub(super) async fn goods_check(
     };
     let checked = (|| {
         for (name, what, max) in [
-            ("person", "带物品的人", SHORT_TEXT),
-            ("room", "房号", SHORT_TEXT),
-            ("items", "物品", LONG_TEXT),
-            ("slip_number", "放行条编号", SHORT_TEXT),
-            ("issued_by", "开条人", SHORT_TEXT),
+            ("person", "带物品的人", limits::NAME.max),
+            ("room", "房号", limits::ROOM.max),
+            ("items", "物品", limits::NOTE.max),
+            ("slip_number", "放行条编号", limits::NUMBER.max),
+            ("issued_by", "开条人", limits::NAME.max),
         ] {
             f.limited(name, what, max)?;
         }

@@ -9,10 +9,11 @@ use chrono_tz::Tz;
 use maud::{Markup, html};
 
 use super::common::{
-    Fields, LONG_TEXT, Notice, bad, desk_links, frame, handover_error, hm, local_now, posts, see,
-    slot_name, when,
+    Fields, Notice, bad, desk_links, frame, handover_error, hm, local_now, posts, see, slot_name,
+    when,
 };
 use crate::app::handover::{self, Handover, HandoverError, OpenItems};
+use crate::domain::limits;
 use crate::domain::{EventKind, Shift};
 use crate::rules::gate::ShiftSlot;
 use crate::store::{GateEvent, NewShiftRecord, ShiftRecord};
@@ -284,11 +285,11 @@ fn notes_form(
                 @if rest { input type="hidden" name="rest" value="1"; }
                 label {
                     "本班情况 Notes " small { "(发生了什么、交给下一班的东西)" }
-                    textarea name="notes" rows="5" { (draft.notes) }
+                    textarea maxlength=(crate::domain::limits::RECORD.max) name="notes" rows="5" { (draft.notes) }
                 }
                 label {
                     "待跟进事项 To follow up " small { "(下一班要办的事)" }
-                    textarea name="follow_ups" rows="3" { (draft.follow_ups) }
+                    textarea maxlength=(crate::domain::limits::RECORD.max) name="follow_ups" rows="3" { (draft.follow_ups) }
                 }
                 button.ok type="submit" { "保存本班记录 Save" }
             }
@@ -320,8 +321,13 @@ pub(super) async fn save_notes(
     let f = Fields(f);
     let rest = f.ticked("rest");
     let checked = f
-        .limited("notes", "本班情况", LONG_TEXT)
-        .and_then(|n| Ok((n, f.limited("follow_ups", "待跟进事项", LONG_TEXT)?)))
+        .limited("notes", "本班情况", limits::RECORD.max)
+        .and_then(|n| {
+            Ok((
+                n,
+                f.limited("follow_ups", "待跟进事项", limits::RECORD.max)?,
+            ))
+        })
         .and_then(|(n, u)| {
             if n.is_empty() && u.is_empty() {
                 Err("请写下本班情况或待跟进事项再保存 (write the notes or the items to follow up, then save)".to_owned())

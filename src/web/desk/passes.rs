@@ -7,8 +7,9 @@ use chrono_tz::Tz;
 use maud::{Markup, html};
 
 use super::common::{
-    Fields, Notice, SHORT_TEXT, bad, desk_event, desk_links, frame, local_now, refusal, see, when,
+    Fields, Notice, bad, desk_event, desk_links, frame, local_now, refusal, see, when,
 };
+use crate::domain::limits;
 use crate::domain::{Direction, EventKind, PassOutcome, Post};
 use crate::rules::passes;
 use crate::store::{PassHalf, PassRecord};
@@ -59,7 +60,7 @@ async fn render_passes(
             h2 { "持证人进入 Check in" }
             form.card-form method="post" action="/passes/check-in" {
                 (page::csrf_field(user))
-                label { "出入证号 Pass number" input type="text" name="number" value=(number) placeholder="例如 ZX-0123" autocomplete="off"; }
+                label { "出入证号 Pass number" input maxlength=(crate::domain::limits::NUMBER.max) type="text" name="number" value=(number) placeholder="例如 ZX-0123" autocomplete="off"; }
                 label.check { input type="checkbox" name="first" value="1"; "持证人出示了正证 (first half shown)" }
                 label.check { input type="checkbox" name="second" value="1"; "副证已交门岗保管 (second half handed in)" }
                 button.ok type="submit" { "登记进入 Check in" }
@@ -69,7 +70,7 @@ async fn render_passes(
             h2 { "持证人离开 Check out" }
             form.card-form method="post" action="/passes/check-out" {
                 (page::csrf_field(user))
-                label { "出入证号 Pass number" input type="text" name="number" value=(number) placeholder="例如 ZX-0123" autocomplete="off"; }
+                label { "出入证号 Pass number" input maxlength=(crate::domain::limits::NUMBER.max) type="text" name="number" value=(number) placeholder="例如 ZX-0123" autocomplete="off"; }
                 button type="submit" { "登记离开，交还副证 Check out" }
             }
         }
@@ -126,7 +127,7 @@ fn find_pass(store: &crate::store::Store, n: &str) -> Result<PassRecord, WebErro
             "请填写出入证号 (write the pass number)".into(),
         ));
     }
-    if n.chars().count() > SHORT_TEXT {
+    if n.chars().count() > limits::NUMBER.max {
         return Err(WebError::BadInput(no_such_pass(n)));
     }
     store

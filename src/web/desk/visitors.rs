@@ -71,8 +71,8 @@ fn register_form(user: &Authed, d: &VisitorDraft) -> Markup {
             form.card-form method="post" action="/visitors" {
                 (page::csrf_field(user))
                 div.form-row {
-                    label { "房号 Room" input type="text" name="room" value=(d.room) placeholder="例如 3-2-1502" autocomplete="off"; }
-                    label { "贵姓 Surname" input type="text" name="surname" value=(d.surname) placeholder="例如 孙" autocomplete="off"; }
+                    label { "房号 Room" input maxlength=(crate::domain::limits::ROOM.max) type="text" name="room" value=(d.room) placeholder="例如 3-2-1502" autocomplete="off"; }
+                    label { "贵姓 Surname" input maxlength=(crate::domain::limits::SURNAME.max) type="text" name="surname" value=(d.surname) placeholder="例如 孙" autocomplete="off"; }
                     label { "事由 Purpose"
                         select name="purpose" {
                             @for p in VisitPurpose::ALL {

@@ -68,8 +68,8 @@ async fn household_page(
             h2 { "修改住户" }
             form.form-row #edit-household method="post" action=(format!("/manage/households/{id}")) {
                 (page::csrf_field(user))
-                label { "房号（楼栋-单元-房号）" input name="code" required value=(h.code) placeholder="例如 3-2-1502"; }
-                label { "备注（联系电话、特别事项）" input name="notes" size="40" value=(h.notes); }
+                label { "房号（楼栋-单元-房号）" input maxlength=(crate::domain::limits::ROOM.max) name="code" required value=(h.code) placeholder="例如 3-2-1502"; }
+                label { "备注（联系电话、特别事项）" input maxlength=(crate::domain::limits::NOTE.max) name="notes" size="40" value=(h.notes); }
                 button.ok type="submit" { "保存" }
             }
         },

@@ -93,7 +93,7 @@ async fn kiosks_page(
             h2 { "配对门岗电脑" }
             form.form-row method="post" action="/manage/kiosks" {
                 (page::csrf_field(user))
-                label { "名称（写进记录，例如 大门岗亭屏幕）" input name="name" required placeholder="大门岗亭屏幕"; }
+                label { "名称（写进记录，例如 大门岗亭屏幕）" input maxlength=(crate::domain::limits::SCREEN.max) name="name" required placeholder="大门岗亭屏幕"; }
                 button.ok type="submit" name="how" value="here" { "就是这台电脑：配对并打开门岗屏" }
                 button type="submit" name="how" value="code" { "另一台电脑：生成配对码" }
             }

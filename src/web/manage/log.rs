@@ -186,8 +186,8 @@ async fn log_page(
         "记录查询",
         html! {
             form.form-row method="get" action="/log" {
-                label { "车牌（可错一个字）" input name="plate" value=[form.plate.as_deref()] placeholder="川A8H458"; }
-                label { "姓名" input name="person" value=[form.person.as_deref()]; }
+                label { "车牌（可错一个字）" input maxlength=(crate::domain::limits::PLATE.max) name="plate" value=[form.plate.as_deref()] placeholder="川A8H458"; }
+                label { "姓名" input maxlength=(crate::domain::limits::NAME.max) name="person" value=[form.person.as_deref()]; }
                 label { "类别"
                     select name="class" {
                         option value="" { "全部" }

@@ -114,7 +114,7 @@ async fn passes_page(
             h2 { "发放出入证" }
             form.form-row method="post" action="/manage/passes" {
                 (page::csrf_field(user))
-                label { "编号（正副两联上的号码）" input name="number" placeholder="ZX-0123" required; }
+                label { "编号（正副两联上的号码）" input maxlength=(crate::domain::limits::NUMBER.max) name="number" placeholder="ZX-0123" required; }
                 label { "持证人"
                     select name="holder" {
                         option value="" { "（未录入的人员）" }

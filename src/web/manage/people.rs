@@ -285,26 +285,26 @@ fn add_form(user: &Authed, all: &Everyone) -> Markup {
             p.meta { "添加后打开此人的页面，上传照片录入人脸。访客不在这里添加：访客每次来访由门岗登记。" }
             form.form-row method="post" action="/manage/people" {
                 (page::csrf_field(user))
-                label { "姓名" input name="name" required placeholder="例如 孙丽"; }
+                label { "姓名" input maxlength=(crate::domain::limits::NAME.max) name="name" required placeholder="例如 孙丽"; }
                 label { "类别"
                     select name="class" required {
                         option value="" { "请选择" }
                         @for c in ENROLLED_CLASSES { option value=(c.key()) { (c.zh()) } }
                     }
                 }
-                label { "称呼（选填）" input name="title" placeholder="例如 王总、李主任"; }
+                label { "称呼（选填）" input maxlength=(crate::domain::limits::TITLE.max) name="title" placeholder="例如 王总、李主任"; }
                 label { "房号（选填）"
-                    input name="household" list="household-codes" placeholder="例如 3-2-1502"; }
+                    input maxlength=(crate::domain::limits::ROOM.max) name="household" list="household-codes" placeholder="例如 3-2-1502"; }
                 datalist #household-codes {
                     @for h in &all.households { option value=(h.code) {} }
                 }
                 label.check { input type="checkbox" name="new_household" value="yes";
                     "房号还没有登记时新建" }
-                label { "相貌（选填）" input name="appearance" size="30" placeholder="例如 短发，戴眼镜"; }
-                label { "备注（习惯、特别事项，选填）" input name="notes" size="40"; }
+                label { "相貌（选填）" input maxlength=(crate::domain::limits::NOTE.max) name="appearance" size="30" placeholder="例如 短发，戴眼镜"; }
+                label { "备注（习惯、特别事项，选填）" input maxlength=(crate::domain::limits::NOTE.max) name="notes" size="40"; }
                 fieldset #add-consent {
                     legend { "人脸采集同意（录入人脸前必须登记；也可以添加后在此人页面登记）" }
-                    label { "同意人" input name="consent_by" placeholder="本人，或 监护人 姓名"; }
+                    label { "同意人" input maxlength=(crate::domain::limits::NAME.max) name="consent_by" placeholder="本人，或 监护人 姓名"; }
                     label { "同意日期" input type="date" name="consent_on"; }
                     label { "同意方式"
                         select name="consent_how" {

@@ -234,14 +234,14 @@ fn consent_form(user: &Authed, person: i64, today: chrono::NaiveDate) -> Markup 
     html! {
         form.form-row #consent-form method="post" action=(format!("/manage/people/{person}/consent")) {
             (page::csrf_field(user))
-            label { "同意人" input name="given_by" required value="本人" placeholder="本人，或 监护人 姓名"; }
+            label { "同意人" input maxlength=(crate::domain::limits::NAME.max) name="given_by" required value="本人" placeholder="本人，或 监护人 姓名"; }
             label { "同意日期" input type="date" name="given_on" required value=(today) max=(today); }
             label { "同意方式"
                 select name="method" required {
                     @for m in ConsentMethod::ALL { option value=(m.key()) { (m.zh()) } }
                 }
             }
-            label { "备注（选填）" input name="note" size="30" placeholder="例如 同意书存管理处档案第 3 册"; }
+            label { "备注（选填）" input maxlength=(crate::domain::limits::NOTE.max) name="note" size="30" placeholder="例如 同意书存管理处档案第 3 册"; }
             button.ok type="submit" { "登记同意" }
         }
     }
@@ -291,22 +291,22 @@ fn edit_form(user: &Authed, p: &PersonRecord) -> Markup {
             summary { "修改资料" }
             form.form-row method="post" action=(format!("/manage/people/{}/edit", p.id)) {
                 (page::csrf_field(user))
-                label { "姓名" input name="name" required value=(p.name); }
+                label { "姓名" input maxlength=(crate::domain::limits::NAME.max) name="name" required value=(p.name); }
                 label { "类别"
                     select name="class" required {
                         @for c in PersonClass::ALL { option value=(c.key()) selected[*c == p.class] { (c.zh()) } }
                     }
                 }
-                label { "称呼（选填）" input name="title" value=(p.title) placeholder="例如 王总、李主任"; }
-                label { "房号（选填）" input name="household" value=(p.household.as_deref().unwrap_or("")) placeholder="例如 3-2-1502"; }
+                label { "称呼（选填）" input maxlength=(crate::domain::limits::TITLE.max) name="title" value=(p.title) placeholder="例如 王总、李主任"; }
+                label { "房号（选填）" input maxlength=(crate::domain::limits::ROOM.max) name="household" value=(p.household.as_deref().unwrap_or("")) placeholder="例如 3-2-1502"; }
                 label.check { input type="checkbox" name="new_household" value="yes"; "房号还没有登记时新建" }
                 label { "状态"
                     select name="status" {
                         @for st in PersonStatus::ALL { option value=(st.key()) selected[*st == p.status] { (st.zh()) } }
                     }
                 }
-                label { "相貌" input name="appearance" size="30" value=(p.appearance_notes); }
-                label { "备注（习惯、特别事项）" input name="notes" size="40" value=(p.habit_notes); }
+                label { "相貌" input maxlength=(crate::domain::limits::NOTE.max) name="appearance" size="30" value=(p.appearance_notes); }
+                label { "备注（习惯、特别事项）" input maxlength=(crate::domain::limits::NOTE.max) name="notes" size="40" value=(p.habit_notes); }
                 label.check { input type="checkbox" name="ask_not_to_notify" value="yes" checked[p.ask_not_to_notify];
                     "本人要求来访不通知管理处（改通知当班分队长）" }
                 button.ok type="submit" { "保存" }

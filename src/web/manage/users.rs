@@ -78,8 +78,8 @@ async fn users_page(
             h2 { "添加账号" }
             form.form-row method="post" action="/manage/users" {
                 (page::csrf_field(user))
-                label { "账号（登录用，字母或数字）" input name="login" required pattern="[A-Za-z0-9._-]+" autocomplete="off"; }
-                label { "姓名" input name="name" required; }
+                label { "账号（登录用，字母或数字）" input maxlength=(crate::domain::limits::LOGIN.max) name="login" required pattern="[A-Za-z0-9._-]+" autocomplete="off"; }
+                label { "姓名" input maxlength=(crate::domain::limits::NAME.max) name="name" required; }
                 label { "角色"
                     select name="role" required {
                         @for r in Role::ALL { option value=(r.key()) { (r.zh()) } }

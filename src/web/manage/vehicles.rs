@@ -117,7 +117,7 @@ async fn vehicles_page(
                 h2 { "预约搬家车辆" }
                 form.form-row method="post" action="/manage/vehicles/moving" {
                     (page::csrf_field(user))
-                    label { "车牌" input name="plate" placeholder="京EA5331" required; }
+                    label { "车牌" input maxlength=(crate::domain::limits::PLATE.max) name="plate" placeholder="京EA5331" required; }
                     label { "住户房号"
                         select name="household" required {
                             option value="" { "请选择" }
@@ -126,7 +126,7 @@ async fn vehicles_page(
                     }
                     label { "从" input type="date" name="from" required value=(day); }
                     label { "到" input type="date" name="to" required value=(day); }
-                    label { "备注" input name="notes" placeholder="搬家公司、联系电话"; }
+                    label { "备注" input maxlength=(crate::domain::limits::NOTE.max) name="notes" placeholder="搬家公司、联系电话"; }
                     button.ok type="submit" { "预约" }
                 }
             }
@@ -146,7 +146,7 @@ fn vehicle_form(
     html! {
         form.form-row.vehicle-form method="post" action=(action) {
             (page::csrf_field(user))
-            label { "车牌" input name="plate" required placeholder="例如 粤B6R678" value=[v.map(|v| v.plate.as_str())]; }
+            label { "车牌" input maxlength=(crate::domain::limits::PLATE.max) name="plate" required placeholder="例如 粤B6R678" value=[v.map(|v| v.plate.as_str())]; }
             label { "车牌颜色"
                 select name="colour" {
                     option value="" { "（不清楚）" }
@@ -173,14 +173,14 @@ fn vehicle_form(
                 }
             }
             label { "或住户房号（选填）"
-                input name="household" list="vehicle-households" placeholder="例如 3-2-1502"
+                input maxlength=(crate::domain::limits::ROOM.max) name="household" list="vehicle-households" placeholder="例如 3-2-1502"
                     value=[v.and_then(|v| v.owner_household.as_deref())]; }
             datalist #vehicle-households {
                 @for h in &choices.households { option value=(h.code) {} }
             }
             label { "有效期从（选填）" input type="date" name="from" value=(day(v.and_then(|v| v.valid_from))); }
             label { "到（选填）" input type="date" name="to" value=(day(v.and_then(|v| v.valid_to))); }
-            label { "备注" input name="notes" value=[v.map(|v| v.notes.as_str())]; }
+            label { "备注" input maxlength=(crate::domain::limits::NOTE.max) name="notes" value=[v.map(|v| v.notes.as_str())]; }
             button.ok type="submit" { (button) }
         }
     }

@@ -140,6 +140,54 @@ pub fn default_library() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(file))
 }
 
+/// How much ONNX Runtime optimises a graph before running it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptLevel {
+    /// Constant folding, redundant nodes removed, simple fusions.
+    Basic,
+    /// Also the complex fusions (e.g. GELU, attention, Conv+activation).
+    Extended,
+    /// Also the layout optimisations (NCHWc blocked convolutions on this CPU).
+    All,
+}
+
+impl OptLevel {
+    /// Every level, cheapest first.
+    pub const EVERY: [OptLevel; 3] = [OptLevel::Basic, OptLevel::Extended, OptLevel::All];
+
+    /// Its name in a benchmark's table.
+    pub fn key(self) -> &'static str {
+        match self {
+            OptLevel::Basic => "basic",
+            OptLevel::Extended => "extended",
+            OptLevel::All => "all",
+        }
+    }
+}
+
+/// The settings of one model's session. [`SessionSettings::new`] gives gateward's (full
+/// optimisation, threads that sleep between frames); `gateward bench ort` measures the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionSettings {
+    /// Threads for one inference.
+    pub threads: usize,
+    pub level: OptLevel,
+    /// Whether idle threads spin waiting for work (faster hand-off, but an idle gate then
+    /// burns CPU, and two sessions on two cores fight).
+    pub spinning: bool,
+}
+
+impl SessionSettings {
+    /// gateward's settings with `threads` threads for one inference.
+    pub fn new(threads: usize) -> SessionSettings {
+        SessionSettings {
+            threads,
+            level: OptLevel::All,
+            spinning: false,
+        }
+    }
+}
+
 /// One model of the pack, verified and ready to run.
 #[derive(Debug)]
 pub struct Model {
@@ -157,13 +205,24 @@ impl Model {
         role: Role,
         threads: usize,
     ) -> Result<Model, ModelError> {
+        Model::load_with(runtime, manifest, role, SessionSettings::new(threads))
+    }
+
+    /// [`Model::load`] with other session settings.
+    pub fn load_with(
+        runtime: &Runtime,
+        manifest: &Manifest,
+        role: Role,
+        settings: SessionSettings,
+    ) -> Result<Model, ModelError> {
+        let threads = settings.threads;
         let entry = manifest.model(role)?.clone();
         let path = manifest.verify_model(&entry)?;
         let load_err = |reason: String| ModelError::Load {
             path: path.clone(),
             reason: one_line(&reason),
         };
-        let mut builder = session_builder(runtime, threads).map_err(load_err)?;
+        let mut builder = session_builder(runtime, settings).map_err(load_err)?;
         let session = builder
             .commit_from_file(&path)
             .map_err(|e| load_err(e.to_string()))?;
@@ -294,20 +353,28 @@ impl Model {
     }
 }
 
-/// A session builder with gateward's settings: full graph optimisation, `threads` threads for
-/// one inference, threads that sleep between frames instead of spinning, so an idle gate
-/// costs no CPU, and the CPU memory arena.
-fn session_builder(runtime: &Runtime, threads: usize) -> Result<SessionBuilder, String> {
+/// A session builder with `settings` (gateward's: full graph optimisation, threads that sleep
+/// between frames instead of spinning, so an idle gate costs no CPU), one graph branch at a
+/// time, and the CPU memory arena.
+fn session_builder(runtime: &Runtime, settings: SessionSettings) -> Result<SessionBuilder, String> {
     let text = |e: ort::Error<SessionBuilder>| e.to_string();
+    let level = match settings.level {
+        OptLevel::Basic => GraphOptimizationLevel::Level1,
+        OptLevel::Extended => GraphOptimizationLevel::Level2,
+        OptLevel::All => GraphOptimizationLevel::All,
+    };
     Session::builder(&runtime.environment)
         .map_err(|e| e.to_string())?
-        .with_optimization_level(GraphOptimizationLevel::All)
+        .with_optimization_level(level)
         .map_err(text)?
-        .with_intra_threads(threads)
+        .with_intra_threads(settings.threads)
         .map_err(text)?
         .with_inter_threads(1)
         .map_err(text)?
-        .with_config_entry("session.intra_op.allow_spinning", "0")
+        .with_config_entry(
+            "session.intra_op.allow_spinning",
+            if settings.spinning { "1" } else { "0" },
+        )
         .map_err(text)?
         // The CPU arena keeps each model's working memory from one frame to the next. Without
         // it, and with malloc mapping big blocks on their own (see main.rs), every inference

@@ -1,11 +1,12 @@
 //! `gateward bench`: how fast the models and the service run on this machine, one subcommand
-//! (and one file of this folder) per measure: `faces`, `plates`, `pipeline`, `cameras`,
+//! (and one file of this folder) per measure: `faces`, `plates`, `pipeline`, `ort`, `cameras`,
 //! `screen` and `logins`; `measure` holds what they share.
 
 mod cameras;
 mod faces;
 mod logins;
 mod measure;
+mod ort;
 mod pipeline;
 mod plates;
 mod screen;
@@ -15,6 +16,7 @@ use crate::config::Config;
 pub use cameras::CamerasArgs;
 pub use faces::FacesArgs;
 pub use logins::LoginsArgs;
+pub use ort::OrtArgs;
 pub use pipeline::PipelineArgs;
 pub use plates::PlatesArgs;
 pub use screen::ScreenArgs;
@@ -35,6 +37,8 @@ pub enum What {
     Plates(PlatesArgs),
     /// Frame-to-event time of the pipeline on 1080p frames with a face and a vehicle (流水线延迟)
     Pipeline(PipelineArgs),
+    /// ONNX Runtime's session settings per model: threads, optimisation level, spinning, lanes (推理设置实测)
+    Ort(OrtArgs),
     /// How many idle 1080p cameras the service keeps up with, their CPU, and memory over a long replay (摄像头容量)
     Cameras(CamerasArgs),
     /// Time from a gate event to the guard's screens over the live stream (提示送达屏幕的延迟)
@@ -49,6 +53,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
         What::Faces(a) => faces::run(config, a),
         What::Plates(a) => plates::run(config, a),
         What::Pipeline(a) => pipeline::run(config, a),
+        What::Ort(a) => ort::run(config, a),
         What::Cameras(a) => cameras::run(config, a),
         What::Screen(a) => screen::run(config, a),
         What::Logins(a) => logins::run(config, a),

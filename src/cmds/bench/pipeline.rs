@@ -38,11 +38,38 @@ pub struct PipelineArgs {
     pub vehicle: Option<PathBuf>,
 }
 
+/// One timed scene: what is in the frame, and the percentiles of its frames.
+struct Timed {
+    p50: f64,
+    p95: f64,
+    p99: f64,
+    slowest: f64,
+    events: usize,
+}
+
+/// Where a photo goes in a scene's frame: its left and top edges and its height, in pixels
+/// of the 1080p frame at the scene's start (it grows by up to 15 % as it comes closer).
+struct Place<'a> {
+    photo: &'a RgbImage,
+    x: u32,
+    y: u32,
+    height: u32,
+    /// The widest it may grow.
+    max_w: u32,
+}
+
 /// Runs the benchmark.
 pub fn run(config: &Config, args: &PipelineArgs) -> anyhow::Result<()> {
-    let face = decode::open(&args.face, &config.images)?;
+    let open = |p: &std::path::Path| decode::open(p, &config.images);
+    let face = open(&args.face)?;
     let vehicle_photo = args.vehicle.clone().unwrap_or_else(default_vehicle);
-    let vehicle = decode::open(&vehicle_photo, &config.images)?;
+    let vehicle = open(&vehicle_photo)?;
+    // the busy frame: three people and two vehicles
+    let others = [
+        open(std::path::Path::new("fixtures/biden.jpg"))?,
+        open(std::path::Path::new("fixtures/obama2.jpg"))?,
+        open(std::path::Path::new("fixtures/truck-yellow.png"))?,
+    ];
     let runtime = Runtime::init(config.paths.onnxruntime.as_deref())?;
     let manifest = Manifest::load(&config.paths.models)?;
     let mut eyes = Eyes {
@@ -57,30 +84,80 @@ pub fn run(config: &Config, args: &PipelineArgs) -> anyhow::Result<()> {
         limits: QualityLimits::default(),
         vehicles: VehicleEyes::load(&runtime, &manifest, &config.vision)?,
     };
-    let mut watcher = Watcher::new(
-        CameraInfo::new("bench", config.gate.name.clone(), None),
-        config.gate.time_zone,
-    );
-    // The person and the vehicle come closer frame by frame (so every frame has motion).
     let frames = args.frames.max(3);
-    let mut latency = Vec::new();
-    let mut events = 0;
-    for i in 0..=frames {
-        let frame = scene(&face, &vehicle, i as f32 / frames as f32)?;
-        let offset = Duration::from_millis(100 * u64::from(i));
-        let t = Instant::now();
-        events += watcher
-            .frame(&mut eyes, &frame, offset, Utc::now(), &Sink::default())?
-            .len();
-        if i > 0 {
-            latency.push(t.elapsed().as_secs_f64() * 1e3);
-        }
-    }
-    latency.sort_by(f64::total_cmp);
-    let pct = |p: f64| latency[((latency.len() - 1) as f64 * p).round() as usize];
+    let fit = |img: &RgbImage, max_w: u32, max_h: u32| {
+        let scale = (max_w as f32 / img.width() as f32).min(max_h as f32 / img.height() as f32);
+        (img.height() as f32 * scale) as u32
+    };
+    // one face and one vehicle, as large as the frame allows (the benchmark of old)
+    let one_scene = [
+        Place {
+            photo: &face,
+            x: 40,
+            y: 20,
+            height: fit(&face, 700, 900),
+            max_w: 700,
+        },
+        Place {
+            photo: &vehicle,
+            x: 800,
+            y: 20,
+            height: fit(&vehicle, 1080, 900),
+            max_w: 1080,
+        },
+    ];
+    let one = time_scene(config, &mut eyes, frames, &one_scene)?;
+    let crowd = [
+        Place {
+            photo: &face,
+            x: 20,
+            y: 60,
+            height: 380,
+            max_w: FRAME.0,
+        },
+        Place {
+            photo: &others[0],
+            x: 360,
+            y: 80,
+            height: 360,
+            max_w: FRAME.0,
+        },
+        Place {
+            photo: &others[1],
+            x: 680,
+            y: 60,
+            height: 380,
+            max_w: FRAME.0,
+        },
+        Place {
+            photo: &vehicle,
+            x: 40,
+            y: 520,
+            height: fit(&vehicle, 820, 480),
+            max_w: FRAME.0,
+        },
+        Place {
+            photo: &others[2],
+            x: 960,
+            y: 420,
+            height: fit(&others[2], 900, 580),
+            max_w: FRAME.0,
+        },
+    ];
+    let crowd = time_scene(config, &mut eyes, frames, &crowd)?;
+    // far away: the face photo shrunk until the face in it is about 40 px high (the face
+    // takes ~30 % of the photo's height)
+    let far = [Place {
+        photo: &face,
+        x: 900,
+        y: 500,
+        height: 130,
+        max_w: FRAME.0,
+    }];
+    let far = time_scene(config, &mut eyes, frames, &far)?;
 
     // An idle camera: the same still 1080p frame again and again through the motion gate.
-    let still = scene(&face, &vehicle, 0.0)?;
+    let still = scene(&one_scene, 0.0)?;
     let mut gate = MotionGate::new(MotionConfig::default());
     gate.check(&still);
     let mut idle = Vec::new();
@@ -93,33 +170,89 @@ pub fn run(config: &Config, args: &PipelineArgs) -> anyhow::Result<()> {
     let idle_ms = median(&idle);
 
     println!(
-        "gateward bench pipeline: {frames} frames of 1920×1080 with a face ({}) and a vehicle ({}) \
-         coming closer, {} threads per model; {events} events",
-        args.face.display(),
-        vehicle_photo.display(),
+        "gateward bench pipeline: {frames} frames of 1920×1080 per scene, people and vehicles \
+         coming closer, {} threads per model",
         config.vision.threads
     );
-    println!(
-        "frame to events (motion gate, faces, vehicles, plates, tracking, rules): p50 {:.1} ms, \
-         p95 {:.1} ms, p99 {:.1} ms, slowest {:.1} ms",
-        pct(0.5),
-        pct(0.95),
-        pct(0.99),
-        latency.last().copied().unwrap_or(0.0)
-    );
+    for (what, t) in [
+        (
+            format!(
+                "a face ({}) and a vehicle ({})",
+                args.face.display(),
+                vehicle_photo.display()
+            ),
+            &one,
+        ),
+        (
+            "three people and two vehicles (a car, a yellow-plated truck)".to_owned(),
+            &crowd,
+        ),
+        (
+            "one person far away, the face about 40 px high".to_owned(),
+            &far,
+        ),
+    ] {
+        println!(
+            "{what}: frame to events (motion gate, faces, vehicles, plates, tracking, rules) \
+             p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, slowest {:.1} ms; {} events",
+            t.p50, t.p95, t.p99, t.slowest, t.events
+        );
+    }
     println!(
         "idle camera: the motion gate takes {idle_ms:.2} ms per 1080p frame, {:.1} % of one core \
          at 10 fps (decoding the stream is ffmpeg's, not counted here)",
         idle_ms * 10.0 / 10.0
     );
     println!(
-        "pipeline_p50_ms={:.1} pipeline_p95_ms={:.1} pipeline_p99_ms={:.1} idle_gate_ms={idle_ms:.2} idle_gate_core_pct_10fps={:.2}",
-        pct(0.5),
-        pct(0.95),
-        pct(0.99),
+        "pipeline_p50_ms={:.1} pipeline_p95_ms={:.1} pipeline_p99_ms={:.1} crowd_p50_ms={:.1} crowd_p95_ms={:.1} crowd_events={} far_p50_ms={:.1} far_p95_ms={:.1} far_events={} idle_gate_ms={idle_ms:.2} idle_gate_core_pct_10fps={:.2}",
+        one.p50,
+        one.p95,
+        one.p99,
+        crowd.p50,
+        crowd.p95,
+        crowd.events,
+        far.p50,
+        far.p95,
+        far.events,
         idle_ms * 10.0 / 10.0
     );
     Ok(())
+}
+
+/// Times `frames` frames of a scene through a new camera's watcher (so earlier scenes' tracks do
+/// not carry over); the first frame is not counted.
+fn time_scene(
+    config: &Config,
+    eyes: &mut Eyes,
+    frames: u32,
+    places: &[Place<'_>],
+) -> anyhow::Result<Timed> {
+    let mut watcher = Watcher::new(
+        CameraInfo::new("bench", config.gate.name.clone(), None),
+        config.gate.time_zone,
+    );
+    let mut latency = Vec::new();
+    let mut events = 0;
+    for i in 0..=frames {
+        let frame = scene(places, i as f32 / frames as f32)?;
+        let offset = Duration::from_millis(100 * u64::from(i));
+        let t = Instant::now();
+        events += watcher
+            .frame(eyes, &frame, offset, Utc::now(), &Sink::default())?
+            .len();
+        if i > 0 {
+            latency.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    latency.sort_by(f64::total_cmp);
+    let pct = |p: f64| latency[((latency.len() - 1) as f64 * p).round() as usize];
+    Ok(Timed {
+        p50: pct(0.5),
+        p95: pct(0.95),
+        p99: pct(0.99),
+        slowest: latency.last().copied().unwrap_or(0.0),
+        events,
+    })
 }
 
 /// The vehicle photo: the fixture car with its rendered blue plate (no faces in the photo, so
@@ -128,17 +261,17 @@ fn default_vehicle() -> PathBuf {
     PathBuf::from("fixtures/car-resident-blue.png")
 }
 
-/// A 1080p frame: the face photo on the left, the vehicle photo on the right, both grown by
-/// `t` (0..=1) up to 15 %.
-fn scene(face: &RgbImage, vehicle: &RgbImage, t: f32) -> anyhow::Result<RgbImage> {
+/// A 1080p frame with each photo at its place, grown by `t` (0..=1) up to 15 % (kept inside the
+/// frame).
+fn scene(places: &[Place<'_>], t: f32) -> anyhow::Result<RgbImage> {
     let mut frame = RgbImage::from_pixel(FRAME.0, FRAME.1, Rgb([118, 118, 118]));
     let grow = 1.0 + 0.15 * t;
-    for (img, x0, max_w) in [(face, 40u32, 700u32), (vehicle, 800, 1080)] {
-        let scale = (max_w as f32 / img.width() as f32).min(900.0 / img.height() as f32) * grow;
-        let w = ((img.width() as f32 * scale) as u32).clamp(1, max_w);
-        let h = ((img.height() as f32 * scale) as u32).clamp(1, FRAME.1 - 40);
-        let scaled = image_ops::resize(img, w, h)?;
-        image::imageops::replace(&mut frame, &scaled, i64::from(x0), 20);
+    for p in places {
+        let scale = p.height as f32 * grow / p.photo.height() as f32;
+        let w = ((p.photo.width() as f32 * scale) as u32).clamp(1, p.max_w.min(FRAME.0 - p.x));
+        let h = ((p.photo.height() as f32 * scale) as u32).clamp(1, FRAME.1 - p.y);
+        let scaled = image_ops::resize(p.photo, w, h)?;
+        image::imageops::replace(&mut frame, &scaled, i64::from(p.x), i64::from(p.y));
     }
     Ok(frame)
 }

@@ -56,6 +56,8 @@ struct Place<'a> {
     height: u32,
     /// The widest it may grow.
     max_w: u32,
+    /// Pixels it walks to the left each frame (someone crossing the view).
+    walk: u32,
 }
 
 /// Runs the benchmark.
@@ -97,6 +99,7 @@ pub fn run(config: &Config, args: &PipelineArgs) -> anyhow::Result<()> {
             y: 20,
             height: fit(&face, 700, 900),
             max_w: 700,
+            walk: 0,
         },
         Place {
             photo: &vehicle,
@@ -104,6 +107,7 @@ pub fn run(config: &Config, args: &PipelineArgs) -> anyhow::Result<()> {
             y: 20,
             height: fit(&vehicle, 1080, 900),
             max_w: 1080,
+            walk: 0,
         },
     ];
     let one = time_scene(config, &mut eyes, frames, &one_scene)?;
@@ -114,6 +118,7 @@ pub fn run(config: &Config, args: &PipelineArgs) -> anyhow::Result<()> {
             y: 60,
             height: 380,
             max_w: FRAME.0,
+            walk: 0,
         },
         Place {
             photo: &others[0],
@@ -121,6 +126,7 @@ pub fn run(config: &Config, args: &PipelineArgs) -> anyhow::Result<()> {
             y: 80,
             height: 360,
             max_w: FRAME.0,
+            walk: 0,
         },
         Place {
             photo: &others[1],
@@ -128,6 +134,7 @@ pub fn run(config: &Config, args: &PipelineArgs) -> anyhow::Result<()> {
             y: 60,
             height: 380,
             max_w: FRAME.0,
+            walk: 0,
         },
         Place {
             photo: &vehicle,
@@ -135,6 +142,7 @@ pub fn run(config: &Config, args: &PipelineArgs) -> anyhow::Result<()> {
             y: 520,
             height: fit(&vehicle, 820, 480),
             max_w: FRAME.0,
+            walk: 0,
         },
         Place {
             photo: &others[2],
@@ -142,22 +150,25 @@ pub fn run(config: &Config, args: &PipelineArgs) -> anyhow::Result<()> {
             y: 420,
             height: fit(&others[2], 900, 580),
             max_w: FRAME.0,
+            walk: 0,
         },
     ];
     let crowd = time_scene(config, &mut eyes, frames, &crowd)?;
     // far away: the face photo shrunk until the face in it is about 40 px high (the face
-    // takes ~30 % of the photo's height)
+    // takes ~30 % of the photo's height), walking across the view as someone far away does
+    // (growing alone, it would move too little for the motion gate)
     let far = [Place {
         photo: &face,
-        x: 900,
+        x: 1700,
         y: 500,
         height: 130,
         max_w: FRAME.0,
+        walk: 20,
     }];
     let far = time_scene(config, &mut eyes, frames, &far)?;
 
     // An idle camera: the same still 1080p frame again and again through the motion gate.
-    let still = scene(&one_scene, 0.0)?;
+    let still = scene(&one_scene, 0, frames)?;
     let mut gate = MotionGate::new(MotionConfig::default());
     gate.check(&still);
     let mut idle = Vec::new();
@@ -234,7 +245,7 @@ fn time_scene(
     let mut latency = Vec::new();
     let mut events = 0;
     for i in 0..=frames {
-        let frame = scene(places, i as f32 / frames as f32)?;
+        let frame = scene(places, i, frames)?;
         let offset = Duration::from_millis(100 * u64::from(i));
         let t = Instant::now();
         events += watcher
@@ -261,17 +272,18 @@ fn default_vehicle() -> PathBuf {
     PathBuf::from("fixtures/car-resident-blue.png")
 }
 
-/// A 1080p frame with each photo at its place, grown by `t` (0..=1) up to 15 % (kept inside the
-/// frame).
-fn scene(places: &[Place<'_>], t: f32) -> anyhow::Result<RgbImage> {
+/// Frame `i` of `frames` of a scene at 1080p: each photo at its place, walked `i` steps, grown
+/// by up to 15 % by the last frame (kept inside the frame).
+fn scene(places: &[Place<'_>], i: u32, frames: u32) -> anyhow::Result<RgbImage> {
     let mut frame = RgbImage::from_pixel(FRAME.0, FRAME.1, Rgb([118, 118, 118]));
-    let grow = 1.0 + 0.15 * t;
+    let grow = 1.0 + 0.15 * i as f32 / frames.max(1) as f32;
     for p in places {
+        let x = p.x.saturating_sub(p.walk * i);
         let scale = p.height as f32 * grow / p.photo.height() as f32;
-        let w = ((p.photo.width() as f32 * scale) as u32).clamp(1, p.max_w.min(FRAME.0 - p.x));
+        let w = ((p.photo.width() as f32 * scale) as u32).clamp(1, p.max_w.min(FRAME.0 - x));
         let h = ((p.photo.height() as f32 * scale) as u32).clamp(1, FRAME.1 - p.y);
         let scaled = image_ops::resize(p.photo, w, h)?;
-        image::imageops::replace(&mut frame, &scaled, i64::from(p.x), i64::from(p.y));
+        image::imageops::replace(&mut frame, &scaled, i64::from(x), i64::from(p.y));
     }
     Ok(frame)
 }

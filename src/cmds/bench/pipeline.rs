@@ -44,7 +44,7 @@ pub fn run(config: &Config, args: &PipelineArgs) -> anyhow::Result<()> {
     let vehicle_photo = args.vehicle.clone().unwrap_or_else(default_vehicle);
     let vehicle = decode::open(&vehicle_photo, &config.images)?;
     let runtime = Runtime::init(config.paths.onnxruntime.as_deref())?;
-    let manifest = Manifest::load(&config.paths.models)?;
+    let manifest = Manifest::load_with(&config.paths.models, config.vision.precision)?;
     let mut eyes = Eyes {
         faces: FaceChain::load(
             &runtime,

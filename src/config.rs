@@ -12,6 +12,7 @@ use serde::Deserialize;
 use crate::domain::{CameraRole, Direction};
 use crate::vision::decode::ImageLimits;
 use crate::vision::face_detect::FaceDetectConfig;
+use crate::vision::manifest::Precision;
 use crate::vision::plate_detect::PlateDetectConfig;
 
 /// The name of the config file looked for in the current directory when `--config` is not given.
@@ -239,6 +240,9 @@ pub struct Vision {
     /// Longer side, in pixels, a frame is shrunk to before plate detection (plates are still
     /// cut from the full frame for reading).
     pub plate_detect_side: u32,
+    /// Which file of each model to run: `int8` (the INT8 file of each model that has one in the
+    /// pack, FP32 for the others) or `fp32` (every FP32 file).
+    pub precision: Precision,
 }
 
 impl Vision {
@@ -471,6 +475,7 @@ struct FileVision {
     threads: usize,
     face_detect_side: u32,
     plate_detect_side: u32,
+    precision: Precision,
 }
 
 impl Default for FileVision {
@@ -479,6 +484,7 @@ impl Default for FileVision {
             threads: 2,
             face_detect_side: FaceDetectConfig::default().max_side,
             plate_detect_side: PlateDetectConfig::default().max_side,
+            precision: Precision::default(),
         }
     }
 }
@@ -647,6 +653,7 @@ impl Config {
                 threads: file.vision.threads,
                 face_detect_side: file.vision.face_detect_side,
                 plate_detect_side: file.vision.plate_detect_side,
+                precision: file.vision.precision,
             },
             images: ImageLimits {
                 max_pixels: file.images.max_pixels,
@@ -975,6 +982,18 @@ mod tests {
         assert_eq!(c.vision.face_detect().max_side, 1280);
         let c = load_text("", &Overrides::default()).unwrap();
         assert_eq!(c.vision.plate_detect().max_side, 1120);
+    }
+
+    #[test]
+    fn precision_defaults_to_int8_and_takes_fp32() {
+        let c = load_text("", &Overrides::default()).unwrap();
+        assert_eq!(c.vision.precision, Precision::Int8);
+        let c = load_text("[vision]\nprecision = \"fp32\"\n", &Overrides::default()).unwrap();
+        assert_eq!(c.vision.precision, Precision::Fp32);
+        let e = load_text("[vision]\nprecision = \"int4\"\n", &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("int4") || e.contains("precision"), "{e}");
     }
 
     #[test]

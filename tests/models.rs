@@ -7,7 +7,7 @@ use common::runtime;
 
 use gateward::vision::decode::{self, ImageLimits};
 use gateward::vision::image_ops;
-use gateward::vision::manifest::{Manifest, Role};
+use gateward::vision::manifest::{ChosenPrecision, Manifest, Precision, Role};
 use gateward::vision::runtime::Model;
 use ndarray::{ArrayD, Axis};
 
@@ -53,6 +53,47 @@ fn every_role_has_a_model_whose_bytes_match_the_manifest() {
         );
         assert_eq!(entry.sha256.len(), 64, "{}", entry.file);
         assert_eq!(entry.source_sha256.len(), 64, "{}", entry.file);
+    }
+}
+
+#[test]
+fn both_precisions_load_and_run_every_model() {
+    // The INT8 file of each model that has one (the default), and every FP32 file on request:
+    // each matches its manifest entry, loads and runs in the real ONNX Runtime.
+    let photo = image::open(common::fixture("astronaut.png"))
+        .unwrap()
+        .to_rgb8();
+    for precision in [Precision::Int8, Precision::Fp32] {
+        let m = manifest().with_precision(precision);
+        for role in Role::ALL {
+            let entry = m.model(role).unwrap();
+            let expected = match (precision, &entry.int8) {
+                (Precision::Int8, Some(_)) => ChosenPrecision::Int8,
+                _ => ChosenPrecision::Fp32,
+            };
+            assert_eq!(entry.precision, expected, "{role} {precision}");
+            if let Some(q) = &entry.int8 {
+                assert_eq!(q.from_sha256.len(), 64, "{}", q.file);
+                assert!(q.file.ends_with(".int8.onnx"), "{}", q.file);
+            }
+            let path = m.verify_model(entry).unwrap();
+            assert_eq!(std::fs::metadata(&path).unwrap().len(), entry.bytes);
+            let mut model = Model::load(runtime(), &m, role, 2).expect("model loads");
+            let (h, w) = entry.input.fixed_size();
+            let img = image::imageops::resize(
+                &photo,
+                w.unwrap_or(256),
+                h.unwrap_or(256),
+                image::imageops::FilterType::Triangle,
+            );
+            let outputs = run_on(&mut model, &img);
+            assert_eq!(outputs.len(), entry.outputs.len(), "{}", entry.file);
+            assert!(
+                outputs.iter().all(|o| o.iter().all(|v| v.is_finite())),
+                "{}",
+                entry.file
+            );
+        }
     }
 }
 

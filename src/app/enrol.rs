@@ -171,7 +171,7 @@ pub fn load_face_chain(
     vision: &Vision,
 ) -> Result<FaceChain, LoadError> {
     let runtime = Runtime::init(onnxruntime)?;
-    let manifest = Manifest::load(models)?;
+    let manifest = Manifest::load_with(models, vision.precision)?;
     Ok(FaceChain::load(
         &runtime,
         &manifest,

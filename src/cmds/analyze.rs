@@ -90,7 +90,7 @@ pub struct Identity {
 /// Runs the analysis.
 pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
     let runtime = Runtime::init(config.paths.onnxruntime.as_deref())?;
-    let manifest = Manifest::load(&config.paths.models)?;
+    let manifest = Manifest::load_with(&config.paths.models, config.vision.precision)?;
     let mut chain = FaceChain::load(
         &runtime,
         &manifest,

@@ -55,7 +55,7 @@ pub fn run(config: &Config) -> anyhow::Result<()> {
         runtime.version(),
         runtime.library().display()
     );
-    let manifest = Manifest::load(&config.paths.models)?;
+    let manifest = Manifest::load_with(&config.paths.models, config.vision.precision)?;
     println!("Model pack {}", manifest.dir().display());
     let rows = check_all(&runtime, &manifest, config.vision.threads)?;
     println!("{}", table(&rows));

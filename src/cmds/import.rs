@@ -120,7 +120,8 @@ fn enrol_faces(
         super::reported::Reported
     };
     let runtime = Runtime::init(config.paths.onnxruntime.as_deref()).map_err(|e| fail(e.into()))?;
-    let manifest = Manifest::load(&config.paths.models).map_err(|e| fail(e.into()))?;
+    let manifest = Manifest::load_with(&config.paths.models, config.vision.precision)
+        .map_err(|e| fail(e.into()))?;
     let mut chain = FaceChain::load(
         &runtime,
         &manifest,

@@ -80,7 +80,7 @@ pub fn lanes(config: &Config) -> usize {
 /// The models a camera's frames are looked at with, and the gallery of the records' faces.
 pub fn load_eyes(config: &Config, store: Option<&Store>) -> Result<Eyes, StartError> {
     let runtime = Runtime::init(config.paths.onnxruntime.as_deref())?;
-    let manifest = Manifest::load(&config.paths.models)?;
+    let manifest = Manifest::load_with(&config.paths.models, config.vision.precision)?;
     let faces = FaceChain::load(
         &runtime,
         &manifest,

@@ -130,6 +130,52 @@ pub struct OutputSpec {
     pub decode: String,
 }
 
+/// Which version of each model to run: its INT8 file where the pack has one (made by
+/// `tools/models/quantize` and listed only when it held the FP32 model's accuracy), or always
+/// the FP32 file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// The INT8 file of each model that has one, the FP32 file of the others.
+    #[default]
+    Int8,
+    /// The FP32 file of every model.
+    Fp32,
+}
+
+impl Precision {
+    /// The config's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Precision::Int8 => "int8",
+            Precision::Fp32 => "fp32",
+        }
+    }
+}
+
+impl fmt::Display for Precision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A model's INT8 version (`[model.int8]`): a statically quantised copy of the FP32 file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Int8Entry {
+    pub file: String,
+    pub sha256: String,
+    pub bytes: u64,
+    /// The sha256 of the FP32 file it was made from.
+    pub from_sha256: String,
+    /// How it was made from the FP32 file (tool and version, format, options).
+    pub conversion: String,
+    /// What it was calibrated on.
+    pub calibration: String,
+    /// What was measured against the FP32 model.
+    pub verified: String,
+}
+
 /// One model of the pack.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -150,6 +196,44 @@ pub struct ModelEntry {
     pub input: InputSpec,
     #[serde(rename = "output")]
     pub outputs: Vec<OutputSpec>,
+    /// The INT8 version, when the pack has one.
+    #[serde(default)]
+    pub int8: Option<Int8Entry>,
+    /// The precision of `file`: after [`Manifest::with_precision`] chose the INT8 version,
+    /// `file`, `sha256` and `bytes` are the INT8 file's.
+    #[serde(skip)]
+    pub precision: ChosenPrecision,
+}
+
+/// The precision of the file a [`ModelEntry`] names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChosenPrecision {
+    #[default]
+    Fp32,
+    Int8,
+}
+
+impl ChosenPrecision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChosenPrecision::Fp32 => "fp32",
+            ChosenPrecision::Int8 => "int8",
+        }
+    }
+}
+
+impl ModelEntry {
+    /// The entry naming its INT8 file (`file`, `sha256`, `bytes`), when it has one.
+    fn int8_chosen(&self) -> Option<ModelEntry> {
+        let q = self.int8.as_ref()?;
+        Some(ModelEntry {
+            file: q.file.clone(),
+            sha256: q.sha256.clone(),
+            bytes: q.bytes,
+            precision: ChosenPrecision::Int8,
+            ..self.clone()
+        })
+    }
 }
 
 /// A file a model needs besides its ONNX graph (e.g. a character dictionary).
@@ -217,10 +301,32 @@ pub struct Manifest {
     dir: PathBuf,
     models: Vec<ModelEntry>,
     assets: Vec<AssetEntry>,
+    fp32: Vec<ModelEntry>,
 }
 
 impl Manifest {
-    /// Reads `manifest.toml` from the models folder. Files are not hashed here; see
+    /// Reads `manifest.toml` from the models folder and chooses `precision`'s file for each
+    /// model (`[vision] precision`).
+    pub fn load_with(dir: &Path, precision: Precision) -> Result<Manifest, ManifestError> {
+        Ok(Manifest::load(dir)?.with_precision(precision))
+    }
+
+    /// The same pack with `precision`'s file chosen for each model: with [`Precision::Int8`]
+    /// the INT8 file of every model that has one, with [`Precision::Fp32`] every FP32 file.
+    pub fn with_precision(mut self, precision: Precision) -> Manifest {
+        self.models = self
+            .fp32
+            .iter()
+            .map(|m| match precision {
+                Precision::Int8 => m.int8_chosen().unwrap_or_else(|| m.clone()),
+                Precision::Fp32 => m.clone(),
+            })
+            .collect();
+        self
+    }
+
+    /// Reads `manifest.toml` from the models folder, choosing the INT8 file of each model that
+    /// has one (the default precision). Files are not hashed here; see
     /// [`Manifest::verify_model`].
     pub fn load(dir: &Path) -> Result<Manifest, ManifestError> {
         let path = dir.join(MANIFEST_FILE);
@@ -250,9 +356,11 @@ impl Manifest {
         }
         Ok(Manifest {
             dir: dir.to_path_buf(),
-            models: file.models,
+            models: Vec::new(),
             assets: file.assets,
-        })
+            fp32: file.models,
+        }
+        .with_precision(Precision::default()))
     }
 
     /// The folder the manifest describes.
@@ -260,7 +368,7 @@ impl Manifest {
         &self.dir
     }
 
-    /// Every model entry, in file order.
+    /// Every model entry, in file order, each naming the file chosen by the precision.
     pub fn models(&self) -> &[ModelEntry] {
         &self.models
     }
@@ -402,6 +510,46 @@ decode = "embedding"
         let (_d, m) = pack(b"hello");
         let err = m.model(Role::PlateRead).unwrap_err().to_string();
         assert!(err.contains("plate_read"), "{err}");
+    }
+
+    #[test]
+    fn the_int8_file_is_chosen_where_there_is_one_and_fp32_on_request() {
+        let dir = tempfile::tempdir().unwrap();
+        let fp = hex::encode(Sha256::digest(b"hello"));
+        let q = hex::encode(Sha256::digest(b"small"));
+        let text = ENTRY.replace("SHA", &fp)
+            + &format!(
+                "[model.int8]\nfile = \"m.int8.onnx\"\nsha256 = \"{q}\"\nbytes = 5\nfrom_sha256 = \"f\"\nconversion = \"q\"\ncalibration = \"c\"\nverified = \"v\"\n"
+            );
+        std::fs::write(dir.path().join(MANIFEST_FILE), text).unwrap();
+        std::fs::write(dir.path().join("m.onnx"), b"hello").unwrap();
+        std::fs::write(dir.path().join("m.int8.onnx"), b"small").unwrap();
+        let m = Manifest::load(dir.path()).unwrap();
+        let e = m.model(Role::FaceEmbed).unwrap();
+        assert_eq!(
+            (e.file.as_str(), e.precision),
+            ("m.int8.onnx", ChosenPrecision::Int8)
+        );
+        assert!(m.verify_model(e).is_ok());
+        let m = m.with_precision(Precision::Fp32);
+        let e = m.model(Role::FaceEmbed).unwrap();
+        assert_eq!(
+            (e.file.as_str(), e.precision),
+            ("m.onnx", ChosenPrecision::Fp32)
+        );
+        assert!(m.verify_model(e).is_ok());
+        // a model without an INT8 file keeps its FP32 file under either precision
+        let (_d, m) = pack(b"hello");
+        let e = m.model(Role::FaceEmbed).unwrap();
+        assert_eq!(e.precision, ChosenPrecision::Fp32);
+        // a damaged INT8 file is refused by name
+        std::fs::write(dir.path().join("m.int8.onnx"), b"smalL").unwrap();
+        let m = Manifest::load_with(dir.path(), Precision::Int8).unwrap();
+        let err = m
+            .verify_model(m.model(Role::FaceEmbed).unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("m.int8.onnx"), "{err}");
     }
 
     #[test]

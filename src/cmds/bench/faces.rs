@@ -43,7 +43,7 @@ const FRAME: (u32, u32) = (1920, 1080);
 /// Runs the benchmark.
 pub fn run(config: &Config, args: &FacesArgs) -> anyhow::Result<()> {
     let runtime = Runtime::init(config.paths.onnxruntime.as_deref())?;
-    let manifest = Manifest::load(&config.paths.models)?;
+    let manifest = Manifest::load_with(&config.paths.models, config.vision.precision)?;
     let threads = config.vision.threads;
     let detect_config = config.vision.face_detect();
     let mut detector = FaceDetector::load(&runtime, &manifest, threads, detect_config)?;

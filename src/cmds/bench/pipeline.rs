@@ -73,7 +73,7 @@ pub fn run(config: &Config, args: &PipelineArgs) -> anyhow::Result<()> {
         open(std::path::Path::new("fixtures/truck-yellow.png"))?,
     ];
     let runtime = Runtime::init(config.paths.onnxruntime.as_deref())?;
-    let manifest = Manifest::load(&config.paths.models)?;
+    let manifest = Manifest::load_with(&config.paths.models, config.vision.precision)?;
     let mut eyes = Eyes {
         faces: FaceChain::load(
             &runtime,

@@ -60,7 +60,7 @@ pub fn run(config: &Config, args: &PlatesArgs) -> anyhow::Result<()> {
         bail!("no .jpg or .png photos in {}", dir.display());
     }
     let runtime = Runtime::init(config.paths.onnxruntime.as_deref())?;
-    let manifest = Manifest::load(&config.paths.models)?;
+    let manifest = Manifest::load_with(&config.paths.models, config.vision.precision)?;
     let threads = config.vision.threads;
     let mut chain = PlateChain::load(&runtime, &manifest, threads, config.vision.plate_detect())?;
 

@@ -9,11 +9,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 
-use super::measure::median;
+use super::measure::{BenchServer, median, serve_for_bench};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::domain::{Desk, Role};
-use crate::pipeline::start::runtime;
 use crate::store::{NewUser, Store, database_path};
 use crate::web::{self, auth};
 
@@ -93,25 +92,12 @@ pub fn run(config: &Config, args: &LoginsArgs) -> anyhow::Result<()> {
         },
     )?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let state = web::AppState {
-        store: Arc::clone(&store),
-        hub: web::Hub::new(),
-        clock,
-        tz: config.gate.time_zone,
-        gate: "东门".into(),
-        data: folder.path().to_path_buf(),
-        secure_cookie: false,
-        session_hours: 1,
-        health: Arc::new(Vec::new),
-        gallery: None,
-        enrol: None,
-        training: config.training,
-    };
-    let rt = runtime()?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let addr = rt.block_on(web::serve(state, "127.0.0.1:0", None, async {
-        let _ = stopped.await;
-    }))?;
+    // the runtime serves until the end of the benchmark
+    let BenchServer {
+        rt: _rt,
+        addr,
+        stop,
+    } = serve_for_bench(config, &store, web::Hub::new(), clock, folder.path())?;
     let client = Client {
         agent: ureq::Agent::config_builder()
             .max_redirects(0)

@@ -1,9 +1,56 @@
-//! Measuring helpers the benchmarks share: the median of timings, and a photo placed on a
-//! camera-sized canvas.
+//! Measuring helpers the benchmarks share: the median of timings, a photo placed on a
+//! camera-sized canvas, and the web app served on a records file for the web benchmarks.
+
+use std::path::Path;
+use std::sync::Arc;
 
 use image::{Rgb, RgbImage};
 
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::pipeline::start::runtime;
+use crate::store::Store;
 use crate::vision::image_ops;
+use crate::web;
+
+/// The web app of a web benchmark, served over plain HTTP on a free local port.
+pub struct BenchServer {
+    pub rt: tokio::runtime::Runtime,
+    pub addr: std::net::SocketAddr,
+    /// Sending (or dropping) it stops the server.
+    pub stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// Serves the web app on `store` (data folder `data`) with `hub` and `clock`, without cameras,
+/// models or HTTPS, for a benchmark to measure.
+pub fn serve_for_bench(
+    config: &Config,
+    store: &Arc<Store>,
+    hub: web::Hub,
+    clock: Arc<dyn Clock>,
+    data: &Path,
+) -> anyhow::Result<BenchServer> {
+    let state = web::AppState {
+        store: Arc::clone(store),
+        hub,
+        clock,
+        tz: config.gate.time_zone,
+        gate: "东门".into(),
+        data: data.to_path_buf(),
+        secure_cookie: false,
+        session_hours: 1,
+        health: Arc::new(Vec::new),
+        gallery: None,
+        enrol: None,
+        training: config.training,
+    };
+    let rt = runtime()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let addr = rt.block_on(web::serve(state, "127.0.0.1:0", None, async {
+        let _ = stopped.await;
+    }))?;
+    Ok(BenchServer { rt, addr, stop })
+}
 
 /// `img` scaled (aspect kept) to fit `size` and centred on a grey canvas of that size; with
 /// `enlarge` false a smaller image keeps its own size (an enlarged plate is a blurred one).

@@ -9,12 +9,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 
-use super::measure::median;
+use super::measure::{BenchServer, median, serve_for_bench};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::domain::event::{GateEvent, PersonSeen, Report};
 use crate::domain::{Desk, Direction, EventKind, PersonClass, Post, Role};
-use crate::pipeline::start::runtime;
 use crate::store::{NewUser, Store, database_path};
 use crate::web::{self, auth};
 
@@ -88,25 +87,8 @@ pub fn run(config: &Config, args: &ScreenArgs) -> anyhow::Result<()> {
         })
         .collect::<anyhow::Result<_>>()?;
     let hub = web::Hub::new();
-    let state = web::AppState {
-        store: Arc::clone(&store),
-        hub: hub.clone(),
-        clock,
-        tz: config.gate.time_zone,
-        gate: "东门".into(),
-        data: folder.path().to_path_buf(),
-        secure_cookie: false,
-        session_hours: 1,
-        health: Arc::new(Vec::new),
-        gallery: None,
-        enrol: None,
-        training: config.training,
-    };
-    let rt = runtime()?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let addr = rt.block_on(web::serve(state, "127.0.0.1:0", None, async {
-        let _ = stopped.await;
-    }))?;
+    let BenchServer { rt, addr, stop } =
+        serve_for_bench(config, &store, hub.clone(), clock, folder.path())?;
     // each screen reads the stream on its own thread and reports (track, when it arrived)
     let (tx, rx) = mpsc::channel::<(usize, u64, Instant)>();
     for (screen, token) in tokens.iter().enumerate() {

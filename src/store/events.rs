@@ -9,7 +9,7 @@ use rusqlite::{Connection, Row, params, params_from_iter, types::Value};
 use super::columns::{from_ms, key_col, opt_key_col, posts_col, posts_text, to_ms};
 use super::db::{Ctx, Store};
 use super::error::StoreError;
-use super::files::file_in_use;
+use super::files::unnamed;
 pub use crate::domain::EventKind;
 use crate::domain::event::{GateEvent as SeenEvent, VehicleDecision};
 use crate::domain::{Direction, PersonClass, PlateColour, Post, Shift, clean_plate};
@@ -244,13 +244,7 @@ impl Store {
                 [cutoff],
             )
             .map_err(|e| ctx.err(e))?;
-            let mut orphans = Vec::with_capacity(snapshots.len());
-            for s in snapshots {
-                if !file_in_use(conn, &s).map_err(|e| ctx.err(e))? {
-                    orphans.push(s);
-                }
-            }
-            Ok(orphans)
+            unnamed(conn, snapshots).map_err(|e| ctx.err(e))
         })
     }
 

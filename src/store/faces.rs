@@ -8,7 +8,7 @@ use super::audit;
 use super::columns::{from_ms, to_ms};
 use super::db::{Ctx, Store};
 use super::error::StoreError;
-use super::files::file_in_use;
+use super::files::unnamed;
 
 /// A face seen, to record.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,6 +88,21 @@ pub(super) fn sighting_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Sighting> 
     })
 }
 
+pub(super) const CORRECTION_COLUMNS: &str =
+    "SELECT id, person_id, sighting_id, vector, created_ms, actor FROM face_corrections";
+
+pub(super) fn correction_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FaceCorrection> {
+    let blob: Vec<u8> = r.get(3)?;
+    Ok(FaceCorrection {
+        id: r.get(0)?,
+        person_id: r.get(1)?,
+        sighting_id: r.get(2)?,
+        vector: from_blob(&blob),
+        created: from_ms(4, r.get(4)?)?,
+        actor: r.get(5)?,
+    })
+}
+
 impl Store {
     /// Records a face seen now; returns the sighting's id (what the guard quotes to correct it).
     pub fn add_sighting(&self, s: NewSighting) -> Result<i64, StoreError> {
@@ -157,21 +172,10 @@ impl Store {
     /// Every correction for embeddings of `model`, by person then id.
     pub fn face_corrections(&self, model: &str) -> Result<Vec<FaceCorrection>, StoreError> {
         self.read(|c, _| {
-            let mut st = c.prepare(
-                "SELECT id, person_id, sighting_id, vector, created_ms, actor \
-                 FROM face_corrections WHERE model = ?1 ORDER BY person_id, id",
-            )?;
-            let rows = st.query_map([model], |r| {
-                let blob: Vec<u8> = r.get(3)?;
-                Ok(FaceCorrection {
-                    id: r.get(0)?,
-                    person_id: r.get(1)?,
-                    sighting_id: r.get(2)?,
-                    vector: from_blob(&blob),
-                    created: from_ms(4, r.get(4)?)?,
-                    actor: r.get(5)?,
-                })
-            })?;
+            let mut st = c.prepare(&format!(
+                "{CORRECTION_COLUMNS} WHERE model = ?1 ORDER BY person_id, id"
+            ))?;
+            let rows = st.query_map([model], correction_row)?;
             rows.collect()
         })
     }
@@ -198,13 +202,7 @@ impl Store {
             };
             conn.execute("DELETE FROM face_sightings WHERE seen_ms < ?1", [cutoff])
                 .map_err(|e| ctx.err(e))?;
-            let mut orphans = Vec::with_capacity(thumbnails.len());
-            for t in thumbnails {
-                if !file_in_use(conn, &t).map_err(|e| ctx.err(e))? {
-                    orphans.push(t);
-                }
-            }
-            Ok(orphans)
+            unnamed(conn, thumbnails).map_err(|e| ctx.err(e))
         })
     }
 }

@@ -4,7 +4,7 @@
 use rusqlite::Connection;
 
 /// Whether any record still names the file `path` (relative to the data folder).
-pub(crate) fn file_in_use(conn: &Connection, path: &str) -> rusqlite::Result<bool> {
+fn file_in_use(conn: &Connection, path: &str) -> rusqlite::Result<bool> {
     conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM person_photos WHERE path = ?1) \
              OR EXISTS (SELECT 1 FROM face_embeddings WHERE thumbnail = ?1) \
@@ -13,4 +13,15 @@ pub(crate) fn file_in_use(conn: &Connection, path: &str) -> rusqlite::Result<boo
         [path],
         |r| r.get(0),
     )
+}
+
+/// Of `files`, those no record names any more: the ones the caller may delete from disk.
+pub(crate) fn unnamed(conn: &Connection, files: Vec<String>) -> rusqlite::Result<Vec<String>> {
+    let mut orphans = Vec::with_capacity(files.len());
+    for f in files {
+        if !file_in_use(conn, &f)? {
+            orphans.push(f);
+        }
+    }
+    Ok(orphans)
 }

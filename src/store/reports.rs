@@ -6,7 +6,7 @@ use rusqlite::{OptionalExtension, params};
 use super::audit;
 use super::db::Store;
 use super::error::StoreError;
-use super::files::file_in_use;
+use super::files::unnamed;
 use super::passes::PassRecord;
 
 /// What deleting a person removed, and what it left.
@@ -163,12 +163,7 @@ impl Store {
             files.sort();
             files.dedup();
             // a file stored once for two people (or two sightings) stays while another has it
-            let mut orphan_files = Vec::new();
-            for f in files {
-                if !file_in_use(conn, &f).map_err(sql)? {
-                    orphan_files.push(f);
-                }
-            }
+            let orphan_files = unnamed(conn, files).map_err(sql)?;
             audit::append_tx(
                 conn,
                 ctx,

@@ -14,7 +14,9 @@ use super::consent::Consent;
 use super::db::Store;
 use super::error::StoreError;
 use super::events::{EventQuery, GateEvent};
-use super::faces::{FaceCorrection, SIGHTING_COLUMNS, Sighting, from_blob, sighting_row};
+use super::faces::{
+    CORRECTION_COLUMNS, FaceCorrection, SIGHTING_COLUMNS, Sighting, correction_row, sighting_row,
+};
 use super::goods::{GoodsSlipRecord, SLIP_COLUMNS, slip_row};
 use super::passes::PassRecord;
 use super::people::{Household, PersonRecord, Photo};
@@ -129,22 +131,11 @@ impl Store {
                 let sightings = st
                     .query_map([id], sighting_row)?
                     .collect::<rusqlite::Result<Vec<_>>>()?;
-                let mut st = c.prepare(
-                    "SELECT id, person_id, sighting_id, vector, created_ms, actor \
-                     FROM face_corrections WHERE person_id = ?1 ORDER BY id",
-                )?;
+                let mut st = c.prepare(&format!(
+                    "{CORRECTION_COLUMNS} WHERE person_id = ?1 ORDER BY id"
+                ))?;
                 let corrections = st
-                    .query_map([id], |r| {
-                        let blob: Vec<u8> = r.get(3)?;
-                        Ok(FaceCorrection {
-                            id: r.get(0)?,
-                            person_id: r.get(1)?,
-                            sighting_id: r.get(2)?,
-                            vector: from_blob(&blob),
-                            created: from_ms(4, r.get(4)?)?,
-                            actor: r.get(5)?,
-                        })
-                    })?
+                    .query_map([id], correction_row)?
                     .collect::<rusqlite::Result<Vec<_>>>()?;
                 let mut st = c.prepare(
                     "SELECT id, event_id, confirmed, at_ms, actor FROM event_checks \

@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{fixture, gateward_in, gateward_in_peak, huge_png, stderr, stdout};
+use common::{enroll, fixture, gateward_in, gateward_in_peak, huge_png, stderr, stdout};
 
 fn analyze(data: &Path, photos: &[&Path]) -> (Output, serde_json::Value) {
     let mut args = vec!["analyze", "--json", "--no-record"];
@@ -130,22 +130,16 @@ fn a_sideways_phone_photo_is_turned_upright_and_enrols() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let sideways = sideways_jpeg(d);
-    let out = gateward_in(
+    enroll(
         d,
         &[
-            "enroll",
             "--name",
             "王建国",
             "--class",
             "vip",
-            "--consent-by",
-            "本人",
-            "--consent-how",
-            "written",
             sideways.to_str().unwrap(),
         ],
     );
-    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     let (_, json) = analyze(d, &[&fixture("obama2.jpg")]);
     assert_eq!(
         json[0]["faces"][0]["identity"]["name"], "王建国",
@@ -268,24 +262,17 @@ fn a_jpeg_cut_short_is_named_as_damaged_and_the_other_photos_are_still_read() {
 
     // enroll: the cut photo refused on its line, the whole one enrolled
     let obama = fixture("obama.jpg");
-    let out = gateward_in(
+    let text = enroll(
         d,
         &[
-            "enroll",
             "--name",
             "王建国",
             "--class",
             "vip",
-            "--consent-by",
-            "本人",
-            "--consent-how",
-            "written",
             cut.to_str().unwrap(),
             obama.to_str().unwrap(),
         ],
     );
-    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
-    let text = stdout(&out);
     assert!(
         text.contains(&format!("✗ {}: 照片已损坏或不完整", cut.display())),
         "{text}"

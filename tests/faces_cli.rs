@@ -5,15 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{fixture, gateward_in, stderr, stdout};
-
-/// `gateward enroll` with the person's consent to face collection (本人, written).
-fn enroll(data: &Path, args: &[&str]) -> String {
-    let consent = ["--consent-by", "本人", "--consent-how", "written"];
-    let out = gateward_in(data, &[&["enroll"], &consent[..], args].concat());
-    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
-    stdout(&out)
-}
+use common::{enroll, fixture, gateward_in, stderr, stdout};
 
 #[test]
 fn enrolled_vip_is_named_on_another_photo_and_a_stranger_stays_unknown() {

@@ -129,6 +129,15 @@ pub fn gateward_in(data: &Path, args: &[&str]) -> Output {
         .expect("run gateward")
 }
 
+/// `gateward enroll ARGS` on the data folder `data` with the person's consent to face collection
+/// (本人, written); it must succeed. Its standard output.
+pub fn enroll(data: &Path, args: &[&str]) -> String {
+    let consent = ["--consent-by", "本人", "--consent-how", "written"];
+    let out = gateward_in(data, &[&["enroll"], &consent[..], args].concat());
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    stdout(&out)
+}
+
 /// Runs the gateward binary as [`gateward_in`] does and measures it: its output, and the most
 /// memory it held at any moment (its peak resident set, in MB, as the kernel counted it).
 #[allow(clippy::zombie_processes)] // reaped by wait4 below, which also gives the peak

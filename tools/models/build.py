@@ -477,11 +477,13 @@ def warp_affine(im, m: np.ndarray, size: tuple[int, int]):
     return im.transform(size, Image.AFFINE, (a, b, c2, d, e, f2), Image.BILINEAR)
 
 
-def warp_quad(im, quad: np.ndarray, size: tuple[int, int]):
-    """Rectify a quadrilateral (TL, TR, BR, BL) onto a size[0] x size[1] image."""
+def warp_quad(im, quad: np.ndarray, size: tuple[int, int], dst=None):
+    """Rectify a quadrilateral (TL, TR, BR, BL) onto a size[0] x size[1] image: onto its
+    corners, or onto the points `dst` (TL, TR, BR, BL) inside it."""
     from PIL import Image
     w, h = size
-    dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], float)
+    if dst is None:
+        dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], float)
     a, b = [], []
     for (x, y), (u, v) in zip(dst, quad):
         a.append([x, y, 1, 0, 0, 0, -u * x, -u * y])

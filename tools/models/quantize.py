@@ -225,14 +225,7 @@ def rectify(im: Image.Image, corners: np.ndarray, size: tuple[int, int]) -> Imag
     mx, my = RECTIFY_MARGIN
     a, b = w * mx / (1 + 2 * mx), h * my / (1 + 2 * my)
     dst = np.array([[a, b], [w - a, b], [w - a, h - b], [a, h - b]])
-    rows, rhs = [], []
-    for (x, y), (u, v) in zip(dst, corners):
-        rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
-        rhs.append(u)
-        rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
-        rhs.append(v)
-    coef = np.linalg.solve(np.array(rows), np.array(rhs))
-    return im.transform(size, Image.PERSPECTIVE, tuple(coef), Image.BILINEAR)
+    return build.warp_quad(im, corners, size, dst)
 
 
 def plate_lines(im: Image.Image, pts: np.ndarray) -> tuple[list[Image.Image], bool]:

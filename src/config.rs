@@ -785,6 +785,20 @@ fn cameras(
     Ok(out)
 }
 
+/// Whether `name` is a host name a certificate can be made for: dot-separated labels of ASCII
+/// letters, digits and inner hyphens, 1–63 characters each, 253 at most in all.
+pub fn is_host_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|part| {
+            !part.is_empty()
+                && part.len() <= 63
+                && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !part.starts_with('-')
+                && !part.ends_with('-')
+        })
+}
+
 /// `[web]`'s HTTPS: the certificate files given (paths from the config file's folder), a
 /// self-signed certificate when only `https = true`, or none.
 fn tls(web: &FileWeb, base: &Path, origin: &Path) -> Result<Option<Tls>, ConfigError> {
@@ -793,17 +807,7 @@ fn tls(web: &FileWeb, base: &Path, origin: &Path) -> Result<Option<Tls>, ConfigE
         message,
     };
     for name in &web.tls_names {
-        let is_ip = name.parse::<std::net::IpAddr>().is_ok();
-        let is_host = !name.is_empty()
-            && name.len() <= 253
-            && name.split('.').all(|part| {
-                !part.is_empty()
-                    && part.len() <= 63
-                    && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                    && !part.starts_with('-')
-                    && !part.ends_with('-')
-            });
-        if !is_ip && !is_host {
+        if name.parse::<std::net::IpAddr>().is_err() && !is_host_name(name) {
             return Err(bad(format!(
                 "tls_names: \"{}\" is neither a host name (gate-pc.local) nor an address (192.168.1.20)",
                 name.escape_debug()

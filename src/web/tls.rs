@@ -173,11 +173,8 @@ fn all_names(configured: &[String]) -> Vec<String> {
     let mut names: Vec<String> = vec!["localhost".into(), "127.0.0.1".into(), "::1".into()];
     if let Ok(host) = std::fs::read_to_string("/proc/sys/kernel/hostname") {
         let host = host.trim().to_ascii_lowercase();
-        let usable = !host.is_empty()
-            && host
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
-        if usable {
+        // a host name a certificate can name (one rcgen would refuse is left out)
+        if crate::config::is_host_name(&host) {
             names.push(format!("{host}.local"));
             names.push(host);
         }

@@ -90,6 +90,13 @@ pub struct Web {
     pub tls: Option<Tls>,
 }
 
+impl Web {
+    /// Whether the cookies are `Secure`: asked for behind a proxy, or served over HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.secure_cookie || self.tls.is_some()
+    }
+}
+
 /// Where the web app's HTTPS certificate comes from (`[web] tls_cert`/`tls_key`, or `https`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Tls {

@@ -49,7 +49,7 @@ pub fn run(config: &Config) -> anyhow::Result<()> {
         "web          = {scheme}://{} (session {} h{}{tls})",
         config.web.listen,
         config.web.session_hours,
-        if config.web.secure_cookie || config.web.tls.is_some() {
+        if config.web.secure_cookies() {
             ", Secure cookie"
         } else {
             ""

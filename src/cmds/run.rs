@@ -197,7 +197,7 @@ pub async fn start_web(
         gate: config.gate.name.clone(),
         data: config.paths.data.clone(),
         // over HTTPS the cookies are sent over HTTPS only
-        secure_cookie: config.web.secure_cookie || tls.is_some(),
+        secure_cookie: config.web.secure_cookies(),
         session_hours: config.web.session_hours,
         health: Arc::new(move || health_of.health()),
         gallery: Some(editor),

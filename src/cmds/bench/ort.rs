@@ -12,6 +12,7 @@ use ndarray::Array4;
 
 use super::measure::median;
 use crate::config::Config;
+use crate::vision::image_ops;
 use crate::vision::manifest::{Layout, Manifest, Role};
 use crate::vision::runtime::{Model, OptLevel, Runtime, SessionSettings};
 
@@ -31,10 +32,8 @@ pub struct OrtArgs {
 /// multiples of 32; one aligned face; one plate crop; the vehicle detector's square.
 fn input_shape(config: &Config, role: Role, manifest_shape: &[i64], layout: Layout) -> [usize; 4] {
     let padded = |side: u32| {
-        let scale = (side as f32 / 1920.0).min(1.0);
-        let w = ((1920.0 * scale).round() as usize).div_ceil(32) * 32;
-        let h = ((1080.0 * scale).round() as usize).div_ceil(32) * 32;
-        (h, w)
+        let (w, h) = image_ops::fit_size(1920, 1080, side, 32);
+        (h as usize, w as usize)
     };
     let (h, w) = match role {
         Role::FaceDetect => padded(config.vision.face_detect_side),

@@ -194,7 +194,7 @@ pub fn run(config: &Config, args: &Args, data: Option<&Path>) -> anyhow::Result<
         let (service, events) = Service::start(plans, eyes, Some(Arc::clone(&store)), settings);
         let printer = tokio::spawn(print_events(events, args.json_events));
         let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
-        let screen = match start_web(&config, &store, &service, (&args.listen, tls), async {
+        let screen = match start_web(&config, &store, &service, &args.listen, tls, async {
             let _ = web_stopped.await;
         })
         .await

@@ -79,7 +79,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
             notify.map(|n| n.start(record.then(|| Arc::clone(&store)), service.subscribe()));
         let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
         let screen = if web {
-            match start_web(&config, &store, &service, (&listen, tls), async {
+            match start_web(&config, &store, &service, &listen, tls, async {
                 let _ = web_stopped.await;
             })
             .await
@@ -152,17 +152,14 @@ impl Screen {
 
 /// The certificate `config` asks for, if any (a self-signed one made on first run).
 pub fn load_tls(config: &Config) -> anyhow::Result<Option<web::tls::Tls>> {
-    use crate::config::Tls;
-    use web::tls::TlsSource;
-    let source = match &config.web.tls {
-        None => return Ok(None),
-        Some(Tls::Files { cert, key }) => TlsSource::Files { cert, key },
-        Some(Tls::SelfSigned { names }) => TlsSource::SelfSigned {
-            data: &config.paths.data,
-            names,
-        },
+    let Some(tls) = &config.web.tls else {
+        return Ok(None);
     };
-    Ok(Some(web::tls::load(&source, SystemClock.now())?))
+    Ok(Some(web::tls::load(
+        tls,
+        &config.paths.data,
+        SystemClock.now(),
+    )?))
 }
 
 /// Serves the guard's screen and the manager's pages for the running `service` until `stop`,
@@ -172,7 +169,8 @@ pub async fn start_web(
     config: &Config,
     store: &Arc<Store>,
     service: &Service,
-    (listen, tls): (&str, Option<web::tls::Tls>),
+    listen: &str,
+    tls: Option<web::tls::Tls>,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<Screen> {
     let first = Arc::clone(store);

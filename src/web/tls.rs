@@ -12,22 +12,14 @@ use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use sha2::{Digest as _, Sha256};
 
+use crate::config;
+
 /// The folder of the data folder that holds the self-signed certificate and its key.
 pub const FOLDER: &str = "tls";
 const CERT_FILE: &str = "cert.pem";
 const KEY_FILE: &str = "key.pem";
 /// How long a self-signed certificate made here is valid.
 const VALID_DAYS: i64 = 10 * 365;
-
-/// Where the certificate comes from.
-#[derive(Debug, Clone)]
-pub enum TlsSource<'a> {
-    /// PEM files: the certificate (its chain after it) and the private key.
-    Files { cert: &'a Path, key: &'a Path },
-    /// Made in `data`/tls on first run and kept; `names`: host names and addresses it is for,
-    /// besides localhost and the box's own.
-    SelfSigned { data: &'a Path, names: &'a [String] },
-}
 
 /// A certificate ready to serve.
 #[derive(Clone)]
@@ -87,12 +79,12 @@ pub enum TlsError {
     Make(String),
 }
 
-/// Loads the certificate of `source`, making the self-signed one first when there is none;
-/// `now` dates a new one.
-pub fn load(source: &TlsSource<'_>, now: DateTime<Utc>) -> Result<Tls, TlsError> {
-    match source {
-        TlsSource::Files { cert, key } => from_files(cert, key, false),
-        TlsSource::SelfSigned { data, names } => {
+/// Loads the certificate `config` names: its files, or the self-signed one in `data`/tls,
+/// made first when there is none (`now` dates it).
+pub fn load(config: &config::Tls, data: &Path, now: DateTime<Utc>) -> Result<Tls, TlsError> {
+    match config {
+        config::Tls::Files { cert, key } => from_files(cert, key, false),
+        config::Tls::SelfSigned { names } => {
             let folder = data.join(FOLDER);
             let (cert, key) = (folder.join(CERT_FILE), folder.join(KEY_FILE));
             let made = !(cert.is_file() && key.is_file());
@@ -255,15 +247,13 @@ mod tests {
     #[test]
     fn a_self_signed_certificate_is_made_once_and_kept() {
         let dir = tempfile::tempdir().unwrap();
-        let names = vec!["192.168.1.20".to_owned(), "gate-pc".to_owned()];
-        let source = TlsSource::SelfSigned {
-            data: dir.path(),
-            names: &names,
+        let source = config::Tls::SelfSigned {
+            names: vec!["192.168.1.20".to_owned(), "gate-pc".to_owned()],
         };
-        let first = load(&source, now()).unwrap();
+        let first = load(&source, dir.path(), now()).unwrap();
         assert!(first.made);
         assert_eq!(first.fingerprint.len(), 32 * 3 - 1);
-        let again = load(&source, now()).unwrap();
+        let again = load(&source, dir.path(), now()).unwrap();
         assert!(!again.made);
         assert_eq!(first.fingerprint, again.fingerprint);
         #[cfg(unix)]
@@ -281,11 +271,8 @@ mod tests {
     #[test]
     fn a_wrong_file_is_named_with_what_to_do() {
         let dir = tempfile::tempdir().unwrap();
-        let made = TlsSource::SelfSigned {
-            data: dir.path(),
-            names: &[],
-        };
-        load(&made, now()).unwrap();
+        let made = config::Tls::SelfSigned { names: Vec::new() };
+        load(&made, dir.path(), now()).unwrap();
         let cert = dir.path().join("tls/cert.pem");
         let key = dir.path().join("tls/key.pem");
         let missing = dir.path().join("nothing.pem");
@@ -293,7 +280,11 @@ mod tests {
         std::fs::write(&text, "not a certificate\n").unwrap();
 
         let err = |c: &Path, k: &Path| {
-            load(&TlsSource::Files { cert: c, key: k }, now())
+            let files = config::Tls::Files {
+                cert: c.to_path_buf(),
+                key: k.to_path_buf(),
+            };
+            load(&files, Path::new("unused"), now())
                 .unwrap_err()
                 .to_string()
         };
@@ -312,14 +303,7 @@ mod tests {
 
         // another certificate's key
         let other = tempfile::tempdir().unwrap();
-        load(
-            &TlsSource::SelfSigned {
-                data: other.path(),
-                names: &[],
-            },
-            now(),
-        )
-        .unwrap();
+        load(&made, other.path(), now()).unwrap();
         let e = err(&cert, &other.path().join("tls/key.pem"));
         assert!(e.contains("do not go together"), "{e}");
     }

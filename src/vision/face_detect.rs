@@ -254,10 +254,11 @@ impl FaceDetector {
         Ok(decode(loc, conf, landm, priors, frame, &self.config))
     }
 
-    fn run_err(&self, reason: String) -> ModelError {
+    /// The model's failure for `reason` (a crop that could not be cut, a bad output).
+    pub fn run_err(&self, reason: impl std::fmt::Display) -> ModelError {
         ModelError::Run {
             file: self.model.entry().file.clone(),
-            reason,
+            reason: reason.to_string(),
         }
     }
 }

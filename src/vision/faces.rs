@@ -5,9 +5,11 @@
 use image::RgbImage;
 
 use super::align::align_face;
+use super::crop::Crop;
 use super::face_detect::{Face, FaceDetectConfig, FaceDetector};
 use super::face_embed::{Embedding, FaceEmbedder};
 use super::manifest::{Manifest, Role};
+use super::nms::nms;
 use super::runtime::{ModelError, Runtime};
 
 /// One face found in an image.
@@ -58,7 +60,39 @@ impl FaceChain {
 
     /// Every face of the image, largest first, aligned and embedded.
     pub fn faces(&mut self, img: &RgbImage) -> Result<Vec<SeenFace>, ModelError> {
-        let mut faces = self.detector.detect(img)?;
+        let faces = self.detector.detect(img)?;
+        self.embed(img, faces)
+    }
+
+    /// The faces found in the crops of `img` (each looked at on its own, at its own scale),
+    /// in the image's pixels, largest first, aligned on the image itself and embedded. A face
+    /// two crops share is kept once (the better-scored).
+    pub fn faces_in(
+        &mut self,
+        img: &RgbImage,
+        crops: &[Crop],
+    ) -> Result<Vec<SeenFace>, ModelError> {
+        let mut found: Vec<Face> = Vec::new();
+        for crop in crops {
+            let part = crop.cut(img).map_err(|e| self.detector.run_err(e))?;
+            for mut f in self.detector.detect(&part)? {
+                f.bbox = crop.box_to_frame(f.bbox);
+                for p in &mut f.landmarks {
+                    *p = crop.to_frame(*p);
+                }
+                found.push(f);
+            }
+        }
+        let boxes: Vec<[f32; 4]> = found.iter().map(|f| f.bbox).collect();
+        let scores: Vec<f32> = found.iter().map(|f| f.score).collect();
+        let iou = self.detector.config().nms_iou;
+        let keep = nms(&boxes, &scores, iou);
+        let faces = keep.into_iter().map(|i| found[i].clone()).collect();
+        self.embed(img, faces)
+    }
+
+    /// Aligns `faces` (found in `img`) and embeds them in one batch, largest first.
+    fn embed(&mut self, img: &RgbImage, mut faces: Vec<Face>) -> Result<Vec<SeenFace>, ModelError> {
         faces.sort_by(|a, b| b.width().total_cmp(&a.width()));
         let aligned: Vec<RgbImage> = faces
             .iter()

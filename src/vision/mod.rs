@@ -2,6 +2,7 @@
 
 pub mod align;
 pub mod anchors;
+pub mod crop;
 pub mod ctc;
 pub mod decode;
 pub mod face_detect;

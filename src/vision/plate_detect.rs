@@ -188,10 +188,16 @@ impl PlateDetector {
         })
     }
 
-    fn run_err(&self, reason: String) -> ModelError {
+    /// The thresholds and detection size in use.
+    pub fn config(&self) -> &PlateDetectConfig {
+        &self.config
+    }
+
+    /// The model's failure for `reason` (a crop that could not be cut, a bad output).
+    pub fn run_err(&self, reason: impl std::fmt::Display) -> ModelError {
         ModelError::Run {
             file: self.model.entry().file.clone(),
-            reason,
+            reason: reason.to_string(),
         }
     }
 

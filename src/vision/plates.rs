@@ -11,7 +11,9 @@
 
 use image::RgbImage;
 
+use super::crop::Crop;
 use super::manifest::Manifest;
+use super::nms::nms;
 use super::plate_colour::{self, PlateColourReading};
 use super::plate_detect::{PlateBox, PlateDetectConfig, PlateDetector, RECTIFY_MARGIN, rectify};
 use super::plate_read::{
@@ -78,6 +80,41 @@ impl PlateChain {
     /// text read twice (two overlapping boxes) is reported once.
     pub fn plates(&mut self, img: &RgbImage) -> Result<Vec<SeenPlate>, ModelError> {
         let boxes = self.detector.detect(img)?;
+        self.read_boxes(img, boxes)
+    }
+
+    /// The plates found in the crops of `img` (each looked at on its own, at its own scale),
+    /// read on the image itself, as [`PlateChain::plates`]. A plate two crops share is read
+    /// once (the better-scored box).
+    pub fn plates_in(
+        &mut self,
+        img: &RgbImage,
+        crops: &[Crop],
+    ) -> Result<Vec<SeenPlate>, ModelError> {
+        let mut found: Vec<PlateBox> = Vec::new();
+        for crop in crops {
+            let part = crop.cut(img).map_err(|e| self.detector.run_err(e))?;
+            for mut b in self.detector.detect(&part)? {
+                b.bbox = crop.box_to_frame(b.bbox);
+                for p in &mut b.corners {
+                    *p = crop.to_frame(*p);
+                }
+                found.push(b);
+            }
+        }
+        let boxes: Vec<[f32; 4]> = found.iter().map(|b| b.bbox).collect();
+        let scores: Vec<f32> = found.iter().map(|b| b.score).collect();
+        let keep = nms(&boxes, &scores, self.detector.config().nms_iou);
+        let boxes = keep.into_iter().map(|i| found[i].clone()).collect();
+        self.read_boxes(img, boxes)
+    }
+
+    /// Reads the boxes found in `img` (best score first) under the two tiers' rules.
+    fn read_boxes(
+        &mut self,
+        img: &RgbImage,
+        boxes: Vec<PlateBox>,
+    ) -> Result<Vec<SeenPlate>, ModelError> {
         let mut weak = 0;
         let mut out: Vec<SeenPlate> = Vec::new();
         let strong_boxes: Vec<[f32; 4]> = boxes

@@ -42,21 +42,29 @@ impl Default for MotionConfig {
 }
 
 /// The outcome of one [`MotionGate::check`].
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MotionReport {
     /// Share of the thumbnail's pixels that changed, 0..=1 (1 for a frame that starts a new
     /// background).
     pub changed: f32,
     /// Whether the frame has motion and should go on to the vision stages.
     pub moving: bool,
+    /// Where it moved: the thumbnail's size (columns, rows) and which of its pixels changed,
+    /// row by row; one changed pixel for a new scene (all of it changed).
+    pub grid: (u32, u32),
+    pub cells: Vec<bool>,
 }
 
 impl MotionReport {
-    /// The report for a frame that could not be compared: treated as motion.
-    const NEW_SCENE: Self = Self {
-        changed: 1.0,
-        moving: true,
-    };
+    /// The report for a frame that could not be compared: treated as motion, everywhere.
+    fn new_scene() -> Self {
+        Self {
+            changed: 1.0,
+            moving: true,
+            grid: (1, 1),
+            cells: vec![true],
+        }
+    }
 }
 
 /// The running background of one camera.
@@ -113,7 +121,7 @@ impl MotionGate {
         let size = self.thumbnail_size(frame_size.0, frame_size.1);
         let Ok(thumb) = image_ops::resize(frame, size.0, size.1) else {
             self.background = None;
-            return MotionReport::NEW_SCENE;
+            return MotionReport::new_scene();
         };
         let current: Vec<f32> = thumb.pixels().map(luma).collect();
 
@@ -125,7 +133,7 @@ impl MotionGate {
                     size,
                     luma: current,
                 });
-                return MotionReport::NEW_SCENE;
+                return MotionReport::new_scene();
             }
         };
         debug_assert_eq!(bg.size, size);
@@ -137,17 +145,22 @@ impl MotionGate {
             self.config.learning_rate.clamp(0.0, 1.0)
         };
         let mut count = 0usize;
-        for (old, new) in bg.luma.iter_mut().zip(&current) {
+        let mut cells = vec![false; current.len()];
+        for ((old, new), cell) in bg.luma.iter_mut().zip(&current).zip(&mut cells) {
             let diff = new - *old;
             if diff.abs() >= threshold {
                 count += 1;
+                *cell = true;
             }
             *old += rate * diff;
         }
         let changed = count as f32 / current.len().max(1) as f32;
+        let moving = count > 0 && changed >= self.config.min_changed;
         MotionReport {
             changed,
-            moving: count > 0 && changed >= self.config.min_changed,
+            moving,
+            grid: size,
+            cells,
         }
     }
 }
@@ -168,7 +181,7 @@ mod tests {
     fn identical_frames_have_no_motion_after_the_first() {
         let mut g = gate();
         let frame = grey(640, 360, 120);
-        assert_eq!(g.check(&frame), MotionReport::NEW_SCENE);
+        assert_eq!(g.check(&frame), MotionReport::new_scene());
         for _ in 0..10 {
             let r = g.check(&frame);
             assert!(!r.moving);
@@ -190,6 +203,15 @@ mod tests {
         }
         let r = g.check(&frame);
         assert!(r.moving);
+        // the changed cells are those of the square (a thumbnail cell is 10 px)
+        assert_eq!(r.grid, (64, 36));
+        let (w, _) = r.grid;
+        for (i, &c) in r.cells.iter().enumerate() {
+            let (x, y) = (i as u32 % w, i as u32 / w);
+            if c {
+                assert!((26..38).contains(&x) && (12..24).contains(&y), "{x},{y}");
+            }
+        }
         // About 10×10 of 64×36 thumbnail pixels.
         assert!(r.changed > 0.03 && r.changed < 0.07, "{}", r.changed);
     }
@@ -229,7 +251,7 @@ mod tests {
         let mut g = gate();
         assert!(g.check(&grey(640, 360, 100)).moving);
         assert!(!g.check(&grey(640, 360, 100)).moving);
-        assert_eq!(g.check(&grey(320, 240, 100)), MotionReport::NEW_SCENE);
+        assert_eq!(g.check(&grey(320, 240, 100)), MotionReport::new_scene());
         assert!(!g.check(&grey(320, 240, 100)).moving);
     }
 
@@ -253,8 +275,8 @@ mod tests {
     #[test]
     fn empty_and_tiny_frames_do_not_panic() {
         let mut g = gate();
-        assert_eq!(g.check(&RgbImage::new(0, 0)), MotionReport::NEW_SCENE);
-        assert_eq!(g.check(&RgbImage::new(0, 0)), MotionReport::NEW_SCENE);
+        assert_eq!(g.check(&RgbImage::new(0, 0)), MotionReport::new_scene());
+        assert_eq!(g.check(&RgbImage::new(0, 0)), MotionReport::new_scene());
         assert!(g.check(&grey(1, 1, 10)).moving);
         assert!(!g.check(&grey(1, 1, 10)).moving);
         let mut wide = MotionGate::new(MotionConfig {

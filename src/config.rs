@@ -10,6 +10,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 
 use crate::domain::{CameraRole, Direction};
+use crate::recognize::regions::LookConfig;
 use crate::vision::decode::ImageLimits;
 use crate::vision::face_detect::FaceDetectConfig;
 use crate::vision::manifest::Precision;
@@ -247,6 +248,9 @@ pub struct Vision {
     /// Longer side, in pixels, a frame is shrunk to before plate detection (plates are still
     /// cut from the full frame for reading).
     pub plate_detect_side: u32,
+    /// Look at the whole frame at least once every this many looked frames; in between, only
+    /// around the faces and vehicles followed (see `recognize::regions`). 1: every frame whole.
+    pub full_frame_every: u32,
     /// Which file of each model to run: `int8` (the INT8 file of each model that has one in the
     /// pack, FP32 for the others) or `fp32` (every FP32 file).
     pub precision: Precision,
@@ -258,6 +262,15 @@ impl Vision {
         FaceDetectConfig {
             max_side: self.face_detect_side,
             ..FaceDetectConfig::default()
+        }
+    }
+
+    /// Where the pipeline looks in a frame: whole every `full_frame_every` frames, crops between.
+    pub fn look(&self) -> LookConfig {
+        LookConfig {
+            full_every: self.full_frame_every,
+            plate_side: self.plate_detect_side,
+            ..LookConfig::default()
         }
     }
 
@@ -482,6 +495,7 @@ struct FileVision {
     threads: usize,
     face_detect_side: u32,
     plate_detect_side: u32,
+    full_frame_every: u32,
     precision: Precision,
 }
 
@@ -491,6 +505,7 @@ impl Default for FileVision {
             threads: 2,
             face_detect_side: FaceDetectConfig::default().max_side,
             plate_detect_side: PlateDetectConfig::default().max_side,
+            full_frame_every: LookConfig::default().full_every,
             precision: Precision::default(),
         }
     }
@@ -559,6 +574,12 @@ impl Config {
                 file.vision.plate_detect_side as f32,
                 320.0,
                 4096.0,
+            ),
+            (
+                "[vision] full_frame_every",
+                file.vision.full_frame_every as f32,
+                1.0,
+                600.0,
             ),
             (
                 "[images] max_pixels",
@@ -660,6 +681,7 @@ impl Config {
                 threads: file.vision.threads,
                 face_detect_side: file.vision.face_detect_side,
                 plate_detect_side: file.vision.plate_detect_side,
+                full_frame_every: file.vision.full_frame_every,
                 precision: file.vision.precision,
             },
             images: ImageLimits {

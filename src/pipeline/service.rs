@@ -25,6 +25,7 @@ use crate::camera::{Backoff, Camera, CameraSpec, CameraState, Delivery, Frame};
 use crate::clock::Clock;
 use crate::domain::CameraStatus;
 use crate::domain::event::GateEvent;
+use crate::recognize::regions::LookConfig;
 use crate::recognize::visits::Visits;
 use crate::store::Store;
 
@@ -79,6 +80,8 @@ pub struct Settings {
     /// every track is an arrival), and the least similarity of two faces of one stranger.
     pub visit_window: Duration,
     pub same_stranger: f32,
+    /// Where the cameras' watchers look in a frame (`[vision] full_frame_every`).
+    pub looking: LookConfig,
 }
 
 impl Settings {
@@ -92,6 +95,7 @@ impl Settings {
             sightings: None,
             visit_window: config.gate.visit_window,
             same_stranger: config.recognition.face_threshold,
+            looking: config.vision.look(),
         }
     }
 }
@@ -245,7 +249,8 @@ impl Service {
             .enumerate()
             .map(|(index, plan)| {
                 let camera = Arc::new(Camera::spawn(plan.spec, plan.delivery, plan.backoff));
-                let watcher = Watcher::new(plan.info, shared.settings.tz);
+                let watcher =
+                    Watcher::new(plan.info, shared.settings.tz).looking(shared.settings.looking);
                 tokio::spawn(watch_camera(
                     index,
                     camera,

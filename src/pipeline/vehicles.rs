@@ -11,6 +11,7 @@ use crate::config::Vision;
 use crate::domain::PlateColour;
 use crate::rules::vehicles::{self, KnownVehicle, SizeEvidence, VehicleDecision, VehicleFacts};
 use crate::store::Store;
+use crate::vision::crop::Crop;
 use crate::vision::manifest::Manifest;
 use crate::vision::plates::{PlateChain, SeenPlate};
 use crate::vision::runtime::{ModelError, Runtime};
@@ -122,14 +123,35 @@ impl VehicleEyes {
         day: NaiveDate,
     ) -> Result<(Vec<PlateResult>, Vec<VehicleResult>), PipelineError> {
         let vehicles = self.vehicles.detect(img)?;
-        let plates = self.plates.plates(img)?;
+        self.plates_of(img, &vehicles, None, store, day)
+    }
+
+    /// The vehicles of `img` (the vehicle detector alone).
+    pub fn vehicles(&mut self, img: &RgbImage) -> Result<Vec<Vehicle>, PipelineError> {
+        Ok(self.vehicles.detect(img)?)
+    }
+
+    /// The plates of `img` on `vehicles` (found in it, or followed to it), searched for in
+    /// `crops` only when given, else in the whole image, and decided as [`VehicleEyes::see`].
+    pub fn plates_of(
+        &mut self,
+        img: &RgbImage,
+        vehicles: &[Vehicle],
+        crops: Option<&[Crop]>,
+        store: Option<&Store>,
+        day: NaiveDate,
+    ) -> Result<(Vec<PlateResult>, Vec<VehicleResult>), PipelineError> {
+        let plates = match crops {
+            Some(crops) => self.plates.plates_in(img, crops)?,
+            None => self.plates.plates(img)?,
+        };
         let on: Vec<Option<usize>> = plates
             .iter()
-            .map(|p| vehicle_containing(&vehicles, p.plate.bbox))
+            .map(|p| vehicle_containing(vehicles, p.plate.bbox))
             .collect();
         let mut plate_results = Vec::new();
         for (p, &vehicle) in plates.iter().zip(&on) {
-            let decision = decide(vehicle.map(|k| &vehicles[k]), Some(p), store, day)?;
+            let decision = decide(vehicle.and_then(|k| vehicles.get(k)), Some(p), store, day)?;
             plate_results.push(plate_result(p, vehicle, decision));
         }
         let mut vehicle_results = Vec::new();

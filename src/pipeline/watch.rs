@@ -22,6 +22,7 @@ use crate::domain::event::{GateEvent, Look, PersonSeen, PlateSeen, Report};
 use crate::domain::{CameraRole, Direction, EventKind, PersonClass, PlateColour, Prompt};
 use crate::recognize::gallery::{Gallery, Match, MatchParams};
 use crate::recognize::plate_vote::PlateVote;
+use crate::recognize::regions::{self, Known, LookAt, LookConfig, Motion, Why};
 use crate::recognize::tracker::{Detection, Track, TrackUpdate, Tracker, TrackerConfig};
 use crate::recognize::visits::{Arrived, VisitNo, Visits, Who};
 use crate::rules::gate::shift_at;
@@ -29,6 +30,7 @@ use crate::rules::prompts::{self, Arrival, effective_class};
 use crate::store::{NewGateEvent, NewSighting, PersonRecord, Store, StoreError};
 use crate::vision::face_quality::{self, QualityLimits};
 use crate::vision::faces::FaceChain;
+use crate::vision::vehicle_detect::Vehicle;
 
 /// A face not seen for this long has gone: the next face in the same place is someone else
 /// (the fixture clip two-visitors.mp4 has 1 s between two people at the same spot). Vehicles
@@ -146,6 +148,20 @@ pub struct Watcher {
     visit_of: HashMap<(EventKind, u64), VisitNo>,
     /// Where the region of interest starts in the frame (0, 0 without one).
     origin: (f32, f32),
+    /// Where to look: the plan's settings, the motion gate's latest changed cells, looked frames since
+    /// the last whole look, whether the last look missed something it looked for, and the
+    /// vehicles followed (with the plate each carried when last seen).
+    looking: LookConfig,
+    changed: (u32, u32, Vec<bool>),
+    since_full: u32,
+    missed: bool,
+    followed: Vec<(Vehicle, Option<[f32; 4]>)>,
+    /// The stream time of the latest look.
+    last_look: Option<Duration>,
+    /// Looked frames looked at whole (and why), and only in crops.
+    pub whole: u64,
+    pub whole_for: HashMap<Why, u64>,
+    pub cropped: u64,
     /// Frames looked at and frames skipped by the motion gate.
     pub looked: u64,
     pub still: u64,
@@ -168,9 +184,25 @@ impl Watcher {
             stored: HashMap::new(),
             visit_of: HashMap::new(),
             origin: (0.0, 0.0),
+            looking: LookConfig::default(),
+            changed: (0, 0, Vec::new()),
+            since_full: 0,
+            missed: false,
+            followed: Vec::new(),
+            last_look: None,
+            whole: 0,
+            whole_for: HashMap::new(),
+            cropped: 0,
             looked: 0,
             still: 0,
         }
+    }
+
+    /// The same watcher, planning where to look in each frame with `looking` (the default
+    /// plan has the default plate search size; `[vision]` sets both).
+    pub fn looking(mut self, looking: LookConfig) -> Watcher {
+        self.looking = looking;
+        self
     }
 
     /// Looks at one frame taken at `at` (`offset` into the stream) and returns the events it
@@ -203,8 +235,10 @@ impl Watcher {
                 Cow::Borrowed(image)
             }
         };
-        if self.motion.check(&view).moving {
+        let report = self.motion.check(&view);
+        if report.moving {
             self.looked += 1;
+            self.changed = (report.grid.0, report.grid.1, report.cells);
             Some(view)
         } else {
             self.still += 1;
@@ -226,9 +260,16 @@ impl Watcher {
         let store = sink.store;
         let day = at.with_timezone(&self.tz).date_naive();
         let image = view;
-        let faces = match self.camera.role {
-            CameraRole::Plates => Vec::new(),
-            CameraRole::Faces | CameraRole::Both => eyes.faces.faces(image)?,
+        let wants = match self.camera.role {
+            CameraRole::Faces => (true, false),
+            CameraRole::Plates => (false, true),
+            CameraRole::Both => (true, true),
+        };
+        let look = self.plan(image.dimensions(), wants);
+        let faces = match (&look, wants.0) {
+            (_, false) => Vec::new(),
+            (LookAt::Whole(_), true) => eyes.faces.faces(image)?,
+            (LookAt::Crops { faces, .. }, true) => eyes.faces.faces_in(image, faces)?,
         };
         let mut face_detections = Vec::with_capacity(faces.len());
         for f in &faces {
@@ -260,10 +301,25 @@ impl Watcher {
                 },
             });
         }
-        let plates = match self.camera.role {
-            CameraRole::Faces => Vec::new(),
-            CameraRole::Plates | CameraRole::Both => eyes.vehicles.see(image, store, day)?.0,
+        let plates = match (&look, wants.1) {
+            (_, false) => Vec::new(),
+            (LookAt::Whole(_), true) => {
+                let vehicles = eyes.vehicles.vehicles(image)?;
+                let plates = eyes
+                    .vehicles
+                    .plates_of(image, &vehicles, None, store, day)?
+                    .0;
+                self.followed = vehicles.into_iter().map(|v| (v, None)).collect();
+                plates
+            }
+            (LookAt::Crops { plates, .. }, true) => {
+                let vehicles: Vec<Vehicle> = self.followed.iter().map(|f| f.0.clone()).collect();
+                eyes.vehicles
+                    .plates_of(image, &vehicles, Some(plates), store, day)?
+                    .0
+            }
         };
+        self.after_look(&look, faces.len(), &plates);
         let plate_detections: Vec<Detection<PlateResult>> = plates
             .into_iter()
             .map(|p| Detection {
@@ -290,6 +346,7 @@ impl Watcher {
                 )
             })
             .collect();
+        self.last_look = Some(offset);
         let plate_updates = self.plates.update(offset, plate_detections);
         self.vote_plates(offset, readings);
         for u in plate_updates {
@@ -300,11 +357,91 @@ impl Watcher {
         Ok(out)
     }
 
+    /// Where to look in this frame (of `size`), for faces and plates as `wants` says.
+    fn plan(&mut self, size: (u32, u32), wants: (bool, bool)) -> LookAt {
+        let last = self.last_look;
+        let faces: Vec<[f32; 4]> = self
+            .faces
+            .active()
+            .filter(|t| Some(t.last_seen) == last)
+            .map(|t| t.bbox)
+            .collect();
+        let vehicles: Vec<[f32; 4]> = self
+            .followed
+            .iter()
+            .filter(|f| f.1.is_some())
+            .map(|f| f.0.bbox)
+            .collect();
+        let extents: Vec<[f32; 4]> = self.followed.iter().map(|f| f.0.bbox).collect();
+        let look = regions::plan(
+            &Known {
+                frame: size,
+                motion: Motion {
+                    grid: (self.changed.0, self.changed.1),
+                    cells: &self.changed.2,
+                },
+                faces: &faces,
+                vehicles: &vehicles,
+                others: &extents,
+                since_full: self.since_full,
+                missed: self.missed,
+                wants,
+            },
+            &self.looking,
+        );
+        match look {
+            LookAt::Whole(why) => {
+                self.since_full = 0;
+                self.whole += 1;
+                *self.whole_for.entry(why).or_default() += 1;
+            }
+            LookAt::Crops { .. } => {
+                self.since_full += 1;
+                self.cropped += 1;
+            }
+        }
+        look
+    }
+
+    /// What a look found, for the next plan: a crop that found nothing missed what it was
+    /// looked for (so the next frame is looked at whole), and each followed vehicle moves with
+    /// its plate. A plate on no vehicle found cannot be followed in a crop.
+    fn after_look(&mut self, look: &LookAt, faces: usize, plates: &[PlateResult]) {
+        tracing::trace!(camera = %self.camera.name, ?look, faces, plates = plates.len(), "looked");
+        let on_vehicle = |p: &PlateResult| p.vehicle.filter(|&k| k < self.followed.len());
+        self.missed = plates.iter().any(|p| on_vehicle(p).is_none());
+        if let LookAt::Crops {
+            faces: face_crops,
+            plates: plate_crops,
+        } = look
+        {
+            self.missed |= faces < face_crops.len() || plates.len() < plate_crops.len();
+        }
+        let mut carried: Vec<Option<[f32; 4]>> = vec![None; self.followed.len()];
+        for p in plates {
+            if let Some(k) = on_vehicle(p) {
+                carried[k] = Some(p.bbox);
+            }
+        }
+        for ((vehicle, plate), now) in self.followed.iter_mut().zip(carried) {
+            if let (Some(before), Some(now)) = (*plate, now) {
+                let dx = (now[0] + now[2] - before[0] - before[2]) / 2.0;
+                let dy = (now[1] + now[3] - before[1] - before[3]) / 2.0;
+                let b = &mut vehicle.bbox;
+                *b = [b[0] + dx, b[1] + dy, b[2] + dx, b[3] + dy];
+            }
+            *plate = now;
+        }
+    }
+
     /// Ends every track (the end of a replay); returns nothing new to say, but forgets them.
     pub fn finish(&mut self) {
         self.faces.finish();
         self.plates.finish();
         self.votes.clear();
+        self.followed.clear();
+        self.missed = false;
+        self.last_look = None;
         self.reported.clear();
         self.stored.clear();
         self.visit_of.clear();

@@ -15,6 +15,7 @@ use crate::pipeline::motion::{MotionConfig, MotionGate};
 use crate::pipeline::vehicles::VehicleEyes;
 use crate::pipeline::watch::{CameraInfo, Eyes, Sink, Watcher};
 use crate::recognize::gallery::Gallery;
+use crate::recognize::regions::LookConfig;
 use crate::vision::decode;
 use crate::vision::face_quality::QualityLimits;
 use crate::vision::faces::FaceChain;
@@ -36,6 +37,10 @@ pub struct PipelineArgs {
     /// The vehicle's photo [default: fixtures/car-resident-blue.png, a car with a rendered blue plate]
     #[arg(long, value_name = "FILE")]
     pub vehicle: Option<PathBuf>,
+    /// Look at the whole frame every this many frames instead of `[vision] full_frame_every`
+    /// (1: every frame whole, as before the pipeline looked in crops).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=600))]
+    pub full_frame_every: Option<u32>,
 }
 
 /// One timed scene: what is in the frame, and the percentiles of its frames.
@@ -45,6 +50,9 @@ struct Timed {
     p99: f64,
     slowest: f64,
     events: usize,
+    /// Frames looked at whole, and only in crops.
+    whole: u64,
+    cropped: u64,
 }
 
 /// Where a photo goes in a scene's frame: its left and top edges and its height, in pixels
@@ -87,6 +95,16 @@ pub fn run(config: &Config, args: &PipelineArgs) -> anyhow::Result<()> {
         vehicles: VehicleEyes::load(&runtime, &manifest, &config.vision)?,
     };
     let frames = args.frames.max(3);
+    let setup = Setup {
+        config,
+        frames,
+        looking: LookConfig {
+            full_every: args
+                .full_frame_every
+                .unwrap_or(config.vision.full_frame_every),
+            ..config.vision.look()
+        },
+    };
     let fit = |img: &RgbImage, max_w: u32, max_h: u32| {
         let scale = (max_w as f32 / img.width() as f32).min(max_h as f32 / img.height() as f32);
         (img.height() as f32 * scale) as u32
@@ -110,7 +128,7 @@ pub fn run(config: &Config, args: &PipelineArgs) -> anyhow::Result<()> {
             walk: 0,
         },
     ];
-    let one = time_scene(config, &mut eyes, frames, &one_scene)?;
+    let one = time_scene(&setup, &mut eyes, &one_scene)?;
     let crowd = [
         Place {
             photo: &face,
@@ -153,7 +171,7 @@ pub fn run(config: &Config, args: &PipelineArgs) -> anyhow::Result<()> {
             walk: 0,
         },
     ];
-    let crowd = time_scene(config, &mut eyes, frames, &crowd)?;
+    let crowd = time_scene(&setup, &mut eyes, &crowd)?;
     // far away: the face photo shrunk until the face in it is about 40 px high (the face
     // takes ~30 % of the photo's height), walking across the view as someone far away does
     // (growing alone, it would move too little for the motion gate)
@@ -165,7 +183,7 @@ pub fn run(config: &Config, args: &PipelineArgs) -> anyhow::Result<()> {
         max_w: FRAME.0,
         walk: 20,
     }];
-    let far = time_scene(config, &mut eyes, frames, &far)?;
+    let far = time_scene(&setup, &mut eyes, &far)?;
 
     // An idle camera: the same still 1080p frame again and again through the motion gate.
     let still = scene(&one_scene, 0, frames)?;
@@ -182,8 +200,9 @@ pub fn run(config: &Config, args: &PipelineArgs) -> anyhow::Result<()> {
 
     println!(
         "gateward bench pipeline: {frames} frames of 1920×1080 per scene, people and vehicles \
-         coming closer, {} threads per model",
-        config.vision.threads
+         coming closer, {} threads per model, the whole frame looked at every {} frames at \
+         least (crops around what is followed in between)",
+        config.vision.threads, setup.looking.full_every
     );
     for (what, t) in [
         (
@@ -205,8 +224,9 @@ pub fn run(config: &Config, args: &PipelineArgs) -> anyhow::Result<()> {
     ] {
         println!(
             "{what}: frame to events (motion gate, faces, vehicles, plates, tracking, rules) \
-             p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, slowest {:.1} ms; {} events",
-            t.p50, t.p95, t.p99, t.slowest, t.events
+             p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, slowest {:.1} ms; {} events; {} frames \
+             looked at whole, {} in crops",
+            t.p50, t.p95, t.p99, t.slowest, t.events, t.whole, t.cropped
         );
     }
     println!(
@@ -215,7 +235,7 @@ pub fn run(config: &Config, args: &PipelineArgs) -> anyhow::Result<()> {
         idle_ms * 10.0 / 10.0
     );
     println!(
-        "pipeline_p50_ms={:.1} pipeline_p95_ms={:.1} pipeline_p99_ms={:.1} crowd_p50_ms={:.1} crowd_p95_ms={:.1} crowd_events={} far_p50_ms={:.1} far_p95_ms={:.1} far_events={} idle_gate_ms={idle_ms:.2} idle_gate_core_pct_10fps={:.2}",
+        "pipeline_p50_ms={:.1} pipeline_p95_ms={:.1} pipeline_p99_ms={:.1} crowd_p50_ms={:.1} crowd_p95_ms={:.1} crowd_events={} far_p50_ms={:.1} far_p95_ms={:.1} far_events={} idle_gate_ms={idle_ms:.2} idle_gate_core_pct_10fps={:.2} full_frame_every={} pipeline_whole_frames={} pipeline_cropped_frames={}",
         one.p50,
         one.p95,
         one.p99,
@@ -225,23 +245,30 @@ pub fn run(config: &Config, args: &PipelineArgs) -> anyhow::Result<()> {
         far.p50,
         far.p95,
         far.events,
-        idle_ms * 10.0 / 10.0
+        idle_ms * 10.0 / 10.0,
+        setup.looking.full_every,
+        one.whole,
+        one.cropped
     );
     Ok(())
 }
 
+/// What every scene is timed with.
+struct Setup<'a> {
+    config: &'a Config,
+    frames: u32,
+    looking: LookConfig,
+}
+
 /// Times `frames` frames of a scene through a new camera's watcher (so earlier scenes' tracks do
 /// not carry over); the first frame is not counted.
-fn time_scene(
-    config: &Config,
-    eyes: &mut Eyes,
-    frames: u32,
-    places: &[Place<'_>],
-) -> anyhow::Result<Timed> {
+fn time_scene(setup: &Setup, eyes: &mut Eyes, places: &[Place<'_>]) -> anyhow::Result<Timed> {
+    let (config, frames) = (setup.config, setup.frames);
     let mut watcher = Watcher::new(
         CameraInfo::new("bench", config.gate.name.clone(), None),
         config.gate.time_zone,
-    );
+    )
+    .looking(setup.looking);
     let mut latency = Vec::new();
     let mut events = 0;
     for i in 0..=frames {
@@ -263,6 +290,8 @@ fn time_scene(
         p99: pct(0.99),
         slowest: latency.last().copied().unwrap_or(0.0),
         events,
+        whole: watcher.whole,
+        cropped: watcher.cropped,
     })
 }
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-use common::has_ffmpeg;
+use common::{has_encoder, has_ffmpeg};
 use gateward::camera::{Backoff, Camera, CameraInput, CameraSpec, CameraState, Delivery, Frame};
 use gateward::vision::decode::{self, ImageLimits};
 
@@ -44,17 +44,6 @@ fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures")
         .join(name)
-}
-
-fn has_encoder(name: &str) -> bool {
-    Command::new("ffmpeg")
-        .args(["-hide_banner", "-encoders"])
-        .output()
-        .is_ok_and(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .split_whitespace()
-                .any(|w| w == name)
-        })
 }
 
 /// A 2-second 10 fps 320×240 test clip with `codec`, plus a sound track so that only the

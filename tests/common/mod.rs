@@ -100,6 +100,18 @@ pub fn has_ffmpeg() -> bool {
     ok
 }
 
+/// Whether ffmpeg here has the encoder `name` (libx264, libx265…).
+pub fn has_encoder(name: &str) -> bool {
+    std::process::Command::new("ffmpeg")
+        .args(["-hide_banner", "-encoders"])
+        .output()
+        .is_ok_and(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .split_whitespace()
+                .any(|w| w == name)
+        })
+}
+
 /// Runs the gateward binary with a throw-away data folder and no config file from the
 /// developer's directory.
 pub fn gateward(args: &[&str], envs: &[(&str, &str)]) -> Output {

@@ -1,6 +1,6 @@
 //! Where to look in a frame: the whole frame, or only crops around what is already followed.
-//! Pure: the motion gate's regions, the tracked faces and vehicles, and how long since the last
-//! whole-frame look in; a plan out.
+//! Pure: the motion gate's changed cells, the tracked faces and vehicles, and how long since the
+//! last whole-frame look in; a plan out.
 //!
 //! A frame is looked at whole (every detector on the whole frame, as it always was) when
 //! something moves that nothing followed explains, when a followed face or plate was missed on

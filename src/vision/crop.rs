@@ -5,6 +5,39 @@
 use image::RgbImage;
 
 use super::image_ops::{self, ImageError};
+use super::nms::nms;
+
+/// What a detector finds that can be found in a crop: its box and score, and the way back to the
+/// frame's pixels (its box and its points).
+pub trait Found: Clone {
+    fn bbox(&self) -> [f32; 4];
+    fn score(&self) -> f32;
+    /// Moves what was found in the scaled `crop` to the frame's pixels.
+    fn to_frame(&mut self, crop: &Crop);
+}
+
+/// What `detect` finds in each of `crops` (it cuts the crop and runs the detector), in the
+/// frame's pixels; of two finds overlapping by more than `iou` (one thing two crops share), the
+/// better-scored is kept. Best score first.
+pub fn find_in<T: Found, E>(
+    crops: &[Crop],
+    iou: f32,
+    mut detect: impl FnMut(&Crop) -> Result<Vec<T>, E>,
+) -> Result<Vec<T>, E> {
+    let mut found: Vec<T> = Vec::new();
+    for crop in crops {
+        for mut f in detect(crop)? {
+            f.to_frame(crop);
+            found.push(f);
+        }
+    }
+    let boxes: Vec<[f32; 4]> = found.iter().map(Found::bbox).collect();
+    let scores: Vec<f32> = found.iter().map(Found::score).collect();
+    Ok(nms(&boxes, &scores, iou)
+        .into_iter()
+        .map(|i| found[i].clone())
+        .collect())
+}
 
 /// A rectangle of the frame (in its pixels) and the scale it is looked at: 1 keeps its pixels,
 /// 0.5 halves it (a big face needs no more), never above 1.

@@ -33,6 +33,7 @@ use ndarray::{Array4, ArrayD};
 
 use super::anchors;
 pub use super::anchors::{Frame, Prepared};
+use super::crop::{Crop, Found};
 use super::manifest::{Manifest, Role};
 use super::nms;
 use super::runtime::{Model, ModelError, Runtime};
@@ -62,6 +63,23 @@ impl Face {
     /// Height of the box in pixels.
     pub fn height(&self) -> f32 {
         self.bbox[3] - self.bbox[1]
+    }
+}
+
+impl Found for Face {
+    fn bbox(&self) -> [f32; 4] {
+        self.bbox
+    }
+
+    fn score(&self) -> f32 {
+        self.score
+    }
+
+    fn to_frame(&mut self, crop: &Crop) {
+        self.bbox = crop.box_to_frame(self.bbox);
+        for p in &mut self.landmarks {
+            *p = crop.to_frame(*p);
+        }
     }
 }
 

@@ -5,11 +5,10 @@
 use image::RgbImage;
 
 use super::align::align_face;
-use super::crop::Crop;
+use super::crop::{self, Crop};
 use super::face_detect::{Face, FaceDetectConfig, FaceDetector};
 use super::face_embed::{Embedding, FaceEmbedder};
 use super::manifest::{Manifest, Role};
-use super::nms::nms;
 use super::runtime::{ModelError, Runtime};
 
 /// One face found in an image.
@@ -72,22 +71,12 @@ impl FaceChain {
         img: &RgbImage,
         crops: &[Crop],
     ) -> Result<Vec<SeenFace>, ModelError> {
-        let mut found: Vec<Face> = Vec::new();
-        for crop in crops {
-            let part = crop.cut(img).map_err(|e| self.detector.run_err(e))?;
-            for mut f in self.detector.detect(&part)? {
-                f.bbox = crop.box_to_frame(f.bbox);
-                for p in &mut f.landmarks {
-                    *p = crop.to_frame(*p);
-                }
-                found.push(f);
-            }
-        }
-        let boxes: Vec<[f32; 4]> = found.iter().map(|f| f.bbox).collect();
-        let scores: Vec<f32> = found.iter().map(|f| f.score).collect();
         let iou = self.detector.config().nms_iou;
-        let keep = nms(&boxes, &scores, iou);
-        let faces = keep.into_iter().map(|i| found[i].clone()).collect();
+        let detector = &mut self.detector;
+        let faces = crop::find_in(crops, iou, |c| {
+            let part = c.cut(img).map_err(|e| detector.run_err(e))?;
+            detector.detect(&part)
+        })?;
         self.embed(img, faces)
     }
 

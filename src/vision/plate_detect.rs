@@ -16,6 +16,7 @@ use imageproc::geometric_transformations::{Border, Interpolation, Projection, wa
 use ndarray::Array4;
 
 use super::anchors::{self, Frame};
+use super::crop::{Crop, Found};
 use super::manifest::{Manifest, Role};
 use super::nms;
 use super::runtime::{Model, ModelError, Runtime};
@@ -60,6 +61,23 @@ impl PlateBox {
     /// [`DOUBLE_ROW_ASPECT`].
     pub fn is_double_row(&self) -> bool {
         self.aspect() < DOUBLE_ROW_ASPECT
+    }
+}
+
+impl Found for PlateBox {
+    fn bbox(&self) -> [f32; 4] {
+        self.bbox
+    }
+
+    fn score(&self) -> f32 {
+        self.score
+    }
+
+    fn to_frame(&mut self, crop: &Crop) {
+        self.bbox = crop.box_to_frame(self.bbox);
+        for p in &mut self.corners {
+            *p = crop.to_frame(*p);
+        }
     }
 }
 

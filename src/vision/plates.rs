@@ -11,9 +11,8 @@
 
 use image::RgbImage;
 
-use super::crop::Crop;
+use super::crop::{self, Crop};
 use super::manifest::Manifest;
-use super::nms::nms;
 use super::plate_colour::{self, PlateColourReading};
 use super::plate_detect::{PlateBox, PlateDetectConfig, PlateDetector, RECTIFY_MARGIN, rectify};
 use super::plate_read::{
@@ -91,21 +90,12 @@ impl PlateChain {
         img: &RgbImage,
         crops: &[Crop],
     ) -> Result<Vec<SeenPlate>, ModelError> {
-        let mut found: Vec<PlateBox> = Vec::new();
-        for crop in crops {
-            let part = crop.cut(img).map_err(|e| self.detector.run_err(e))?;
-            for mut b in self.detector.detect(&part)? {
-                b.bbox = crop.box_to_frame(b.bbox);
-                for p in &mut b.corners {
-                    *p = crop.to_frame(*p);
-                }
-                found.push(b);
-            }
-        }
-        let boxes: Vec<[f32; 4]> = found.iter().map(|b| b.bbox).collect();
-        let scores: Vec<f32> = found.iter().map(|b| b.score).collect();
-        let keep = nms(&boxes, &scores, self.detector.config().nms_iou);
-        let boxes = keep.into_iter().map(|i| found[i].clone()).collect();
+        let iou = self.detector.config().nms_iou;
+        let detector = &mut self.detector;
+        let boxes = crop::find_in(crops, iou, |c| {
+            let part = c.cut(img).map_err(|e| detector.run_err(e))?;
+            detector.detect(&part)
+        })?;
         self.read_boxes(img, boxes)
     }
 

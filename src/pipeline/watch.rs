@@ -372,7 +372,12 @@ impl Watcher {
             .filter(|f| f.1.is_some())
             .map(|f| f.0.bbox)
             .collect();
-        let extents: Vec<[f32; 4]> = self.followed.iter().map(|f| f.0.bbox).collect();
+        let unplated: Vec<[f32; 4]> = self
+            .followed
+            .iter()
+            .filter(|f| f.1.is_none())
+            .map(|f| f.0.bbox)
+            .collect();
         let look = regions::plan(
             &Known {
                 frame: size,
@@ -382,7 +387,7 @@ impl Watcher {
                 },
                 faces: &faces,
                 vehicles: &vehicles,
-                others: &extents,
+                others: &unplated,
                 since_full: self.since_full,
                 missed: self.missed,
                 wants,

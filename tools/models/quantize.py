@@ -145,20 +145,21 @@ def line_tensor(line: Image.Image, height: int, multiple: int, min_width: int) -
 # Decoding (as src/vision does; NMS and priors from build.py)
 # --------------------------------------------------------------------------------------------
 
-def detect_faces(sess, im):
-    t, s = detector_tensor(im, FACE_SIDE)
-    loc, conf, lms = sess.run(None, {"input": t})
+def detect_anchored(sess, im, side, input_name, sizes, score, nms):
+    """The RetinaFace-style detectors (faces, plates): boxes and points in the image's pixels."""
+    t, s = detector_tensor(im, side)
+    loc, conf, lms = sess.run(None, {input_name: t})
     dets = build.ssd_decode(loc[0], conf[0], lms[0], t.shape[2], t.shape[3], FACE_STEPS,
-                            FACE_SIZES, FACE_SCORE, FACE_NMS)
+                            sizes, score, nms)
     return [(sc, box * s, pts * s) for sc, box, pts in dets]
+
+
+def detect_faces(sess, im):
+    return detect_anchored(sess, im, FACE_SIDE, "input", FACE_SIZES, FACE_SCORE, FACE_NMS)
 
 
 def detect_plates(sess, im):
-    t, s = detector_tensor(im, PLATE_SIDE)
-    loc, conf, lms = sess.run(None, {"image": t})
-    dets = build.ssd_decode(loc[0], conf[0], lms[0], t.shape[2], t.shape[3], FACE_STEPS,
-                            PLATE_SIZES, PLATE_SCORE, PLATE_NMS)
-    return [(sc, box * s, pts * s) for sc, box, pts in dets]
+    return detect_anchored(sess, im, PLATE_SIDE, "image", PLATE_SIZES, PLATE_SCORE, PLATE_NMS)
 
 
 def detect_vehicles(sess, im):

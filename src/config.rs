@@ -172,7 +172,15 @@ pub struct CameraConfig {
     /// For a video file: play it again from the start when it ends, at its own speed, as if it
     /// were a live camera (for demos and soak tests).
     pub repeat: bool,
+    /// The camera's sub-stream (e.g. 640×360), read all the time for the motion gate; the main
+    /// `source` is then opened only while something moves. `None`: `source` is read all the time.
+    pub detect_source: Option<String>,
+    /// With a sub-stream: how long the main stream stays open after the last motion.
+    pub main_quiet: std::time::Duration,
 }
+
+/// How long a main stream stays open after the last motion by default (`main_quiet_s`).
+pub const DEFAULT_MAIN_QUIET_S: u32 = 10;
 
 /// A region of the frame, as fractions of its width and height from the top-left corner.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -428,6 +436,8 @@ struct FileCamera {
     fps: Option<f32>,
     #[serde(default)]
     repeat: bool,
+    detect_source: Option<String>,
+    main_quiet_s: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -757,11 +767,38 @@ fn cameras(
                     .into(),
             ));
         }
-        let source = if source.contains("://") || Path::new(source).is_absolute() {
-            source.to_owned()
-        } else {
-            base.join(source).to_string_lossy().into_owned()
+        let resolve = |source: &str| {
+            if source.contains("://") || Path::new(source).is_absolute() {
+                source.to_owned()
+            } else {
+                base.join(source).to_string_lossy().into_owned()
+            }
         };
+        let source = resolve(source);
+        let detect_source = match c.detect_source.as_deref().map(str::trim) {
+            None => None,
+            Some("") => {
+                return Err(bad(
+                    "its detect_source is empty: give the camera's sub-stream address (e.g. \
+                     …/Streaming/Channels/102), or leave the line out"
+                        .into(),
+                ));
+            }
+            Some(d) => Some(resolve(d)),
+        };
+        let quiet = c.main_quiet_s.unwrap_or(DEFAULT_MAIN_QUIET_S);
+        if !(1..=3600).contains(&quiet) {
+            return Err(bad(format!(
+                "main_quiet_s {quiet} must be between 1 and 3600 seconds"
+            )));
+        }
+        if c.main_quiet_s.is_some() && detect_source.is_none() {
+            return Err(bad(
+                "main_quiet_s needs a detect_source (the sub-stream): without one the main \
+                 stream is read all the time"
+                    .into(),
+            ));
+        }
         let direction = match c.direction.as_deref().map(str::trim) {
             None | Some("both") | Some("进出") => None,
             Some(d) => Some(
@@ -809,6 +846,8 @@ fn cameras(
             roi,
             fps: c.fps,
             repeat: c.repeat,
+            detect_source,
+            main_quiet: std::time::Duration::from_secs(u64::from(quiet)),
         });
     }
     Ok(out)
@@ -1097,6 +1136,48 @@ mod tests {
             dir.path().join("clips/lane.mp4").to_string_lossy()
         );
         assert!(b.repeat);
+        assert_eq!(
+            (a.detect_source.as_deref(), b.detect_source.as_deref()),
+            (None, None)
+        );
+    }
+
+    #[test]
+    fn a_camera_may_have_a_sub_stream_for_its_motion_gate() {
+        let c = load_text(
+            "[[camera]]\nname = \"东门\"\nsource = \"rtsp://10.0.0.5/Streaming/Channels/101\"\n\
+             detect_source = \"rtsp://10.0.0.5/Streaming/Channels/102\"\nmain_quiet_s = 20\n\
+             [[camera]]\nname = \"北门\"\nsource = \"rtsp://10.0.0.6/101\"\n\
+             detect_source = \"rtsp://10.0.0.6/102\"\n",
+            &Overrides::default(),
+        )
+        .unwrap();
+        let (a, b) = (&c.cameras[0], &c.cameras[1]);
+        assert_eq!(
+            a.detect_source.as_deref(),
+            Some("rtsp://10.0.0.5/Streaming/Channels/102")
+        );
+        assert_eq!(a.main_quiet, std::time::Duration::from_secs(20));
+        assert_eq!(
+            b.main_quiet,
+            std::time::Duration::from_secs(u64::from(DEFAULT_MAIN_QUIET_S))
+        );
+        for (section, says) in [
+            ("detect_source = \" \"", "detect_source is empty"),
+            (
+                "detect_source = \"s.mp4\"\nmain_quiet_s = 0",
+                "between 1 and 3600",
+            ),
+            ("main_quiet_s = 5", "needs a detect_source"),
+        ] {
+            let e = load_text(
+                &format!("[[camera]]\nname = \"a\"\nsource = \"x.mp4\"\n{section}\n"),
+                &Overrides::default(),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(e.contains("camera 1") && e.contains(says), "{e}");
+        }
     }
 
     #[test]

@@ -76,6 +76,7 @@ fn spec(name: &str, input: CameraInput, fps: Option<f32>, realtime: bool) -> Cam
         realtime,
         repeat: false,
         images: ImageLimits::default(),
+        quick_open: false,
     }
 }
 

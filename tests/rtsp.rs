@@ -246,3 +246,132 @@ fn the_service_keeps_the_other_camera_going_while_one_is_down() {
     );
     assert!(clean, "{stderr:#?}");
 }
+
+/// Makes a camera's footage of an arrival on an idle gate: 8 s of the empty grey scene, then the
+/// VIP clip played at a third of its speed (9 s), at `size`, H.264 with a keyframe every `keyframe_every` frames (10 fps).
+fn idle_then_arrival(out: &Path, size: &str, keyframe_every: u32) {
+    let status = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi"])
+        .args(["-i", "color=c=0x808080:s=1280x720:r=10:d=8", "-i"])
+        .arg(fixture("clips/vip-arrives.mp4"))
+        .args([
+            "-filter_complex",
+            &format!(
+                "[1:v]setpts=3*PTS,fps=10[p];[0:v][p]concat=n=2:v=1[c];[c]scale={size},format=yuv420p[v]"
+            ),
+            "-map",
+            "[v]",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-bf",
+            "0",
+            "-sc_threshold",
+            "0",
+            "-g",
+            &keyframe_every.to_string(),
+            "-keyint_min",
+            &keyframe_every.to_string(),
+        ])
+        .arg(out)
+        .status()
+        .expect("run ffmpeg");
+    assert!(status.success(), "ffmpeg could not make {}", out.display());
+}
+
+/// A camera with a sub-stream, as gate cameras have (tools/rtsp/live.py: one live stream per
+/// mount, shared by its clients, who join it where it is and wait for a keyframe). The motion
+/// gate reads the 640×360 sub-stream; the 1280×720 main stream (keyframe every 0.5 s) is opened
+/// when someone walks in, the arrival is announced from its frames, and it is closed again once
+/// the scene has been still for `main_quiet_s`. The time from the motion to the arrival is
+/// printed.
+#[test]
+fn a_camera_with_a_sub_stream_opens_its_main_stream_only_while_something_moves() {
+    let _alone = alone();
+    if !can_serve() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (main, sub) = (dir.path().join("main.mp4"), dir.path().join("sub.mp4"));
+    idle_then_arrival(&main, "1280:720", 5);
+    idle_then_arrival(&sub, "640:360", 10);
+    let port = PORT + 3;
+    let mut server = Command::new("/usr/bin/python3")
+        .arg(common::repo().join("tools/rtsp/live.py"))
+        .args([&main, &sub])
+        .arg(port.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start the live RTSP server");
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("serving"), "{line}");
+    let data = tempfile::tempdir().unwrap();
+    let config = data.path().join("gate.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[camera]]\nname = \"东门\"\nsource = \"rtsp://127.0.0.1:{port}/main\"\n\
+             detect_source = \"rtsp://127.0.0.1:{port}/sub\"\nmain_quiet_s = 2\nrole = \"faces\"\n"
+        ),
+    )
+    .unwrap();
+    let mut run = Running::start(
+        data.path(),
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "run",
+            "--json-events",
+            "--no-record",
+            "--no-web",
+        ],
+    );
+    let said = |run: &mut Running, what: &str| run.stderr().iter().any(|l| l.contains(what));
+    // the sub-stream alone until someone walks in (within one 17 s loop of the footage)
+    let deadline = Instant::now() + Duration::from_secs(40);
+    while !said(&mut run, "main stream opened") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let opened = Instant::now();
+    let arrival = run.next_event(Duration::from_secs(10), person_arrival);
+    let after = opened.elapsed();
+    // the arrival ends, the scene is still for 2 s: the main stream is closed
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !said(&mut run, "main stream closed") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (clean, stderr) = run.terminate();
+    let _ = server.kill();
+    let _ = server.wait();
+
+    assert!(
+        stderr.iter().any(|l| l.contains("main stream opened")),
+        "the main stream was never opened: {stderr:#?}"
+    );
+    assert!(
+        arrival.is_some(),
+        "no arrival from the main stream: {stderr:#?}"
+    );
+    eprintln!(
+        "motion on the sub-stream to the arrival's event: {:.2} s (main stream keyframe every 0.5 s)",
+        after.as_secs_f32()
+    );
+    assert!(after <= Duration::from_secs(5), "{after:?}: {stderr:#?}");
+    assert!(
+        stderr.iter().any(|l| l.contains("main stream closed")),
+        "the main stream stayed open on a still scene: {stderr:#?}"
+    );
+    // the first main-stream frame's delay is logged, for installers tuning the keyframe interval
+    assert!(
+        stderr
+            .iter()
+            .any(|l| l.contains("first frame") && l.contains("after the motion")),
+        "{stderr:#?}"
+    );
+    assert!(clean, "{stderr:#?}");
+}

@@ -56,6 +56,9 @@ pub struct CameraSpec {
     /// For Folder inputs: how large an image may be (a larger one is skipped with a warning).
     /// Ignored for others.
     pub images: ImageLimits,
+    /// For RTSP: open fast, giving ffprobe and ffmpeg half a second to learn the stream
+    /// (their default is 5 s) — for a main stream opened when something moves.
+    pub quick_open: bool,
 }
 
 /// One frame.

@@ -128,6 +128,8 @@ pub fn run(config: &Config, args: &Args, data: Option<&Path>) -> anyhow::Result<
             roi: None,
             fps: None,
             repeat: true,
+            detect_source: None,
+            main_quiet: Duration::from_secs(u64::from(crate::config::DEFAULT_MAIN_QUIET_S)),
         })
         .collect();
     // the certificate before anything else: a wrong one is said at once

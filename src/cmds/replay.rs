@@ -72,6 +72,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
             realtime: false,
             repeat: false,
             images: config.images,
+            quick_open: false,
         },
         info: CameraInfo::new(name, config.gate.name.clone(), args.direction),
         delivery: if live {
@@ -80,6 +81,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
             Delivery::EveryFrame
         },
         backoff: Backoff::default(),
+        sub_stream: None,
     };
     let settings = Settings {
         tz,

@@ -1,6 +1,7 @@
 //! The live pipeline: frames from the cameras through the motion gate, the vision stages and the
 //! tracker to gate events.
 
+pub mod feed;
 pub mod housekeeping;
 pub mod motion;
 pub mod service;

@@ -20,8 +20,9 @@ use image::RgbImage;
 use tokio::sync::{Semaphore, broadcast, watch};
 use tokio::task::JoinHandle;
 
+use super::feed::Feed;
 use super::watch::{CameraInfo, Eyes, Sink, Watcher};
-use crate::camera::{Backoff, Camera, CameraSpec, CameraState, Delivery, Frame};
+use crate::camera::{Backoff, CameraSpec, CameraState, Delivery, Frame};
 use crate::clock::Clock;
 use crate::domain::CameraStatus;
 use crate::domain::event::GateEvent;
@@ -43,6 +44,21 @@ pub struct CameraPlan {
     pub info: CameraInfo,
     pub delivery: Delivery,
     pub backoff: Backoff,
+    /// The camera's sub-stream and how long its main stream stays open after the last motion:
+    /// then `spec` (the main stream) is opened only while the sub-stream moves.
+    pub sub_stream: Option<(CameraSpec, Duration)>,
+}
+
+impl CameraPlan {
+    /// The camera's frames, its streams opened as the plan says.
+    fn feed(self) -> Feed {
+        match self.sub_stream {
+            Some((sub, quiet)) => {
+                Feed::with_sub_stream(self.spec, sub, self.info.roi, quiet, self.backoff)
+            }
+            None => Feed::single(self.spec, self.delivery, self.backoff),
+        }
+    }
 }
 
 /// Where an event's time comes from.
@@ -248,12 +264,11 @@ impl Service {
             .into_iter()
             .enumerate()
             .map(|(index, plan)| {
-                let camera = Arc::new(Camera::spawn(plan.spec, plan.delivery, plan.backoff));
-                let watcher =
-                    Watcher::new(plan.info, shared.settings.tz).looking(shared.settings.looking);
+                let watcher = Watcher::new(plan.info.clone(), shared.settings.tz)
+                    .looking(shared.settings.looking);
                 tokio::spawn(watch_camera(
                     index,
-                    camera,
+                    plan.feed(),
                     watcher,
                     Arc::clone(&shared),
                     stopping.clone(),
@@ -345,21 +360,20 @@ struct Moving {
 /// service stops.
 async fn watch_camera(
     index: usize,
-    camera: Arc<Camera>,
+    mut feed: Feed,
     mut watcher: Watcher,
     shared: Arc<Shared>,
     stopping: watch::Receiver<bool>,
 ) {
-    let name = camera.name().to_owned();
+    let name = feed.name().to_owned();
     let mut last = CameraState::Connecting;
     loop {
         if *stopping.borrow() {
             break;
         }
-        let (cam, timing) = (Arc::clone(&camera), shared.settings.timing.clone());
+        let timing = shared.settings.timing.clone();
         let step = tokio::task::spawn_blocking(move || {
-            let frame = cam.recv(POLL);
-            let got = frame.is_some();
+            let (frame, got) = feed.next(POLL);
             let moving = frame.and_then(|frame| {
                 let at = match &timing {
                     Timing::Live(clock) => clock.now(),
@@ -375,13 +389,18 @@ async fn watch_camera(
                 });
                 view.map(|view| Moving { frame, view, at })
             });
-            (watcher, got, moving, cam.state())
+            if moving.is_some() {
+                feed.moved();
+            }
+            let state = feed.state();
+            (feed, watcher, got, moving, state)
         })
         .await;
-        let Ok((back, got, moving, state)) = step else {
+        let Ok((back_feed, back, got, moving, state)) = step else {
             tracing::error!(camera = %name, "the camera's frame reader failed; the camera stops");
             return;
         };
+        feed = back_feed;
         watcher = back;
         if state != last {
             report(&name, &last, &state);
@@ -393,14 +412,15 @@ async fn watch_camera(
                 None => return,
             };
         }
-        update_health(&shared, index, &camera, &watcher, &state);
+        update_health(&shared, index, &feed, &watcher, &state);
         // an ended replay may still have frames waiting: the end is when none is left
         if !got && matches!(state, CameraState::Ended | CameraState::Stopped) {
             break;
         }
     }
     watcher.finish();
-    update_health(&shared, index, &camera, &watcher, &camera.state());
+    let state = feed.state();
+    update_health(&shared, index, &feed, &watcher, &state);
 }
 
 /// Looks at one moving frame on a free lane and sends its events; returns the watcher, or
@@ -475,7 +495,7 @@ async fn look(
 fn update_health(
     shared: &Shared,
     index: usize,
-    camera: &Camera,
+    camera: &Feed,
     watcher: &Watcher,
     state: &CameraState,
 ) {

@@ -56,7 +56,20 @@ pub fn plans(config: &Config) -> Vec<CameraPlan> {
                 realtime: c.repeat,
                 repeat: c.repeat,
                 images: config.images,
+                quick_open: false,
             },
+            sub_stream: c.detect_source.as_ref().map(|sub| {
+                let spec = CameraSpec {
+                    name: format!("{}（子码流）", c.name),
+                    input: CameraInput::from_source(sub),
+                    fps: c.fps,
+                    realtime: c.repeat,
+                    repeat: c.repeat,
+                    images: config.images,
+                    quick_open: false,
+                };
+                (spec, c.main_quiet)
+            }),
             info: CameraInfo {
                 name: c.name.clone(),
                 gate: c.gate.clone(),

@@ -11,6 +11,7 @@
 mod context;
 mod ffmpeg;
 mod folder;
+pub mod probe;
 mod slot;
 mod spec;
 

@@ -8,6 +8,7 @@ use crate::config::{Config, Overrides};
 
 pub mod analyze;
 pub mod bench;
+pub mod cameras;
 pub mod check;
 pub mod config;
 pub mod demo;
@@ -85,6 +86,9 @@ pub enum Command {
     Replay(replay::Args),
     /// Measure how fast the models run on this machine (性能测试)
     Bench(bench::Args),
+    /// The USB cameras of this machine, or what a camera address sends (`cameras probe URL`)
+    /// (摄像头检测)
+    Cameras(cameras::Args),
 }
 
 impl Command {
@@ -126,5 +130,6 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Handover(args) => handover::run(&config, args),
         Command::Report(args) => report::run(&config, args),
         Command::Bench(args) => bench::run(&config, args),
+        Command::Cameras(args) => cameras::run(args),
     }
 }

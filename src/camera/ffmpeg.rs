@@ -184,7 +184,7 @@ fn ffmpeg_args(source: &Source, fps: Option<f32>, probe: &Probe) -> Vec<OsString
 
 /// How long and how much of a stream ffprobe and ffmpeg read to learn it when it must open fast
 /// (a camera's SDP already gives its codec and size): 0.5 s and 500 kB instead of 5 s.
-const QUICK: [&str; 4] = ["-analyzeduration", "500000", "-probesize", "500000"];
+pub(super) const QUICK: [&str; 4] = ["-analyzeduration", "500000", "-probesize", "500000"];
 
 fn rtsp_options() -> [OsString; 4] {
     ["-rtsp_transport", "tcp", "-timeout", RTSP_TIMEOUT_US].map(OsString::from)

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use super::ffmpeg::{parse_rate, redact};
+use super::ffmpeg::{QUICK, parse_rate, redact};
+use super::spec::CameraInput;
 
 /// The first video stream of a camera or video.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +42,7 @@ pub fn probe(source: &str, timeout: Duration) -> Result<StreamInfo, String> {
     if rtsp {
         command.args(["-rtsp_transport", "tcp", "-timeout"]);
         command.arg(timeout.as_micros().to_string());
+        command.args(QUICK);
     }
     command
         .args([
@@ -64,6 +66,15 @@ pub fn probe(source: &str, timeout: Duration) -> Result<StreamInfo, String> {
     }
     parse_stream(&String::from_utf8_lossy(&out.stdout))
         .ok_or_else(|| format!("{} has no video stream", redact(source)))
+}
+
+/// [`probe`] of a camera's input (an RTSP address or a video file; a folder has no stream).
+pub fn probe_input(input: &CameraInput, timeout: Duration) -> Result<StreamInfo, String> {
+    match input {
+        CameraInput::Rtsp(url) => probe(url, timeout),
+        CameraInput::File(path) => probe(&format!("file:{}", path.display()), timeout),
+        CameraInput::Folder(dir) => Err(format!("{} is a folder of images", dir.display())),
+    }
 }
 
 /// `text` with every mention of `source` shown with its password hidden.

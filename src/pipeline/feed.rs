@@ -5,14 +5,24 @@
 //! With a sub-stream, an idle camera costs one small decode and a motion gate: the main stream
 //! (and its 1080p decode) is opened when the sub-stream shows motion in the region of interest,
 //! its frames go to the watcher, and it is closed again once neither stream has moved for the
-//! camera's quiet interval. How long the main stream took to give its first frame after the
-//! motion (the RTSP setup and the wait for a keyframe) is kept and logged.
+//! camera's quiet interval. Opening takes a second or more (the RTSP setup and the wait for a
+//! keyframe; how long is kept and logged), so until the main stream's first frame the watcher
+//! looks at the sub-stream's frames, scaled up to the main stream's size (learnt by probing it
+//! once): whoever walked in is announced from them at once, and the main stream's sharper frames
+//! then follow the same people and plates, the same size in pixels.
 
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
+
 use super::motion::{MotionConfig, MotionGate};
+use crate::camera::probe::probe_input;
 use crate::camera::{Backoff, Camera, CameraSpec, CameraState, Delivery, Frame};
 use crate::config::Roi;
+use crate::vision::image_ops;
+
+/// How long the main stream's probe may wait for the camera.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A camera's sub-stream and when it last moved.
 struct Sub {
@@ -72,6 +82,10 @@ pub struct Feed {
     counts: MainStreamCounts,
     /// When the motion that opened the main stream was seen, until its first frame.
     waiting_since: Option<Instant>,
+    /// The main stream's picture size, once known (probed, or from its first frame).
+    main_size: Option<(u32, u32)>,
+    /// Whether the main stream has been probed for its size.
+    probed: bool,
 }
 
 impl Feed {
@@ -87,6 +101,8 @@ impl Feed {
             closed_counts: (0, 0),
             counts: MainStreamCounts::default(),
             waiting_since: None,
+            main_size: None,
+            probed: true,
         }
     }
 
@@ -125,6 +141,8 @@ impl Feed {
             closed_counts: (0, 0),
             counts: MainStreamCounts::default(),
             waiting_since: None,
+            main_size: None,
+            probed: false,
         }
     }
 
@@ -134,50 +152,114 @@ impl Feed {
     }
 
     /// The next frame for the watcher, waiting at most about `poll`, and whether any frame
-    /// (of either stream) was read. With a sub-stream, sub-stream frames only open and keep
-    /// open the main stream; the watcher gets main-stream frames.
+    /// (of either stream) was read. With a sub-stream: while the main stream is closed, its
+    /// frames only open it; while it opens, they go to the watcher scaled to the main stream's
+    /// size; once it gives frames, the watcher gets those.
     pub fn next(&mut self, poll: Duration) -> (Option<Frame>, bool) {
-        let Some(sub) = self.sub.as_mut() else {
+        if self.sub.is_none() {
             let frame = self.main.as_ref().and_then(|m| m.recv(poll));
             let got = frame.is_some();
             return (frame, got);
-        };
-        match self.main.as_ref() {
-            Some(main) => {
-                let mut got = false;
-                while let Some(frame) = sub.camera.recv(Duration::ZERO) {
-                    got = true;
-                    sub.moves(&frame);
-                }
-                if sub.quiet_for(Instant::now()) {
-                    self.close_main();
-                    return (None, got);
-                }
-                let frame = main.recv(poll);
-                if frame.is_some()
-                    && let Some(since) = self.waiting_since.take()
-                {
-                    let delay = since.elapsed();
-                    self.counts.last_first_frame = Some(delay);
-                    tracing::info!(
-                        camera = %self.main_spec.name,
-                        "main stream's first frame {:.2} s after the motion",
-                        delay.as_secs_f32()
-                    );
-                }
-                let got = got || frame.is_some();
-                (frame, got)
-            }
-            None => {
-                let Some(frame) = sub.camera.recv(poll) else {
-                    return (None, false);
-                };
-                if sub.moves(&frame) {
-                    self.open_main();
-                }
-                (None, true)
+        }
+        if !self.probed {
+            self.probed = true;
+            match probe_input(&self.main_spec.input, PROBE_TIMEOUT) {
+                Ok(info) => self.main_size = Some((info.width, info.height)),
+                Err(e) => tracing::warn!(
+                    camera = %self.main_spec.name,
+                    "{e}; its size is learnt when it first opens, and until then the sub-stream \
+                     is not looked at while it opens"
+                ),
             }
         }
+        if self.main.is_none() {
+            let Some(frame) = self.sub_frame(poll) else {
+                return (None, false);
+            };
+            if !self.sub_moves(&frame) {
+                return (None, true);
+            }
+            self.open_main();
+            return (self.scaled(frame), true);
+        }
+        if self.waiting_since.is_some() {
+            // opening: the main stream's first frame if it has come, else the sub-stream's
+            if let Some(frame) = self.main_frame(Duration::ZERO) {
+                return (Some(frame), true);
+            }
+            let Some(frame) = self.sub_frame(poll) else {
+                return (None, false);
+            };
+            self.sub_moves(&frame);
+            // a main stream that cannot be opened is given up when the scene is still again
+            if self
+                .sub
+                .as_ref()
+                .is_some_and(|s| s.quiet_for(Instant::now()))
+            {
+                self.close_main();
+                return (None, true);
+            }
+            return (self.scaled(frame), true);
+        }
+        let mut got = false;
+        while let Some(frame) = self.sub_frame(Duration::ZERO) {
+            got = true;
+            self.sub_moves(&frame);
+        }
+        if self
+            .sub
+            .as_ref()
+            .is_some_and(|s| s.quiet_for(Instant::now()))
+        {
+            self.close_main();
+            return (None, got);
+        }
+        let frame = self.main_frame(poll);
+        let got = got || frame.is_some();
+        (frame, got)
+    }
+
+    fn sub_frame(&self, wait: Duration) -> Option<Frame> {
+        self.sub.as_ref().and_then(|s| s.camera.recv(wait))
+    }
+
+    fn sub_moves(&mut self, frame: &Frame) -> bool {
+        self.sub.as_mut().is_some_and(|s| s.moves(frame))
+    }
+
+    /// A main-stream frame; the first after an opening ends the wait, and its delay is logged.
+    fn main_frame(&mut self, wait: Duration) -> Option<Frame> {
+        let frame = self.main.as_ref()?.recv(wait)?;
+        self.main_size = Some(frame.image.dimensions());
+        if let Some(since) = self.waiting_since.take() {
+            let delay = since.elapsed();
+            self.counts.last_first_frame = Some(delay);
+            tracing::info!(
+                camera = %self.main_spec.name,
+                "main stream's first frame {:.2} s after the motion",
+                delay.as_secs_f32()
+            );
+        }
+        Some(frame)
+    }
+
+    /// A sub-stream frame scaled to the main stream's size, for the watcher; `None` while that
+    /// size is unknown.
+    fn scaled(&self, frame: Frame) -> Option<Frame> {
+        let (w, h) = self.main_size?;
+        let image = if frame.image.dimensions() == (w, h) {
+            frame.image
+        } else {
+            match image_ops::resize(&frame.image, w, h) {
+                Ok(image) => Arc::new(image),
+                Err(e) => {
+                    tracing::warn!(camera = %self.main_spec.name, "cannot scale a sub-stream frame: {e}");
+                    return None;
+                }
+            }
+        };
+        Some(Frame { image, ..frame })
     }
 
     /// The watcher saw motion in a main-stream frame: the main stream stays open.

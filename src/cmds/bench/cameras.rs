@@ -55,6 +55,9 @@ struct Step {
     cpu_pct: f64,
     /// Of that, gateward's own (reading frames, motion gate).
     own_pct: f64,
+    /// Everything once running: gateward and its running decoders over the counted seconds
+    /// only, without their start-up (ffprobe, ffmpeg opening the stream).
+    steady_pct: f64,
     /// Frames read per camera per second (10 when it keeps up).
     fps: f64,
     dropped_pct: f64,
@@ -117,10 +120,12 @@ pub fn run(config: &Config, args: &CamerasArgs) -> anyhow::Result<()> {
         println!("  memory after it: {rss:.0} MB resident, {peak:.0} MB at most");
         println!(
             "{n} camera(s): {:.1} % of one core ({:.1} % per camera; gateward's own {:.1} %, the \
-             decoders the rest), {:.1} fps read per camera, {:.2} % dropped, {} frames looked at",
+             decoders the rest); once running, start-up left out: {:.1} % per camera; {:.1} fps \
+             read per camera, {:.2} % dropped, {} frames looked at",
             step.cpu_pct,
             step.cpu_pct / f64::from(n),
             step.own_pct,
+            step.steady_pct / f64::from(n),
             step.fps,
             step.dropped_pct,
             step.looked
@@ -138,6 +143,7 @@ pub fn run(config: &Config, args: &CamerasArgs) -> anyhow::Result<()> {
         .map_or(0, |s| s.cameras);
     let idle_pct = steps.first().map_or(0.0, |s| s.cpu_pct);
     let idle_own = steps.first().map_or(0.0, |s| s.own_pct);
+    let idle_steady = steps.first().map_or(0.0, |s| s.steady_pct);
     let (rss_cameras, rss_4) = match rss_most {
         Some(m) => m,
         None => (0, memory()?),
@@ -165,6 +171,7 @@ pub fn run(config: &Config, args: &CamerasArgs) -> anyhow::Result<()> {
     let (soak_rss, soak_peak) = soak.unwrap_or((0.0, 0.0));
     println!(
         "sub_streams={} cameras_capacity={capacity} idle_camera_core_pct={idle_pct:.1} idle_camera_own_core_pct={idle_own:.1} \
+         idle_camera_steady_core_pct={idle_steady:.1} \
          peak_rss_mb_{rss_cameras}_cameras={:.0} soak_minutes={} soak_rss_mb={soak_rss:.0} soak_peak_rss_mb={soak_peak:.0}",
         args.sub_streams, rss_4.1, args.soak_minutes
     );
@@ -254,10 +261,12 @@ async fn idle_step(
     let sum = |h: &[CameraHealth], f: fn(&CameraHealth) -> u64| h.iter().map(f).sum::<u64>();
     let warm = service.health();
     let before = cpu();
+    let decoders_before = running_children();
     let counted = Instant::now();
     tokio::time::sleep(Duration::from_secs(u64::from(seconds))).await;
     let health = service.health();
     let after = cpu();
+    let decoders_after = running_children();
     let secs = counted.elapsed().as_secs_f64();
     let (_, eyes) = service.stop_keeping_eyes().await;
     let wall = began.elapsed().as_secs_f64();
@@ -266,10 +275,12 @@ async fn idle_step(
     let received = sum(&health, |h| h.received) - sum(&warm, |h| h.received);
     let dropped = sum(&health, |h| h.dropped) - sum(&warm, |h| h.dropped);
     let own = (after.own - before.own) / secs;
+    let running = (decoders_after - decoders_before).max(0.0) / secs;
     let step = Step {
         cameras: n,
         cpu_pct: 100.0 * (own + decoders / wall),
         own_pct: 100.0 * own,
+        steady_pct: 100.0 * (own + running),
         fps: received as f64 / secs / f64::from(n),
         dropped_pct: if received == 0 {
             0.0
@@ -443,6 +454,27 @@ fn cpu() -> Cpu {
         own: tick(11) + tick(12),
         children: tick(13) + tick(14),
     }
+}
+
+/// CPU seconds used so far by this process's running children (the cameras' ffmpeg decoders),
+/// from /proc: unlike the children's time in /proc/self/stat, it counts them while they run.
+fn running_children() -> f64 {
+    let me = std::process::id().to_string();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0.0;
+    };
+    dir.filter_map(Result::ok)
+        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+        .filter_map(|text| {
+            let rest = text.rsplit_once(')').map(|(_, r)| r.to_owned())?;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            // after ")": state 0, ppid 1, utime 11, stime 12 (clock ticks of 1/100 s)
+            (f.get(1) == Some(&me.as_str())).then(|| {
+                let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+                (tick(11) + tick(12)) / 100.0
+            })
+        })
+        .sum()
 }
 
 /// Resident set size now and at most, in MB, from /proc/self/status.

@@ -61,8 +61,10 @@ pub fn probe(source: &str, timeout: Duration) -> Result<StreamInfo, String> {
         .map_err(|e| format!("cannot run ffprobe ({e}); install ffmpeg (scripts/setup does)"))?;
     let said = redact_all(source, &String::from_utf8_lossy(&out.stderr));
     if !out.status.success() {
-        let said = said.lines().last().unwrap_or("no answer").trim().to_owned();
-        return Err(format!("{} does not answer: {said}", redact(source)));
+        let shown = redact(source);
+        let last = said.lines().last().unwrap_or("no answer").trim();
+        let last = last.strip_prefix(&format!("{shown}: ")).unwrap_or(last);
+        return Err(format!("{shown} does not answer: {last}"));
     }
     parse_stream(&String::from_utf8_lossy(&out.stdout))
         .ok_or_else(|| format!("{} has no video stream", redact(source)))

@@ -79,6 +79,10 @@ pub struct Feed {
     sub: Option<Sub>,
     /// Frames read and dropped by main streams since closed.
     closed_counts: (u64, u64),
+    /// Sub-stream frames dropped while the main stream was open (they only keep it open and
+    /// are drained between main-stream frames: no loss), and the count when it opened.
+    sub_drops_ignored: u64,
+    sub_drops_at_open: u64,
     counts: MainStreamCounts,
     /// When the motion that opened the main stream was seen, until its first frame.
     waiting_since: Option<Instant>,
@@ -99,6 +103,8 @@ impl Feed {
             main: Some(main),
             sub: None,
             closed_counts: (0, 0),
+            sub_drops_ignored: 0,
+            sub_drops_at_open: 0,
             counts: MainStreamCounts::default(),
             waiting_since: None,
             main_size: None,
@@ -139,6 +145,8 @@ impl Feed {
                 primed: false,
             }),
             closed_counts: (0, 0),
+            sub_drops_ignored: 0,
+            sub_drops_at_open: 0,
             counts: MainStreamCounts::default(),
             waiting_since: None,
             main_size: None,
@@ -273,6 +281,7 @@ impl Feed {
         tracing::info!(camera = %self.main_spec.name, "motion on the sub-stream: main stream opened");
         self.counts.opened += 1;
         self.waiting_since = Some(Instant::now());
+        self.sub_drops_at_open = self.sub_dropped();
         self.main = Some(Camera::spawn(
             self.main_spec.clone(),
             self.delivery,
@@ -290,6 +299,7 @@ impl Feed {
             self.closed_counts.0 += main.received();
             self.closed_counts.1 += main.dropped();
             main.stop();
+            self.sub_drops_ignored += self.sub_dropped().saturating_sub(self.sub_drops_at_open);
         }
         self.waiting_since = None;
     }
@@ -323,10 +333,19 @@ impl Feed {
             + self.sub.as_ref().map_or(0, |s| s.camera.received())
     }
 
-    /// Frames dropped because the consumer was busy, every stream.
+    /// Frames dropped because the consumer was busy: the main stream's, and the sub-stream's
+    /// while the main stream was closed (while it is open, the sub-stream only keeps it open).
     pub fn dropped(&self) -> u64 {
-        self.closed_counts.1
-            + self.main.as_ref().map_or(0, Camera::dropped)
-            + self.sub.as_ref().map_or(0, |s| s.camera.dropped())
+        let sub = self.sub_dropped().saturating_sub(self.sub_drops_ignored);
+        let sub = if self.main.is_some() && self.sub.is_some() {
+            sub.saturating_sub(self.sub_dropped().saturating_sub(self.sub_drops_at_open))
+        } else {
+            sub
+        };
+        self.closed_counts.1 + self.main.as_ref().map_or(0, Camera::dropped) + sub
+    }
+
+    fn sub_dropped(&self) -> u64 {
+        self.sub.as_ref().map_or(0, |s| s.camera.dropped())
     }
 }

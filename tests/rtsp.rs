@@ -49,11 +49,18 @@ fn serve(clip: &Path, port: u16) -> Child {
 
 /// Serves `clip`, encoded with `codec` (`h264` or `h265`), at rtsp://127.0.0.1:`port`/gate.
 fn serve_as(clip: &Path, port: u16, codec: &str) -> Child {
+    let port = port.to_string();
+    start_server(
+        "serve.py",
+        &[clip.as_os_str(), port.as_ref(), codec.as_ref()],
+    )
+}
+
+/// Starts the RTSP server script `tools/rtsp/SCRIPT` with `args`, once it serves.
+fn start_server(script: &str, args: &[&std::ffi::OsStr]) -> Child {
     let mut child = Command::new("/usr/bin/python3")
-        .arg(common::repo().join("tools/rtsp/serve.py"))
-        .arg(clip)
-        .arg(port.to_string())
-        .arg(codec)
+        .arg(common::repo().join("tools/rtsp").join(script))
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -297,19 +304,11 @@ fn a_camera_with_a_sub_stream_opens_its_main_stream_only_while_something_moves()
     idle_then_arrival(&main, "1280:720", 5);
     idle_then_arrival(&sub, "640:360", 10);
     let port = PORT + 3;
-    let mut server = Command::new("/usr/bin/python3")
-        .arg(common::repo().join("tools/rtsp/live.py"))
-        .args([&main, &sub])
-        .arg(port.to_string())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start the live RTSP server");
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert!(line.starts_with("serving"), "{line}");
+    let port_arg = port.to_string();
+    let mut server = start_server(
+        "live.py",
+        &[main.as_os_str(), sub.as_os_str(), port_arg.as_ref()],
+    );
     let data = tempfile::tempdir().unwrap();
     // the sample compound, whose VIP 王建国 is the man in the footage
     let import = common::gateward_in(data.path(), &["import", fixture("demo").to_str().unwrap()]);

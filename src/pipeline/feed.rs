@@ -61,15 +61,6 @@ impl Sub {
     }
 }
 
-/// What the feed has done with its main stream so far.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct MainStreamCounts {
-    /// Times the main stream was opened because the sub-stream moved.
-    pub opened: u64,
-    /// Time from the motion that opened it to its first frame, the last time.
-    pub last_first_frame: Option<Duration>,
-}
-
 /// One camera's frames.
 pub struct Feed {
     main_spec: CameraSpec,
@@ -83,7 +74,6 @@ pub struct Feed {
     /// are drained between main-stream frames: no loss), and the count when it opened.
     sub_drops_ignored: u64,
     sub_drops_at_open: u64,
-    counts: MainStreamCounts,
     /// When the motion that opened the main stream was seen, until its first frame.
     waiting_since: Option<Instant>,
     /// The main stream's picture size, once known (probed, or from its first frame).
@@ -105,7 +95,6 @@ impl Feed {
             closed_counts: (0, 0),
             sub_drops_ignored: 0,
             sub_drops_at_open: 0,
-            counts: MainStreamCounts::default(),
             waiting_since: None,
             main_size: None,
             probed: true,
@@ -147,7 +136,6 @@ impl Feed {
             closed_counts: (0, 0),
             sub_drops_ignored: 0,
             sub_drops_at_open: 0,
-            counts: MainStreamCounts::default(),
             waiting_since: None,
             main_size: None,
             probed: false,
@@ -200,11 +188,7 @@ impl Feed {
             };
             self.sub_moves(&frame);
             // a main stream that cannot be opened is given up when the scene is still again
-            if self
-                .sub
-                .as_ref()
-                .is_some_and(|s| s.quiet_for(Instant::now()))
-            {
+            if self.quiet() {
                 self.close_main();
                 return (None, true);
             }
@@ -215,17 +199,20 @@ impl Feed {
             got = true;
             self.sub_moves(&frame);
         }
-        if self
-            .sub
-            .as_ref()
-            .is_some_and(|s| s.quiet_for(Instant::now()))
-        {
+        if self.quiet() {
             self.close_main();
             return (None, got);
         }
         let frame = self.main_frame(poll);
         let got = got || frame.is_some();
         (frame, got)
+    }
+
+    /// Whether the sub-stream has been still for the quiet interval.
+    fn quiet(&self) -> bool {
+        self.sub
+            .as_ref()
+            .is_some_and(|s| s.quiet_for(Instant::now()))
     }
 
     fn sub_frame(&self, wait: Duration) -> Option<Frame> {
@@ -242,7 +229,6 @@ impl Feed {
         self.main_size = Some(frame.image.dimensions());
         if let Some(since) = self.waiting_since.take() {
             let delay = since.elapsed();
-            self.counts.last_first_frame = Some(delay);
             tracing::info!(
                 camera = %self.main_spec.name,
                 "main stream's first frame {:.2} s after the motion",
@@ -279,7 +265,6 @@ impl Feed {
 
     fn open_main(&mut self) {
         tracing::info!(camera = %self.main_spec.name, "motion on the sub-stream: main stream opened");
-        self.counts.opened += 1;
         self.waiting_since = Some(Instant::now());
         self.sub_drops_at_open = self.sub_dropped();
         self.main = Some(Camera::spawn(
@@ -302,16 +287,6 @@ impl Feed {
             self.sub_drops_ignored += self.sub_dropped().saturating_sub(self.sub_drops_at_open);
         }
         self.waiting_since = None;
-    }
-
-    /// Whether the main stream is open now.
-    pub fn main_open(&self) -> bool {
-        self.main.is_some()
-    }
-
-    /// What the main stream has done so far.
-    pub fn counts(&self) -> MainStreamCounts {
-        self.counts
     }
 
     /// The camera's state: the sub-stream's when it has one (a closed main stream is not a

@@ -442,18 +442,30 @@ struct Cpu {
 /// Linux).
 fn cpu() -> Cpu {
     let text = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // the fields after the command name, which is in parentheses and may hold spaces
-    let rest = text.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<f64> = rest
-        .split_whitespace()
-        .map(|v| v.parse().unwrap_or(0.0))
-        .collect();
-    let tick = |i: usize| f.get(i).copied().unwrap_or(0.0) / 100.0;
-    // after ")": state is 0, so utime (field 14) is 11, stime 12, cutime 13, cstime 14
+    let f = stat_fields(&text);
     Cpu {
-        own: tick(11) + tick(12),
-        children: tick(13) + tick(14),
+        own: seconds(&f, 11) + seconds(&f, 12),
+        children: seconds(&f, 13) + seconds(&f, 14),
     }
+}
+
+/// The fields of a /proc/PID/stat line after the command name (which is in parentheses and may
+/// hold spaces): state is 0, ppid 1, utime (field 14 of the whole line) 11, stime 12, cutime
+/// 13, cstime 14.
+fn stat_fields(text: &str) -> Vec<&str> {
+    text.rsplit_once(')')
+        .map_or("", |(_, r)| r)
+        .split_whitespace()
+        .collect()
+}
+
+/// Field `i` of [`stat_fields`] in seconds (it counts clock ticks of 1/100 s).
+fn seconds(fields: &[&str], i: usize) -> f64 {
+    fields
+        .get(i)
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 100.0
 }
 
 /// CPU seconds used so far by this process's running children (the cameras' ffmpeg decoders),
@@ -465,14 +477,13 @@ fn running_children() -> f64 {
     };
     dir.filter_map(Result::ok)
         .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
-        .filter_map(|text| {
-            let rest = text.rsplit_once(')').map(|(_, r)| r.to_owned())?;
-            let f: Vec<&str> = rest.split_whitespace().collect();
-            // after ")": state 0, ppid 1, utime 11, stime 12 (clock ticks of 1/100 s)
-            (f.get(1) == Some(&me.as_str())).then(|| {
-                let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-                (tick(11) + tick(12)) / 100.0
-            })
+        .map(|text| {
+            let f = stat_fields(&text);
+            if f.get(1) == Some(&me.as_str()) {
+                seconds(&f, 11) + seconds(&f, 12)
+            } else {
+                0.0
+            }
         })
         .sum()
 }

@@ -177,6 +177,9 @@ pub struct CameraConfig {
     pub detect_source: Option<String>,
     /// With a sub-stream: how long the main stream stays open after the last motion.
     pub main_quiet: std::time::Duration,
+    /// For a USB camera: the picture size (width, height) to ask it for; `None`: the largest
+    /// it gives at a usable rate.
+    pub size: Option<(u32, u32)>,
 }
 
 /// How long a main stream stays open after the last motion by default (`main_quiet_s`).
@@ -438,6 +441,7 @@ struct FileCamera {
     repeat: bool,
     detect_source: Option<String>,
     main_quiet_s: Option<u32>,
+    size: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -767,8 +771,34 @@ fn cameras(
                     .into(),
             ));
         }
+        if source.starts_with("usb:") && crate::camera::usb_index(source).is_none() {
+            return Err(bad(format!(
+                "its source {source} is not a USB camera's name: write usb:0 for /dev/video0, \
+                 usb:1 for /dev/video1 (`gateward cameras` lists them)"
+            )));
+        }
+        let usb = crate::camera::usb_index(source).is_some();
+        let size = match c.size.as_deref().map(str::trim) {
+            None => None,
+            Some(_) if !usb => {
+                return Err(bad(
+                    "size is for USB cameras (usb:N): an RTSP camera's picture size is set in \
+                     the camera's own settings"
+                        .into(),
+                ));
+            }
+            Some(text) => Some(parse_size(text).ok_or_else(|| {
+                bad(format!(
+                    "size \"{text}\" is not a picture size: write it as width×height, e.g. \
+                     \"1280x720\""
+                ))
+            })?),
+        };
         let resolve = |source: &str| {
-            if source.contains("://") || Path::new(source).is_absolute() {
+            if source.contains("://")
+                || crate::camera::usb_index(source).is_some()
+                || Path::new(source).is_absolute()
+            {
                 source.to_owned()
             } else {
                 base.join(source).to_string_lossy().into_owned()
@@ -848,9 +878,22 @@ fn cameras(
             repeat: c.repeat,
             detect_source,
             main_quiet: std::time::Duration::from_secs(u64::from(quiet)),
+            size,
         });
     }
     Ok(out)
+}
+
+/// A picture size written `1280x720` (or with `×`, `X` or `*`): both sides 16–8192 pixels.
+fn parse_size(text: &str) -> Option<(u32, u32)> {
+    let (w, h) = text.split_once(['x', 'X', '×', '*'])?;
+    let side = |s: &str| {
+        s.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (16..=8192).contains(n))
+    };
+    Some((side(w)?, side(h)?))
 }
 
 /// Whether `name` is a host name a certificate can be made for: dot-separated labels of ASCII
@@ -1172,6 +1215,45 @@ mod tests {
         ] {
             let e = load_text(
                 &format!("[[camera]]\nname = \"a\"\nsource = \"x.mp4\"\n{section}\n"),
+                &Overrides::default(),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(e.contains("camera 1") && e.contains(says), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_usb_camera_is_named_usb_n_and_may_ask_for_a_size() {
+        let c = load_text(
+            "[[camera]]\nname = \"门岗桌面\"\nsource = \"usb:0\"\nsize = \"1280x720\"\nfps = 10\n\
+             [[camera]]\nname = \"岗亭\"\nsource = \"/dev/video2\"\n",
+            &Overrides::default(),
+        )
+        .unwrap();
+        let (a, b) = (&c.cameras[0], &c.cameras[1]);
+        // not taken for files beside the config
+        assert_eq!((a.source.as_str(), a.size), ("usb:0", Some((1280, 720))));
+        assert_eq!((b.source.as_str(), b.size), ("/dev/video2", None));
+        assert_eq!(parse_size("1920×1080"), Some((1920, 1080)));
+        assert_eq!(parse_size(" 640 X 480 "), Some((640, 480)));
+        for (section, says) in [
+            ("source = \"usb:one\"", "write usb:0 for /dev/video0"),
+            (
+                "source = \"usb:0\"\nsize = \"720p\"",
+                "write it as width×height",
+            ),
+            (
+                "source = \"usb:0\"\nsize = \"0x0\"",
+                "write it as width×height",
+            ),
+            (
+                "source = \"rtsp://h/1\"\nsize = \"1280x720\"",
+                "size is for USB cameras",
+            ),
+        ] {
+            let e = load_text(
+                &format!("[[camera]]\nname = \"a\"\n{section}\n"),
                 &Overrides::default(),
             )
             .unwrap_err()

@@ -6,6 +6,7 @@
 use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader, ErrorKind, Read};
+use std::path::Path;
 use std::process::{ChildStderr, ChildStdout, Command, ExitStatus, Stdio};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -13,7 +14,6 @@ use std::time::{Duration, Instant};
 use image::RgbImage;
 
 use super::context::{CameraError, Ctx, Outcome};
-use super::spec::CameraInput;
 
 /// The most pixels a frame may have (as for image files).
 const MAX_PIXELS: u64 = 100_000_000;
@@ -39,9 +39,9 @@ struct Source {
 }
 
 impl Source {
-    fn new(input: &CameraInput, realtime: bool, repeat: bool) -> Source {
+    fn new(input: Played<'_>, realtime: bool, repeat: bool) -> Source {
         match input {
-            CameraInput::Rtsp(url) => Source {
+            Played::Rtsp(url) => Source {
                 what: format!("the camera stream {}", redact(url)),
                 arg: OsString::from(url),
                 secret: userinfo(url).map(str::to_owned),
@@ -50,7 +50,7 @@ impl Source {
                 repeat: false,
                 quick: false,
             },
-            CameraInput::File(path) | CameraInput::Folder(path) => {
+            Played::File(path) => {
                 // `file:` so that a name with a colon is not taken for a protocol.
                 let mut arg = OsString::from("file:");
                 arg.push(path.as_os_str());
@@ -103,8 +103,17 @@ struct Probe {
     rate: Option<(u64, u64)>,
 }
 
+/// What ffmpeg reads.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Played<'a> {
+    /// An RTSP address.
+    Rtsp(&'a str),
+    /// A video file.
+    File(&'a Path),
+}
+
 /// Opens a video file or RTSP stream once and reads it to its end.
-pub(super) fn read(ctx: &mut Ctx, input: &CameraInput) -> Outcome {
+pub(super) fn read(ctx: &mut Ctx, input: Played<'_>) -> Outcome {
     let source = Source {
         quick: ctx.spec.quick_open,
         ..Source::new(input, ctx.spec.realtime, ctx.spec.repeat)
@@ -490,7 +499,6 @@ pub(super) fn redact(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
 
     use super::*;
 
@@ -541,7 +549,7 @@ mod tests {
         );
         assert_eq!(redact("rtsp://10.0.0.2/live"), "rtsp://10.0.0.2/live");
         assert_eq!(redact("rtsp://10.0.0.2/a@b"), "rtsp://10.0.0.2/a@b");
-        let source = Source::new(&CameraInput::Rtsp(url.to_owned()), true, false);
+        let source = Source::new(Played::Rtsp(url), true, false);
         assert!(!source.what.contains("s3cret"));
         let said = source.clean(vec![
             "[rtsp @ 0x55d0] method DESCRIBE failed: 401 Unauthorized".to_owned(),
@@ -572,7 +580,7 @@ mod tests {
                 .collect::<Vec<_>>()
                 .join(" ")
         };
-        let file = Source::new(&CameraInput::File(PathBuf::from("/v/a:b.mp4")), true, true);
+        let file = Source::new(Played::File(Path::new("/v/a:b.mp4")), true, true);
         let args = text(ffmpeg_args(&file, Some(5.0), &probe));
         assert!(
             args.contains("-re -stream_loop -1 -noautorotate -i file:/v/a:b.mp4"),
@@ -586,7 +594,7 @@ mod tests {
             args.ends_with("-f rawvideo -pix_fmt rgb24 pipe:1"),
             "{args}"
         );
-        let rtsp = Source::new(&CameraInput::Rtsp("rtsp://h/s".into()), true, true);
+        let rtsp = Source::new(Played::Rtsp("rtsp://h/s"), true, true);
         let args = text(ffmpeg_args(&rtsp, None, &probe));
         assert!(
             !args.contains("-re") && !args.contains("-stream_loop"),

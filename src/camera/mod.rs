@@ -1,4 +1,5 @@
-//! Camera sources: image folders, video files and RTSP cameras (through an ffmpeg subprocess), each
+//! Camera sources: image folders, video files and RTSP cameras (through an ffmpeg subprocess) and
+//! USB cameras (V4L2 through nokhwa), each
 //! on its own thread, reconnecting with backoff and never blocking the pipeline.
 //!
 //! [`Camera::spawn`] starts one thread per camera. The thread reads frames from its source and
@@ -14,6 +15,7 @@ mod folder;
 pub mod probe;
 mod slot;
 mod spec;
+pub mod usb;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -22,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use context::{Ctx, Outcome, RECENT_FRAMES, Shared};
 use slot::{Slot, lock};
-pub use spec::{Backoff, CameraInput, CameraSpec, CameraState, Delivery, Frame};
+pub use spec::{Backoff, CameraInput, CameraSpec, CameraState, Delivery, Frame, usb_index};
 
 /// A running camera: its thread reads frames and hands them over by `delivery`.
 pub struct Camera {
@@ -139,7 +141,9 @@ fn run(mut ctx: Ctx, backoff: Backoff) {
         ctx.live = false;
         let outcome = match &input {
             CameraInput::Folder(dir) => folder::read(&mut ctx, dir),
-            CameraInput::File(_) | CameraInput::Rtsp(_) => ffmpeg::read(&mut ctx, &input),
+            CameraInput::File(path) => ffmpeg::read(&mut ctx, ffmpeg::Played::File(path)),
+            CameraInput::Rtsp(url) => ffmpeg::read(&mut ctx, ffmpeg::Played::Rtsp(url)),
+            CameraInput::Usb { index, size } => usb::read(&mut ctx, *index, *size),
         };
         if ctx.stopping() {
             break;

@@ -76,6 +76,9 @@ pub fn probe_input(input: &CameraInput, timeout: Duration) -> Result<StreamInfo,
         CameraInput::Rtsp(url) => probe(url, timeout),
         CameraInput::File(path) => probe(&format!("file:{}", path.display()), timeout),
         CameraInput::Folder(dir) => Err(format!("{} is a folder of images", dir.display())),
+        CameraInput::Usb { index, .. } => Err(format!(
+            "/dev/video{index} is a USB camera: `gateward cameras probe usb:{index}` lists its formats"
+        )),
     }
 }
 

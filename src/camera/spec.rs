@@ -19,14 +19,25 @@ pub enum CameraInput {
     File(PathBuf),
     /// An RTSP URL (rtsp://…), read over TCP.
     Rtsp(String),
+    /// A USB camera (/dev/videoN through Linux's V4L2), at `size` (width, height) when asked,
+    /// else the largest picture it gives at a usable rate.
+    Usb {
+        /// N of /dev/videoN.
+        index: u32,
+        /// The picture size asked for.
+        size: Option<(u32, u32)>,
+    },
 }
 
 impl CameraInput {
-    /// The input a config or command line names: rtsp:// (or rtsps://) is a camera, an existing
-    /// folder is images, anything else a video file.
+    /// The input a config or command line names: rtsp:// (or rtsps://) is a camera, usb:N or
+    /// /dev/videoN a USB camera, an existing folder is images, anything else a video file.
     pub fn from_source(source: &str) -> CameraInput {
         if source.starts_with("rtsp://") || source.starts_with("rtsps://") {
             return CameraInput::Rtsp(source.to_owned());
+        }
+        if let Some(index) = usb_index(source) {
+            return CameraInput::Usb { index, size: None };
         }
         let path = PathBuf::from(source);
         if path.is_dir() {
@@ -35,6 +46,17 @@ impl CameraInput {
             CameraInput::File(path)
         }
     }
+}
+
+/// N when `source` names a USB camera: `usb:N` or `/dev/videoN`.
+pub fn usb_index(source: &str) -> Option<u32> {
+    let number = source
+        .strip_prefix("usb:")
+        .or_else(|| source.strip_prefix("/dev/video"))?;
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    number.parse().ok()
 }
 
 /// One camera to open.
@@ -135,5 +157,38 @@ impl Backoff {
             .checked_mul(1u32 << doublings)
             .unwrap_or(self.max)
             .min(self.max)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usb_sources_are_named_usb_n_or_dev_video_n() {
+        for (source, index) in [
+            ("usb:0", Some(0)),
+            ("/dev/video2", Some(2)),
+            ("usb:12", Some(12)),
+        ] {
+            assert_eq!(usb_index(source), index, "{source}");
+            assert_eq!(
+                CameraInput::from_source(source),
+                CameraInput::Usb {
+                    index: index.unwrap_or_default(),
+                    size: None
+                }
+            );
+        }
+        for source in [
+            "usb:",
+            "usb:x",
+            "usb:-1",
+            "/dev/video",
+            "/dev/videoa",
+            "usb:1 ",
+        ] {
+            assert_eq!(usb_index(source), None, "{source}");
+        }
     }
 }

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use crate::camera::probe::{self, StreamInfo};
+use crate::camera::usb;
 
 /// Options of `gateward cameras`.
 #[derive(Debug, clap::Args)]
@@ -18,7 +19,7 @@ pub enum Sub {
     /// Ask a camera address (rtsp://…) or a video file what it sends, and look for its
     /// sub-stream (检测摄像头码流)
     Probe {
-        /// rtsp://USER:PASS@IP:554/… or a video file
+        /// rtsp://USER:PASS@IP:554/…, a video file, or a USB camera (usb:0 or /dev/video0)
         source: String,
         /// Seconds to wait for a camera to answer
         #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=60))]
@@ -45,7 +46,33 @@ fn list() {
     }
     println!("video devices (USB cameras) on this machine:");
     for d in devices {
-        println!("  {}  {}", d.path.display(), d.name);
+        let Some(index) = crate::camera::usb_index(&d.path.to_string_lossy()) else {
+            continue;
+        };
+        println!("  usb:{index}  {}  {}", d.path.display(), d.name);
+        usb_formats(index, "      ");
+    }
+}
+
+/// The formats of USB camera `index`, the one gateward would read and the config line.
+fn usb_formats(index: u32, indent: &str) {
+    match usb::formats(index) {
+        Ok(offers) if offers.is_empty() => {
+            println!(
+                "{indent}no picture formats: not a camera's picture (often its second, metadata node)"
+            );
+        }
+        Ok(offers) => {
+            for line in usb::summary(&offers) {
+                println!("{indent}{line}");
+            }
+            if let Some(chosen) = usb::choose(&offers, None, None) {
+                println!(
+                    "{indent}read as {chosen}: source = \"usb:{index}\" (size = \"WIDTHxHEIGHT\" and fps = N ask for another)"
+                );
+            }
+        }
+        Err(e) => println!("{indent}cannot be opened: {e}"),
     }
 }
 
@@ -57,6 +84,17 @@ fn describe(s: &StreamInfo) -> String {
 }
 
 fn probe(source: &str, timeout: Duration) -> anyhow::Result<()> {
+    if let Some(index) = crate::camera::usb_index(source) {
+        let path = format!("/dev/video{index}");
+        if !std::path::Path::new(&path).exists() {
+            anyhow::bail!(
+                "{path} does not exist: no USB camera is plugged in as usb:{index} (`gateward cameras` lists them)"
+            );
+        }
+        println!("USB camera {path}:");
+        usb_formats(index, "  ");
+        return Ok(());
+    }
     let main = probe::probe(source, timeout).map_err(anyhow::Error::msg)?;
     println!("{}", describe(&main));
     let Some(sub_url) = probe::sub_stream_of(source) else {

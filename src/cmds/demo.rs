@@ -130,6 +130,7 @@ pub fn run(config: &Config, args: &Args, data: Option<&Path>) -> anyhow::Result<
             repeat: true,
             detect_source: None,
             main_quiet: Duration::from_secs(u64::from(crate::config::DEFAULT_MAIN_QUIET_S)),
+            size: None,
         })
         .collect();
     // the certificate before anything else: a wrong one is said at once

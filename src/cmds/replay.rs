@@ -60,7 +60,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
         .camera
         .clone()
         .unwrap_or_else(|| default_name(&args.source));
-    let live = matches!(input, CameraInput::Rtsp(_));
+    let live = matches!(input, CameraInput::Rtsp(_) | CameraInput::Usb { .. });
     let fps = args
         .fps
         .or(matches!(input, CameraInput::Folder(_)).then_some(5.0));
@@ -120,7 +120,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
 
 /// Where the frames come from: rtsp:// is a camera, a folder is images, anything else a video.
 fn input_of(source: &str) -> anyhow::Result<CameraInput> {
-    if !source.contains("://") {
+    if !source.contains("://") && crate::camera::usb_index(source).is_none() {
         std::fs::metadata(source).with_context(|| {
             format!(
                 "{source} does not exist: give a video file, a folder of images or an rtsp:// address"

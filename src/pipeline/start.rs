@@ -51,7 +51,13 @@ pub fn plans(config: &Config) -> Vec<CameraPlan> {
         .map(|c| CameraPlan {
             spec: CameraSpec {
                 name: c.name.clone(),
-                input: CameraInput::from_source(&c.source),
+                input: match CameraInput::from_source(&c.source) {
+                    CameraInput::Usb { index, .. } => CameraInput::Usb {
+                        index,
+                        size: c.size,
+                    },
+                    other => other,
+                },
                 fps: c.fps,
                 realtime: c.repeat,
                 repeat: c.repeat,

@@ -40,6 +40,10 @@ pub struct CamerasArgs {
     /// and the 1080p main stream stays closed while nothing moves.
     #[arg(long)]
     pub sub_streams: bool,
+    /// Only measure what a USB camera's frames cost to turn into pictures (YUYV, NV12, MJPEG at
+    /// 640×480, 1280×720 and 1920×1080), on frames ffmpeg makes from this clip.
+    #[arg(long, value_name = "CLIP")]
+    pub usb: Option<PathBuf>,
 }
 
 /// Frames per second of the test cameras.
@@ -72,6 +76,9 @@ impl Step {
 
 /// Runs the benchmark.
 pub fn run(config: &Config, args: &CamerasArgs) -> anyhow::Result<()> {
+    if let Some(clip) = &args.usb {
+        return usb_frames(clip);
+    }
     let work = tempfile::tempdir().context("cannot make a temporary folder")?;
     let idle = idle_clip(work.path(), (1920, 1080))?;
     let sub = if args.sub_streams {
@@ -500,4 +507,64 @@ fn memory() -> anyhow::Result<(f64, f64)> {
             .unwrap_or(0.0)
     };
     Ok((kb("VmRSS:") / 1024.0, kb("VmHWM:") / 1024.0))
+}
+
+/// What turning one USB camera frame into a picture costs, for each format and size: ffmpeg
+/// makes the frame (frame 20 of `clip`, scaled) as the camera would send it, and nokhwa's decoding
+/// (the camera thread's) turns it into RGB, 30 times.
+fn usb_frames(clip: &Path) -> anyhow::Result<()> {
+    use crate::camera::usb::{self, PixelFormat};
+    const RUNS: u32 = 30;
+    println!(
+        "gateward bench cameras --usb: a USB camera frame into a picture (nokhwa), frame 20 of {}, \
+         {RUNS} runs each, one core",
+        clip.display()
+    );
+    let mut figures = Vec::new();
+    for (w, h) in [(640u32, 480u32), (1280, 720), (1920, 1080)] {
+        for (format, pix_fmt) in [
+            (PixelFormat::Yuyv, "yuyv422"),
+            (PixelFormat::Nv12, "nv12"),
+            (PixelFormat::Mjpeg, "mjpeg"),
+        ] {
+            let mut cmd = Command::new("ffmpeg");
+            cmd.args(["-hide_banner", "-loglevel", "error", "-i"])
+                .arg(clip)
+                .args([
+                    "-vf",
+                    &format!("select=eq(n\\,20),scale={w}:{h}"),
+                    "-frames:v",
+                    "1",
+                ]);
+            if format == PixelFormat::Mjpeg {
+                cmd.args([
+                    "-c:v", "mjpeg", "-pix_fmt", "yuvj422p", "-q:v", "3", "-f", "mjpeg",
+                ]);
+            } else {
+                cmd.args(["-pix_fmt", pix_fmt, "-f", "rawvideo"]);
+            }
+            let out = cmd.arg("-").output().context("cannot run ffmpeg")?;
+            anyhow::ensure!(
+                out.status.success() && !out.stdout.is_empty(),
+                "ffmpeg made no {format} frame from {}: {}",
+                clip.display(),
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+            let started = Instant::now();
+            for _ in 0..RUNS {
+                usb::to_rgb(format, w, h, &out.stdout)?;
+            }
+            let ms = started.elapsed().as_secs_f64() * 1000.0 / f64::from(RUNS);
+            println!(
+                "  {format:<5} {w}×{h}: {ms:6.2} ms a frame, {:5.1} % of one core at 10 fps",
+                ms * FPS / 10.0
+            );
+            figures.push(format!(
+                "usb_{}_{h}p_ms={ms:.2}",
+                format.to_string().to_lowercase()
+            ));
+        }
+    }
+    println!("{}", figures.join(" "));
+    Ok(())
 }

@@ -46,6 +46,8 @@ pub enum ConfigError {
     Zero { path: PathBuf, what: &'static str },
     #[error("[web] in {path}: {message}")]
     Web { path: PathBuf, message: String },
+    #[error("[box] or [store] in {path}: {message}")]
+    Compound { path: PathBuf, message: String },
     #[error("{what} must be between {min} and {max} in {path}; got {value}")]
     Range {
         path: PathBuf,
@@ -76,6 +78,12 @@ pub struct Config {
     pub mqtt: Option<Mqtt>,
     /// Where every event is POSTed as JSON; `None` sends nothing.
     pub webhook: Option<Webhook>,
+    /// This gate box's name among the compound's boxes (`[box] name`; the gate's name when not
+    /// given); its events carry it in the shared store.
+    pub box_name: String,
+    /// The compound's shared store (`[store] url`, or `--store`): a PostgreSQL address, or
+    /// `None` for a one-box compound, whose records stay in its own SQLite file only.
+    pub shared_store: Option<String>,
 }
 
 /// The guard's screen and the manager's pages (`[web]`).
@@ -319,6 +327,8 @@ impl Recognition {
 pub struct Overrides {
     pub data: Option<PathBuf>,
     pub models: Option<PathBuf>,
+    /// `--store URL`: the shared store, over `[store] url`.
+    pub store: Option<String>,
 }
 
 // The file's shape. Every section and key is optional; unknown keys are refused so that a
@@ -338,6 +348,21 @@ struct FileConfig {
     training: FileTraining,
     mqtt: Option<FileMqtt>,
     webhook: Option<FileWebhook>,
+    #[serde(rename = "box")]
+    gate_box: FileBox,
+    store: FileStore,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct FileBox {
+    name: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct FileStore {
+    url: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -668,6 +693,35 @@ impl Config {
         }
         let from_file = |p: Option<PathBuf>| p.map(|p| base.join(p));
         let cameras = cameras(file.cameras, &file.gate.name, &base, &origin)?;
+        let box_name = match file.gate_box.name.as_deref().map(str::trim) {
+            None => file.gate.name.clone(),
+            Some("") => {
+                return Err(ConfigError::Compound {
+                    path: origin,
+                    message: "[box] name is empty: give this box the name the guards use, e.g. \
+                              东门岗亭, or leave the line out"
+                        .to_owned(),
+                });
+            }
+            Some(name) => name.to_owned(),
+        };
+        let shared_store = overrides
+            .store
+            .clone()
+            .or(file.store.url)
+            .map(|u| u.trim().to_owned());
+        if let Some(url) = &shared_store
+            && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::Compound {
+                path: origin,
+                message: format!(
+                    "the shared store {} is not a PostgreSQL address: write it as \
+                     postgres://USER:PASSWORD@HOST:5432/DATABASE (a one-box compound needs none)",
+                    crate::store::shared::shown(url)
+                ),
+            });
+        }
         let tls = tls(&file.web, &base, &origin)?;
         let data = overrides
             .data
@@ -734,6 +788,8 @@ impl Config {
                 url: w.url,
                 timeout_s: w.timeout_s,
             }),
+            box_name,
+            shared_store,
         })
     }
 }
@@ -998,6 +1054,7 @@ mod tests {
         let o = Overrides {
             data: Some("/tmp/elsewhere".into()),
             models: None,
+            store: None,
         };
         let c = Config::load(Some(&path), &o).unwrap();
         assert_eq!(c.paths.data, PathBuf::from("/tmp/elsewhere"));
@@ -1220,6 +1277,41 @@ mod tests {
             .unwrap_err()
             .to_string();
             assert!(e.contains("camera 1") && e.contains(says), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_box_has_a_name_and_may_share_a_store() {
+        let c = load_text("[gate]\nname = \"东门\"\n", &Overrides::default()).unwrap();
+        assert_eq!((c.box_name.as_str(), c.shared_store), ("东门", None));
+        let c = load_text(
+            "[box]\nname = \"东门岗亭\"\n[store]\nurl = \"postgres://gate:pw@10.0.0.2/compound\"\n",
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(c.box_name, "东门岗亭");
+        assert_eq!(
+            c.shared_store.as_deref(),
+            Some("postgres://gate:pw@10.0.0.2/compound")
+        );
+        // --store over [store] url
+        let o = Overrides {
+            store: Some("postgresql://10.0.0.3/c".into()),
+            ..Overrides::default()
+        };
+        let c = load_text("[store]\nurl = \"postgres://10.0.0.2/c\"\n", &o).unwrap();
+        assert_eq!(c.shared_store.as_deref(), Some("postgresql://10.0.0.3/c"));
+        for (text, says) in [
+            ("[box]\nname = \" \"\n", "[box] name is empty"),
+            (
+                "[store]\nurl = \"mysql://gate:pw@h/c\"\n",
+                "mysql://gate:***@h/c is not a PostgreSQL address",
+            ),
+        ] {
+            let e = load_text(text, &Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(says), "{e}");
         }
     }
 

@@ -5,7 +5,7 @@
 //! binary is installed. Each model's answer is also sanity-checked (a face on the astronaut, a
 //! vehicle on the car photo…), which catches a wrong normalisation as well as a broken file.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use comfy_table::Table;
@@ -13,6 +13,7 @@ use image::RgbImage;
 use ndarray::{Array4, ArrayD, Axis};
 
 use crate::config::Config;
+use crate::store::shared::SharedStore;
 use crate::vision::ctc::{self, Charset};
 use crate::vision::decode::{self, ImageLimits};
 use crate::vision::image_ops;
@@ -66,12 +67,62 @@ pub fn run(config: &Config) -> anyhow::Result<()> {
             failed += 1;
         }
     }
+    let stores_ok = stores(config);
     if failed == 0 {
         println!("all {} models ok", rows.len());
-        Ok(())
     } else {
         println!("{failed} of {} models failed the check", rows.len());
+    }
+    if failed == 0 && stores_ok {
+        Ok(())
+    } else {
         Err(super::reported::Reported.into())
+    }
+}
+
+/// Prints where the records are kept: the box's own database and, in a compound with several
+/// boxes, the shared store (its version, whether it answers, and this box's events still to
+/// send). False when the shared store cannot be reached.
+fn stores(config: &Config) -> bool {
+    let path = crate::store::database_path(&config.paths.data);
+    let local = path.is_file().then(|| crate::store::Store::open(&path));
+    match &local {
+        None => println!(
+            "Records {}: not made yet (the first run makes it)",
+            path.display()
+        ),
+        Some(Ok(store)) => println!(
+            "Records {}: SQLite, schema {}",
+            path.display(),
+            store.schema_version().unwrap_or_default()
+        ),
+        Some(Err(e)) => println!("Records: {e}"),
+    }
+    let Some(url) = &config.shared_store else {
+        println!("Shared store: none (a one-box compound; [store] url names one)");
+        return true;
+    };
+    let shown = crate::store::shared::shown(url);
+    let waiting = match &local {
+        Some(Ok(store)) => store.outgoing_count(&shown).ok(),
+        _ => None,
+    };
+    let waiting = waiting.map_or_else(String::new, |n| {
+        format!("; {n} events of this box still to send")
+    });
+    match SharedStore::connect(url, Duration::from_secs(5)).and_then(|mut s| s.server_version()) {
+        Ok(version) => {
+            println!(
+                "Shared store {shown}: PostgreSQL {version}, schema {}, reachable; this box is {}{waiting}",
+                crate::store::shared::SHARED_SCHEMA_VERSION,
+                config.box_name
+            );
+            true
+        }
+        Err(e) => {
+            println!("Shared store: {e}{waiting}");
+            false
+        }
     }
 }
 

@@ -43,6 +43,10 @@ pub struct Cli {
     /// Model pack folder holding manifest.toml (模型目录); overrides the config
     #[arg(long, global = true, value_name = "DIR")]
     pub models: Option<PathBuf>,
+    /// The compound's shared store, postgres://USER:PASSWORD@HOST:5432/DATABASE (共享数据库);
+    /// overrides [store] url
+    #[arg(long, global = true, value_name = "URL")]
+    pub store: Option<String>,
     /// More log output (-v info, -vv debug); RUST_LOG overrides
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -104,6 +108,7 @@ impl Cli {
         let overrides = Overrides {
             data: self.data.clone(),
             models: self.models.clone(),
+            store: self.store.clone(),
         };
         Ok(Config::load(self.config.as_deref(), &overrides)?)
     }

@@ -4,6 +4,7 @@
 //! then hourly (`pipeline::housekeeping`).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 
@@ -13,6 +14,7 @@ use crate::config::Config;
 use crate::pipeline::housekeeping::Housekeeping;
 use crate::pipeline::service::{CameraHealth, Service, Settings, Timing};
 use crate::pipeline::start::{lanes, load_eyes, plans, runtime};
+use crate::pipeline::uplink::{Uplink, UplinkPlan};
 use crate::store::Store;
 use crate::web;
 
@@ -99,6 +101,22 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
             }
         }
         let keeper = tokio::spawn(housekeeping(&config, &store).run());
+        // a compound with several boxes: this box's events go on to the shared store
+        let uplink = config.shared_store.as_ref().filter(|_| record).map(|url| {
+            tracing::info!(
+                store = %crate::store::shared::shown(url),
+                box_name = %config.box_name,
+                "sending this box's events to the shared store"
+            );
+            Uplink::start(
+                Arc::clone(&store),
+                UplinkPlan {
+                    url: url.clone(),
+                    box_name: config.box_name.clone(),
+                    every: Duration::from_millis(500),
+                },
+            )
+        });
         let why = stopped().await;
         tracing::info!("{why}: stopping the cameras");
         let _ = stop_web.send(());
@@ -107,6 +125,10 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
             n.stop().await;
         }
         keeper.abort();
+        if let Some(uplink) = uplink {
+            // its last round may wait for the network: not on the runtime's threads
+            let _ = tokio::task::spawn_blocking(move || uplink.stop()).await;
+        }
         if let Ok(Err(e)) = printer.await {
             tracing::warn!("printing events stopped: {e}");
         }

@@ -7,6 +7,7 @@ pub mod motion;
 pub mod service;
 pub mod snapshot;
 pub mod start;
+pub mod uplink;
 pub mod vehicles;
 pub mod watch;
 

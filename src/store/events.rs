@@ -131,10 +131,10 @@ pub struct EventQuery {
     pub limit: Option<usize>,
 }
 
-const EVENT_COLUMNS: &str = "SELECT id, at_ms, gate, camera, kind, direction, person_id, plate, \
+pub(super) const EVENT_COLUMNS: &str = "SELECT id, at_ms, gate, camera, kind, direction, person_id, plate, \
      plate_colour, class, decision, notified, snapshot, score, shift FROM gate_events";
 
-fn event_row(r: &Row<'_>) -> rusqlite::Result<GateEvent> {
+pub(super) fn event_row(r: &Row<'_>) -> rusqlite::Result<GateEvent> {
     Ok(GateEvent {
         id: r.get(0)?,
         at: from_ms(1, r.get(1)?)?,
@@ -154,6 +154,17 @@ fn event_row(r: &Row<'_>) -> rusqlite::Result<GateEvent> {
     })
 }
 
+/// A new event's id, made on this box: a UUIDv7 whose time is the event's (so ids sort by the
+/// event's time across boxes) and whose other 74 bits are random.
+pub(crate) fn event_uid(at: DateTime<Utc>) -> uuid::Uuid {
+    let ms = u64::try_from(at.timestamp_millis()).unwrap_or(0);
+    uuid::Uuid::new_v7(uuid::Timestamp::from_unix(
+        uuid::NoContext,
+        ms / 1000,
+        (ms % 1000) as u32 * 1_000_000,
+    ))
+}
+
 /// Inserts one event inside the caller's transaction; returns its id.
 pub(crate) fn insert_tx(conn: &Connection, ctx: &Ctx, e: &NewGateEvent) -> Result<i64, StoreError> {
     let plate = e
@@ -164,8 +175,8 @@ pub(crate) fn insert_tx(conn: &Connection, ctx: &Ctx, e: &NewGateEvent) -> Resul
     let mut st = conn
         .prepare_cached(
             "INSERT INTO gate_events (at_ms, gate, camera, kind, direction, person_id, plate, \
-             plate_colour, class, decision, notified, snapshot, score, shift) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+             plate_colour, class, decision, notified, snapshot, score, shift, uid) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         )
         .map_err(|err| ctx.err(err))?;
     st.execute(params![
@@ -183,6 +194,7 @@ pub(crate) fn insert_tx(conn: &Connection, ctx: &Ctx, e: &NewGateEvent) -> Resul
         e.snapshot,
         e.score.map(f64::from),
         e.shift.key(),
+        event_uid(e.at).to_string(),
     ])
     .map_err(|err| ctx.err(err))?;
     Ok(conn.last_insert_rowid())

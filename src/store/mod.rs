@@ -42,10 +42,12 @@ mod import;
 mod inside;
 mod kiosks;
 mod logins;
+mod outbox;
 mod passes;
 mod people;
 mod reports;
 pub mod schema;
+pub mod shared;
 mod shifts;
 mod subject;
 mod training;
@@ -66,6 +68,7 @@ pub use import::{ImportBatch, ImportPerson, ImportSummary, ImportVehicle};
 pub use inside::VehicleInside;
 pub use kiosks::{Kiosk, KioskPairing, KioskSession};
 pub use logins::{Begun, LoginLock, LoginTry, PasswordAt, Throttled};
+pub use outbox::OutgoingEvent;
 pub use passes::{NewPass, PassHalf, PassRecord};
 pub use people::{
     FaceEmbedding, Household, NewFaceEmbedding, NewHousehold, NewPerson, NewPhoto, PersonRecord,

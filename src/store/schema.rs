@@ -87,6 +87,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "consent",
         sql: include_str!("migrations/012_consent.sql"),
     },
+    Migration {
+        version: 13,
+        name: "event ids",
+        sql: include_str!("migrations/013_event_ids.sql"),
+    },
 ];
 
 /// The schema version this binary writes.

@@ -130,9 +130,13 @@ CREATE TABLE gate_events (
     notified TEXT NOT NULL DEFAULT '',
     snapshot TEXT,
     score REAL,
-    shift TEXT NOT NULL CHECK (shift IN ('night', 'morning', 'afternoon', 'evening'))
+    shift TEXT NOT NULL CHECK (shift IN ('night', 'morning', 'afternoon', 'evening')),
+    -- made on this box (schema 13, 013_event_ids.sql): a UUIDv7 from the event's time; the id
+    -- the shared store keeps it by
+    uid TEXT
 );
 CREATE INDEX gate_events_by_time ON gate_events (at_ms);
+CREATE UNIQUE INDEX gate_events_by_uid ON gate_events (uid);
 CREATE INDEX gate_events_by_person ON gate_events (person_id, at_ms);
 CREATE INDEX gate_events_by_plate ON gate_events (plate);
 
@@ -411,6 +415,13 @@ CREATE INDEX consents_by_person ON consents (person_id, id);
 CREATE INDEX gate_events_by_snapshot ON gate_events (snapshot) WHERE snapshot IS NOT NULL;
 CREATE INDEX face_sightings_by_thumbnail ON face_sightings (thumbnail) WHERE thumbnail IS NOT NULL;
 
+-- Schema 13, event ids (013_event_ids.sql): per shared store (its address, password hidden),
+-- the last gate_events.id written there.
+CREATE TABLE uplink (
+    store TEXT PRIMARY KEY,
+    last_event_id INTEGER NOT NULL DEFAULT 0
+);
+
 -- What `migrate` sets after the last step: the schema version and gateward's mark ("GWRD").
-PRAGMA user_version = 12;
+PRAGMA user_version = 13;
 PRAGMA application_id = 1196905028; -- 0x47575244

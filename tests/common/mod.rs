@@ -390,3 +390,4 @@ impl Drop for Running {
         let _ = self.child.wait();
     }
 }
+pub mod postgres;

@@ -1,0 +1,235 @@
+//! The box's gate events sent on to the compound's shared store (PostgreSQL), on a thread of its
+//! own. Every event is recorded in the box's own database first, so the box goes on recording
+//! while the shared store cannot be reached; the events still to send are sent when it is back,
+//! oldest first, none lost and none doubled (the shared store keeps an event once, by the id the
+//! box made).
+
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crate::store::shared::{SharedError, SharedStore, shown};
+use crate::store::{Store, StoreError};
+
+/// Events sent in one transaction.
+const BATCH: usize = 500;
+
+/// How long a connection attempt may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The longest wait between attempts while the shared store is away.
+const RETRY_MAX: Duration = Duration::from_secs(5);
+
+/// Whether the shared store can be reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reach {
+    /// Not tried yet.
+    Connecting,
+    /// Reached: events are written as they come.
+    Reachable,
+    /// Cannot be reached; events wait on this box.
+    Away {
+        /// Why, in words.
+        error: String,
+    },
+}
+
+/// What the uplink is doing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UplinkStatus {
+    /// The shared store's address, password hidden.
+    pub store: String,
+    pub reach: Reach,
+    /// Events written to the shared store since the start (new there).
+    pub written: u64,
+}
+
+/// Where to send the box's events.
+#[derive(Debug, Clone)]
+pub struct UplinkPlan {
+    /// The shared store's address (postgres://…).
+    pub url: String,
+    /// This box's name (`[box] name`), carried by its events.
+    pub box_name: String,
+    /// How often the box's database is looked at for new events.
+    pub every: Duration,
+}
+
+/// The running uplink.
+pub struct Uplink {
+    status: Arc<Mutex<UplinkStatus>>,
+    stop: Option<Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Uplink {
+    /// Starts sending `store`'s events as `plan` says. Never fails: a shared store that cannot
+    /// be reached shows in [`Uplink::status`] and the log, and is tried again.
+    pub fn start(store: Arc<Store>, plan: UplinkPlan) -> Uplink {
+        let status = Arc::new(Mutex::new(UplinkStatus {
+            store: shown(&plan.url),
+            reach: Reach::Connecting,
+            written: 0,
+        }));
+        let (stop, stopped) = mpsc::channel();
+        let shared = Arc::clone(&status);
+        let thread = std::thread::Builder::new()
+            .name("gateward-uplink".to_owned())
+            .spawn(move || run(&store, &plan, &shared, &stopped));
+        let thread = match thread {
+            Ok(t) => Some(t),
+            Err(e) => {
+                tracing::error!(
+                    "cannot start the thread that sends events to the shared store: {e}"
+                );
+                None
+            }
+        };
+        Uplink {
+            status,
+            stop: Some(stop),
+            thread,
+        }
+    }
+
+    /// What the uplink is doing now.
+    pub fn status(&self) -> UplinkStatus {
+        self.status
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Sends what is left (one last try when the shared store is reachable) and stops.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        drop(self.stop.take());
+        if let Some(t) = self.thread.take()
+            && t.join().is_err()
+        {
+            tracing::error!("the thread that sends events to the shared store panicked");
+        }
+    }
+}
+
+impl Drop for Uplink {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Why one round of sending stopped.
+enum Failure {
+    Shared(SharedError),
+    Local(StoreError),
+}
+
+fn run(
+    store: &Store,
+    plan: &UplinkPlan,
+    status: &Mutex<UplinkStatus>,
+    stopped: &mpsc::Receiver<()>,
+) {
+    let key = shown(&plan.url);
+    let set = |reach: Reach, written: u64| {
+        let mut s = status.lock().unwrap_or_else(PoisonError::into_inner);
+        s.reach = reach;
+        s.written += written;
+    };
+    let mut client: Option<SharedStore> = None;
+    let mut away = false;
+    let mut wait = plan.every;
+    loop {
+        let stopping = match stopped.recv_timeout(wait) {
+            Err(RecvTimeoutError::Timeout) => false,
+            Ok(()) | Err(RecvTimeoutError::Disconnected) => true,
+        };
+        let round = send_all(store, plan, &key, &mut client);
+        match round {
+            Ok(written) => {
+                if away {
+                    let waiting = store.outgoing_count(&key).unwrap_or(0);
+                    tracing::info!(
+                        store = %key,
+                        "the shared store is back: the events kept on this box meanwhile are written ({waiting} still to send)"
+                    );
+                    away = false;
+                }
+                set(Reach::Reachable, written);
+                wait = plan.every;
+            }
+            Err(Failure::Shared(e)) => {
+                client = None;
+                if !away {
+                    tracing::warn!(store = %key, "{e}");
+                    away = true;
+                }
+                set(
+                    Reach::Away {
+                        error: e.to_string(),
+                    },
+                    0,
+                );
+                wait = (wait * 2).clamp(plan.every, RETRY_MAX);
+            }
+            Err(Failure::Local(e)) => {
+                tracing::warn!("cannot read the events to send to the shared store: {e}");
+                wait = RETRY_MAX;
+            }
+        }
+        if stopping {
+            if away {
+                let waiting = store.outgoing_count(&key).unwrap_or(0);
+                tracing::warn!(
+                    store = %key,
+                    "stopping with {waiting} events not yet in the shared store: they are sent at the next start"
+                );
+            }
+            return;
+        }
+    }
+}
+
+/// Sends every event not yet sent, in batches; how many were new in the shared store.
+fn send_all(
+    store: &Store,
+    plan: &UplinkPlan,
+    key: &str,
+    client: &mut Option<SharedStore>,
+) -> Result<u64, Failure> {
+    let mut written = 0;
+    loop {
+        let batch = store.outgoing_events(key, BATCH).map_err(Failure::Local)?;
+        let Some(last) = batch.last().map(|o| o.event.id) else {
+            // with nothing to send, still make sure it is there: the log and `status` say so
+            match client {
+                Some(c) => c.ping().map_err(Failure::Shared)?,
+                None => {
+                    *client = Some(
+                        SharedStore::connect(&plan.url, CONNECT_TIMEOUT)
+                            .map_err(Failure::Shared)?,
+                    );
+                }
+            }
+            return Ok(written);
+        };
+        let shared = match client {
+            Some(c) => c,
+            None => client
+                .insert(SharedStore::connect(&plan.url, CONNECT_TIMEOUT).map_err(Failure::Shared)?),
+        };
+        written += shared
+            .write(&plan.box_name, &batch)
+            .map_err(Failure::Shared)?;
+        // after the shared store's commit: a crash here sends the batch again, and the shared
+        // store keeps each event once
+        store.mark_sent(key, last).map_err(Failure::Local)?;
+        if batch.len() < BATCH {
+            return Ok(written);
+        }
+    }
+}

@@ -1,0 +1,354 @@
+//! The compound's shared store on PostgreSQL (15+), for a compound with several gate boxes: the
+//! gate log of every box, each event kept once by the id its box made. Its schema is versioned
+//! like the box's own (`shared_migrations/`), upgraded under an advisory lock so that two boxes
+//! starting together do not both upgrade it.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use postgres::{Client, NoTls};
+
+use super::columns::posts_text;
+use super::outbox::OutgoingEvent;
+
+/// The shared store's migrations, in order; version N is `SHARED_MIGRATIONS[N - 1]`.
+const SHARED_MIGRATIONS: &[&str] = &[include_str!("shared_migrations/001_gate_log.sql")];
+
+/// The shared store's schema version this binary writes.
+pub const SHARED_SCHEMA_VERSION: i32 = SHARED_MIGRATIONS.len() as i32;
+
+/// The advisory lock held while the schema is upgraded ("GWRD").
+const SCHEMA_LOCK: i64 = 0x4757_5244;
+
+/// What can go wrong with the shared store, in words that say what to do. The address is shown
+/// with its password hidden.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SharedError {
+    /// The address is not a PostgreSQL address.
+    #[error(
+        "the shared store address {store} cannot be used: {detail}; write it as \
+         postgres://USER:PASSWORD@HOST:5432/DATABASE"
+    )]
+    Address { store: String, detail: String },
+    /// The server cannot be reached or refused the login.
+    #[error(
+        "the shared store {store} cannot be reached: {detail}; check the network, that \
+         PostgreSQL runs there and the user and password (events are kept on this box meanwhile)"
+    )]
+    Unreachable { store: String, detail: String },
+    /// The shared store was upgraded by a newer gateward.
+    #[error(
+        "the shared store {store} was upgraded by a newer gateward (schema {found}, this one \
+         knows {known}); upgrade gateward on this box"
+    )]
+    TooNew {
+        store: String,
+        found: i32,
+        known: i32,
+    },
+    /// A query failed on a reachable server.
+    #[error("the shared store {store} refused {what}: {detail}")]
+    Query {
+        store: String,
+        what: &'static str,
+        detail: String,
+    },
+}
+
+/// An event as the shared store holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharedEvent {
+    /// The id its box made.
+    pub uid: uuid::Uuid,
+    /// The box that recorded it.
+    pub box_name: String,
+    pub at: DateTime<Utc>,
+    pub gate: String,
+    pub camera: String,
+    /// `person`, `vehicle`, `alert` or `registration`.
+    pub kind: String,
+    /// `in` or `out`.
+    pub direction: Option<String>,
+    /// The person's name.
+    pub person: Option<String>,
+    pub plate: Option<String>,
+    pub decision: String,
+}
+
+/// A connection to the shared store.
+pub struct SharedStore {
+    client: Client,
+    shown: String,
+}
+
+impl std::fmt::Debug for SharedStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedStore")
+            .field("store", &self.shown)
+            .finish()
+    }
+}
+
+impl SharedStore {
+    /// Connects to the PostgreSQL server at `url` (giving up after `timeout`) and upgrades its
+    /// schema when it is older than this binary's.
+    pub fn connect(url: &str, timeout: Duration) -> Result<SharedStore, SharedError> {
+        let shown = shown(url);
+        let mut config = postgres::Config::from_str(url).map_err(|e| SharedError::Address {
+            store: shown.clone(),
+            detail: e.to_string(),
+        })?;
+        config.connect_timeout(timeout).application_name("gateward");
+        let client = config
+            .connect(NoTls)
+            .map_err(|e| SharedError::Unreachable {
+                store: shown.clone(),
+                detail: words(&e),
+            })?;
+        let mut store = SharedStore { client, shown };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// The address, password hidden.
+    pub fn shown(&self) -> &str {
+        &self.shown
+    }
+
+    fn migrate(&mut self) -> Result<(), SharedError> {
+        let known = SHARED_SCHEMA_VERSION;
+        let mut tx = self
+            .client
+            .transaction()
+            .map_err(|e| self_error(&self.shown, "the schema upgrade", &e))?;
+        let run = |tx: &mut postgres::Transaction<'_>| -> Result<i32, postgres::Error> {
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])?;
+            tx.batch_execute(
+                "CREATE TABLE IF NOT EXISTS gateward_schema (version INTEGER NOT NULL)",
+            )?;
+            let found: Option<i32> = tx
+                .query_one("SELECT max(version) FROM gateward_schema", &[])?
+                .get(0);
+            Ok(found.unwrap_or(0))
+        };
+        let found = run(&mut tx).map_err(|e| self_error(&self.shown, "the schema upgrade", &e))?;
+        if found > known {
+            return Err(SharedError::TooNew {
+                store: self.shown.clone(),
+                found,
+                known,
+            });
+        }
+        for (i, sql) in SHARED_MIGRATIONS.iter().enumerate().skip(found as usize) {
+            let version = i as i32 + 1;
+            tx.batch_execute(sql)
+                .and_then(|_| {
+                    tx.execute(
+                        "INSERT INTO gateward_schema (version) VALUES ($1)",
+                        &[&version],
+                    )
+                })
+                .map_err(|e| self_error(&self.shown, "the schema upgrade", &e))?;
+            tracing::info!(store = %self.shown, version, "shared store upgraded");
+        }
+        tx.commit()
+            .map_err(|e| self_error(&self.shown, "the schema upgrade", &e))
+    }
+
+    /// Whether the server still answers.
+    pub fn ping(&mut self) -> Result<(), SharedError> {
+        self.client
+            .simple_query("SELECT 1")
+            .map(|_| ())
+            .map_err(|e| self_error(&self.shown, "a check", &e))
+    }
+
+    /// The server's version, e.g. "15.14 (Debian 15.14-0+deb12u1)".
+    pub fn server_version(&mut self) -> Result<String, SharedError> {
+        self.client
+            .query_one("SHOW server_version", &[])
+            .map(|r| r.get(0))
+            .map_err(|e| self_error(&self.shown, "its version", &e))
+    }
+
+    /// Writes `events` of the box `box_name` in one transaction; an event the store already
+    /// holds (same id) is left as it is. Returns how many were new.
+    pub fn write(&mut self, box_name: &str, events: &[OutgoingEvent]) -> Result<u64, SharedError> {
+        let shown = self.shown.clone();
+        let fail = |e: &postgres::Error| self_error(&shown, "the box's events", e);
+        let mut tx = self.client.transaction().map_err(|e| fail(&e))?;
+        let insert = tx
+            .prepare(
+                "INSERT INTO gate_events (uid, box, box_event_id, at, gate, camera, kind, \
+                 direction, person, plate, plate_colour, class, decision, notified, snapshot, \
+                 score, shift) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
+                 $14, $15, $16, $17) ON CONFLICT (uid) DO NOTHING",
+            )
+            .map_err(|e| fail(&e))?;
+        let mut new = 0;
+        for o in events {
+            let uid = uuid::Uuid::parse_str(&o.uid).map_err(|e| SharedError::Query {
+                store: shown.clone(),
+                what: "an event id",
+                detail: format!("{}: {e}", o.uid),
+            })?;
+            let e = &o.event;
+            new += tx
+                .execute(
+                    &insert,
+                    &[
+                        &uid,
+                        &box_name,
+                        &e.id,
+                        &e.at,
+                        &e.gate,
+                        &e.camera,
+                        &e.kind.key(),
+                        &e.direction.map(|d| d.key()),
+                        &o.person,
+                        &e.plate,
+                        &e.plate_colour.map(|c| c.key()),
+                        &e.class.map(|c| c.key()),
+                        &e.decision,
+                        &posts_text(&e.notified),
+                        &e.snapshot,
+                        &e.score,
+                        &e.shift.key(),
+                    ],
+                )
+                .map_err(|e| fail(&e))?;
+        }
+        tx.commit().map_err(|e| fail(&e))?;
+        Ok(new)
+    }
+
+    /// The events the shared store holds, oldest first (by time, then id), `box_name`'s only
+    /// when given.
+    pub fn events(&mut self, box_name: Option<&str>) -> Result<Vec<SharedEvent>, SharedError> {
+        let rows = self
+            .client
+            .query(
+                "SELECT uid, box, at, gate, camera, kind, direction, person, plate, decision \
+                 FROM gate_events WHERE $1::TEXT IS NULL OR box = $1 ORDER BY at, uid",
+                &[&box_name],
+            )
+            .map_err(|e| self_error(&self.shown, "the gate log", &e))?;
+        Ok(rows
+            .iter()
+            .map(|r| SharedEvent {
+                uid: r.get(0),
+                box_name: r.get(1),
+                at: r.get(2),
+                gate: r.get(3),
+                camera: r.get(4),
+                kind: r.get(5),
+                direction: r.get(6),
+                person: r.get(7),
+                plate: r.get(8),
+                decision: r.get(9),
+            })
+            .collect())
+    }
+}
+
+fn self_error(shown: &str, what: &'static str, e: &postgres::Error) -> SharedError {
+    if e.is_closed() || e.as_db_error().is_none() {
+        SharedError::Unreachable {
+            store: shown.to_owned(),
+            detail: words(e),
+        }
+    } else {
+        SharedError::Query {
+            store: shown.to_owned(),
+            what,
+            detail: words(e),
+        }
+    }
+}
+
+/// A PostgreSQL error as one line: the server's message when it gave one, else the client's
+/// with its causes.
+fn words(e: &postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return db.message().to_owned();
+    }
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        cause = c.source();
+    }
+    text
+}
+
+/// `url` with its password hidden: `postgres://gate:***@10.0.0.2/compound`, and a
+/// `password=` setting in either form.
+pub fn shown(url: &str) -> String {
+    let mut out = url.to_owned();
+    if let Some(scheme) = out.find("://") {
+        let rest = scheme + 3;
+        let end = out[rest..].find(['/', '?']).map_or(out.len(), |i| rest + i);
+        if let Some(at) = out[rest..end].rfind('@').map(|i| rest + i)
+            && let Some(colon) = out[rest..at].find(':').map(|i| rest + i)
+        {
+            out.replace_range(colon + 1..at, "***");
+        }
+    }
+    let lower = out.to_ascii_lowercase();
+    if let Some(at) = lower.find("password=") {
+        let start = at + "password=".len();
+        let end = out[start..]
+            .find(['&', ' '])
+            .map_or(out.len(), |i| start + i);
+        out.replace_range(start..end, "***");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_hidden_in_every_form() {
+        for (url, want) in [
+            (
+                "postgres://gate:s3cret@10.0.0.2:5432/compound",
+                "postgres://gate:***@10.0.0.2:5432/compound",
+            ),
+            (
+                "postgres://gate@10.0.0.2/compound",
+                "postgres://gate@10.0.0.2/compound",
+            ),
+            (
+                "postgresql://10.0.0.2/compound?user=gate&password=s3cret&sslmode=disable",
+                "postgresql://10.0.0.2/compound?user=gate&password=***&sslmode=disable",
+            ),
+            (
+                "host=10.0.0.2 user=gate password=s3cret dbname=compound",
+                "host=10.0.0.2 user=gate password=*** dbname=compound",
+            ),
+        ] {
+            assert_eq!(shown(url), want);
+        }
+    }
+
+    #[test]
+    fn a_bad_address_says_how_to_write_one() {
+        let e = SharedStore::connect(
+            "postgres://gate:pw@host:notaport/db",
+            Duration::from_secs(1),
+        )
+        .expect_err("bad port");
+        let text = e.to_string();
+        assert!(
+            text.starts_with("the shared store address postgres://gate:***@host:notaport/db")
+                && text.contains("postgres://USER:PASSWORD@HOST:5432/DATABASE"),
+            "{text}"
+        );
+    }
+}

@@ -1473,3 +1473,57 @@ async fn a_guard_answers_one_card_of_each_exercise_on_the_training_pages() {
     assert_no_csp_violation(&c, "the quiet review on the screen").await;
     c.close().await.expect("close the browser");
 }
+
+/// A box of a compound with several boxes: the guard's screen says whether the shared store
+/// answers. A real PostgreSQL is reached ("已连接"); when it stops, the screen says the records
+/// wait on this box ("共享数据库断开…"), and when it is back, says so again — without a reload.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_guard_screen_says_when_the_shared_store_is_away_and_back() {
+    let _one = one_at_a_time().await;
+    let Some(pg) = common::postgres::Postgres::start() else {
+        return;
+    };
+    let profile = tempfile::tempdir().expect("profile");
+    let Some((_driver, c)) = browser(profile.path(), (1920, 1080)).await else {
+        return;
+    };
+    let url = pg.url();
+    let demo = Demo::start_with(&["--cameras", "1", "--store", &url]);
+    login(&c, &demo, "guard").await;
+    let store_says = |c: &Client| {
+        let c = c.clone();
+        async move {
+            js(
+                &c,
+                "const e = document.getElementById('shared-store'); \
+                 return [e.hidden, e.textContent, e.className];",
+            )
+            .await
+        }
+    };
+    let wait_for = |c: &Client, text: &'static str| {
+        let c = c.clone();
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            loop {
+                let said = store_says(&c).await;
+                if said[1].as_str().is_some_and(|t| t.contains(text)) {
+                    return said;
+                }
+                assert!(Instant::now() < deadline, "the screen says {said}, not {text}");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    };
+    let said = wait_for(&c, "共享数据库 已连接").await;
+    assert_eq!(said[0], false, "shown");
+    assert_eq!(said[2], "", "not a warning");
+    pg.stop();
+    let said = wait_for(&c, "共享数据库断开：记录暂存本机，恢复后自动补传").await;
+    assert_eq!(said[2], "warn", "a warning");
+    screenshot(&c, "shared-store-away-1920").await;
+    c.set_window_size(390, 844).await.expect("phone size");
+    screenshot(&c, "shared-store-away-phone").await;
+    pg.start_again();
+    wait_for(&c, "共享数据库 已连接").await;
+}

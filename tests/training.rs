@@ -78,6 +78,7 @@ fn start(store: Arc<Store>, data: &Path, at: DateTime<Utc>) -> App {
         // the test steps over days
         session_hours: 24 * 30,
         health: Arc::new(Vec::new),
+        shared_store: None,
         gallery: None,
         enrol: None,
         training: gateward::config::Training {

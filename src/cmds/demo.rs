@@ -197,9 +197,22 @@ pub fn run(config: &Config, args: &Args, data: Option<&Path>) -> anyhow::Result<
         let (service, events) = Service::start(plans, eyes, Some(Arc::clone(&store)), settings);
         let printer = tokio::spawn(print_events(events, args.json_events));
         let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
-        let screen = match start_web(&config, &store, &service, &args.listen, tls, async {
-            let _ = web_stopped.await;
-        })
+        // with --store, the demo box sends its events to a shared store like `gateward run`
+        let uplink = super::run::uplink(&config, &store);
+        let shared_store = uplink
+            .as_ref()
+            .map(crate::pipeline::uplink::Uplink::status_fn);
+        let screen = match start_web(
+            &config,
+            &store,
+            &service,
+            &args.listen,
+            tls,
+            shared_store,
+            async {
+                let _ = web_stopped.await;
+            },
+        )
         .await
         {
             Ok(s) => s,
@@ -241,6 +254,9 @@ pub fn run(config: &Config, args: &Args, data: Option<&Path>) -> anyhow::Result<
         let _ = stop_web.send(());
         keeper.abort();
         service.stop().await;
+        if let Some(uplink) = uplink {
+            let _ = tokio::task::spawn_blocking(move || uplink.stop()).await;
+        }
         let _ = printer.await;
         Ok(())
     })?;

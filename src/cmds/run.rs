@@ -79,11 +79,21 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
         let printer = tokio::spawn(print_events(events, args.json_events));
         let notifier =
             notify.map(|n| n.start(record.then(|| Arc::clone(&store)), service.subscribe()));
+        let uplink = record.then(|| uplink(&config, &store)).flatten();
         let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
         let screen = if web {
-            match start_web(&config, &store, &service, &listen, tls, async {
-                let _ = web_stopped.await;
-            })
+            let shared_store = uplink.as_ref().map(Uplink::status_fn);
+            match start_web(
+                &config,
+                &store,
+                &service,
+                &listen,
+                tls,
+                shared_store,
+                async {
+                    let _ = web_stopped.await;
+                },
+            )
             .await
             {
                 Ok(screen) => Some(screen),
@@ -101,22 +111,6 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
             }
         }
         let keeper = tokio::spawn(housekeeping(&config, &store).run());
-        // a compound with several boxes: this box's events go on to the shared store
-        let uplink = config.shared_store.as_ref().filter(|_| record).map(|url| {
-            tracing::info!(
-                store = %crate::store::shared::shown(url),
-                box_name = %config.box_name,
-                "sending this box's events to the shared store"
-            );
-            Uplink::start(
-                Arc::clone(&store),
-                UplinkPlan {
-                    url: url.clone(),
-                    box_name: config.box_name.clone(),
-                    every: Duration::from_millis(500),
-                },
-            )
-        });
         let why = stopped().await;
         tracing::info!("{why}: stopping the cameras");
         let _ = stop_web.send(());
@@ -138,6 +132,25 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
         eprintln!("{}", summary(h));
     }
     Ok(())
+}
+
+/// In a compound with several boxes (`[store] url` or `--store`): this box's events sent on to
+/// the shared store, from now until the uplink is stopped.
+pub fn uplink(config: &Config, store: &Arc<Store>) -> Option<Uplink> {
+    let url = config.shared_store.as_ref()?;
+    tracing::info!(
+        store = %crate::store::shared::shown(url),
+        box_name = %config.box_name,
+        "sending this box's events to the shared store"
+    );
+    Some(Uplink::start(
+        Arc::clone(store),
+        UplinkPlan {
+            url: url.clone(),
+            box_name: config.box_name.clone(),
+            every: Duration::from_millis(500),
+        },
+    ))
 }
 
 /// Where the guard's screen is served.
@@ -193,6 +206,7 @@ pub async fn start_web(
     service: &Service,
     listen: &str,
     tls: Option<web::tls::Tls>,
+    shared_store: Option<web::SharedStoreFn>,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<Screen> {
     let first = Arc::clone(store);
@@ -220,6 +234,7 @@ pub async fn start_web(
         secure_cookie: config.web.secure_cookies(),
         session_hours: config.web.session_hours,
         health: Arc::new(move || health_of.health()),
+        shared_store,
         gallery: Some(editor),
         enrol: Some(Arc::new(crate::app::enrol::Enroller::new(config))),
         training: config.training,

@@ -101,6 +101,17 @@ impl Uplink {
             .clone()
     }
 
+    /// A way to read [`Uplink::status`] from elsewhere (the guard's screen).
+    pub fn status_fn(&self) -> Arc<dyn Fn() -> UplinkStatus + Send + Sync> {
+        let status = Arc::clone(&self.status);
+        Arc::new(move || {
+            status
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone()
+        })
+    }
+
     /// Sends what is left (one last try when the shared store is reachable) and stops.
     pub fn stop(mut self) {
         self.shutdown();

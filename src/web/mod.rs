@@ -28,7 +28,7 @@ use axum::response::Response;
 
 pub use error::WebError;
 pub use hub::Hub;
-pub use state::{AppState, HealthFn, blocking};
+pub use state::{AppState, HealthFn, SharedStoreFn, blocking};
 
 /// The largest body of a form or a JSON request (uploads of photos set their own): the longest
 /// texts the records take (`domain::limits`) fit many times over.

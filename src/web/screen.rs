@@ -64,7 +64,7 @@ async fn screen(Extension(user): Extension<Authed>, State(s): State<AppState>) -
         "gate-screen",
         html! {
             div #status.status {
-                span #clock {} span #shift {} span #gate-open {} span #cameras {}
+                span #clock {} span #shift {} span #gate-open {} span #cameras {} span #shared-store hidden {}
                 span #waiting role="status" {}
                 button #speech type="button" aria-pressed="false" { "声音：开" }
                 span #link.link-state { "连接中…" }
@@ -215,6 +215,32 @@ fn cameras(health: Vec<CameraHealth>) -> Vec<CameraView> {
         .collect()
 }
 
+/// Whether the compound's shared store answers, as the screens show it.
+#[derive(Serialize)]
+struct SharedStoreView {
+    reachable: bool,
+    text_zh: &'static str,
+}
+
+fn shared_store_view(status: Option<&crate::web::SharedStoreFn>) -> Option<SharedStoreView> {
+    use crate::pipeline::uplink::Reach;
+    let status = status?();
+    Some(match status.reach {
+        Reach::Reachable => SharedStoreView {
+            reachable: true,
+            text_zh: "共享数据库 已连接",
+        },
+        Reach::Connecting => SharedStoreView {
+            reachable: true,
+            text_zh: "共享数据库 连接中",
+        },
+        Reach::Away { .. } => SharedStoreView {
+            reachable: false,
+            text_zh: "共享数据库断开：记录暂存本机，恢复后自动补传",
+        },
+    })
+}
+
 fn for_desk(desk: Desk, e: &GateEvent) -> bool {
     e.notify.iter().any(|p| desk.receives(*p))
 }
@@ -230,6 +256,8 @@ struct ScreenState<'a> {
     /// The gate's hours now, in Chinese.
     gate_hours_zh: &'static str,
     cameras: Vec<CameraView>,
+    /// The compound's shared store, where there is one.
+    shared_store: Option<SharedStoreView>,
     recent: Vec<Live<'a>>,
     /// The desks' notices for this user's post, newest first.
     notices: Vec<DeskNotice<'a>>,
@@ -277,6 +305,7 @@ async fn state(
         gate_open: gate_open(now.time()),
         gate_hours_zh: gate_hours_zh(gate_open(now.time())),
         cameras: cameras((s.health)()),
+        shared_store: shared_store_view(s.shared_store.as_ref()),
         recent: recent
             .iter()
             .map(|e| {
@@ -367,6 +396,7 @@ enum Tick {
     Notice(Arc<GateEvent>),
     Missed(u64),
     Health,
+    SharedStore,
 }
 
 async fn stream(
@@ -387,6 +417,10 @@ async fn stream(
     });
     let health = IntervalStream::new(tokio::time::interval(HEALTH_EVERY)).map(|_| Tick::Health);
     let health_of = s.health.clone();
+    let shared_of = s.shared_store.clone();
+    let has_shared = shared_of.is_some();
+    let shared = IntervalStream::new(tokio::time::interval(HEALTH_EVERY))
+        .filter_map(move |_| has_shared.then_some(Tick::SharedStore));
     let close = tokio_stream::wrappers::WatchStream::new(s.hub.closing())
         .filter_map(|stopping| stopping.then_some(Tick::Close));
     // a paired screen that a manager unpairs stops showing the gate at once
@@ -402,6 +436,7 @@ async fn stream(
         .merge(events)
         .merge(notices)
         .merge(health)
+        .merge(shared)
         .take_while(|t| !matches!(t, Tick::Close))
         .map(move |tick| {
             Ok(match tick {
@@ -416,6 +451,10 @@ async fn stream(
                 Tick::Health => Event::default()
                     .event("health")
                     .data(serde_json::to_string(&cameras(health_of())).unwrap_or_default()),
+                Tick::SharedStore => Event::default().event("store").data(
+                    serde_json::to_string(&shared_store_view(shared_of.as_ref()))
+                        .unwrap_or_default(),
+                ),
             })
         });
     Sse::new(out).keep_alive(KeepAlive::default())

@@ -15,6 +15,9 @@ use crate::store::Store;
 /// What tells the screen how the cameras are.
 pub type HealthFn = Arc<dyn Fn() -> Vec<CameraHealth> + Send + Sync>;
 
+/// What tells the screen whether the compound's shared store answers.
+pub type SharedStoreFn = Arc<dyn Fn() -> crate::pipeline::uplink::UplinkStatus + Send + Sync>;
+
 /// Everything a request may need; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -32,6 +35,8 @@ pub struct AppState {
     /// Hours a login lasts without being used.
     pub session_hours: u32,
     pub health: HealthFn,
+    /// The shared store's state, in a compound with several boxes; `None` for one box.
+    pub shared_store: Option<SharedStoreFn>,
     /// The running service's face gallery, which corrections and enrolments change at once;
     /// `None` when no service runs (they then apply at the next start).
     pub gallery: Option<crate::pipeline::service::GalleryEditor>,

@@ -40,6 +40,7 @@ pub fn serve_for_bench(
         secure_cookie: false,
         session_hours: 1,
         health: Arc::new(Vec::new),
+        shared_store: None,
         gallery: None,
         enrol: None,
         training: config.training,

@@ -436,6 +436,15 @@
     $("cameras").className = bad.length ? "warn" : "";
   }
 
+  // a compound with several boxes: whether the shared store answers (records wait here if not)
+  function renderStore(st) {
+    const el = $("shared-store");
+    if (!el) return;
+    el.textContent = st ? st.text_zh : "";
+    el.className = st && !st.reachable ? "warn" : "";
+    el.hidden = !st;
+  }
+
   // the gate's time, whatever the browser's time zone; dark from the evening to the morning
   function tick() {
     const now = new Date();
@@ -451,6 +460,7 @@
       $("shift").textContent = s.shift_zh;
       $("gate-open").textContent = s.gate_hours_zh;
       cameras = s.cameras; renderCameras();
+      renderStore(s.shared_store);
       renderInside(s.inside || []);
       list.replaceChildren();
       $("notice-list").replaceChildren();
@@ -527,6 +537,7 @@
     es.addEventListener("update", on);
     es.addEventListener("notice", (ev) => deskNotice(JSON.parse(ev.data), true));
     es.addEventListener("health", (ev) => { cameras = JSON.parse(ev.data); renderCameras(); });
+    es.addEventListener("store", (ev) => renderStore(JSON.parse(ev.data)));
   }
 
   function backToLive() {

@@ -223,6 +223,14 @@ impl SharedStore {
         Ok(new)
     }
 
+    /// Deletes the events of the boxes whose names match the SQL `LIKE` pattern `pattern` (the
+    /// benchmark's own); how many went.
+    pub fn remove_boxes_like(&mut self, pattern: &str) -> Result<u64, SharedError> {
+        self.client
+            .execute("DELETE FROM gate_events WHERE box LIKE $1", &[&pattern])
+            .map_err(|e| self_error(&self.shown, "the removal", &e))
+    }
+
     /// The events the shared store holds, oldest first (by time, then id), `box_name`'s only
     /// when given.
     pub fn events(&mut self, box_name: Option<&str>) -> Result<Vec<SharedEvent>, SharedError> {

@@ -1,6 +1,6 @@
 //! `gateward bench`: how fast the models and the service run on this machine, one subcommand
 //! (and one file of this folder) per measure: `faces`, `plates`, `pipeline`, `ort`, `cameras`,
-//! `screen` and `logins`; `measure` holds what they share.
+//! `screen`, `logins` and `store`; `measure` holds what they share.
 
 mod cameras;
 mod faces;
@@ -10,6 +10,7 @@ mod ort;
 mod pipeline;
 mod plates;
 mod screen;
+mod store;
 
 use crate::config::Config;
 
@@ -20,6 +21,7 @@ pub use ort::OrtArgs;
 pub use pipeline::PipelineArgs;
 pub use plates::PlatesArgs;
 pub use screen::ScreenArgs;
+pub use store::StoreArgs;
 
 /// Options of the command.
 #[derive(Debug, clap::Args)]
@@ -45,6 +47,8 @@ pub enum What {
     Screen(ScreenArgs),
     /// Failed-login time for a login no one has vs a real account (登录耗时是否泄露账号是否存在)
     Logins(LoginsArgs),
+    /// Gate events written per second and p99 write time, SQLite and the shared PostgreSQL (--store), 1, 4 and 16 boxes (记录写入速度)
+    Store(StoreArgs),
 }
 
 /// Runs the benchmark.
@@ -57,5 +61,6 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
         What::Cameras(a) => cameras::run(config, a),
         What::Screen(a) => screen::run(config, a),
         What::Logins(a) => logins::run(config, a),
+        What::Store(a) => store::run(config, a),
     }
 }

@@ -1510,7 +1510,10 @@ async fn the_guard_screen_says_when_the_shared_store_is_away_and_back() {
                 if said[1].as_str().is_some_and(|t| t.contains(text)) {
                     return said;
                 }
-                assert!(Instant::now() < deadline, "the screen says {said}, not {text}");
+                assert!(
+                    Instant::now() < deadline,
+                    "the screen says {said}, not {text}"
+                );
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
         }

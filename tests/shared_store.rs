@@ -236,3 +236,101 @@ fn two_running_boxes_send_their_arrivals_with_their_box_and_gate() {
         stderr(&check)
     );
 }
+
+/// A resident's car drives in at 东门 and out at 北门, each gate with its own box: once 北门's
+/// camera has seen it leave, neither box lists it inside (within 5 s), though 东门's box never saw
+/// it go out.
+#[test]
+fn a_car_in_at_one_box_and_out_at_the_other_is_inside_neither() {
+    if !common::has_ffmpeg() {
+        return;
+    }
+    let Some(pg) = Postgres::start() else {
+        return;
+    };
+    let url = pg.url();
+    let start_box = |gate: &str, box_name: &str, direction: &str| {
+        let data = tempfile::tempdir().unwrap();
+        let import = gateward_in(data.path(), &["import", fixture("demo").to_str().unwrap()]);
+        assert!(import.status.success(), "{}", stderr(&import));
+        let config = data.path().join("gate.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[gate]\nname = \"{gate}\"\n\n[box]\nname = \"{box_name}\"\n\n[[camera]]\n\
+                 name = \"{gate}车道\"\nsource = \"{}\"\nrole = \"plates\"\ndirection = \"{direction}\"\n\
+                 repeat = true\n",
+                fixture("clips/resident-car.mp4").display()
+            ),
+        )
+        .unwrap();
+        let run = Running::start(
+            data.path(),
+            &[
+                "--config",
+                config.to_str().unwrap(),
+                "--store",
+                &url,
+                "run",
+                "--no-web",
+            ],
+        );
+        (data, config, run)
+    };
+    let inside = |data: &std::path::Path, config: &std::path::Path| {
+        stdout(&gateward_in(
+            data,
+            &["--config", config.to_str().unwrap(), "inside"],
+        ))
+    };
+    let vehicles_of = |name: &str| {
+        shared(&pg)
+            .events(Some(name))
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| e.kind == "vehicle" && e.plate.is_some())
+            .collect::<Vec<_>>()
+    };
+    // in at 东门
+    let (east, east_config, east_run) = start_box("东门", "东门岗亭", "in");
+    let came_in = wait_for(Duration::from_secs(60), || {
+        !vehicles_of("东门岗亭").is_empty()
+    });
+    let plate = vehicles_of("东门岗亭")
+        .first()
+        .and_then(|e| e.plate.clone())
+        .unwrap_or_default();
+    let east_before = inside(east.path(), &east_config);
+    // out at 北门
+    let (north, north_config, north_run) = start_box("北门", "北门岗亭", "out");
+    let went_out = wait_for(Duration::from_secs(60), || {
+        !vehicles_of("北门岗亭").is_empty()
+    });
+    let left_at = Instant::now();
+    let gone = wait_for(Duration::from_secs(5), || {
+        inside(east.path(), &east_config).contains("no vehicles inside")
+            && inside(north.path(), &north_config).contains("no vehicles inside")
+    });
+    let after = left_at.elapsed();
+    let (east_after, north_after) = (
+        inside(east.path(), &east_config),
+        inside(north.path(), &north_config),
+    );
+    let (east_clean, east_said) = east_run.terminate();
+    let (north_clean, north_said) = north_run.terminate();
+    assert!(came_in && went_out, "{east_said:#?} {north_said:#?}");
+    assert!(!plate.is_empty());
+    assert!(
+        east_before.contains(&plate[plate.len() - 5..]),
+        "{east_before}"
+    );
+    assert_eq!(vehicles_of("北门岗亭")[0].direction.as_deref(), Some("out"));
+    assert!(
+        gone,
+        "东门: {east_after}\n北门: {north_after}\n{east_said:#?} {north_said:#?}"
+    );
+    eprintln!(
+        "the car's way out at 北门 cleared both boxes' lists {after:?} after it reached the shared store"
+    );
+    assert!(east_clean && north_clean);
+}

@@ -1,5 +1,6 @@
 //! The box's gate events sent on to the compound's shared store (PostgreSQL), on a thread of its
-//! own. Every event is recorded in the box's own database first, so the box goes on recording
+//! own, and the vehicles driving in and out at the other boxes' gates brought back to this box's
+//! vehicles-inside list. Every event is recorded in the box's own database first, so the box goes on recording
 //! while the shared store cannot be reached; the events still to send are sent when it is back,
 //! oldest first, none lost and none doubled (the shared store keeps an event once, by the id the
 //! box made).
@@ -159,7 +160,8 @@ fn run(
             Err(RecvTimeoutError::Timeout) => false,
             Ok(()) | Err(RecvTimeoutError::Disconnected) => true,
         };
-        let round = send_all(store, plan, &key, &mut client);
+        let round = send_all(store, plan, &key, &mut client)
+            .and_then(|written| pull(store, plan, &key, &mut client).map(|()| written));
         match round {
             Ok(written) => {
                 if away {
@@ -203,6 +205,37 @@ fn run(
             return;
         }
     }
+}
+
+/// A write to the shared store may commit this long after its time was taken: the other boxes'
+/// events are looked at again over this margin (each applied once).
+const COMMIT_MARGIN_MS: i64 = 30_000;
+
+/// Applies the vehicles that drove in or out at the other boxes' gates to this box's
+/// vehicles-inside list.
+fn pull(
+    store: &Store,
+    plan: &UplinkPlan,
+    key: &str,
+    client: &mut Option<SharedStore>,
+) -> Result<(), Failure> {
+    let Some(shared) = client else {
+        return Ok(());
+    };
+    let since = store.pulled_until(key).map_err(Failure::Local)?;
+    let (vehicles, now) = shared
+        .vehicles_elsewhere(&plan.box_name, (since - COMMIT_MARGIN_MS).max(0))
+        .map_err(Failure::Shared)?;
+    if vehicles.is_empty() && now - since < COMMIT_MARGIN_MS {
+        return Ok(());
+    }
+    let changed = store
+        .apply_vehicles_elsewhere(key, vehicles, now)
+        .map_err(Failure::Local)?;
+    if changed > 0 {
+        tracing::info!(store = %key, "{changed} vehicles in or out at the other gates");
+    }
+    Ok(())
 }
 
 /// Sends every event not yet sent, in batches; how many were new in the shared store.

@@ -68,7 +68,7 @@ pub use import::{ImportBatch, ImportPerson, ImportSummary, ImportVehicle};
 pub use inside::VehicleInside;
 pub use kiosks::{Kiosk, KioskPairing, KioskSession};
 pub use logins::{Begun, LoginLock, LoginTry, PasswordAt, Throttled};
-pub use outbox::OutgoingEvent;
+pub use outbox::{OutgoingEvent, VehicleElsewhere};
 pub use passes::{NewPass, PassHalf, PassRecord};
 pub use people::{
     FaceEmbedding, Household, NewFaceEmbedding, NewHousehold, NewPerson, NewPhoto, PersonRecord,

@@ -1,13 +1,17 @@
-//! This box's gate events on their way to the compound's shared store: the events not yet
-//! written there, oldest first, and how far the writing has come. The box's own database is the
+//! This box's gate events on their way to the compound's shared store (the events not yet
+//! written there, oldest first, and how far the writing has come), and the other boxes' vehicles
+//! driving in and out, applied to this box's vehicles-inside list. The box's own database is the
 //! durable queue: an event is recorded here first and stays here while the shared store cannot
 //! be reached.
 
-use rusqlite::OptionalExtension;
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
 
+use super::columns::to_ms;
 use super::db::Store;
 use super::error::StoreError;
 use super::events::{EVENT_COLUMNS, GateEvent, event_row};
+use crate::domain::{Direction, PlateColour, clean_plate};
 
 /// A gate event of this box, as the shared store takes it.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,5 +88,183 @@ impl Store {
             .map_err(|e| ctx.err(e))?;
             Ok(())
         })
+    }
+}
+
+/// A vehicle driving in or out at another box's gate, as this box learns it from the shared
+/// store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VehicleElsewhere {
+    /// The id the other box made for the event.
+    pub uid: String,
+    /// Normalised (京A12345).
+    pub plate: String,
+    pub colour: Option<PlateColour>,
+    pub at: DateTime<Utc>,
+    pub gate: String,
+    pub direction: Direction,
+}
+
+impl Store {
+    /// The shared store's time (ms) up to which the other boxes' events have been looked at.
+    pub fn pulled_until(&self, store: &str) -> Result<i64, StoreError> {
+        let store = store.to_owned();
+        self.read(move |c, _| {
+            c.query_row(
+                "SELECT pulled_until_ms FROM uplink WHERE store = ?1",
+                [&store],
+                |r| r.get(0),
+            )
+            .optional()
+            .map(Option::unwrap_or_default)
+        })
+    }
+
+    /// Applies the other boxes' vehicles driving in and out to this box's vehicles-inside list,
+    /// oldest first, each once; one older than what this box knows of the plate (its own event,
+    /// or another box's applied before) changes nothing. Notes `until_ms` as looked at. Returns
+    /// how many changed the list.
+    pub fn apply_vehicles_elsewhere(
+        &self,
+        store: &str,
+        mut vehicles: Vec<VehicleElsewhere>,
+        until_ms: i64,
+    ) -> Result<usize, StoreError> {
+        let store = store.to_owned();
+        vehicles.sort_by_key(|v| v.at);
+        self.write(move |conn, ctx| {
+            let err = |e| ctx.err(e);
+            let mut changed = 0;
+            for v in &vehicles {
+                let plate = clean_plate(&v.plate);
+                let at = to_ms(v.at);
+                let new = conn
+                    .execute(
+                        "INSERT OR IGNORE INTO pulled_events (uid, plate, at_ms) VALUES (?1, ?2, ?3)",
+                        params![v.uid, plate, at],
+                    )
+                    .map_err(err)?;
+                if new == 0 {
+                    continue;
+                }
+                let newer: bool = conn
+                    .query_row(
+                        "SELECT EXISTS (SELECT 1 FROM gate_events WHERE plate = ?1 AND at_ms > ?2) \
+                         OR EXISTS (SELECT 1 FROM pulled_events WHERE plate = ?1 AND at_ms > ?2)",
+                        params![plate, at],
+                        |r| r.get(0),
+                    )
+                    .map_err(err)?;
+                if newer {
+                    continue;
+                }
+                changed += match v.direction {
+                    Direction::In => conn.execute(
+                        "INSERT INTO vehicles_inside (plate, plate_colour, since_ms, gate, event_id) \
+                         VALUES (?1, ?2, ?3, ?4, NULL) \
+                         ON CONFLICT (plate) DO UPDATE SET plate_colour = excluded.plate_colour, \
+                         since_ms = excluded.since_ms, gate = excluded.gate, event_id = NULL",
+                        params![plate, v.colour.map(|c| c.key()), at, v.gate],
+                    ),
+                    Direction::Out => {
+                        conn.execute("DELETE FROM vehicles_inside WHERE plate = ?1", [&plate])
+                    }
+                }
+                .map_err(err)?;
+            }
+            conn.execute(
+                "INSERT INTO uplink (store, pulled_until_ms) VALUES (?1, ?2) \
+                 ON CONFLICT (store) DO UPDATE SET \
+                 pulled_until_ms = max(pulled_until_ms, excluded.pulled_until_ms)",
+                params![store, until_ms],
+            )
+            .map_err(err)?;
+            Ok(changed)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::store::NewGateEvent;
+
+    fn elsewhere(uid: &str, minute: u32, direction: Direction) -> VehicleElsewhere {
+        VehicleElsewhere {
+            uid: uid.to_owned(),
+            plate: "川A·8H458".to_owned(),
+            colour: Some(PlateColour::Blue),
+            at: Utc.with_ymd_and_hms(2026, 12, 6, 8, minute, 0).unwrap(),
+            gate: "北门".to_owned(),
+            direction,
+        }
+    }
+
+    #[test]
+    fn other_gates_cars_change_the_list_once_and_never_undo_a_newer_sighting() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("gate.sqlite")).unwrap();
+        let plates = |s: &Store| {
+            s.vehicles_inside()
+                .unwrap()
+                .into_iter()
+                .map(|v| (v.plate, v.gate))
+                .collect::<Vec<_>>()
+        };
+        // in at 北门 at 08:10, then out there at 08:20, given out of order: out stays out
+        let changed = store
+            .apply_vehicles_elsewhere(
+                "s",
+                vec![
+                    elsewhere("b", 20, Direction::Out),
+                    elsewhere("a", 10, Direction::In),
+                ],
+                1,
+            )
+            .unwrap();
+        assert_eq!(changed, 2, "in, then out, in the order they happened");
+        assert!(plates(&store).is_empty());
+        // this box saw it come in at 08:30: the other gate's 08:20 way out, sent again, is old
+        store
+            .vehicle_came_in(
+                "川A8H458",
+                None,
+                Utc.with_ymd_and_hms(2026, 12, 6, 8, 30, 0).unwrap(),
+                "东门",
+                None,
+            )
+            .unwrap();
+        let mut seen = NewGateEvent::new(
+            Utc.with_ymd_and_hms(2026, 12, 6, 8, 30, 0).unwrap(),
+            "东门",
+            crate::domain::EventKind::Vehicle,
+            crate::domain::Shift::Morning,
+        );
+        seen.plate = Some("川A8H458".to_owned());
+        store.insert_event(seen).unwrap();
+        let c = elsewhere("c", 25, Direction::Out);
+        assert_eq!(
+            store
+                .apply_vehicles_elsewhere("s", vec![c.clone()], 2)
+                .unwrap(),
+            0
+        );
+        assert_eq!(plates(&store), [("川A8H458".to_owned(), "东门".to_owned())]);
+        // out at 北门 at 08:40: gone; the same event again changes nothing
+        let d = elsewhere("d", 40, Direction::Out);
+        assert_eq!(
+            store
+                .apply_vehicles_elsewhere("s", vec![d.clone()], 3)
+                .unwrap(),
+            1
+        );
+        assert!(plates(&store).is_empty());
+        assert_eq!(
+            store.apply_vehicles_elsewhere("s", vec![d, c], 4).unwrap(),
+            0
+        );
+        assert_eq!(store.pulled_until("s").unwrap(), 4);
     }
 }

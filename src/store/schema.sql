@@ -416,11 +416,19 @@ CREATE INDEX gate_events_by_snapshot ON gate_events (snapshot) WHERE snapshot IS
 CREATE INDEX face_sightings_by_thumbnail ON face_sightings (thumbnail) WHERE thumbnail IS NOT NULL;
 
 -- Schema 13, event ids (013_event_ids.sql): per shared store (its address, password hidden),
--- the last gate_events.id written there.
+-- the last gate_events.id written there and the shared store's time of the last look at the
+-- other boxes' events; the other boxes' vehicle events applied to the vehicles-inside list.
 CREATE TABLE uplink (
     store TEXT PRIMARY KEY,
-    last_event_id INTEGER NOT NULL DEFAULT 0
+    last_event_id INTEGER NOT NULL DEFAULT 0,
+    pulled_until_ms INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE pulled_events (
+    uid TEXT PRIMARY KEY,
+    plate TEXT NOT NULL,
+    at_ms INTEGER NOT NULL
+);
+CREATE INDEX pulled_events_by_plate ON pulled_events (plate, at_ms);
 
 -- What `migrate` sets after the last step: the schema version and gateward's mark ("GWRD").
 PRAGMA user_version = 13;

@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use postgres::{Client, NoTls};
 
 use super::columns::posts_text;
-use super::outbox::OutgoingEvent;
+use super::outbox::{OutgoingEvent, VehicleElsewhere};
+use crate::domain::{Direction, PlateColour};
 
 /// The shared store's migrations, in order; version N is `SHARED_MIGRATIONS[N - 1]`.
 const SHARED_MIGRATIONS: &[&str] = &[include_str!("shared_migrations/001_gate_log.sql")];
@@ -221,6 +222,49 @@ impl SharedStore {
         }
         tx.commit().map_err(|e| fail(&e))?;
         Ok(new)
+    }
+
+    /// The vehicles that drove in or out at the other boxes' gates (not `me`'s), received by
+    /// the shared store after `since_ms` (its own time, ms; 0: all), and the shared store's
+    /// time now, to be given as `since_ms` next time less a margin for writes still committing.
+    pub fn vehicles_elsewhere(
+        &mut self,
+        me: &str,
+        since_ms: i64,
+    ) -> Result<(Vec<VehicleElsewhere>, i64), SharedError> {
+        let fail = |e: &postgres::Error| self_error(&self.shown, "the other boxes' vehicles", e);
+        let now: DateTime<Utc> = self
+            .client
+            .query_one("SELECT now()", &[])
+            .map_err(|e| fail(&e))?
+            .get(0);
+        let since = DateTime::<Utc>::from_timestamp_millis(since_ms).unwrap_or_default();
+        let rows = self
+            .client
+            .query(
+                "SELECT uid, plate, plate_colour, at, gate, direction FROM gate_events \
+                 WHERE box <> $1 AND kind = 'vehicle' AND plate IS NOT NULL \
+                 AND direction IS NOT NULL AND written_at > $2 ORDER BY at",
+                &[&me, &since],
+            )
+            .map_err(|e| fail(&e))?;
+        let vehicles = rows
+            .iter()
+            .filter_map(|r| {
+                let uid: uuid::Uuid = r.get(0);
+                let colour: Option<String> = r.get(2);
+                let direction: String = r.get(5);
+                Some(VehicleElsewhere {
+                    uid: uid.to_string(),
+                    plate: r.get(1),
+                    colour: colour.and_then(|c| c.parse::<PlateColour>().ok()),
+                    at: r.get(3),
+                    gate: r.get(4),
+                    direction: direction.parse::<Direction>().ok()?,
+                })
+            })
+            .collect();
+        Ok((vehicles, now.timestamp_millis()))
     }
 
     /// Deletes the events of the boxes whose names match the SQL `LIKE` pattern `pattern` (the

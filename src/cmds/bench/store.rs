@@ -143,13 +143,16 @@ pub fn run(config: &Config, args: &StoreArgs) -> anyhow::Result<()> {
         figures.push(format!("sqlite_{writers}_p99_ms={:.2}", m.p99_ms));
     }
     let Some(url) = &config.shared_store else {
-        println!("  PostgreSQL: not measured; give the shared store: --store postgres://USER:PASSWORD@HOST/DATABASE");
+        println!(
+            "  PostgreSQL: not measured; give the shared store: --store postgres://USER:PASSWORD@HOST/DATABASE"
+        );
         println!("{}", figures.join(" "));
         return Ok(());
     };
     let tag = format!("bench {}", std::process::id());
     let boxes = |w: usize| format!("{tag} box {w}");
-    let connect = |_| SharedStore::connect(url, Duration::from_secs(5)).map_err(anyhow::Error::from);
+    let connect =
+        |_| SharedStore::connect(url, Duration::from_secs(5)).map_err(anyhow::Error::from);
     let mut version = connect(0)?.server_version()?;
     version.truncate(version.find(' ').unwrap_or(version.len()));
     for writers in WRITERS {

@@ -189,7 +189,7 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::store::NewGateEvent;
+    use crate::store::events::NewGateEvent;
 
     fn elsewhere(uid: &str, minute: u32, direction: Direction) -> VehicleElsewhere {
         VehicleElsewhere {

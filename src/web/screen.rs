@@ -222,7 +222,7 @@ struct SharedStoreView {
     text_zh: &'static str,
 }
 
-fn shared_store_view(status: Option<&crate::web::SharedStoreFn>) -> Option<SharedStoreView> {
+fn shared_store_view(status: Option<&super::state::SharedStoreFn>) -> Option<SharedStoreView> {
     use crate::pipeline::uplink::Reach;
     let status = status?();
     Some(match status.reach {

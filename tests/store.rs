@@ -620,7 +620,7 @@ fn database_of_schema_1_is_upgraded_and_keeps_its_data() {
         .unwrap();
     }
     let store = Store::open(&path).unwrap();
-    assert_eq!(SCHEMA_VERSION, 12);
+    assert_eq!(SCHEMA_VERSION, 13);
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     assert_eq!(
         store.household("3-2-1502").unwrap().unwrap().notes,
@@ -632,6 +632,10 @@ fn database_of_schema_1_is_upgraded_and_keeps_its_data() {
         .insert_event(event(t(7, 0), EventKind::Person, Shift::Morning))
         .unwrap();
     assert_eq!(store.events(&EventQuery::default()).unwrap()[0].id, id);
+    // schema 13: the event has an id made on this box, for a compound's shared store
+    let outgoing = store.outgoing_events("postgres://shared", 10).unwrap();
+    assert_eq!(outgoing.len(), 1);
+    assert_eq!(outgoing[0].uid.len(), 36, "{}", outgoing[0].uid);
     drop(store);
     // opening again finds nothing to do
     assert_eq!(

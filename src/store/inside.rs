@@ -40,14 +40,7 @@ impl Store {
         }
         let gate = gate.to_owned();
         self.write(move |conn, ctx| {
-            conn.execute(
-                "INSERT INTO vehicles_inside (plate, plate_colour, since_ms, gate, event_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5) \
-                 ON CONFLICT (plate) DO UPDATE SET plate_colour = excluded.plate_colour, \
-                 since_ms = excluded.since_ms, gate = excluded.gate, event_id = excluded.event_id",
-                params![plate, colour.map(|c| c.key()), to_ms(at), gate, event_id],
-            )
-            .map_err(|e| ctx.err(e))?;
+            came_in_tx(conn, &plate, colour, at, &gate, event_id).map_err(|e| ctx.err(e))?;
             Ok(())
         })
     }
@@ -55,12 +48,7 @@ impl Store {
     /// Notes that the vehicle `plate` went out; returns whether it was inside.
     pub fn vehicle_went_out(&self, plate: &str) -> Result<bool, StoreError> {
         let plate = clean_plate(plate);
-        self.write(move |conn, ctx| {
-            let n = conn
-                .execute("DELETE FROM vehicles_inside WHERE plate = ?1", [plate])
-                .map_err(|e| ctx.err(e))?;
-            Ok(n > 0)
-        })
+        self.write(move |conn, ctx| went_out_tx(conn, &plate).map_err(|e| ctx.err(e)))
     }
 
     /// The vehicles inside now, longest inside first.
@@ -82,6 +70,32 @@ impl Store {
             rows.collect()
         })
     }
+}
+
+/// Notes, inside the caller's transaction, that the vehicle `plate` (normalised) came in; one
+/// already inside is taken to have come in again.
+pub(super) fn came_in_tx(
+    conn: &rusqlite::Connection,
+    plate: &str,
+    colour: Option<PlateColour>,
+    at: DateTime<Utc>,
+    gate: &str,
+    event_id: Option<i64>,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO vehicles_inside (plate, plate_colour, since_ms, gate, event_id) \
+         VALUES (?1, ?2, ?3, ?4, ?5) \
+         ON CONFLICT (plate) DO UPDATE SET plate_colour = excluded.plate_colour, \
+         since_ms = excluded.since_ms, gate = excluded.gate, event_id = excluded.event_id",
+        params![plate, colour.map(|c| c.key()), to_ms(at), gate, event_id],
+    )?;
+    Ok(())
+}
+
+/// Notes, inside the caller's transaction, that the vehicle `plate` (normalised) went out;
+/// whether it was inside.
+pub(super) fn went_out_tx(conn: &rusqlite::Connection, plate: &str) -> rusqlite::Result<bool> {
+    Ok(conn.execute("DELETE FROM vehicles_inside WHERE plate = ?1", [plate])? > 0)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use super::columns::to_ms;
 use super::db::Store;
 use super::error::StoreError;
 use super::events::{EVENT_COLUMNS, GateEvent, event_row};
+use super::inside::{came_in_tx, went_out_tx};
 use crate::domain::{Direction, PlateColour, clean_plate};
 
 /// A gate event of this box, as the shared store takes it.
@@ -158,19 +159,13 @@ impl Store {
                 if newer {
                     continue;
                 }
-                changed += match v.direction {
-                    Direction::In => conn.execute(
-                        "INSERT INTO vehicles_inside (plate, plate_colour, since_ms, gate, event_id) \
-                         VALUES (?1, ?2, ?3, ?4, NULL) \
-                         ON CONFLICT (plate) DO UPDATE SET plate_colour = excluded.plate_colour, \
-                         since_ms = excluded.since_ms, gate = excluded.gate, event_id = NULL",
-                        params![plate, v.colour.map(|c| c.key()), at, v.gate],
-                    ),
-                    Direction::Out => {
-                        conn.execute("DELETE FROM vehicles_inside WHERE plate = ?1", [&plate])
+                let change = match v.direction {
+                    Direction::In => {
+                        came_in_tx(conn, &plate, v.colour, v.at, &v.gate, None).map(|()| true)
                     }
-                }
-                .map_err(err)?;
+                    Direction::Out => went_out_tx(conn, &plate),
+                };
+                changed += usize::from(change.map_err(err)?);
             }
             conn.execute(
                 "INSERT INTO uplink (store, pulled_until_ms) VALUES (?1, ?2) \

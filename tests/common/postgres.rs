@@ -139,7 +139,16 @@ impl Postgres {
 
     /// Stops the server at once (clients are disconnected), as an outage.
     pub fn stop(&self) {
-        let out = self.run(
+        let out = self.stop_now();
+        assert!(
+            out.status.success(),
+            "pg_ctl stop: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn stop_now(&self) -> Output {
+        self.run(
             "pg_ctl",
             &[
                 "-D",
@@ -149,12 +158,7 @@ impl Postgres {
                 "-w",
                 "stop",
             ],
-        );
-        assert!(
-            out.status.success(),
-            "pg_ctl stop: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        )
     }
 
     /// The folder the cluster lives in.
@@ -165,17 +169,7 @@ impl Postgres {
 
 impl Drop for Postgres {
     fn drop(&mut self) {
-        let _ = self.run(
-            "pg_ctl",
-            &[
-                "-D",
-                self.data().to_str().unwrap(),
-                "-m",
-                "immediate",
-                "-w",
-                "stop",
-            ],
-        );
+        let _ = self.stop_now();
     }
 }
 

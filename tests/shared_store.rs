@@ -6,6 +6,8 @@
 //! `gateward check` reports the shared store.
 
 mod common;
+#[path = "web/http.rs"]
+mod http;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,6 +19,7 @@ use gateward::domain::{EventKind, Shift};
 use gateward::pipeline::uplink::{Reach, Uplink, UplinkPlan};
 use gateward::store::shared::SharedStore;
 use gateward::store::{NewGateEvent, Store};
+use http::Http;
 
 fn shared(pg: &Postgres) -> SharedStore {
     SharedStore::connect(&pg.url(), Duration::from_secs(5)).expect("the shared store")
@@ -64,6 +67,7 @@ fn both_boxes_events_reach_the_shared_store_once_across_an_outage() {
                     url: pg.url(),
                     box_name: name.to_owned(),
                     every: Duration::from_millis(100),
+                    faces: None,
                 },
             )
         })
@@ -333,4 +337,258 @@ fn a_car_in_at_one_box_and_out_at_the_other_is_inside_neither() {
         "the car's way out at 北门 cleared both boxes' lists {after:?} after it reached the shared store"
     );
     assert!(east_clean && north_clean);
+}
+
+/// Adds a user to the records of `data` with `gateward user add`; returns the handed-over
+/// password it printed.
+fn add_user(data: &std::path::Path, login: &str, name: &str, role: &str, post: &str) -> String {
+    let out = gateward_in(
+        data,
+        &[
+            "user", "add", login, "--name", name, "--role", role, "--post", post,
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let rest = text
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{login} / ")))
+        .unwrap_or_else(|| panic!("a password for {login}: {text}"));
+    rest.split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Logs in with a handed-over password and chooses a new one, as the first login asks.
+fn first_login(base: &str, login: &str, password: &str) -> Http {
+    let fresh = format!("{password}-Gw7!");
+    let h = Http::login(base, login, password);
+    let r = h.post_form(
+        "/password",
+        &[
+            ("current", password),
+            ("new", fresh.as_str()),
+            ("again", fresh.as_str()),
+        ],
+        true,
+    );
+    assert!(
+        r.status == 303 || r.status == 200,
+        "{}: {}",
+        r.status,
+        r.body
+    );
+    Http::login(base, login, &fresh)
+}
+
+/// The guard's screen's address `gateward run` printed on stderr, waiting up to 2 minutes.
+fn screen_of(run: &mut Running) -> String {
+    let until = Instant::now() + Duration::from_secs(120);
+    while Instant::now() < until {
+        if let Some(base) = run.stderr().iter().find_map(|l| {
+            l.trim()
+                .strip_prefix("门岗屏 guard screen: ")
+                .map(|u| u.trim_end_matches('/').to_owned())
+        }) {
+            return base;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("no guard screen address: {:#?}", run.stderr());
+}
+
+/// Issue 20: two boxes with nobody in their records, each `gateward run` with its camera and
+/// web pages on one shared store. The manager enrols 王建国 through box 北门's web page: box
+/// 东门 has him with his face within 5 s, and its camera, which saw only a stranger before,
+/// names him on his next pass, with no restart. A guard at 东门 registers a visitor: the patrol
+/// guard logged in at 北门 sees them inside, with the box they were registered at.
+#[test]
+fn a_face_enrolled_at_one_box_is_named_at_the_other_and_its_visitors_are_seen_at_every_gate() {
+    if !common::has_ffmpeg() {
+        return;
+    }
+    let Some(pg) = Postgres::start() else {
+        return;
+    };
+    let url = pg.url();
+    let start_box =
+        |gate: &str, box_name: &str, clip: &str, role: &str, users: &[(&str, &str, &str, &str)]| {
+            let data = tempfile::tempdir().unwrap();
+            let passwords: Vec<String> = users
+                .iter()
+                .map(|(login, name, role, post)| add_user(data.path(), login, name, role, post))
+                .collect();
+            let config = data.path().join("gate.toml");
+            std::fs::write(
+                &config,
+                format!(
+                    "[gate]\nname = \"{gate}\"\n\n[box]\nname = \"{box_name}\"\n\n[[camera]]\n\
+                 name = \"{gate}入口\"\nsource = \"{}\"\nrole = \"{role}\"\nrepeat = true\n",
+                    fixture(&format!("clips/{clip}")).display()
+                ),
+            )
+            .unwrap();
+            let mut run = Running::start(
+                data.path(),
+                &[
+                    "--config",
+                    config.to_str().unwrap(),
+                    "--store",
+                    &url,
+                    "run",
+                    "--json-events",
+                    "--listen",
+                    "127.0.0.1:0",
+                ],
+            );
+            let base = screen_of(&mut run);
+            (data, run, base, passwords)
+        };
+    let (east, east_run, east_base, east_users) = start_box(
+        "东门",
+        "东门岗亭",
+        "vip-arrives.mp4",
+        "faces",
+        &[("zhangsan", "张三", "guard", "gate")],
+    );
+    let (north, north_run, north_base, north_users) = start_box(
+        "北门",
+        "北门岗亭",
+        "resident-car.mp4",
+        "plates",
+        &[
+            ("liu", "管理处刘主任", "manager", "gate"),
+            ("zhaoliu", "赵六", "guard", "patrol"),
+        ],
+    );
+
+    // 东门's camera sees the VIP walk up: a stranger, for nobody is enrolled anywhere
+    let stranger = east_run.next_event(Duration::from_secs(90), |e| e["kind"] == "person");
+    assert!(stranger.is_some(), "东门's camera saw the VIP walk up");
+    assert!(
+        stranger.as_ref().unwrap()["person"].is_null(),
+        "nobody is known yet: {stranger:?}"
+    );
+
+    // the manager enrols 王建国 (and adds the resident 陈静 of 3-2-1502) at 北门
+    let manager = first_login(&north_base, "liu", &north_users[0]);
+    let r = manager.post_form(
+        "/manage/people",
+        &[("name", "王建国"), ("class", "vip"), ("title", "王总")],
+        true,
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let person = r.location.clone().expect("his page");
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive()
+        .to_string();
+    let r = manager.post_form(
+        &format!("{person}/consent"),
+        &[
+            ("given_by", "本人"),
+            ("given_on", today.as_str()),
+            ("method", "written"),
+            ("note", "同意书存管理处"),
+        ],
+        true,
+    );
+    assert!(r.status == 303 || r.status == 200, "{}", r.body);
+    let r = manager.post_form(
+        "/manage/people",
+        &[
+            ("name", "陈静"),
+            ("class", "resident"),
+            ("household", "3-2-1502"),
+            ("new_household", "yes"),
+        ],
+        true,
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let photo = std::fs::read(fixture("obama3.jpg")).unwrap();
+    east_run.skip_printed();
+    let r = manager.post_multipart(
+        &format!("{person}/photos"),
+        &[("photos", "王建国.jpg", "image/jpeg", photo.as_slice())],
+        true,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.body.contains("已从 1 张照片录入王建国的人脸"),
+        "{}",
+        r.body
+    );
+    let enrolled = Instant::now();
+
+    // 东门 has him, with his face, within 5 s
+    let faces_at_east = || {
+        rusqlite::Connection::open(gateward::store::database_path(east.path()))
+            .and_then(|c| {
+                c.query_row(
+                    "SELECT count(*) FROM face_embeddings f JOIN people p ON p.id = f.person_id \
+                     WHERE p.name = '王建国'",
+                    [],
+                    |r| r.get::<_, i64>(0),
+                )
+            })
+            .unwrap_or(0)
+    };
+    let known_at_east = wait_for(Duration::from_secs(5), || faces_at_east() > 0);
+    let arrived_after = enrolled.elapsed();
+    // …and its camera names him on his next pass
+    let named = east_run.next_event(Duration::from_secs(90), |e| {
+        e["kind"] == "person" && !e["person"].is_null()
+    });
+    let named_after = enrolled.elapsed();
+
+    // a visitor for 3-2-1502 (the household came with 陈静) registered at 东门's desk
+    let guard = first_login(&east_base, "zhangsan", &east_users[0]);
+    let r = guard.post_form(
+        "/visitors",
+        &[
+            ("room", "3-2-1502"),
+            ("surname", "孙"),
+            ("purpose", "visitor"),
+            ("id_checked", "yes"),
+            ("reached", "yes"),
+        ],
+        true,
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let registered = Instant::now();
+    let patrol = first_login(&north_base, "zhaoliu", &north_users[1]);
+    let mut page = String::new();
+    let seen_at_north = wait_for(Duration::from_secs(5), || {
+        page = patrol.get_page("/visitors").body;
+        page.contains("（东门岗亭登记）")
+    });
+    let seen_after = registered.elapsed();
+
+    let (east_clean, east_said) = east_run.terminate();
+    let (north_clean, north_said) = north_run.terminate();
+    assert!(
+        known_at_east,
+        "王建国 not at 东门 within 5 s: {east_said:#?} {north_said:#?}"
+    );
+    let named = named.unwrap_or_else(|| panic!("东门 never named him: {east_said:#?}"));
+    assert_eq!(named["person"]["name"], "王建国", "{named}");
+    assert!(
+        seen_at_north,
+        "the patrol at 北门 does not see the visitor: {page}"
+    );
+    let inside = page
+        .split("在小区内的访客")
+        .nth(1)
+        .and_then(|p| p.split("今天的来访").next())
+        .unwrap_or_default();
+    assert!(
+        inside.contains("孙") && inside.contains("3-2-1502") && inside.contains("张三"),
+        "{inside}"
+    );
+    eprintln!(
+        "王建国 enrolled at 北门: in 东门's records {arrived_after:?} after, named by 东门's camera {named_after:?} after; the visitor registered at 东门 seen at 北门 {seen_after:?} after"
+    );
+    assert!(east_clean && north_clean);
+    drop(north);
 }

@@ -620,7 +620,7 @@ fn database_of_schema_1_is_upgraded_and_keeps_its_data() {
         .unwrap();
     }
     let store = Store::open(&path).unwrap();
-    assert_eq!(SCHEMA_VERSION, 13);
+    assert_eq!(SCHEMA_VERSION, 14);
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     assert_eq!(
         store.household("3-2-1502").unwrap().unwrap().notes,
@@ -636,6 +636,12 @@ fn database_of_schema_1_is_upgraded_and_keeps_its_data() {
     let outgoing = store.outgoing_events("postgres://shared", 10).unwrap();
     assert_eq!(outgoing.len(), 1);
     assert_eq!(outgoing[0].uid.len(), 36, "{}", outgoing[0].uid);
+    // schema 14: the person recorded before it is among the records to send to a shared store
+    let (records, _) = store
+        .records_to_send("postgres://shared", "东门", 10)
+        .unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].doc.as_ref().unwrap()["name"], "张伟");
     drop(store);
     // opening again finds nothing to do
     assert_eq!(

@@ -184,6 +184,7 @@ pub fn run(config: &Config, args: &Args, data: Option<&Path>) -> anyhow::Result<
     let eyes = (0..lanes(&config))
         .map(|_| load_eyes(&config, Some(&store)))
         .collect::<Result<Vec<_>, _>>()?;
+    let face_model = eyes.first().map(|e| e.faces.model_key().to_owned());
     let store = Arc::new(store);
     let settings = Settings {
         record: true,
@@ -198,7 +199,8 @@ pub fn run(config: &Config, args: &Args, data: Option<&Path>) -> anyhow::Result<
         let printer = tokio::spawn(print_events(events, args.json_events));
         let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
         // with --store, the demo box sends its events to a shared store like `gateward run`
-        let uplink = super::run::uplink(&config, &store);
+        let faces = face_model.map(|m| (m, service.gallery_editor()));
+        let uplink = super::run::uplink(&config, &store, faces);
         let shared_store = uplink
             .as_ref()
             .map(crate::pipeline::uplink::Uplink::status_fn);

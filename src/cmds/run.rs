@@ -12,7 +12,7 @@ use super::events::print_events;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::pipeline::housekeeping::Housekeeping;
-use crate::pipeline::service::{CameraHealth, Service, Settings, Timing};
+use crate::pipeline::service::{CameraHealth, GalleryEditor, Service, Settings, Timing};
 use crate::pipeline::start::{lanes, load_eyes, plans, runtime};
 use crate::pipeline::uplink::{Uplink, UplinkPlan};
 use crate::store::Store;
@@ -56,6 +56,7 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
     let eyes = (0..lanes(config))
         .map(|_| load_eyes(config, Some(&store)))
         .collect::<Result<Vec<_>, _>>()?;
+    let face_model = eyes.first().map(|e| e.faces.model_key().to_owned());
     let store = Arc::new(store);
     let record = !args.no_record;
     let settings = Settings {
@@ -79,7 +80,8 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
         let printer = tokio::spawn(print_events(events, args.json_events));
         let notifier =
             notify.map(|n| n.start(record.then(|| Arc::clone(&store)), service.subscribe()));
-        let uplink = record.then(|| uplink(&config, &store)).flatten();
+        let faces = face_model.map(|m| (m, service.gallery_editor()));
+        let uplink = record.then(|| uplink(&config, &store, faces)).flatten();
         let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
         let screen = if web {
             let shared_store = uplink.as_ref().map(Uplink::status_fn);
@@ -135,8 +137,14 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
 }
 
 /// In a compound with several boxes (`[store] url` or `--store`): this box's events sent on to
-/// the shared store, from now until the uplink is stopped.
-pub fn uplink(config: &Config, store: &Arc<Store>) -> Option<Uplink> {
+/// the shared store, from now until the uplink is stopped, and the people and visits shared
+/// with the other boxes; `faces` (the face model's key and the running gallery) learns of the
+/// people enrolled or changed there.
+pub fn uplink(
+    config: &Config,
+    store: &Arc<Store>,
+    faces: Option<(String, GalleryEditor)>,
+) -> Option<Uplink> {
     let url = config.shared_store.as_ref()?;
     tracing::info!(
         store = %crate::store::shared::shown(url),
@@ -149,6 +157,7 @@ pub fn uplink(config: &Config, store: &Arc<Store>) -> Option<Uplink> {
             url: url.clone(),
             box_name: config.box_name.clone(),
             every: Duration::from_millis(500),
+            faces,
         },
     ))
 }

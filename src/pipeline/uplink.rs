@@ -1,20 +1,27 @@
 //! The box's gate events sent on to the compound's shared store (PostgreSQL), on a thread of its
 //! own, and the vehicles driving in and out at the other boxes' gates brought back to this box's
-//! vehicles-inside list. Every event is recorded in the box's own database first, so the box goes on recording
+//! vehicles-inside list; the records the boxes share (people with their faces, visitors) sent
+//! both ways, a change at another box taken as soon as the shared store tells of it (LISTEN), a
+//! face enrolled there named by this box's cameras from their next look. Every event is recorded in the box's own database first, so the box goes on recording
 //! while the shared store cannot be reached; the events still to send are sent when it is back,
 //! oldest first, none lost and none doubled (the shared store keeps an event once, by the id the
 //! box made).
 
-use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, RecvTimeoutError, Sender, TryRecvError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use super::service::{GalleryEdit, GalleryEditor};
+use crate::store::library::Applied;
 use crate::store::shared::{SharedError, SharedStore, shown};
 use crate::store::{Store, StoreError};
 
 /// Events sent in one transaction.
 const BATCH: usize = 500;
+
+/// Shared records (people, visits) sent or taken in one transaction.
+const RECORDS_BATCH: usize = 200;
 
 /// How long a connection attempt may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -55,6 +62,9 @@ pub struct UplinkPlan {
     pub box_name: String,
     /// How often the box's database is looked at for new events.
     pub every: Duration,
+    /// The running service's face gallery and the face model's key: people enrolled, changed
+    /// or deleted at other boxes change it at once. `None`: nothing recognises here.
+    pub faces: Option<(String, GalleryEditor)>,
 }
 
 /// The running uplink.
@@ -156,12 +166,24 @@ fn run(
     let mut away = false;
     let mut wait = plan.every;
     loop {
-        let stopping = match stopped.recv_timeout(wait) {
-            Err(RecvTimeoutError::Timeout) => false,
-            Ok(()) | Err(RecvTimeoutError::Disconnected) => true,
+        let stopping = match client.as_mut() {
+            // connected: woken at once when another box changes a shared record; a broken
+            // connection is found by the round that follows
+            Some(c) => {
+                let _ = c.wait_for_records(wait);
+                !matches!(stopped.try_recv(), Err(TryRecvError::Empty))
+            }
+            None => match stopped.recv_timeout(wait) {
+                Err(RecvTimeoutError::Timeout) => false,
+                Ok(()) | Err(RecvTimeoutError::Disconnected) => true,
+            },
         };
-        let round = send_all(store, plan, &key, &mut client)
-            .and_then(|written| pull(store, plan, &key, &mut client).map(|()| written));
+        let round = send_all(store, plan, &key, &mut client).and_then(|written| {
+            send_records(store, plan, &key, &mut client)?;
+            pull(store, plan, &key, &mut client)?;
+            pull_records(store, plan, &key, &mut client)?;
+            Ok(written)
+        });
         match round {
             Ok(written) => {
                 if away {
@@ -252,19 +274,13 @@ fn send_all(
             // with nothing to send, still make sure it is there: the log and `status` say so
             match client {
                 Some(c) => c.ping().map_err(Failure::Shared)?,
-                None => {
-                    *client = Some(
-                        SharedStore::connect(&plan.url, CONNECT_TIMEOUT)
-                            .map_err(Failure::Shared)?,
-                    );
-                }
+                None => *client = Some(open(plan)?),
             }
             return Ok(written);
         };
         let shared = match client {
             Some(c) => c,
-            None => client
-                .insert(SharedStore::connect(&plan.url, CONNECT_TIMEOUT).map_err(Failure::Shared)?),
+            None => client.insert(open(plan)?),
         };
         written += shared
             .write(&plan.box_name, &batch)
@@ -276,4 +292,110 @@ fn send_all(
             return Ok(written);
         }
     }
+}
+
+/// Connects to the shared store and asks to be told of the other boxes' changes.
+fn open(plan: &UplinkPlan) -> Result<SharedStore, Failure> {
+    let mut shared = SharedStore::connect(&plan.url, CONNECT_TIMEOUT).map_err(Failure::Shared)?;
+    shared.listen().map_err(Failure::Shared)?;
+    Ok(shared)
+}
+
+/// Sends this box's changed people and visits, in batches.
+fn send_records(
+    store: &Store,
+    plan: &UplinkPlan,
+    key: &str,
+    client: &mut Option<SharedStore>,
+) -> Result<(), Failure> {
+    let Some(shared) = client else {
+        return Ok(());
+    };
+    loop {
+        let (records, last) = store
+            .records_to_send(key, &plan.box_name, RECORDS_BATCH)
+            .map_err(Failure::Local)?;
+        let Some(last) = last else {
+            return Ok(());
+        };
+        let changed = shared
+            .write_records(&plan.box_name, &records)
+            .map_err(Failure::Shared)?;
+        // after the shared store's commit: a crash here sends them again, which changes nothing
+        store.mark_records_sent(key, last).map_err(Failure::Local)?;
+        if changed > 0 {
+            tracing::info!(store = %key, "{changed} people or visits sent to the other boxes");
+        }
+    }
+}
+
+/// Takes the other boxes' changed people and visits, in the shared store's order, and changes
+/// the running gallery to match.
+fn pull_records(
+    store: &Store,
+    plan: &UplinkPlan,
+    key: &str,
+    client: &mut Option<SharedStore>,
+) -> Result<(), Failure> {
+    let Some(shared) = client else {
+        return Ok(());
+    };
+    loop {
+        let after = store.records_pulled(key).map_err(Failure::Local)?;
+        let batch = shared
+            .records_since(&plan.box_name, after, RECORDS_BATCH as i64)
+            .map_err(Failure::Shared)?;
+        let Some(until) = batch.last().map(|r| r.seq) else {
+            return Ok(());
+        };
+        let full = batch.len() == RECORDS_BATCH;
+        let applied = store
+            .apply_records(key, &plan.box_name, batch, until)
+            .map_err(Failure::Local)?;
+        if applied != Applied::default() {
+            tracing::info!(
+                store = %key,
+                people = applied.people.len(),
+                deleted = applied.removed.len(),
+                visits = applied.visits,
+                kept_here = applied.skipped,
+                "changes from the other boxes"
+            );
+        }
+        if let Some((model, gallery)) = &plan.faces {
+            for edit in gallery_edits(store, model, &applied).map_err(Failure::Local)? {
+                gallery.edit(edit);
+            }
+        }
+        if !full {
+            return Ok(());
+        }
+    }
+}
+
+/// What the running gallery must do for the people the other boxes changed: each changed
+/// person's faces and corrections as they are now, a deleted person gone.
+fn gallery_edits(
+    store: &Store,
+    model: &str,
+    applied: &Applied,
+) -> Result<Vec<GalleryEdit>, StoreError> {
+    let mut edits = Vec::new();
+    for &person in applied.removed.iter().chain(&applied.people) {
+        edits.push(GalleryEdit::Remove { person });
+    }
+    for &person in &applied.people {
+        let of = store.faces_of(person, model)?;
+        edits.extend(
+            of.faces
+                .into_iter()
+                .map(|vector| GalleryEdit::Add { person, vector }),
+        );
+        edits.extend(
+            of.excluded
+                .into_iter()
+                .map(|vector| GalleryEdit::Exclude { person, vector }),
+        );
+    }
+    Ok(edits)
 }

@@ -41,6 +41,7 @@ mod goods;
 mod import;
 mod inside;
 mod kiosks;
+pub mod library;
 mod logins;
 mod outbox;
 mod passes;

@@ -92,6 +92,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "event ids",
         sql: include_str!("migrations/013_event_ids.sql"),
     },
+    Migration {
+        version: 14,
+        name: "shared records",
+        sql: include_str!("migrations/014_shared_records.sql"),
+    },
 ];
 
 /// The schema version this binary writes.

@@ -42,9 +42,12 @@ CREATE TABLE people (
     -- company staff who ask that the office duty staff not be told: tell the shift leader
     ask_not_to_notify INTEGER NOT NULL DEFAULT 0 CHECK (ask_not_to_notify IN (0, 1)),
     created_ms INTEGER NOT NULL,
-    updated_ms INTEGER NOT NULL
+    updated_ms INTEGER NOT NULL,
+    -- (schema 14) made on the box that recorded the person; the id the shared store keeps it by
+    uid TEXT
 );
 CREATE INDEX people_by_name ON people (name);
+CREATE UNIQUE INDEX people_by_uid ON people (uid);
 CREATE INDEX people_by_household ON people (household_id);
 
 CREATE TABLE person_photos (
@@ -179,9 +182,14 @@ CREATE TABLE visits (
     pass_id INTEGER REFERENCES passes (id) ON DELETE SET NULL,
     guard TEXT NOT NULL DEFAULT '',
     -- (schema 7) the camera's arrival the visitor was registered for, while it is kept
-    arrival_id INTEGER REFERENCES gate_events (id) ON DELETE SET NULL
+    arrival_id INTEGER REFERENCES gate_events (id) ON DELETE SET NULL,
+    -- (schema 14) made on the box that registered the visitor; the id the shared store keeps it by
+    uid TEXT,
+    -- (schema 14) the box the visitor was registered at, when another box; NULL: this one
+    box TEXT
 );
 CREATE INDEX visits_by_time ON visits (time_in_ms);
+CREATE UNIQUE INDEX visits_by_uid ON visits (uid);
 -- (schema 7)
 CREATE INDEX visits_by_arrival ON visits (arrival_id);
 
@@ -421,7 +429,10 @@ CREATE INDEX face_sightings_by_thumbnail ON face_sightings (thumbnail) WHERE thu
 CREATE TABLE uplink (
     store TEXT PRIMARY KEY,
     last_event_id INTEGER NOT NULL DEFAULT 0,
-    pulled_until_ms INTEGER NOT NULL DEFAULT 0
+    pulled_until_ms INTEGER NOT NULL DEFAULT 0,
+    -- (schema 14) the last sync_changes.seq sent there, the last shared_records seq taken
+    records_sent_seq INTEGER NOT NULL DEFAULT 0,
+    records_pulled_seq INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE pulled_events (
     uid TEXT PRIMARY KEY,
@@ -430,6 +441,91 @@ CREATE TABLE pulled_events (
 );
 CREATE INDEX pulled_events_by_plate ON pulled_events (plate, at_ms);
 
+-- Schema 14, shared records (014_shared_records.sql): the people and visits changed on this box,
+-- to send to the shared store, noted by the triggers below; `sync_applying` has a row only while
+-- the shared store's changes are applied (they are not noted).
+-- the records changed on this box, in order: kind 'person' or 'visit', and its uid
+CREATE TABLE sync_changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL CHECK (kind IN ('person', 'visit')),
+    uid TEXT NOT NULL
+);
+-- has a row only inside the transaction that applies the shared store's changes
+CREATE TABLE sync_applying (
+    one INTEGER PRIMARY KEY CHECK (one = 1)
+);
+
+CREATE TRIGGER people_uid AFTER INSERT ON people WHEN NEW.uid IS NULL
+BEGIN
+    UPDATE people SET uid = lower(hex(randomblob(16))) WHERE id = NEW.id;
+END;
+CREATE TRIGGER people_changed AFTER UPDATE ON people
+    WHEN NEW.uid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sync_applying)
+BEGIN
+    INSERT INTO sync_changes (kind, uid) VALUES ('person', NEW.uid);
+END;
+CREATE TRIGGER people_deleted AFTER DELETE ON people
+    WHEN OLD.uid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sync_applying)
+BEGIN
+    INSERT INTO sync_changes (kind, uid) VALUES ('person', OLD.uid);
+END;
+CREATE TRIGGER faces_added AFTER INSERT ON face_embeddings
+    WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
+BEGIN
+    INSERT INTO sync_changes (kind, uid)
+        SELECT 'person', uid FROM people WHERE id = NEW.person_id AND uid IS NOT NULL;
+END;
+CREATE TRIGGER faces_changed AFTER UPDATE ON face_embeddings
+    WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
+BEGIN
+    INSERT INTO sync_changes (kind, uid)
+        SELECT 'person', uid FROM people WHERE id = NEW.person_id AND uid IS NOT NULL;
+END;
+CREATE TRIGGER faces_deleted AFTER DELETE ON face_embeddings
+    WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
+BEGIN
+    INSERT INTO sync_changes (kind, uid)
+        SELECT 'person', uid FROM people WHERE id = OLD.person_id AND uid IS NOT NULL;
+END;
+CREATE TRIGGER corrections_added AFTER INSERT ON face_corrections
+    WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
+BEGIN
+    INSERT INTO sync_changes (kind, uid)
+        SELECT 'person', uid FROM people WHERE id = NEW.person_id AND uid IS NOT NULL;
+END;
+CREATE TRIGGER corrections_deleted AFTER DELETE ON face_corrections
+    WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
+BEGIN
+    INSERT INTO sync_changes (kind, uid)
+        SELECT 'person', uid FROM people WHERE id = OLD.person_id AND uid IS NOT NULL;
+END;
+CREATE TRIGGER consents_added AFTER INSERT ON consents
+    WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
+BEGIN
+    INSERT INTO sync_changes (kind, uid)
+        SELECT 'person', uid FROM people WHERE id = NEW.person_id AND uid IS NOT NULL;
+END;
+CREATE TRIGGER consents_deleted AFTER DELETE ON consents
+    WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
+BEGIN
+    INSERT INTO sync_changes (kind, uid)
+        SELECT 'person', uid FROM people WHERE id = OLD.person_id AND uid IS NOT NULL;
+END;
+CREATE TRIGGER visits_uid AFTER INSERT ON visits WHEN NEW.uid IS NULL
+BEGIN
+    UPDATE visits SET uid = lower(hex(randomblob(16))) WHERE id = NEW.id;
+END;
+CREATE TRIGGER visits_changed AFTER UPDATE ON visits
+    WHEN NEW.uid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sync_applying)
+BEGIN
+    INSERT INTO sync_changes (kind, uid) VALUES ('visit', NEW.uid);
+END;
+CREATE TRIGGER visits_deleted AFTER DELETE ON visits
+    WHEN OLD.uid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sync_applying)
+BEGIN
+    INSERT INTO sync_changes (kind, uid) VALUES ('visit', OLD.uid);
+END;
+
 -- What `migrate` sets after the last step: the schema version and gateward's mark ("GWRD").
-PRAGMA user_version = 13;
+PRAGMA user_version = 14;
 PRAGMA application_id = 1196905028; -- 0x47575244

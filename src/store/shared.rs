@@ -10,17 +10,28 @@ use chrono::{DateTime, Utc};
 use postgres::{Client, NoTls};
 
 use super::columns::posts_text;
+use super::library::{PulledRecord, RecordDoc, RecordKind};
 use super::outbox::{OutgoingEvent, VehicleElsewhere};
 use crate::domain::{Direction, PlateColour};
 
 /// The shared store's migrations, in order; version N is `SHARED_MIGRATIONS[N - 1]`.
-const SHARED_MIGRATIONS: &[&str] = &[include_str!("shared_migrations/001_gate_log.sql")];
+const SHARED_MIGRATIONS: &[&str] = &[
+    include_str!("shared_migrations/001_gate_log.sql"),
+    include_str!("shared_migrations/002_records.sql"),
+];
 
 /// The shared store's schema version this binary writes.
 pub const SHARED_SCHEMA_VERSION: i32 = SHARED_MIGRATIONS.len() as i32;
 
 /// The advisory lock held while the schema is upgraded ("GWRD").
 const SCHEMA_LOCK: i64 = 0x4757_5244;
+
+/// The advisory lock held by each transaction that writes shared records ("GWRC"), so that they
+/// commit in the order of their `seq`.
+const RECORDS_LOCK: i64 = 0x4757_5243;
+
+/// The channel the boxes are told of new shared records on.
+const RECORDS_CHANNEL: &str = "gateward_records";
 
 /// What can go wrong with the shared store, in words that say what to do. The address is shown
 /// with its password hidden.
@@ -265,6 +276,124 @@ impl SharedStore {
             })
             .collect();
         Ok((vehicles, now.timestamp_millis()))
+    }
+
+    /// Writes `records` of the box `box_name` in one transaction and tells the listening boxes.
+    /// A record the store holds just so is left as it is (its place in the order too). Returns
+    /// how many changed.
+    pub fn write_records(
+        &mut self,
+        box_name: &str,
+        records: &[RecordDoc],
+    ) -> Result<u64, SharedError> {
+        let shown = self.shown.clone();
+        let fail = |e: &postgres::Error| self_error(&shown, "the box's records", e);
+        let mut tx = self.client.transaction().map_err(|e| fail(&e))?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&RECORDS_LOCK])
+            .map_err(|e| fail(&e))?;
+        let upsert = tx
+            .prepare(
+                "INSERT INTO shared_records (kind, uid, doc, box) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (kind, uid) DO UPDATE SET doc = excluded.doc, box = excluded.box, \
+                 seq = nextval('shared_records_seq'), written_at = now() \
+                 WHERE shared_records.doc IS DISTINCT FROM excluded.doc",
+            )
+            .map_err(|e| fail(&e))?;
+        let mut changed = 0;
+        for r in records {
+            changed += tx
+                .execute(&upsert, &[&r.kind.key(), &r.uid, &r.doc, &box_name])
+                .map_err(|e| fail(&e))?;
+        }
+        if changed > 0 {
+            tx.batch_execute(&format!("NOTIFY {RECORDS_CHANNEL}"))
+                .map_err(|e| fail(&e))?;
+        }
+        tx.commit().map_err(|e| fail(&e))?;
+        Ok(changed)
+    }
+
+    /// Up to `limit` shared records changed after `after_seq`, in order. The documents of
+    /// `me`'s own are left out (that box has them).
+    pub fn records_since(
+        &mut self,
+        me: &str,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<PulledRecord>, SharedError> {
+        let rows = self
+            .client
+            .query(
+                "SELECT seq, box, kind, uid, CASE WHEN box = $1 THEN NULL ELSE doc END \
+                 FROM shared_records WHERE seq > $2 ORDER BY seq LIMIT $3",
+                &[&me, &after_seq, &limit],
+            )
+            .map_err(|e| self_error(&self.shown, "the shared records", &e))?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                let kind: String = r.get(2);
+                Some(PulledRecord {
+                    seq: r.get(0),
+                    box_name: r.get(1),
+                    record: RecordDoc {
+                        kind: RecordKind::from_key(&kind)?,
+                        uid: r.get(3),
+                        doc: r.get(4),
+                    },
+                })
+            })
+            .collect())
+    }
+
+    /// The last change of the shared records (0: none).
+    pub fn records_seq(&mut self) -> Result<i64, SharedError> {
+        self.client
+            .query_one("SELECT coalesce(max(seq), 0) FROM shared_records", &[])
+            .map(|r| r.get(0))
+            .map_err(|e| self_error(&self.shown, "the shared records", &e))
+    }
+
+    /// How many shared records of `kind` there are (deleted ones left out).
+    pub fn records_count(&mut self, kind: RecordKind) -> Result<i64, SharedError> {
+        self.client
+            .query_one(
+                "SELECT count(*) FROM shared_records WHERE kind = $1 AND doc IS NOT NULL",
+                &[&kind.key()],
+            )
+            .map(|r| r.get(0))
+            .map_err(|e| self_error(&self.shown, "the shared records", &e))
+    }
+
+    /// Asks the server to tell this connection of new shared records (see
+    /// [`SharedStore::wait_for_records`]).
+    pub fn listen(&mut self) -> Result<(), SharedError> {
+        self.client
+            .batch_execute(&format!("LISTEN {RECORDS_CHANNEL}"))
+            .map_err(|e| self_error(&self.shown, "listening", &e))
+    }
+
+    /// Waits up to `timeout` for the server to say that records changed (after
+    /// [`SharedStore::listen`]); whether it did.
+    pub fn wait_for_records(&mut self, timeout: Duration) -> Result<bool, SharedError> {
+        use fallible_iterator::FallibleIterator as _;
+        let mut notes = self.client.notifications();
+        let told = notes
+            .timeout_iter(timeout)
+            .next()
+            .map_err(|e| self_error(&self.shown, "listening", &e))?
+            .is_some();
+        // the others that came together are the same news
+        while let Ok(Some(_)) = notes.iter().next() {}
+        Ok(told)
+    }
+
+    /// Deletes the shared records written by the boxes whose names match the SQL `LIKE`
+    /// pattern `pattern` (the benchmark's own); how many went.
+    pub fn remove_records_like(&mut self, pattern: &str) -> Result<u64, SharedError> {
+        self.client
+            .execute("DELETE FROM shared_records WHERE box LIKE $1", &[&pattern])
+            .map_err(|e| self_error(&self.shown, "the removal", &e))
     }
 
     /// Deletes the events of the boxes whose names match the SQL `LIKE` pattern `pattern` (the

@@ -60,11 +60,14 @@ pub struct VisitRecord {
     pub guard: String,
     /// The camera's arrival the visitor was registered for, while that event is kept.
     pub arrival_id: Option<i64>,
+    /// The box of the compound the visitor was registered at, when it is another box (`[box]
+    /// name`); `None`: this one.
+    pub registered_at: Option<String>,
 }
 
 pub(super) const VISIT_COLUMNS: &str = "SELECT v.id, v.visitor_surname, v.room, v.household_id, v.purpose, \
      v.id_checked, v.resident_confirmed, v.notified, v.time_in_ms, v.time_out_ms, v.pass_id, \
-     s.number, v.guard, v.arrival_id FROM visits v LEFT JOIN passes s ON s.id = v.pass_id";
+     s.number, v.guard, v.arrival_id, v.box FROM visits v LEFT JOIN passes s ON s.id = v.pass_id";
 
 pub(super) fn visit_row(r: &Row<'_>) -> rusqlite::Result<VisitRecord> {
     Ok(VisitRecord {
@@ -85,6 +88,7 @@ pub(super) fn visit_row(r: &Row<'_>) -> rusqlite::Result<VisitRecord> {
         pass_number: r.get(11)?,
         guard: r.get(12)?,
         arrival_id: r.get(13)?,
+        registered_at: r.get(14)?,
     })
 }
 

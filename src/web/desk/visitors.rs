@@ -122,7 +122,7 @@ async fn render_visitors(
                             td data-label="房号" { (v.room) }
                             td data-label="事由" { (v.purpose.zh()) }
                             td data-label="出入证" { (v.pass_number.as_deref().unwrap_or("")) }
-                            td.name data-label="登记人" { (v.guard) }
+                            td.name data-label="登记人" { (v.guard) (registered_at(v)) }
                             td.act {
                                 form.inline method="post" action=(format!("/visitors/{}/out", v.id)) {
                                     (page::csrf_field(user))
@@ -141,6 +141,15 @@ async fn render_visitors(
         (desk_links())
     };
     Ok(frame(user, "访客登记 Visitors", body))
+}
+
+/// Where a visitor registered at another gate box was registered, e.g. "（东门岗亭登记）".
+fn registered_at(v: &VisitRecord) -> Markup {
+    html! {
+        @if let Some(at) = &v.registered_at {
+            " " small.elsewhere { "（" (at) "登记）" }
+        }
+    }
 }
 
 fn visits_table(visits: &[VisitRecord], tz: Tz, today: NaiveDate) -> Markup {
@@ -163,7 +172,7 @@ fn visits_table(visits: &[VisitRecord], tz: Tz, today: NaiveDate) -> Markup {
                         td data-label="业主确认" { (if v.resident_confirmed { "已确认" } else { "未确认" }) }
                         td data-label="证件" { (if v.id_checked { "已查验" } else { "未查验" }) }
                         td data-label="通知" { (posts(&v.notified)) }
-                        td.name data-label="登记人" { (v.guard) }
+                        td.name data-label="登记人" { (v.guard) (registered_at(v)) }
                     }
                 }
             }

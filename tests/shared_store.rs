@@ -592,3 +592,185 @@ fn a_face_enrolled_at_one_box_is_named_at_the_other_and_its_visitors_are_seen_at
     assert!(east_clean && north_clean);
     drop(north);
 }
+
+const KILL_CHILD: &str = "GATEWARD_SHARED_KILL_CHILD";
+
+/// Issue 20: a box on a shared store is killed (`kill -9`) while it records events and people
+/// and sends them on, 20 times over, each time started again on the same records. Nothing it
+/// acknowledged is lost: every event is in its own database, and once it has caught up, in the
+/// shared store exactly once; every person too. The records pass SQLite's integrity check.
+///
+/// The child is this test binary run again with `KILL_CHILD` set: it records an event at a time
+/// (and a person every 10), printing `ACK <plate>` after each acknowledgement, while its uplink
+/// sends them every 10 ms.
+#[test]
+fn a_box_killed_20_times_mid_write_loses_nothing_it_acknowledged_on_either_store() {
+    if let Ok(spec) = std::env::var(KILL_CHILD) {
+        let mut parts = spec.splitn(3, '|');
+        let (data, run, url) = (
+            parts.next().unwrap().to_owned(),
+            parts.next().unwrap().parse::<u32>().unwrap(),
+            parts.next().unwrap().to_owned(),
+        );
+        let store = Arc::new(Store::open(gateward::store::database_path(data.as_ref())).unwrap());
+        let _uplink = Uplink::start(
+            Arc::clone(&store),
+            UplinkPlan {
+                url,
+                box_name: "东门岗亭".to_owned(),
+                every: Duration::from_millis(10),
+                faces: None,
+            },
+        );
+        let mut out = std::io::stdout().lock();
+        for i in 0..10_000u32 {
+            let plate = format!("川A{run:02}{i:03}");
+            let at = Utc::now();
+            let mut e = NewGateEvent::new(at, "东门", EventKind::Vehicle, Shift::Morning);
+            e.plate = Some(plate.clone());
+            store.insert_event(e).unwrap();
+            if i % 10 == 0 {
+                store
+                    .insert_person(
+                        "经理",
+                        gateward::store::NewPerson::new(
+                            format!("住户{run:02}{i:03}"),
+                            gateward::domain::PersonClass::Resident,
+                        ),
+                    )
+                    .unwrap();
+            }
+            use std::io::Write as _;
+            writeln!(out, "ACK {plate}").unwrap();
+            out.flush().unwrap();
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        return;
+    }
+    let Some(pg) = Postgres::start() else {
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let mut acked = std::collections::BTreeSet::new();
+    // the runs whose uplink had written to the shared store before the kill
+    let mut sending = 0;
+    let mut in_shared_before = 0;
+    for run in 0..20u32 {
+        use std::io::BufRead as _;
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "a_box_killed_20_times_mid_write_loses_nothing_it_acknowledged_on_either_store",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(
+                KILL_CHILD,
+                format!("{}|{run}|{}", data.path().display(), pg.url()),
+            )
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        // killed after a different number of writes each time, so at a different point of the
+        // uplink's round
+        let want = 15 + (run as usize * 7) % 40;
+        let mut this_run = 0;
+        while this_run < want {
+            let line = lines.next().expect("the child stopped early").unwrap();
+            if let Some(plate) = line.strip_prefix("ACK ") {
+                acked.insert(plate.to_owned());
+                this_run += 1;
+            }
+        }
+        child.kill().unwrap(); // SIGKILL
+        for line in lines.map_while(Result::ok) {
+            if let Some(plate) = line.strip_prefix("ACK ") {
+                acked.insert(plate.to_owned());
+            }
+        }
+        let status = child.wait().unwrap();
+        use std::os::unix::process::ExitStatusExt as _;
+        assert_eq!(status.signal(), Some(9), "killed partway: {status}");
+        let now = shared(&pg).events(None).map(|e| e.len()).unwrap_or(0);
+        sending += usize::from(now > in_shared_before);
+        in_shared_before = now;
+    }
+    assert!(
+        sending >= 10,
+        "the kills hit a box that was sending: only {sending} of 20 had sent anything"
+    );
+
+    // the box's own database: whole, with every acknowledged event
+    let path = gateward::store::database_path(data.path());
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    let check: String = raw
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    drop(raw);
+    let store = Arc::new(Store::open(&path).unwrap());
+    let local: std::collections::BTreeSet<String> = store
+        .events(&gateward::store::EventQuery::default())
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| e.plate)
+        .collect();
+    let lost: Vec<_> = acked.difference(&local).collect();
+    assert!(
+        lost.is_empty(),
+        "acknowledged but not in the box's records: {lost:?}"
+    );
+    let people = store.people().unwrap().len();
+
+    // started once more, it catches up: the shared store has each event and person once
+    let key = gateward::store::shared::shown(&pg.url());
+    let uplink = Uplink::start(
+        Arc::clone(&store),
+        UplinkPlan {
+            url: pg.url(),
+            box_name: "东门岗亭".to_owned(),
+            every: Duration::from_millis(50),
+            faces: None,
+        },
+    );
+    let caught_up = wait_for(Duration::from_secs(30), || {
+        store.outgoing_count(&key).unwrap_or(1) == 0
+            && store.records_pending(&key).unwrap_or(1) == 0
+    });
+    uplink.stop();
+    assert!(caught_up, "the box did not catch up");
+    let shared_events = shared(&pg).events(None).unwrap();
+    let mut plates: Vec<String> = shared_events
+        .iter()
+        .filter_map(|e| e.plate.clone())
+        .collect();
+    plates.sort();
+    let n = plates.len();
+    plates.dedup();
+    assert_eq!(n, plates.len(), "an event is in the shared store twice");
+    let in_shared: std::collections::BTreeSet<String> = plates.into_iter().collect();
+    assert_eq!(
+        in_shared, local,
+        "the shared store has exactly the box's events"
+    );
+    let lost: Vec<_> = acked.difference(&in_shared).collect();
+    assert!(
+        lost.is_empty(),
+        "acknowledged but not in the shared store: {lost:?}"
+    );
+    assert_eq!(
+        shared(&pg)
+            .records_count(gateward::store::library::RecordKind::Person)
+            .unwrap(),
+        people as i64,
+        "every person once"
+    );
+    eprintln!(
+        "20 kills ({sending} while sending): {} events acknowledged, {} recorded, all in the shared store once; {people} people",
+        acked.len(),
+        local.len()
+    );
+}

@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 use super::audit::append_tx;
 use super::db::{Ctx, Store};
 use super::error::StoreError;
+use crate::domain::PersonClass;
 
 /// What kind of record a document is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -53,6 +54,71 @@ pub struct RecordDoc {
     pub uid: String,
     /// The record (JSON); `None`: it was deleted.
     pub doc: Option<serde_json::Value>,
+}
+
+impl RecordDoc {
+    /// A new person's record (a fresh id, nothing else known of them) with `faces` made by
+    /// `model`: what `bench store` fills a shared store with.
+    pub fn new_person(
+        name: &str,
+        class: PersonClass,
+        model: &str,
+        faces: &[Vec<f32>],
+    ) -> RecordDoc {
+        let now = chrono::Utc::now().timestamp_millis();
+        let doc = PersonDoc {
+            name: name.to_owned(),
+            class: class.key().to_owned(),
+            title: String::new(),
+            household: None,
+            status: "active".to_owned(),
+            appearance_notes: String::new(),
+            habit_notes: String::new(),
+            ask_not_to_notify: false,
+            created_ms: now,
+            updated_ms: now,
+            faces: faces
+                .iter()
+                .map(|v| FaceDoc {
+                    model: model.to_owned(),
+                    dim: v.len() as i64,
+                    vector: B64.encode(to_bytes(v)),
+                    source: "enrolled".to_owned(),
+                    created_ms: now,
+                    thumbnail: None,
+                })
+                .collect(),
+            corrections: Vec::new(),
+            consents: Vec::new(),
+        };
+        RecordDoc {
+            kind: RecordKind::Person,
+            uid: uuid::Uuid::now_v7().simple().to_string(),
+            doc: serde_json::to_value(doc).ok(),
+        }
+    }
+
+    /// The faces made by `model` in a person's record; none for a visit, a deleted person or a
+    /// record that cannot be read.
+    pub fn person_faces(&self, model: &str) -> Vec<Vec<f32>> {
+        let Some(doc) = self
+            .doc
+            .as_ref()
+            .filter(|_| self.kind == RecordKind::Person)
+        else {
+            return Vec::new();
+        };
+        let Ok(person) = PersonDoc::deserialize(doc) else {
+            return Vec::new();
+        };
+        person
+            .faces
+            .iter()
+            .filter(|f| f.model == model)
+            .filter_map(|f| vector(&f.vector, f.dim).ok())
+            .map(|b| from_bytes(&b))
+            .collect()
+    }
 }
 
 /// A record as another box wrote it to the shared store.
@@ -451,6 +517,10 @@ fn parse<T: serde::de::DeserializeOwned>(r: &PulledRecord, doc: &serde_json::Val
     }
 }
 
+fn to_bytes(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
 fn from_bytes(b: &[u8]) -> Vec<f32> {
     b.chunks_exact(4)
         .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
@@ -786,7 +856,6 @@ fn apply_visit(conn: &Connection, uid: &str, box_name: &str, v: &VisitDoc) -> ru
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::PersonClass;
     use crate::store::people::{NewFaceEmbedding, NewPerson};
 
     fn pulled(from: &str, seq: i64, record: RecordDoc) -> PulledRecord {

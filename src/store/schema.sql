@@ -450,6 +450,11 @@ CREATE TABLE sync_changes (
     kind TEXT NOT NULL CHECK (kind IN ('person', 'visit')),
     uid TEXT NOT NULL
 );
+CREATE INDEX sync_changes_by_record ON sync_changes (kind, uid);
+-- a person's faces and corrections, replaced when a person comes from another box (and found
+-- by the cascade when a person is deleted)
+CREATE INDEX face_embeddings_by_person ON face_embeddings (person_id);
+CREATE INDEX face_corrections_by_person ON face_corrections (person_id);
 -- has a row only inside the transaction that applies the shared store's changes
 CREATE TABLE sync_applying (
     one INTEGER PRIMARY KEY CHECK (one = 1)

@@ -2,9 +2,10 @@
 //! box's own SQLite file and on a compound's shared PostgreSQL (`--store`), with 1, 4 and 16
 //! boxes writing at once (threads, each with its own connection to the shared store; for SQLite,
 //! writers of the one file), one event per write as events come; and the catch-up rate of a box
-//! sending its kept events after an outage (500 a transaction, as the uplink does). The rows the
-//! bench writes in the shared store are deleted after. The last line holds the figures as
-//! `name=value`.
+//! sending its kept events after an outage (500 a transaction, as the uplink does); and the time
+//! to load a face gallery of 100,000 faces (`--faces`) from the box's file, and from the shared
+//! store, as a box joining the compound takes it. The rows the bench writes in the shared store
+//! are deleted after. The last line holds the figures as `name=value`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,8 +13,11 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use chrono::Utc;
 
+use crate::app::gallery::load_gallery;
 use crate::config::Config;
-use crate::domain::{EventKind, Shift};
+use crate::domain::{EventKind, PersonClass, Shift};
+use crate::recognize::gallery::{Gallery, RandomEmbeddings};
+use crate::store::library::{PulledRecord, RecordDoc};
 use crate::store::shared::{SharedStore, shown};
 use crate::store::{GateEvent, NewGateEvent, OutgoingEvent, Store};
 
@@ -23,6 +27,9 @@ pub struct StoreArgs {
     /// Seconds each number of writers runs.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=600))]
     pub seconds: u32,
+    /// Faces in the gallery whose load is timed (4 a person); 0: not timed.
+    #[arg(long, default_value_t = 100_000)]
+    pub faces: usize,
 }
 
 /// Boxes writing at once.
@@ -142,6 +149,10 @@ pub fn run(config: &Config, args: &StoreArgs) -> anyhow::Result<()> {
         figures.push(format!("sqlite_{writers}_per_s={:.0}", m.per_second));
         figures.push(format!("sqlite_{writers}_p99_ms={:.2}", m.p99_ms));
     }
+    let people = gallery_people(args.faces);
+    if !people.is_empty() {
+        figures.extend(gallery_from_sqlite(&people)?);
+    }
     let Some(url) = &config.shared_store else {
         println!(
             "  PostgreSQL: not measured; give the shared store: --store postgres://USER:PASSWORD@HOST/DATABASE"
@@ -183,6 +194,143 @@ pub fn run(config: &Config, args: &StoreArgs) -> anyhow::Result<()> {
     figures.push(format!("postgres_catch_up_per_s={catch_up:.0}"));
     let removed = connect(0)?.remove_boxes_like(&format!("{tag} box %"))?;
     println!("  ({removed} events the bench wrote removed from the shared store)");
+    if !people.is_empty() {
+        let measured = gallery_from_postgres(url, &tag, &people);
+        let removed = connect(0)?.remove_records_like(&format!("{tag} box %"))?;
+        println!("  ({removed} people the bench wrote removed from the shared store)");
+        figures.extend(measured?);
+    }
     println!("{}", figures.join(" "));
     Ok(())
+}
+
+/// Faces a person in the timed gallery.
+const FACES_EACH: usize = 4;
+
+/// The face model's key in the timed gallery's records.
+const GALLERY_MODEL: &str = "bench-model";
+
+/// `faces` random faces, [`FACES_EACH`] a person, as person records.
+fn gallery_people(faces: usize) -> Vec<RecordDoc> {
+    let mut random = RandomEmbeddings::new(20);
+    (0..faces.div_ceil(FACES_EACH))
+        .map(|i| {
+            let vectors: Vec<Vec<f32>> = (0..FACES_EACH.min(faces - i * FACES_EACH))
+                .map(|_| random.unit().to_vec())
+                .collect();
+            RecordDoc::new_person(
+                &format!("住户{i:06}"),
+                PersonClass::Resident,
+                GALLERY_MODEL,
+                &vectors,
+            )
+        })
+        .collect()
+}
+
+fn faces_in(people: &[RecordDoc]) -> usize {
+    people
+        .iter()
+        .map(|p| p.person_faces(GALLERY_MODEL).len())
+        .sum()
+}
+
+/// Stores `people` in a new box file (as taken from the shared store) and times loading their
+/// gallery from it, as the service does at every start.
+fn gallery_from_sqlite(people: &[RecordDoc]) -> anyhow::Result<Vec<String>> {
+    let faces = faces_in(people);
+    let dir = tempfile::tempdir().context("cannot make a temporary folder")?;
+    let store = Store::open(crate::store::database_path(dir.path()))?;
+    let t = Instant::now();
+    store_people(&store, people)?;
+    let stored = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let gallery = load_gallery(&store, GALLERY_MODEL)?;
+    let loaded = t.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        gallery.len() == faces,
+        "{} of {faces} faces loaded",
+        gallery.len()
+    );
+    println!(
+        "  SQLite: a gallery of {faces} faces ({} people) loaded in {loaded:.2} s (stored in the box's file in {stored:.1} s)",
+        people.len()
+    );
+    Ok(vec![
+        format!("sqlite_gallery_{faces}_load_s={loaded:.2}"),
+        format!("sqlite_gallery_{faces}_store_s={stored:.1}"),
+    ])
+}
+
+/// Stores `people` in `store` as records taken from the shared store, 1,000 a transaction.
+fn store_people(store: &Store, people: &[RecordDoc]) -> anyhow::Result<()> {
+    for (n, chunk) in people.chunks(1000).enumerate() {
+        let pulled: Vec<PulledRecord> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, record)| PulledRecord {
+                seq: (n * 1000 + i + 1) as i64,
+                box_name: "bench".to_owned(),
+                record: record.clone(),
+            })
+            .collect();
+        let until = pulled.last().map_or(0, |p| p.seq);
+        store.apply_records("bench", "bench reader", pulled, until)?;
+    }
+    Ok(())
+}
+
+/// Writes `people` to the shared store, then times a box loading their gallery from it: every
+/// record read, its faces decoded into the gallery; and a box joining the compound taking them
+/// into its own file.
+fn gallery_from_postgres(
+    url: &str,
+    tag: &str,
+    people: &[RecordDoc],
+) -> anyhow::Result<Vec<String>> {
+    let faces = faces_in(people);
+    let mut shared = SharedStore::connect(url, Duration::from_secs(5))?;
+    let start = shared.records_seq()?;
+    let t = Instant::now();
+    for chunk in people.chunks(500) {
+        shared.write_records(&format!("{tag} box 0"), chunk)?;
+    }
+    let written = t.elapsed().as_secs_f64();
+    // read as another box does, from where the shared store stood before
+    let t = Instant::now();
+    let mut gallery = Gallery::with_capacity(faces);
+    let mut after = start;
+    let mut read = Vec::with_capacity(people.len());
+    loop {
+        let batch = shared.records_since(&format!("{tag} reader"), after, 2000)?;
+        let Some(last) = batch.last().map(|r| r.seq) else {
+            break;
+        };
+        after = last;
+        for r in batch {
+            for v in r.record.person_faces(GALLERY_MODEL) {
+                gallery.add_vector(r.seq, &v)?;
+            }
+            read.push(r.record);
+        }
+    }
+    let loaded = t.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        gallery.len() == faces,
+        "{} of {faces} faces read",
+        gallery.len()
+    );
+    let dir = tempfile::tempdir().context("cannot make a temporary folder")?;
+    let store = Store::open(crate::store::database_path(dir.path()))?;
+    let t = Instant::now();
+    store_people(&store, &read)?;
+    let joined = loaded + t.elapsed().as_secs_f64();
+    println!(
+        "  PostgreSQL: a gallery of {faces} faces loaded in {loaded:.2} s (written in {written:.1} s); a new box takes it into its own file in {joined:.1} s"
+    );
+    Ok(vec![
+        format!("postgres_gallery_{faces}_load_s={loaded:.2}"),
+        format!("postgres_gallery_{faces}_write_s={written:.1}"),
+        format!("postgres_gallery_{faces}_new_box_s={joined:.1}"),
+    ])
 }

@@ -774,3 +774,149 @@ fn a_box_killed_20_times_mid_write_loses_nothing_it_acknowledged_on_either_store
         local.len()
     );
 }
+
+/// Issue 20: `gateward store copy` moves a one-box compound (the sample compound with its
+/// enrolled faces, a visit, gate events) to the shared store and back into a new records file:
+/// every person with their faces, the visit and each event arrive once, copying again doubles
+/// nothing, and a file that already holds records is not copied into.
+#[test]
+fn store_copy_moves_a_one_box_compound_to_the_shared_store_and_back() {
+    let Some(pg) = Postgres::start() else {
+        return;
+    };
+    let url = pg.url();
+    let data = tempfile::tempdir().unwrap();
+    let import = gateward_in(data.path(), &["import", fixture("demo").to_str().unwrap()]);
+    assert!(import.status.success(), "{}", stderr(&import));
+    let db = gateward::store::database_path(data.path());
+    let (people, faces, events) = {
+        let store = Store::open(&db).unwrap();
+        for n in 0..30 {
+            event(&store, "东门", n);
+        }
+        store
+            .register_visit(
+                "张三",
+                gateward::store::NewVisit {
+                    visitor_surname: "孙".to_owned(),
+                    room: "3-2-1502".to_owned(),
+                    purpose: gateward::domain::VisitPurpose::Visitor,
+                    id_checked: true,
+                    resident_confirmed: true,
+                    notified: Vec::new(),
+                    time_in: Utc::now(),
+                    pass_id: None,
+                    guard: "张三".to_owned(),
+                    arrival_id: None,
+                },
+            )
+            .unwrap();
+        let people: Vec<String> = store
+            .people()
+            .unwrap()
+            .into_iter()
+            .map(|p| p.name)
+            .collect();
+        let faces = rusqlite::Connection::open(&db)
+            .unwrap()
+            .query_row("SELECT count(*) FROM face_embeddings", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .unwrap();
+        (
+            people,
+            faces,
+            store.events(&Default::default()).unwrap().len(),
+        )
+    };
+    assert!(
+        people.len() >= 5 && faces >= 5 && events == 30,
+        "{people:?} {faces}"
+    );
+    let from = format!("sqlite:{}", db.display());
+    let copy = |from: &str, to: &str| {
+        gateward_in(data.path(), &["store", "copy", "--from", from, "--to", to])
+    };
+    let out = copy(&from, &url);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = stdout(&out);
+    assert!(
+        said.contains(&format!("{} 人 people", people.len()))
+            && said.contains("1 条来访 visits")
+            && said.contains("30 条门岗记录 gate events"),
+        "{said}"
+    );
+    assert!(!said.contains("secret"), "{said}");
+    let mut shared = shared(&pg);
+    use gateward::store::library::RecordKind;
+    assert_eq!(
+        shared.records_count(RecordKind::Person).unwrap(),
+        people.len() as i64
+    );
+    assert_eq!(shared.records_count(RecordKind::Visit).unwrap(), 1);
+    assert_eq!(shared.events_count().unwrap(), 30);
+    // again: nothing doubled
+    let out = copy(&from, &url);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        shared.records_count(RecordKind::Person).unwrap(),
+        people.len() as i64
+    );
+    assert_eq!(shared.events_count().unwrap(), 30);
+
+    // and back, into a new file
+    let back = data.path().join("back/gateward.sqlite");
+    let out = copy(&url, &format!("sqlite:{}", back.display()));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let store = Store::open(&back).unwrap();
+    let mut names: Vec<String> = store
+        .people()
+        .unwrap()
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    let mut want = people.clone();
+    names.sort();
+    want.sort();
+    assert_eq!(names, want);
+    let faces_back = rusqlite::Connection::open(&back)
+        .unwrap()
+        .query_row("SELECT count(*) FROM face_embeddings", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .unwrap();
+    assert_eq!(faces_back, faces, "every face came back");
+    let visits = store.visitors_inside().unwrap();
+    assert_eq!(visits.len(), 1);
+    assert_eq!(visits[0].registered_at, None, "registered at this box");
+    assert_eq!(store.events(&Default::default()).unwrap().len(), 30);
+    // the original's event ids are kept
+    let original = Store::open(&db).unwrap();
+    let ids = |s: &Store| {
+        let mut v: Vec<String> = s
+            .outgoing_events("x", 1000)
+            .unwrap()
+            .into_iter()
+            .map(|o| o.uid)
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(ids(&store), ids(&original));
+    drop(store);
+
+    // into a file that holds records: refused, nothing written
+    let out = copy(&url, &from);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("already holds"), "{}", stderr(&out));
+    assert_eq!(original.events(&Default::default()).unwrap().len(), 30);
+    // a file that is not there, and a place that is neither
+    let out = copy("sqlite:/nowhere/gateward.sqlite", &url);
+    assert!(stderr(&out).contains("does not exist"), "{}", stderr(&out));
+    let out = copy("mysql://root:secret@h/db", &url);
+    assert!(
+        stderr(&out).contains("write sqlite:PATH") && !stderr(&out).contains("secret"),
+        "{}",
+        stderr(&out)
+    );
+}

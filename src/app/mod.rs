@@ -12,6 +12,7 @@
 //! - [`visitors`]: registering a visitor, from the screen or the desk;
 //! - [`rights`]: residents' data rights: a person's data as one file, and its deletion;
 //!   [`retention`]: the faces seen and the snapshots deleted when their days are over;
+//! - [`store_copy`]: moving a compound's records between a box's file and the shared store;
 //! - [`when`]: local times typed by a user, and their UTC instants;
 //! - [`password`]: the password policy (pure): what a chosen password must not be.
 //!
@@ -29,5 +30,6 @@ pub mod report;
 pub mod retention;
 pub mod rights;
 pub mod sightings;
+pub mod store_copy;
 pub mod visitors;
 pub mod when;

@@ -25,6 +25,7 @@ pub mod replay;
 pub mod report;
 mod reported;
 pub mod run;
+pub mod store;
 pub mod user;
 
 pub use reported::Reported;
@@ -90,6 +91,8 @@ pub enum Command {
     Replay(replay::Args),
     /// Measure how fast the models run on this machine (性能测试)
     Bench(bench::Args),
+    /// Copy a compound's records between a box's file and the shared store (复制记录)
+    Store(store::Args),
     /// The USB cameras of this machine, or what a camera address sends (`cameras probe URL`)
     /// (摄像头检测)
     Cameras(cameras::Args),
@@ -136,5 +139,6 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Report(args) => report::run(&config, args),
         Command::Bench(args) => bench::run(&config, args),
         Command::Cameras(args) => cameras::run(args),
+        Command::Store(args) => store::run(&config, args),
     }
 }

@@ -349,6 +349,11 @@ fn pull_records(
             return Ok(());
         };
         let full = batch.len() == RECORDS_BATCH;
+        // this box's own changes come back without their documents: it has them
+        let batch: Vec<_> = batch
+            .into_iter()
+            .filter(|r| r.box_name != plan.box_name)
+            .collect();
         let applied = store
             .apply_records(key, &plan.box_name, batch, until)
             .map_err(Failure::Local)?;

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
-use super::columns::to_ms;
+use super::columns::{posts_text, to_ms};
 use super::db::Store;
 use super::error::StoreError;
 use super::events::{EVENT_COLUMNS, GateEvent, event_row};
@@ -34,15 +34,22 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<OutgoingEvent>, StoreError> {
         let store = store.to_owned();
+        let after: i64 = self.read(move |c, _| {
+            c.query_row(
+                "SELECT last_event_id FROM uplink WHERE store = ?1",
+                [&store],
+                |r| r.get(0),
+            )
+            .optional()
+            .map(Option::unwrap_or_default)
+        })?;
+        self.events_after(after, limit)
+    }
+
+    /// Up to `limit` of this box's events after the one with id `after`, oldest first, as the
+    /// shared store takes them.
+    pub fn events_after(&self, after: i64, limit: usize) -> Result<Vec<OutgoingEvent>, StoreError> {
         self.read(move |c, _| {
-            let after: i64 = c
-                .query_row(
-                    "SELECT last_event_id FROM uplink WHERE store = ?1",
-                    [&store],
-                    |r| r.get(0),
-                )
-                .optional()?
-                .unwrap_or(0);
             let sql = format!(
                 "SELECT q.*, g.uid, p.name FROM ({EVENT_COLUMNS} WHERE id > ?1 ORDER BY id \
                  LIMIT ?2) AS q JOIN gate_events g ON g.id = q.id \
@@ -74,6 +81,69 @@ impl Store {
             )
         })
         .map(|n| n.max(0) as u64)
+    }
+
+    /// Adds events copied from the shared store (`gateward store copy`), keeping their ids; an
+    /// event already here (same id) is left as it is. The person is linked when exactly one
+    /// person here has the event's name. Returns how many were new.
+    pub fn copy_in_events(&self, events: Vec<OutgoingEvent>) -> Result<usize, StoreError> {
+        self.write(move |conn, ctx| {
+            let err = |e| ctx.err(e);
+            let mut new = 0;
+            let mut person = conn
+                .prepare_cached(
+                    "SELECT CASE WHEN count(*) = 1 THEN max(id) END FROM people WHERE name = ?1",
+                )
+                .map_err(err)?;
+            let mut insert = conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO gate_events (at_ms, gate, camera, kind, direction, \
+                     person_id, plate, plate_colour, class, decision, notified, snapshot, score, \
+                     shift, uid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, \
+                     ?14, ?15)",
+                )
+                .map_err(err)?;
+            for o in &events {
+                let e = &o.event;
+                let person_id: Option<i64> = match &o.person {
+                    Some(name) => person.query_row([name], |r| r.get(0)).map_err(err)?,
+                    None => None,
+                };
+                new += insert
+                    .execute(params![
+                        to_ms(e.at),
+                        e.gate,
+                        e.camera,
+                        e.kind.key(),
+                        e.direction.map(|d| d.key()),
+                        person_id,
+                        e.plate.as_deref().map(clean_plate),
+                        e.plate_colour.map(|c| c.key()),
+                        e.class.map(|c| c.key()),
+                        e.decision,
+                        posts_text(&e.notified),
+                        e.snapshot,
+                        e.score.map(f64::from),
+                        e.shift.key(),
+                        o.uid,
+                    ])
+                    .map_err(err)?;
+            }
+            Ok(new)
+        })
+    }
+
+    /// How many of the events `uids` this box holds.
+    pub fn events_present(&self, uids: &[String]) -> Result<usize, StoreError> {
+        let uids = uids.to_vec();
+        self.read(move |c, _| {
+            let mut st = c.prepare_cached("SELECT 1 FROM gate_events WHERE uid = ?1")?;
+            let mut n = 0;
+            for uid in &uids {
+                n += usize::from(st.exists([uid])?);
+            }
+            Ok(n)
+        })
     }
 
     /// Notes that the shared store `store` holds this box's events up to `last_event_id`.

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use postgres::{Client, NoTls};
 
 use super::columns::posts_text;
+use super::events::GateEvent;
 use super::library::{PulledRecord, RecordDoc, RecordKind};
 use super::outbox::{OutgoingEvent, VehicleElsewhere};
 use crate::domain::{Direction, PlateColour};
@@ -386,6 +387,94 @@ impl SharedStore {
         // the others that came together are the same news
         while let Ok(Some(_)) = notes.iter().next() {}
         Ok(told)
+    }
+
+    /// Up to `limit` events of every box after the one with id `after` (by id; `None`: from
+    /// the first), as a box's records take them (`gateward store copy`).
+    pub fn events_page(
+        &mut self,
+        after: Option<uuid::Uuid>,
+        limit: i64,
+    ) -> Result<Vec<OutgoingEvent>, SharedError> {
+        let rows = self
+            .client
+            .query(
+                "SELECT uid, at, gate, camera, kind, direction, person, plate, plate_colour, \
+                 class, decision, notified, snapshot, score, shift FROM gate_events \
+                 WHERE $1::UUID IS NULL OR uid > $1 ORDER BY uid LIMIT $2",
+                &[&after, &limit],
+            )
+            .map_err(|e| self_error(&self.shown, "the gate log", &e))?;
+        let bad = |what: &str, value: &str| SharedError::Query {
+            store: self.shown.clone(),
+            what: "the gate log",
+            detail: format!("an event has the {what} {value:?}, which this gateward does not know"),
+        };
+        rows.iter()
+            .map(|r| {
+                let uid: uuid::Uuid = r.get(0);
+                let kind: String = r.get(4);
+                let shift: String = r.get(14);
+                let notified: String = r.get(11);
+                let key = |i: usize| r.get::<_, Option<String>>(i);
+                Ok(OutgoingEvent {
+                    uid: uid.to_string(),
+                    person: r.get(6),
+                    event: GateEvent {
+                        id: 0,
+                        at: r.get(1),
+                        gate: r.get(2),
+                        camera: r.get(3),
+                        kind: kind.parse().map_err(|_| bad("kind", &kind))?,
+                        direction: key(5).and_then(|d| d.parse().ok()),
+                        person_id: None,
+                        plate: r.get(7),
+                        plate_colour: key(8).and_then(|c| c.parse().ok()),
+                        class: key(9).and_then(|c| c.parse().ok()),
+                        decision: r.get(10),
+                        notified: notified.split(',').filter_map(|p| p.parse().ok()).collect(),
+                        snapshot: r.get(12),
+                        score: r.get(13),
+                        shift: shift.parse().map_err(|_| bad("shift", &shift))?,
+                    },
+                })
+            })
+            .collect()
+    }
+
+    /// How many of the events `uids` the shared store holds.
+    pub fn events_present(&mut self, uids: &[uuid::Uuid]) -> Result<i64, SharedError> {
+        self.client
+            .query_one(
+                "SELECT count(*) FROM gate_events WHERE uid = ANY($1)",
+                &[&uids],
+            )
+            .map(|r| r.get(0))
+            .map_err(|e| self_error(&self.shown, "the gate log", &e))
+    }
+
+    /// How many events the shared store holds.
+    pub fn events_count(&mut self) -> Result<i64, SharedError> {
+        self.client
+            .query_one("SELECT count(*) FROM gate_events", &[])
+            .map(|r| r.get(0))
+            .map_err(|e| self_error(&self.shown, "the gate log", &e))
+    }
+
+    /// How many of the records `uids` of `kind` the shared store holds (deleted ones left out).
+    pub fn records_present(
+        &mut self,
+        kind: RecordKind,
+        uids: &[String],
+    ) -> Result<i64, SharedError> {
+        self.client
+            .query_one(
+                "SELECT count(*) FROM shared_records WHERE kind = $1 AND uid = ANY($2) \
+                 AND doc IS NOT NULL",
+                &[&kind.key(), &uids],
+            )
+            .map(|r| r.get(0))
+            .map_err(|e| self_error(&self.shown, "the shared records", &e))
     }
 
     /// Deletes the shared records written by the boxes whose names match the SQL `LIKE`

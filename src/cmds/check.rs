@@ -104,11 +104,16 @@ fn stores(config: &Config) -> bool {
     };
     let shown = crate::store::shared::shown(url);
     let waiting = match &local {
-        Some(Ok(store)) => store.outgoing_count(&shown).ok(),
+        Some(Ok(store)) => store
+            .outgoing_count(&shown)
+            .ok()
+            .zip(store.records_pending(&shown).ok()),
         _ => None,
     };
-    let waiting = waiting.map_or_else(String::new, |n| {
-        format!("; {n} events of this box still to send")
+    let waiting = waiting.map_or_else(String::new, |(events, records)| {
+        format!(
+            "; {events} events of this box still to send, {records} people or visits changed here still to send"
+        )
     });
     match SharedStore::connect(url, Duration::from_secs(5)).and_then(|mut s| s.server_version()) {
         Ok(version) => {

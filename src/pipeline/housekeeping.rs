@@ -57,6 +57,9 @@ impl Housekeeping {
     }
 }
 
+/// Days the other boxes' vehicle events applied to the vehicles-inside list are remembered.
+const SHARED_BOOKKEEPING_DAYS: i64 = 30;
+
 /// Deletes what is past its retention at `now` and logs what went; errors are logged (the next
 /// sweep tries again).
 pub fn sweep(
@@ -80,6 +83,12 @@ pub fn sweep(
             "{} face crops past their retention deleted",
             purged.face_crops
         );
+    }
+    // a compound's shared store: what this box keeps to send and to take its changes
+    match store.prune_shared_bookkeeping(now - chrono::Duration::days(SHARED_BOOKKEEPING_DAYS)) {
+        Ok(0) => {}
+        Ok(n) => tracing::debug!("{n} rows of shared-store bookkeeping no longer needed deleted"),
+        Err(e) => tracing::warn!("cannot delete the shared store's old bookkeeping: {e}"),
     }
     let today = now.with_timezone(&tz).date_naive();
     let strays = match snapshot::prune(data, today, retention.snapshots_days) {

@@ -177,6 +177,29 @@ pub struct VehicleElsewhere {
 }
 
 impl Store {
+    /// Forgets the shared store's bookkeeping that is no longer needed: the other boxes' vehicle
+    /// events that happened before `before` (the list was settled long since), and this box's
+    /// changes that every shared store it sends to has been sent. Returns how many rows went.
+    pub fn prune_shared_bookkeeping(&self, before: DateTime<Utc>) -> Result<usize, StoreError> {
+        self.write(move |conn, ctx| {
+            let err = |e| ctx.err(e);
+            let pulled = conn
+                .execute(
+                    "DELETE FROM pulled_events WHERE at_ms < ?1",
+                    [to_ms(before)],
+                )
+                .map_err(err)?;
+            let changes = conn
+                .execute(
+                    "DELETE FROM sync_changes WHERE EXISTS (SELECT 1 FROM uplink) \
+                     AND seq <= (SELECT min(records_sent_seq) FROM uplink)",
+                    [],
+                )
+                .map_err(err)?;
+            Ok(pulled + changes)
+        })
+    }
+
     /// The shared store's time (ms) up to which the other boxes' events have been looked at.
     pub fn pulled_until(&self, store: &str) -> Result<i64, StoreError> {
         let store = store.to_owned();
@@ -331,5 +354,31 @@ mod tests {
             0
         );
         assert_eq!(store.pulled_until("s").unwrap(), 4);
+        // a month on, the other gates' old events are forgotten; the list stays
+        let pruned = store
+            .prune_shared_bookkeeping(Utc.with_ymd_and_hms(2027, 1, 6, 0, 0, 0).unwrap())
+            .unwrap();
+        assert_eq!(pruned, 4);
+        assert!(plates(&store).is_empty());
+    }
+
+    #[test]
+    fn changes_sent_to_every_shared_store_are_forgotten_and_the_others_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("gate.sqlite")).unwrap();
+        let later = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap();
+        store
+            .insert_person(
+                "经理",
+                crate::store::NewPerson::new("王建国", crate::domain::PersonClass::Vip),
+            )
+            .unwrap();
+        // no shared store yet: kept, to send when one is set
+        assert_eq!(store.prune_shared_bookkeeping(later).unwrap(), 0);
+        assert_eq!(store.records_pending("s").unwrap(), 1);
+        let (_, last) = store.records_to_send("s", "东门", 10).unwrap();
+        store.mark_records_sent("s", last.unwrap()).unwrap();
+        assert!(store.prune_shared_bookkeeping(later).unwrap() > 0);
+        assert_eq!(store.records_pending("s").unwrap(), 0);
     }
 }

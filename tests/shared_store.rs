@@ -564,6 +564,21 @@ fn a_face_enrolled_at_one_box_is_named_at_the_other_and_its_visitors_are_seen_at
         page.contains("（东门岗亭登记）")
     });
     let seen_after = registered.elapsed();
+    // …and, told as the patrol post is, on the patrol's screen there, with the gate and the box
+    let mut notices = serde_json::Value::Null;
+    let told_at_north = wait_for(Duration::from_secs(5), || {
+        notices = serde_json::from_str::<serde_json::Value>(&patrol.get("/api/state").body)
+            .map(|s| s["notices"].clone())
+            .unwrap_or_default();
+        notices.as_array().is_some_and(|n| {
+            n.iter().any(|n| {
+                n["text"]
+                    .as_str()
+                    .is_some_and(|t| t.starts_with("东门：") && t.contains("孙"))
+                    && n["by"] == "东门岗亭"
+            })
+        })
+    });
 
     let (east_clean, east_said) = east_run.terminate();
     let (north_clean, north_said) = north_run.terminate();

@@ -201,16 +201,13 @@ pub fn run(config: &Config, args: &Args, data: Option<&Path>) -> anyhow::Result<
         // with --store, the demo box sends its events to a shared store like `gateward run`
         let faces = face_model.map(|m| (m, service.gallery_editor()));
         let uplink = super::run::uplink(&config, &store, faces);
-        let shared_store = uplink
-            .as_ref()
-            .map(crate::pipeline::uplink::Uplink::status_fn);
         let screen = match start_web(
             &config,
             &store,
             &service,
             &args.listen,
             tls,
-            shared_store,
+            uplink.as_ref(),
             async {
                 let _ = web_stopped.await;
             },

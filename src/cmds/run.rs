@@ -84,14 +84,13 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
         let uplink = record.then(|| uplink(&config, &store, faces)).flatten();
         let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
         let screen = if web {
-            let shared_store = uplink.as_ref().map(Uplink::status_fn);
             match start_web(
                 &config,
                 &store,
                 &service,
                 &listen,
                 tls,
-                shared_store,
+                uplink.as_ref(),
                 async {
                     let _ = web_stopped.await;
                 },
@@ -207,7 +206,8 @@ pub fn load_tls(config: &Config) -> anyhow::Result<Option<web::tls::Tls>> {
 }
 
 /// Serves the guard's screen and the manager's pages for the running `service` until `stop`,
-/// over HTTPS with `tls` (see [`load_tls`]); creates the first administrator (and prints the one-time
+/// over HTTPS with `tls` (see [`load_tls`]), with the shared store's state and the other boxes'
+/// notices when `uplink` sends this box's records to one; creates the first administrator (and prints the one-time
 /// password) when there is no user. Returns where it is served.
 pub async fn start_web(
     config: &Config,
@@ -215,9 +215,10 @@ pub async fn start_web(
     service: &Service,
     listen: &str,
     tls: Option<web::tls::Tls>,
-    shared_store: Option<web::SharedStoreFn>,
+    uplink: Option<&Uplink>,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<Screen> {
+    let shared_store = uplink.map(Uplink::status_fn);
     let first = Arc::clone(store);
     let admin = tokio::task::spawn_blocking(move || web::auth::ensure_admin(&first))
         .await
@@ -230,6 +231,9 @@ pub async fn start_web(
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let hub = web::Hub::new();
     hub.feed(service.subscribe(), Arc::clone(&clock));
+    if let Some(uplink) = uplink {
+        hub.feed_elsewhere(uplink.subscribe_elsewhere(), config.gate.time_zone);
+    }
     let editor = service.gallery_editor();
     let health_of = editor.clone();
     let state = web::AppState {

@@ -12,7 +12,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use tokio::sync::broadcast;
+
 use super::service::{GalleryEdit, GalleryEditor};
+use crate::store::OutgoingEvent;
 use crate::store::library::Applied;
 use crate::store::shared::{SharedError, SharedStore, shown};
 use crate::store::{Store, StoreError};
@@ -67,9 +70,23 @@ pub struct UplinkPlan {
     pub faces: Option<(String, GalleryEditor)>,
 }
 
+/// An event of another box of the compound that told posts something (a visitor registered, a
+/// VIP arriving), for the screens of those posts at this box.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Elsewhere {
+    /// The box that recorded it.
+    pub box_name: String,
+    pub event: OutgoingEvent,
+}
+
+/// How recent another box's notice must be to be shown here: older ones (kept there while the
+/// shared store was away) are in the log, not news for a screen.
+const NOTICE_WITHIN: Duration = Duration::from_secs(600);
+
 /// The running uplink.
 pub struct Uplink {
     status: Arc<Mutex<UplinkStatus>>,
+    elsewhere: broadcast::Sender<Elsewhere>,
     stop: Option<Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -85,9 +102,11 @@ impl Uplink {
         }));
         let (stop, stopped) = mpsc::channel();
         let shared = Arc::clone(&status);
+        let (elsewhere, _) = broadcast::channel(64);
+        let tell = elsewhere.clone();
         let thread = std::thread::Builder::new()
             .name("gateward-uplink".to_owned())
-            .spawn(move || run(&store, &plan, &shared, &stopped));
+            .spawn(move || run(&store, &plan, &shared, &stopped, &tell));
         let thread = match thread {
             Ok(t) => Some(t),
             Err(e) => {
@@ -99,6 +118,7 @@ impl Uplink {
         };
         Uplink {
             status,
+            elsewhere,
             stop: Some(stop),
             thread,
         }
@@ -110,6 +130,12 @@ impl Uplink {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+
+    /// The other boxes' events that tell posts something, from now on, as they reach the shared
+    /// store (see [`Elsewhere`]).
+    pub fn subscribe_elsewhere(&self) -> broadcast::Receiver<Elsewhere> {
+        self.elsewhere.subscribe()
     }
 
     /// A way to read [`Uplink::status`] from elsewhere (the guard's screen).
@@ -155,7 +181,10 @@ fn run(
     plan: &UplinkPlan,
     status: &Mutex<UplinkStatus>,
     stopped: &mpsc::Receiver<()>,
+    elsewhere: &broadcast::Sender<Elsewhere>,
 ) {
+    // the other boxes' notices already passed on (by event id), with when they were seen
+    let mut told: std::collections::HashMap<String, std::time::Instant> = Default::default();
     let key = shown(&plan.url);
     let set = |reach: Reach, written: u64| {
         let mut s = status.lock().unwrap_or_else(PoisonError::into_inner);
@@ -182,6 +211,7 @@ fn run(
             send_records(store, plan, &key, &mut client)?;
             pull(store, plan, &key, &mut client)?;
             pull_records(store, plan, &key, &mut client)?;
+            tell(plan, &mut client, &mut told, elsewhere)?;
             Ok(written)
         });
         match round {
@@ -403,4 +433,31 @@ fn gallery_edits(
         );
     }
     Ok(edits)
+}
+
+/// Passes on the other boxes' recent events that told posts something, each once.
+fn tell(
+    plan: &UplinkPlan,
+    client: &mut Option<SharedStore>,
+    told: &mut std::collections::HashMap<String, std::time::Instant>,
+    elsewhere: &broadcast::Sender<Elsewhere>,
+) -> Result<(), Failure> {
+    let Some(shared) = client else {
+        return Ok(());
+    };
+    if elsewhere.receiver_count() == 0 {
+        return Ok(());
+    }
+    let now = std::time::Instant::now();
+    told.retain(|_, seen| now.duration_since(*seen) < NOTICE_WITHIN * 2);
+    for (box_name, event) in shared
+        .notices_elsewhere(&plan.box_name, NOTICE_WITHIN)
+        .map_err(Failure::Shared)?
+    {
+        if told.insert(event.uid.clone(), now).is_none() {
+            // no screen open is fine
+            let _ = elsewhere.send(Elsewhere { box_name, event });
+        }
+    }
+    Ok(())
 }

@@ -399,47 +399,51 @@ impl SharedStore {
         let rows = self
             .client
             .query(
-                "SELECT uid, at, gate, camera, kind, direction, person, plate, plate_colour, \
-                 class, decision, notified, snapshot, score, shift FROM gate_events \
-                 WHERE $1::UUID IS NULL OR uid > $1 ORDER BY uid LIMIT $2",
+                &format!(
+                    "SELECT {EVENT_COLUMNS} FROM gate_events \
+                     WHERE $1::UUID IS NULL OR uid > $1 ORDER BY uid LIMIT $2"
+                ),
                 &[&after, &limit],
             )
             .map_err(|e| self_error(&self.shown, "the gate log", &e))?;
-        let bad = |what: &str, value: &str| SharedError::Query {
-            store: self.shown.clone(),
-            what: "the gate log",
-            detail: format!("an event has the {what} {value:?}, which this gateward does not know"),
-        };
+        rows.iter()
+            .map(|r| event_of_row(r).map_err(|detail| self.bad_event(detail)))
+            .collect()
+    }
+
+    /// The other boxes' events (not `me`'s) that told posts something (a visitor registered, a
+    /// VIP arriving), received by the shared store within the last `within`, oldest first, each
+    /// with its box.
+    pub fn notices_elsewhere(
+        &mut self,
+        me: &str,
+        within: Duration,
+    ) -> Result<Vec<(String, OutgoingEvent)>, SharedError> {
+        let rows = self
+            .client
+            .query(
+                &format!(
+                    "SELECT {EVENT_COLUMNS}, box FROM gate_events WHERE box <> $1 \
+                     AND notified <> '' AND written_at > now() - make_interval(secs => $2) \
+                     ORDER BY at, uid"
+                ),
+                &[&me, &within.as_secs_f64()],
+            )
+            .map_err(|e| self_error(&self.shown, "the other boxes' notices", &e))?;
         rows.iter()
             .map(|r| {
-                let uid: uuid::Uuid = r.get(0);
-                let kind: String = r.get(4);
-                let shift: String = r.get(14);
-                let notified: String = r.get(11);
-                let key = |i: usize| r.get::<_, Option<String>>(i);
-                Ok(OutgoingEvent {
-                    uid: uid.to_string(),
-                    person: r.get(6),
-                    event: GateEvent {
-                        id: 0,
-                        at: r.get(1),
-                        gate: r.get(2),
-                        camera: r.get(3),
-                        kind: kind.parse().map_err(|_| bad("kind", &kind))?,
-                        direction: key(5).and_then(|d| d.parse().ok()),
-                        person_id: None,
-                        plate: r.get(7),
-                        plate_colour: key(8).and_then(|c| c.parse().ok()),
-                        class: key(9).and_then(|c| c.parse().ok()),
-                        decision: r.get(10),
-                        notified: notified.split(',').filter_map(|p| p.parse().ok()).collect(),
-                        snapshot: r.get(12),
-                        score: r.get(13),
-                        shift: shift.parse().map_err(|_| bad("shift", &shift))?,
-                    },
-                })
+                let e = event_of_row(r).map_err(|detail| self.bad_event(detail))?;
+                Ok((r.get(15), e))
             })
             .collect()
+    }
+
+    fn bad_event(&self, detail: String) -> SharedError {
+        SharedError::Query {
+            store: self.shown.clone(),
+            what: "the gate log",
+            detail,
+        }
     }
 
     /// How many of the events `uids` the shared store holds.
@@ -520,6 +524,43 @@ impl SharedStore {
             })
             .collect())
     }
+}
+
+/// The columns [`event_of_row`] reads, in order.
+const EVENT_COLUMNS: &str = "uid, at, gate, camera, kind, direction, person, plate, plate_colour, \
+     class, decision, notified, snapshot, score, shift";
+
+/// An event of the shared gate log as a box's records take it (its `id` is 0: it has none there).
+fn event_of_row(r: &postgres::Row) -> Result<OutgoingEvent, String> {
+    let bad = |what: &str, value: &str| {
+        format!("an event has the {what} {value:?}, which this gateward does not know")
+    };
+    let uid: uuid::Uuid = r.get(0);
+    let kind: String = r.get(4);
+    let shift: String = r.get(14);
+    let notified: String = r.get(11);
+    let key = |i: usize| r.get::<_, Option<String>>(i);
+    Ok(OutgoingEvent {
+        uid: uid.to_string(),
+        person: r.get(6),
+        event: GateEvent {
+            id: 0,
+            at: r.get(1),
+            gate: r.get(2),
+            camera: r.get(3),
+            kind: kind.parse().map_err(|_| bad("kind", &kind))?,
+            direction: key(5).and_then(|d| d.parse().ok()),
+            person_id: None,
+            plate: r.get(7),
+            plate_colour: key(8).and_then(|c| c.parse().ok()),
+            class: key(9).and_then(|c| c.parse().ok()),
+            decision: r.get(10),
+            notified: notified.split(',').filter_map(|p| p.parse().ok()).collect(),
+            snapshot: r.get(12),
+            score: r.get(13),
+            shift: shift.parse().map_err(|_| bad("shift", &shift))?,
+        },
+    })
 }
 
 fn self_error(shown: &str, what: &'static str, e: &postgres::Error) -> SharedError {

@@ -164,6 +164,51 @@ impl Hub {
     }
 }
 
+impl Hub {
+    /// Passes the other boxes' events that tell posts something (see
+    /// [`crate::pipeline::uplink::Elsewhere`]) to this box's screens as notices, until the
+    /// uplink stops.
+    pub fn feed_elsewhere(
+        &self,
+        mut events: broadcast::Receiver<crate::pipeline::uplink::Elsewhere>,
+        tz: Tz,
+    ) -> tokio::task::JoinHandle<()> {
+        let hub = self.clone();
+        tokio::spawn(async move {
+            loop {
+                match events.recv().await {
+                    Ok(e) => hub.notice(elsewhere_event(&e, tz)),
+                    Err(broadcast::error::RecvError::Lagged(n)) => {
+                        tracing::warn!("the screens missed {n} notices of the other gates");
+                    }
+                    Err(broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        })
+    }
+}
+
+/// Another box's event as this box's screens show it: its gate, what was said, the posts told,
+/// and the box it came from.
+fn elsewhere_event(e: &crate::pipeline::uplink::Elsewhere, tz: Tz) -> GateEvent {
+    let ev = &e.event.event;
+    let mut told = told_event(
+        &crate::store::NewGateEvent {
+            camera: ev.camera.clone(),
+            direction: ev.direction,
+            decision: ev.decision.clone(),
+            notified: ev.notified.clone(),
+            ..crate::store::NewGateEvent::new(ev.at, &ev.gate, ev.kind, ev.shift)
+        },
+        tz,
+        &e.box_name,
+    );
+    told.headline = format!("{}（{}）", ev.kind.zh(), e.box_name);
+    // the gate it happened at, first: this box's own gates need no saying
+    told.say = format!("{}：{}", ev.gate, ev.decision);
+    told
+}
+
 /// Writes a gate event made at the desk (a registration, an alert) to the gate log and, when
 /// the rules notify posts, tells their screens at once. Blocking: call it inside `web::blocking`.
 pub fn record_event(

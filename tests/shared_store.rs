@@ -592,6 +592,10 @@ fn a_face_enrolled_at_one_box_is_named_at_the_other_and_its_visitors_are_seen_at
         seen_at_north,
         "the patrol at 北门 does not see the visitor: {page}"
     );
+    assert!(
+        told_at_north,
+        "no notice on the patrol's screen at 北门: {notices:#}"
+    );
     let inside = page
         .split("在小区内的访客")
         .nth(1)

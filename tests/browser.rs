@@ -1530,3 +1530,116 @@ async fn the_guard_screen_says_when_the_shared_store_is_away_and_back() {
     pg.start_again();
     wait_for(&c, "共享数据库 已连接").await;
 }
+
+/// Issue 20: a compound with two boxes. Box 东门岗亭 (its own records file, writing to the shared
+/// store as its uplink does) registers a visitor for 3-2-1502; on the demo box, the patrol's
+/// screen shows the notice with the gate first, and the visitors page lists the visitor inside
+/// with the box they were registered at. Screenshots at 1920×1080 and phone size.
+#[tokio::test]
+async fn the_patrol_screen_shows_a_visitor_registered_at_another_box() {
+    let _one = one_at_a_time().await;
+    let Some(pg) = common::postgres::Postgres::start() else {
+        return;
+    };
+    let profile = tempfile::tempdir().expect("profile");
+    let Some((_driver, c)) = browser(profile.path(), (1920, 1080)).await else {
+        return;
+    };
+    let url = pg.url();
+    let demo = Demo::start_with(&["--cameras", "0", "--store", &url]);
+    login(&c, &demo, "patrol").await;
+
+    // the other box: the visit and its registration event in its own records, sent on
+    let east = tempfile::tempdir().expect("the other box's folder");
+    let store = gateward::store::Store::open(gateward::store::database_path(east.path()))
+        .expect("the other box's records");
+    common::household(&store, "3-2-1502");
+    let now = chrono::Utc::now();
+    store
+        .register_visit(
+            "张三",
+            gateward::store::NewVisit {
+                visitor_surname: "孙".to_owned(),
+                room: "3-2-1502".to_owned(),
+                purpose: gateward::domain::VisitPurpose::Visitor,
+                id_checked: true,
+                resident_confirmed: true,
+                notified: vec![
+                    gateward::domain::Post::Patrol,
+                    gateward::domain::Post::CentralControl,
+                ],
+                time_in: now,
+                pass_id: None,
+                guard: "张三".to_owned(),
+                arrival_id: None,
+            },
+        )
+        .expect("the visit");
+    let mut e = gateward::store::NewGateEvent::new(
+        now,
+        "东门",
+        gateward::domain::EventKind::Registration,
+        gateward::domain::Shift::Morning,
+    );
+    e.decision = "已登记访客孙，到3-2-1502；已通知巡逻岗、中控岗".to_owned();
+    e.notified = vec![
+        gateward::domain::Post::Patrol,
+        gateward::domain::Post::CentralControl,
+    ];
+    store.insert_event(e).expect("the registration");
+    // the postgres client is blocking: off the test's runtime
+    let to = url.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut shared = gateward::store::shared::SharedStore::connect(&to, Duration::from_secs(5))
+            .expect("the shared store");
+        let events = store.outgoing_events("s", 10).expect("its events");
+        shared.write("东门岗亭", &events).expect("events sent");
+        let (records, _) = store
+            .records_to_send("s", "东门岗亭", 10)
+            .expect("its records");
+        shared
+            .write_records("东门岗亭", &records)
+            .expect("records sent");
+    })
+    .await
+    .expect("sent to the shared store");
+
+    let notices = |c: &Client| {
+        let c = c.clone();
+        async move {
+            js(
+                &c,
+                "const e = document.getElementById('notices'); return e ? [e.hidden, e.textContent] : [true, ''];",
+            )
+            .await
+        }
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let said = notices(&c).await;
+        if said[0] == false
+            && said[1]
+                .as_str()
+                .is_some_and(|t| t.contains("东门：已登记访客孙"))
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the patrol's screen shows {said}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    screenshot(&c, "other-gate-notice-1920").await;
+    c.set_window_size(390, 844).await.expect("phone size");
+    screenshot(&c, "other-gate-notice-phone").await;
+
+    c.goto(&demo.url("/visitors"))
+        .await
+        .expect("the visitors page");
+    let page = c.source().await.unwrap_or_default();
+    assert!(page.contains("（东门岗亭登记）"), "{page}");
+    screenshot(&c, "other-gate-visitor-phone").await;
+    c.set_window_size(1920, 1080).await.expect("desktop size");
+    screenshot(&c, "other-gate-visitor-1920").await;
+}

@@ -16,6 +16,8 @@ use sha2::{Digest, Sha256};
 use super::audit::append_tx;
 use super::db::{Ctx, Store};
 use super::error::StoreError;
+use super::files::unnamed;
+use super::reports::delete_person_tx;
 use crate::domain::PersonClass;
 
 /// What kind of record a document is.
@@ -357,6 +359,8 @@ impl Store {
             conn.execute("INSERT OR IGNORE INTO sync_applying (one) VALUES (1)", [])
                 .map_err(err)?;
             let mut applied = Applied::default();
+            // files the records named before: deleted when none does any more
+            let mut stale: Vec<String> = Vec::new();
             let mut crops = crops.into_iter();
             for (r, person, visit) in records {
                 let uid = &r.record.uid;
@@ -383,15 +387,20 @@ impl Store {
                 conn.execute("SAVEPOINT record", []).map_err(err)?;
                 let done = match (kind, person, visit) {
                     (RecordKind::Person, Some(p), _) => {
-                        apply_person(conn, ctx, uid, &r.box_name, &p, &crops)
-                            .map(|id| applied.people.push(id))
+                        apply_person(conn, ctx, uid, &r.box_name, &p, &crops).map(|(id, old)| {
+                            applied.people.push(id);
+                            stale.extend(old);
+                        })
                     }
                     (RecordKind::Visit, _, Some(v)) => apply_visit(conn, uid, &box_name, &v)
                         .map(|()| applied.visits += 1)
                         .map_err(err),
                     (RecordKind::Person, None, _) => remove_person(conn, ctx, uid, &r.box_name)
-                        .map(|id| {
-                            applied.removed.extend(id);
+                        .map(|gone| {
+                            if let Some((id, files)) = gone {
+                                applied.removed.push(id);
+                                stale.extend(files);
+                            }
                         }),
                     (RecordKind::Visit, _, None) => conn
                         .execute("DELETE FROM visits WHERE uid = ?1", [uid])
@@ -423,7 +432,20 @@ impl Store {
                 params![store, until_seq],
             )
             .map_err(err)?;
-            Ok(applied)
+            stale.sort();
+            stale.dedup();
+            let orphans = unnamed(conn, stale).map_err(err)?;
+            Ok((applied, orphans))
+        })
+        .map(|(applied, orphans)| {
+            for f in orphans {
+                if let Err(e) = std::fs::remove_file(data.join(&f))
+                    && e.kind() != std::io::ErrorKind::NotFound
+                {
+                    tracing::warn!("cannot delete {f}, which no record names any more: {e}");
+                }
+            }
+            applied
         })
     }
 
@@ -711,7 +733,7 @@ fn vector(b64: &str, dim: i64) -> Result<Vec<u8>, StoreError> {
 }
 
 /// Stores a person from another box (added, or replacing what this box had of them); returns
-/// their id here.
+/// their id here and the face crops their faces here had.
 fn apply_person(
     conn: &Connection,
     ctx: &Ctx,
@@ -719,7 +741,7 @@ fn apply_person(
     from: &str,
     p: &PersonDoc,
     crops: &[Option<String>],
-) -> Result<i64, StoreError> {
+) -> Result<(i64, Vec<String>), StoreError> {
     let err = |e| ctx.err(e);
     let household = household_id(conn, p.household.as_deref()).map_err(err)?;
     let id: i64 = conn
@@ -748,6 +770,17 @@ fn apply_person(
             |r| r.get(0),
         )
         .map_err(err)?;
+    let old_crops: Vec<String> = {
+        let mut st = conn
+            .prepare_cached(
+                "SELECT thumbnail FROM face_embeddings WHERE person_id = ?1 \
+                 AND thumbnail IS NOT NULL",
+            )
+            .map_err(err)?;
+        st.query_map([id], |r| r.get(0))
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>())
+            .map_err(err)?
+    };
     for table in ["face_embeddings", "face_corrections", "consents"] {
         conn.execute(&format!("DELETE FROM {table} WHERE person_id = ?1"), [id])
             .map_err(err)?;
@@ -807,34 +840,27 @@ fn apply_person(
         &format!("person:{id}"),
         &format!("{}：{} 张人脸，来自 {from}", p.name, p.faces.len()),
     )?;
-    Ok(id)
+    Ok((id, old_crops))
 }
 
-/// Deletes a person another box deleted; returns their id here, if this box had them.
+/// Deletes a person another box deleted, as a deletion made here does (their faces, photos,
+/// the faces seen of them, their name in the gate log); returns their id here, if this box had
+/// them, and the files no record names any more.
 fn remove_person(
     conn: &Connection,
     ctx: &Ctx,
     uid: &str,
     from: &str,
-) -> Result<Option<i64>, StoreError> {
-    let err = |e| ctx.err(e);
+) -> Result<Option<(i64, Vec<String>)>, StoreError> {
     let id: Option<i64> = conn
         .query_row("SELECT id FROM people WHERE uid = ?1", [uid], |r| r.get(0))
         .optional()
-        .map_err(err)?;
-    if let Some(id) = id {
-        conn.execute("DELETE FROM people WHERE id = ?1", [id])
-            .map_err(err)?;
-        append_tx(
-            conn,
-            ctx,
-            from,
-            "person.shared_delete",
-            &format!("person:{id}"),
-            &format!("deleted at {from}"),
-        )?;
-    }
-    Ok(id)
+        .map_err(|e| ctx.err(e))?;
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    let gone = delete_person_tx(conn, ctx, &format!("{from}（共享数据库）"), id)?;
+    Ok(Some((id, gone.orphan_files)))
 }
 
 /// Stores a visit from another box (added, or its sign-out).
@@ -949,6 +975,18 @@ mod tests {
             .unwrap();
         assert_eq!(applied.removed, vec![chen.id]);
         assert!(b.people_named("陈静").unwrap().is_empty());
+        assert!(
+            !b_dir.path().join(&crop).exists(),
+            "her face crop is deleted at the other box too"
+        );
+        let audit = b
+            .audit_entries(&crate::store::audit::AuditQuery {
+                action: Some("delete".to_owned()),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(audit.len(), 1);
+        assert_eq!(audit[0].actor, "北门（共享数据库）");
     }
 
     #[test]

@@ -370,7 +370,7 @@ mod tests {
         store
             .insert_person(
                 "经理",
-                crate::store::NewPerson::new("王建国", crate::domain::PersonClass::Vip),
+                crate::store::people::NewPerson::new("王建国", crate::domain::PersonClass::Vip),
             )
             .unwrap();
         // no shared store yet: kept, to send when one is set

@@ -18,3 +18,7 @@ CREATE TABLE shared_records (
     PRIMARY KEY (kind, uid)
 );
 CREATE UNIQUE INDEX shared_records_by_seq ON shared_records (seq);
+
+-- the boxes look every half second at the events the others wrote since their last look (the
+-- vehicles in and out, the notices for their posts)
+CREATE INDEX gate_events_by_written ON gate_events (written_at);

@@ -2,10 +2,11 @@
 //! own, and the vehicles driving in and out at the other boxes' gates brought back to this box's
 //! vehicles-inside list; the records the boxes share (people with their faces, visitors) sent
 //! both ways, a change at another box taken as soon as the shared store tells of it (LISTEN), a
-//! face enrolled there named by this box's cameras from their next look. Every event is recorded in the box's own database first, so the box goes on recording
-//! while the shared store cannot be reached; the events still to send are sent when it is back,
-//! oldest first, none lost and none doubled (the shared store keeps an event once, by the id the
-//! box made).
+//! face enrolled there named by this box's cameras from their next look; and the other boxes'
+//! notices passed to this box's screens. Every event is recorded in the box's own database
+//! first, so the box goes on recording while the shared store cannot be reached; the events
+//! still to send are sent when it is back, oldest first, none lost and none doubled (the shared
+//! store keeps an event once, by the id the box made).
 
 use std::sync::mpsc::{self, RecvTimeoutError, Sender, TryRecvError};
 use std::sync::{Arc, Mutex, PoisonError};

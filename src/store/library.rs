@@ -990,6 +990,62 @@ mod tests {
     }
 
     #[test]
+    fn a_visitor_registered_at_one_box_is_signed_out_at_another_and_keeps_where_they_came_in() {
+        let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let a = Store::open(a_dir.path().join("gateward.sqlite")).unwrap();
+        let b = Store::open(b_dir.path().join("gateward.sqlite")).unwrap();
+        let at = chrono::Utc::now();
+        a.register_visit(
+            "张三",
+            crate::store::visits::NewVisit {
+                visitor_surname: "孙".to_owned(),
+                room: "3-2-1502".to_owned(),
+                purpose: crate::domain::VisitPurpose::Visitor,
+                id_checked: true,
+                resident_confirmed: true,
+                notified: Vec::new(),
+                time_in: at,
+                pass_id: None,
+                guard: "张三".to_owned(),
+                arrival_id: None,
+            },
+        )
+        .unwrap();
+        let (docs, last) = a.records_to_send("s", "东门岗亭", 10).unwrap();
+        a.mark_records_sent("s", last.unwrap()).unwrap();
+        b.apply_records(
+            "s",
+            "北门岗亭",
+            vec![pulled("东门岗亭", 1, docs[0].clone())],
+            1,
+        )
+        .unwrap();
+        let inside = b.visitors_inside().unwrap();
+        assert_eq!(inside[0].registered_at.as_deref(), Some("东门岗亭"));
+        // signed out at 北门: sent back as registered at 东门, and 东门 has it out
+        b.visit_out("李四", inside[0].id, at + chrono::Duration::minutes(30))
+            .unwrap();
+        let (docs, _) = b.records_to_send("s", "北门岗亭", 10).unwrap();
+        assert_eq!(docs[0].doc.as_ref().unwrap()["registered_at"], "东门岗亭");
+        a.apply_records(
+            "s",
+            "东门岗亭",
+            vec![pulled("北门岗亭", 2, docs[0].clone())],
+            2,
+        )
+        .unwrap();
+        assert!(a.visitors_inside().unwrap().is_empty());
+        let today = a
+            .visits(
+                at - chrono::Duration::hours(1),
+                at + chrono::Duration::hours(1),
+            )
+            .unwrap();
+        assert_eq!(today.len(), 1);
+        assert_eq!(today[0].registered_at, None, "东门's own visit");
+    }
+
+    #[test]
     fn a_change_made_here_and_not_sent_yet_is_not_overwritten_and_a_bad_record_is_skipped() {
         let dir = tempfile::tempdir().unwrap();
         let b = Store::open(dir.path().join("gateward.sqlite")).unwrap();

@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 use super::audit::append_tx;
 use super::db::{Ctx, Store};
 use super::error::StoreError;
+use super::faces::{from_blob, to_blob};
 use super::files::unnamed;
 use super::reports::delete_person_tx;
 use crate::domain::PersonClass;
@@ -84,7 +85,7 @@ impl RecordDoc {
                 .map(|v| FaceDoc {
                     model: model.to_owned(),
                     dim: v.len() as i64,
-                    vector: B64.encode(to_bytes(v)),
+                    vector: B64.encode(to_blob(v)),
                     source: "enrolled".to_owned(),
                     created_ms: now,
                     thumbnail: None,
@@ -118,7 +119,7 @@ impl RecordDoc {
             .iter()
             .filter(|f| f.model == model)
             .filter_map(|f| vector(&f.vector, f.dim).ok())
-            .map(|b| from_bytes(&b))
+            .map(|b| from_blob(&b))
             .collect()
     }
 }
@@ -457,7 +458,7 @@ impl Store {
             let vectors = |sql: &str| -> rusqlite::Result<Vec<Vec<f32>>> {
                 let mut st = c.prepare_cached(sql)?;
                 let rows = st.query_map(params![person, model], |r| {
-                    Ok(from_bytes(&r.get::<_, Vec<u8>>(0)?))
+                    Ok(from_blob(&r.get::<_, Vec<u8>>(0)?))
                 })?;
                 rows.collect()
             };
@@ -553,16 +554,6 @@ fn parse<T: serde::de::DeserializeOwned>(r: &PulledRecord, doc: &serde_json::Val
             None
         }
     }
-}
-
-fn to_bytes(v: &[f32]) -> Vec<u8> {
-    v.iter().flat_map(|x| x.to_le_bytes()).collect()
-}
-
-fn from_bytes(b: &[u8]) -> Vec<f32> {
-    b.chunks_exact(4)
-        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect()
 }
 
 fn person_doc(c: &Connection, data: &Path, uid: &str) -> rusqlite::Result<Option<PersonDoc>> {

@@ -1,8 +1,10 @@
 //! The records a compound's gate boxes share through the shared store, as documents: each person
-//! with their faces, the guards' corrections and consents, and each visit. This box's changes
-//! still to send (noted by the triggers of schema 14, whatever made them), and the other boxes'
-//! changes applied here, so that a face enrolled on one box is known at every gate and a visitor
-//! registered at one gate is on every box's register.
+//! with their faces, the guards' corrections and consents, each visit, and the records that are
+//! one row each (households, users and sessions, passes, vehicles, goods slips, shift records,
+//! training answers; see rows.rs). This box's changes still to send (noted by the triggers of
+//! schemas 14 and 15, whatever made them), and the other boxes' changes applied here, so that a
+//! face enrolled on one box is known at every gate, a visitor registered at one gate is on every
+//! box's register and a guard's account opens every box's screen.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -19,6 +21,7 @@ use super::error::StoreError;
 use super::faces::{from_blob, to_blob};
 use super::files::unnamed;
 use super::reports::delete_person_tx;
+use super::rows::{self, RowTable, apply_row, delete_row, row_doc, row_keys, row_present};
 use crate::domain::PersonClass;
 
 /// What kind of record a document is.
@@ -28,23 +31,88 @@ pub enum RecordKind {
     Person,
     /// A visitor's visit.
     Visit,
+    /// A household (its code and notes).
+    Household,
+    /// A user of the web app (not a kiosk's own account).
+    User,
+    /// A user's login session.
+    Session,
+    /// A two-part pass.
+    Pass,
+    /// A registered vehicle.
+    Vehicle,
+    /// A goods-release slip.
+    GoodsSlip,
+    /// A shift's record and handover.
+    Shift,
+    /// A guard's answer in training.
+    TrainingAnswer,
 }
 
 impl RecordKind {
+    /// Every kind, each after the kinds its records name (a copy writes them in this order).
+    pub const ALL: [RecordKind; 10] = [
+        RecordKind::Household,
+        RecordKind::User,
+        RecordKind::Person,
+        RecordKind::Pass,
+        RecordKind::Visit,
+        RecordKind::Vehicle,
+        RecordKind::GoodsSlip,
+        RecordKind::Shift,
+        RecordKind::Session,
+        RecordKind::TrainingAnswer,
+    ];
+
     /// The key in the records and the shared store.
     pub fn key(self) -> &'static str {
         match self {
             RecordKind::Person => "person",
             RecordKind::Visit => "visit",
+            RecordKind::Household => "household",
+            RecordKind::User => "user",
+            RecordKind::Session => "session",
+            RecordKind::Pass => "pass",
+            RecordKind::Vehicle => "vehicle",
+            RecordKind::GoodsSlip => "goods_slip",
+            RecordKind::Shift => "shift",
+            RecordKind::TrainingAnswer => "training_answer",
         }
     }
 
     /// The kind of a key; `None` for a kind this gateward does not know (a newer one's).
     pub fn from_key(key: &str) -> Option<RecordKind> {
-        match key {
-            "person" => Some(RecordKind::Person),
-            "visit" => Some(RecordKind::Visit),
-            _ => None,
+        RecordKind::ALL.into_iter().find(|k| k.key() == key)
+    }
+
+    /// What records of the kind are called, in Chinese and English, for the user.
+    pub fn named(self) -> &'static str {
+        match self {
+            RecordKind::Person => "人 people",
+            RecordKind::Visit => "条来访 visits",
+            RecordKind::Household => "户 households",
+            RecordKind::User => "个账号 users",
+            RecordKind::Session => "个登录 sessions",
+            RecordKind::Pass => "张出入证 passes",
+            RecordKind::Vehicle => "辆登记车辆 vehicles",
+            RecordKind::GoodsSlip => "张放行条 goods slips",
+            RecordKind::Shift => "个班次记录 shift records",
+            RecordKind::TrainingAnswer => "条培训答题 training answers",
+        }
+    }
+
+    /// The table of a kind kept as one row per record; `None` for people and visits.
+    fn rows(self) -> Option<&'static RowTable> {
+        match self {
+            RecordKind::Person | RecordKind::Visit => None,
+            RecordKind::Household => Some(&rows::HOUSEHOLDS),
+            RecordKind::User => Some(&rows::USERS),
+            RecordKind::Session => Some(&rows::SESSIONS),
+            RecordKind::Pass => Some(&rows::PASSES),
+            RecordKind::Vehicle => Some(&rows::VEHICLES),
+            RecordKind::GoodsSlip => Some(&rows::GOODS_SLIPS),
+            RecordKind::Shift => Some(&rows::SHIFTS),
+            RecordKind::TrainingAnswer => Some(&rows::TRAINING_ANSWERS),
         }
     }
 }
@@ -143,6 +211,8 @@ pub struct Applied {
     pub removed: Vec<i64>,
     /// Visits added or changed.
     pub visits: usize,
+    /// Other records (households, users, vehicles, passes…) added, changed or deleted.
+    pub rows: usize,
     /// Records skipped: changed on this box since and not sent yet (this box's version is sent
     /// next, and wins), or not readable (a warning says why).
     pub skipped: usize,
@@ -155,6 +225,18 @@ pub struct PersonFaces {
     pub faces: Vec<Vec<f32>>,
     /// Faces a guard said are not them.
     pub excluded: Vec<Vec<f32>>,
+}
+
+/// A record from the shared store, read.
+enum Parsed {
+    Person(PersonDoc),
+    Visit(VisitDoc),
+    /// A row of a [`RowTable`] (read as it is applied).
+    Row,
+    /// Deleted at the box that wrote it.
+    Deleted,
+    /// Cannot be read (a warning said why).
+    Broken,
 }
 
 /// A person as the boxes exchange it.
@@ -227,6 +309,9 @@ struct VisitDoc {
     time_in_ms: i64,
     time_out_ms: Option<i64>,
     guard: String,
+    /// The number of the pass the visitor was given, if any.
+    #[serde(default)]
+    pass: Option<String>,
 }
 
 impl Store {
@@ -267,12 +352,7 @@ impl Store {
                 if !seen.insert((kind, uid.clone())) {
                     continue;
                 }
-                let doc = match kind {
-                    RecordKind::Person => person_doc(c, &data, &uid)?
-                        .map(|d| serde_json::to_value(d).unwrap_or_default()),
-                    RecordKind::Visit => visit_doc(c, &box_name, &uid)?
-                        .map(|d| serde_json::to_value(d).unwrap_or_default()),
-                };
+                let doc = record_doc(c, &data, &box_name, kind, &uid)?;
                 docs.push(RecordDoc { kind, uid, doc });
             }
             Ok((docs, last))
@@ -337,21 +417,28 @@ impl Store {
         let box_name = box_name.to_owned();
         let data = data_dir(self.path());
         // the face crops first, outside the transaction: a crop nobody names is harmless
-        let records: Vec<(PulledRecord, Option<PersonDoc>, Option<VisitDoc>)> = records
+        let records: Vec<(PulledRecord, Parsed)> = records
             .into_iter()
             .map(|r| {
-                let (person, visit) = match (&r.record.kind, &r.record.doc) {
-                    (RecordKind::Person, Some(d)) => (parse::<PersonDoc>(&r, d), None),
-                    (RecordKind::Visit, Some(d)) => (None, parse::<VisitDoc>(&r, d)),
-                    _ => (None, None),
+                let parsed = match (r.record.kind, &r.record.doc) {
+                    (_, None) => Parsed::Deleted,
+                    (RecordKind::Person, Some(d)) => {
+                        parse::<PersonDoc>(&r, d).map_or(Parsed::Broken, Parsed::Person)
+                    }
+                    (RecordKind::Visit, Some(d)) => {
+                        parse::<VisitDoc>(&r, d).map_or(Parsed::Broken, Parsed::Visit)
+                    }
+                    (_, Some(_)) => Parsed::Row,
                 };
-                (r, person, visit)
+                (r, parsed)
             })
             .collect();
         let mut crops = Vec::new();
-        for (_, person, _) in &records {
-            for face in person.iter().flat_map(|p| &p.faces) {
-                crops.push(save_crop(&data, face.thumbnail.as_ref()));
+        for (_, parsed) in &records {
+            if let Parsed::Person(p) = parsed {
+                for face in &p.faces {
+                    crops.push(save_crop(&data, face.thumbnail.as_ref()));
+                }
             }
         }
         self.write(move |conn, ctx| {
@@ -363,10 +450,13 @@ impl Store {
             // files the records named before: deleted when none does any more
             let mut stale: Vec<String> = Vec::new();
             let mut crops = crops.into_iter();
-            for (r, person, visit) in records {
+            for (r, parsed) in records {
                 let uid = &r.record.uid;
                 let kind = r.record.kind;
-                let faces = person.as_ref().map_or(0, |p| p.faces.len());
+                let faces = match &parsed {
+                    Parsed::Person(p) => p.faces.len(),
+                    _ => 0,
+                };
                 let crops: Vec<Option<String>> = crops.by_ref().take(faces).collect();
                 let pending: bool = conn
                     .query_row(
@@ -376,37 +466,47 @@ impl Store {
                         |row| row.get(0),
                     )
                     .map_err(err)?;
-                if pending {
-                    applied.skipped += 1;
-                    continue;
-                }
-                let broken = r.record.doc.is_some() && person.is_none() && visit.is_none();
-                if broken {
+                let local = kind.rows().is_some_and(|t| !t.shares(uid));
+                if pending || local || matches!(parsed, Parsed::Broken) {
                     applied.skipped += 1;
                     continue;
                 }
                 conn.execute("SAVEPOINT record", []).map_err(err)?;
-                let done = match (kind, person, visit) {
-                    (RecordKind::Person, Some(p), _) => {
-                        apply_person(conn, ctx, uid, &r.box_name, &p, &crops).map(|(id, old)| {
-                            applied.people.push(id);
-                            stale.extend(old);
-                        })
+                let done: Result<(), String> = match (kind.rows(), parsed) {
+                    (Some(t), Parsed::Row) => {
+                        let doc = r.record.doc.as_ref().unwrap_or(&serde_json::Value::Null);
+                        apply_row(conn, t, uid, doc)
+                            .map(|()| applied.rows += 1)
+                            .map_err(|e| e.to_string())
                     }
-                    (RecordKind::Visit, _, Some(v)) => apply_visit(conn, uid, &box_name, &v)
+                    (Some(t), _) => delete_row(conn, t, uid)
+                        .map(|n| applied.rows += n)
+                        .map_err(|e| e.to_string()),
+                    (None, Parsed::Person(p)) => {
+                        apply_person(conn, ctx, uid, &r.box_name, &p, &crops)
+                            .map(|(id, old)| {
+                                applied.people.push(id);
+                                stale.extend(old);
+                            })
+                            .map_err(|e| e.to_string())
+                    }
+                    (None, Parsed::Visit(v)) => apply_visit(conn, uid, &box_name, &v)
                         .map(|()| applied.visits += 1)
-                        .map_err(err),
-                    (RecordKind::Person, None, _) => remove_person(conn, ctx, uid, &r.box_name)
-                        .map(|gone| {
-                            if let Some((id, files)) = gone {
-                                applied.removed.push(id);
-                                stale.extend(files);
-                            }
-                        }),
-                    (RecordKind::Visit, _, None) => conn
+                        .map_err(|e| e.to_string()),
+                    (None, _) if kind == RecordKind::Person => {
+                        remove_person(conn, ctx, uid, &r.box_name)
+                            .map(|gone| {
+                                if let Some((id, files)) = gone {
+                                    applied.removed.push(id);
+                                    stale.extend(files);
+                                }
+                            })
+                            .map_err(|e| e.to_string())
+                    }
+                    (None, _) => conn
                         .execute("DELETE FROM visits WHERE uid = ?1", [uid])
                         .map(|n| applied.visits += n)
-                        .map_err(err),
+                        .map_err(|e| e.to_string()),
                 };
                 match done {
                     Ok(()) => {
@@ -479,21 +579,25 @@ impl Store {
     pub fn records_present(&self, kind: RecordKind, uids: &[String]) -> Result<usize, StoreError> {
         let uids = uids.to_vec();
         self.read(move |c, _| {
-            let sql = match kind {
-                RecordKind::Person => "SELECT 1 FROM people WHERE uid = ?1",
-                RecordKind::Visit => "SELECT 1 FROM visits WHERE uid = ?1",
-            };
-            let mut st = c.prepare_cached(sql)?;
             let mut n = 0;
             for uid in &uids {
-                n += usize::from(st.exists([uid])?);
+                let here = match kind.rows() {
+                    Some(t) => row_present(c, t, uid)?,
+                    None if kind == RecordKind::Person => c
+                        .prepare_cached("SELECT 1 FROM people WHERE uid = ?1")?
+                        .exists([uid])?,
+                    None => c
+                        .prepare_cached("SELECT 1 FROM visits WHERE uid = ?1")?
+                        .exists([uid])?,
+                };
+                n += usize::from(here);
             }
             Ok(n)
         })
     }
 
-    /// Every person and visit of this box as documents (for `gateward store copy`), the people
-    /// first.
+    /// Every record of this box the boxes share, as documents (for `gateward store copy`), in
+    /// the order of [`RecordKind::ALL`].
     pub fn all_records(&self, box_name: &str) -> Result<Vec<RecordDoc>, StoreError> {
         let box_name = box_name.to_owned();
         let data = data_dir(self.path());
@@ -504,27 +608,45 @@ impl Store {
                 rows.collect()
             };
             let mut docs = Vec::new();
-            for uid in uids("SELECT uid FROM people WHERE uid IS NOT NULL ORDER BY id")? {
-                if let Some(d) = person_doc(c, &data, &uid)? {
-                    docs.push(RecordDoc {
-                        kind: RecordKind::Person,
-                        doc: Some(serde_json::to_value(d).unwrap_or_default()),
-                        uid,
-                    });
-                }
-            }
-            for uid in uids("SELECT uid FROM visits WHERE uid IS NOT NULL ORDER BY id")? {
-                if let Some(d) = visit_doc(c, &box_name, &uid)? {
-                    docs.push(RecordDoc {
-                        kind: RecordKind::Visit,
-                        doc: Some(serde_json::to_value(d).unwrap_or_default()),
-                        uid,
-                    });
+            for kind in RecordKind::ALL {
+                let keys = match kind.rows() {
+                    Some(t) => row_keys(c, t)?,
+                    None if kind == RecordKind::Person => {
+                        uids("SELECT uid FROM people WHERE uid IS NOT NULL ORDER BY id")?
+                    }
+                    None => uids("SELECT uid FROM visits WHERE uid IS NOT NULL ORDER BY id")?,
+                };
+                for uid in keys {
+                    if let Some(doc) = record_doc(c, &data, &box_name, kind, &uid)? {
+                        docs.push(RecordDoc {
+                            kind,
+                            uid,
+                            doc: Some(doc),
+                        });
+                    }
                 }
             }
             Ok(docs)
         })
     }
+}
+
+/// The record `uid` of `kind` as a document; `None` when this box has no such record.
+fn record_doc(
+    c: &Connection,
+    data: &Path,
+    box_name: &str,
+    kind: RecordKind,
+    uid: &str,
+) -> rusqlite::Result<Option<serde_json::Value>> {
+    let json = |d: Result<serde_json::Value, serde_json::Error>| d.unwrap_or_default();
+    Ok(match kind.rows() {
+        Some(t) => row_doc(c, t, uid)?,
+        None if kind == RecordKind::Person => {
+            person_doc(c, data, uid)?.map(|d| json(serde_json::to_value(d)))
+        }
+        None => visit_doc(c, box_name, uid)?.map(|d| json(serde_json::to_value(d))),
+    })
 }
 
 fn data_dir(db: &Path) -> PathBuf {
@@ -642,7 +764,8 @@ fn person_doc(c: &Connection, data: &Path, uid: &str) -> rusqlite::Result<Option
 fn visit_doc(c: &Connection, box_name: &str, uid: &str) -> rusqlite::Result<Option<VisitDoc>> {
     c.query_row(
         "SELECT coalesce(v.box, ?2), v.visitor_surname, v.room, h.code, v.purpose, v.id_checked, \
-         v.resident_confirmed, v.notified, v.time_in_ms, v.time_out_ms, v.guard FROM visits v \
+         v.resident_confirmed, v.notified, v.time_in_ms, v.time_out_ms, v.guard, \
+         (SELECT number FROM passes WHERE id = v.pass_id) FROM visits v \
          LEFT JOIN households h ON h.id = v.household_id WHERE v.uid = ?1",
         params![uid, box_name],
         |r| {
@@ -658,6 +781,7 @@ fn visit_doc(c: &Connection, box_name: &str, uid: &str) -> rusqlite::Result<Opti
                 time_in_ms: r.get(8)?,
                 time_out_ms: r.get(9)?,
                 guard: r.get(10)?,
+                pass: r.get(11)?,
             })
         },
     )
@@ -860,14 +984,15 @@ fn apply_visit(conn: &Connection, uid: &str, box_name: &str, v: &VisitDoc) -> ru
     let registered_at = (v.registered_at != box_name).then_some(v.registered_at.as_str());
     conn.execute(
         "INSERT INTO visits (uid, box, visitor_surname, room, household_id, purpose, id_checked, \
-         resident_confirmed, notified, time_in_ms, time_out_ms, guard) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
+         resident_confirmed, notified, time_in_ms, time_out_ms, guard, pass_id) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, \
+         (SELECT id FROM passes WHERE number = ?13)) \
          ON CONFLICT (uid) DO UPDATE SET box = excluded.box, \
          visitor_surname = excluded.visitor_surname, room = excluded.room, \
          household_id = excluded.household_id, purpose = excluded.purpose, \
          id_checked = excluded.id_checked, resident_confirmed = excluded.resident_confirmed, \
          notified = excluded.notified, time_in_ms = excluded.time_in_ms, \
-         time_out_ms = excluded.time_out_ms, guard = excluded.guard",
+         time_out_ms = excluded.time_out_ms, guard = excluded.guard, pass_id = excluded.pass_id",
         params![
             uid,
             registered_at,
@@ -880,7 +1005,8 @@ fn apply_visit(conn: &Connection, uid: &str, box_name: &str, v: &VisitDoc) -> ru
             v.notified,
             v.time_in_ms,
             v.time_out_ms,
-            v.guard
+            v.guard,
+            v.pass
         ],
     )?;
     Ok(())
@@ -927,18 +1053,28 @@ mod tests {
         })
         .unwrap();
         let (docs, last) = a.records_to_send("s", "北门", 100).unwrap();
+        let kinds: Vec<RecordKind> = docs.iter().map(|d| d.kind).collect();
         assert_eq!(
-            docs.len(),
-            1,
-            "the person once, however many changes: {docs:?}"
+            kinds,
+            vec![RecordKind::Household, RecordKind::Person],
+            "the household, then the person once, however many changes: {docs:?}"
         );
-        assert_eq!(a.records_pending("s").unwrap(), 1);
+        assert_eq!(a.records_pending("s").unwrap(), 2);
         a.mark_records_sent("s", last.unwrap()).unwrap();
         assert_eq!(a.records_pending("s").unwrap(), 0);
 
         let applied = b
-            .apply_records("s", "东门", vec![pulled("北门", 7, docs[0].clone())], 7)
+            .apply_records(
+                "s",
+                "东门",
+                vec![
+                    pulled("北门", 6, docs[0].clone()),
+                    pulled("北门", 7, docs[1].clone()),
+                ],
+                7,
+            )
             .unwrap();
+        assert_eq!(applied.rows, 1, "the household");
         assert_eq!(applied.people.len(), 1);
         let chen = &b.people_named("陈静").unwrap()[0];
         assert_eq!(chen.household.as_deref(), Some("3-2-1502"));
@@ -1034,6 +1170,176 @@ mod tests {
             .unwrap();
         assert_eq!(today.len(), 1);
         assert_eq!(today[0].registered_at, None, "东门's own visit");
+    }
+
+    /// Sends everything box `a` has not sent yet to box `b`, as the uplink would.
+    fn sync(a: &Store, a_name: &str, b: &Store, b_name: &str, seq: &mut i64) -> Applied {
+        let (docs, last) = a.records_to_send("s", a_name, 1000).unwrap();
+        if let Some(last) = last {
+            a.mark_records_sent("s", last).unwrap();
+        }
+        let pulled: Vec<PulledRecord> = docs
+            .into_iter()
+            .map(|d| {
+                *seq += 1;
+                pulled(a_name, *seq, d)
+            })
+            .collect();
+        b.apply_records("s", b_name, pulled, *seq).unwrap()
+    }
+
+    #[test]
+    fn accounts_sessions_passes_vehicles_slips_shifts_and_training_reach_the_other_box() {
+        use crate::domain::{Desk, PassPurpose, Role, Shift, VehicleKind};
+        use crate::store::goods::NewGoodsSlip;
+        use crate::store::passes::NewPass;
+        use crate::store::shifts::NewShiftRecord;
+        use crate::store::users::NewUser;
+        use crate::store::vehicles::{NewVehicle, VehicleOwner};
+        let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let a = Store::open(a_dir.path().join("gateward.sqlite")).unwrap();
+        let b = Store::open(b_dir.path().join("gateward.sqlite")).unwrap();
+        let now = chrono::Utc::now();
+        let mut seq = 0;
+        // 东门 has a user of its own already: ids differ between the boxes
+        b.add_user(
+            "system",
+            NewUser {
+                login: "admin".to_owned(),
+                name: "管理员".to_owned(),
+                role: Role::Admin,
+                post: Desk::Gate,
+                password_hash: "h0".to_owned(),
+                started: None,
+                must_change: false,
+            },
+        )
+        .unwrap();
+
+        let zhang = a
+            .add_user(
+                "经理",
+                NewUser {
+                    login: "zhangsan".to_owned(),
+                    name: "张三".to_owned(),
+                    role: Role::Guard,
+                    post: Desk::Gate,
+                    password_hash: "$argon2id$h1".to_owned(),
+                    started: None,
+                    must_change: false,
+                },
+            )
+            .unwrap();
+        a.start_session(
+            "t1".to_owned(),
+            zhang,
+            "c1".to_owned(),
+            now + chrono::Duration::hours(8),
+        )
+        .unwrap();
+        let mut chen = NewPerson::new("陈静", PersonClass::Resident);
+        chen.household = Some("3-2-1502".to_owned());
+        a.upsert_household(
+            "经理",
+            crate::store::people::NewHousehold {
+                code: "3-2-1502".to_owned(),
+                notes: "有老人，行动不便".to_owned(),
+            },
+        )
+        .unwrap();
+        let chen = a.insert_person("经理", chen).unwrap();
+        a.add_training_answer(
+            zhang,
+            crate::store::training::TrainingAnswer {
+                card: crate::domain::training::CardKey {
+                    exercise: crate::domain::training::Exercise::FaceName,
+                    subject: crate::domain::training::Subject::Person(chen),
+                },
+                at: now,
+                correct: true,
+            },
+        )
+        .unwrap();
+        a.issue_pass(
+            "经理",
+            NewPass {
+                number: "P-0042".to_owned(),
+                holder_person_id: Some(chen),
+                purpose: PassPurpose::Renovation,
+                issued: now,
+                expires: None,
+            },
+        )
+        .unwrap();
+        let mut car = NewVehicle::new("粤B·D12345", VehicleKind::Household);
+        car.owner = Some(VehicleOwner::Person(chen));
+        a.add_vehicle("经理", car).unwrap();
+        a.record_goods_slip(
+            "张三",
+            NewGoodsSlip {
+                slip_number: "F-7".to_owned(),
+                person_id: Some(chen),
+                household: Some("3-2-1502".to_owned()),
+                items: "旧沙发一张".to_owned(),
+                issued_by: "物业前台".to_owned(),
+                matches: true,
+                at: now,
+            },
+        )
+        .unwrap();
+        let today = now.date_naive();
+        a.save_shift_record(
+            "张三",
+            NewShiftRecord {
+                gate: "北门".to_owned(),
+                date: today,
+                shift: Shift::Morning,
+                guard: "张三".to_owned(),
+                notes: "3-2-1502 装修".to_owned(),
+                follow_ups: "明早收回出入证".to_owned(),
+                handed_over: false,
+            },
+        )
+        .unwrap();
+        let applied = sync(&a, "北门", &b, "东门", &mut seq);
+        assert_eq!(applied.skipped, 0, "{applied:?}");
+
+        let theirs = b.user_by_login("zhangsan").unwrap().unwrap();
+        assert_eq!(theirs.name, "张三");
+        assert_ne!(theirs.id, zhang, "another id at the other box");
+        let session = b.session("t1", now).unwrap().unwrap();
+        assert_eq!(session.user.login, "zhangsan");
+        assert_eq!(b.training_answers(theirs.id).unwrap().len(), 1);
+        assert_eq!(
+            b.household("3-2-1502").unwrap().unwrap().notes,
+            "有老人，行动不便"
+        );
+        let pass = b.pass("P-0042").unwrap().unwrap();
+        assert_eq!(pass.holder.as_deref(), Some("陈静"));
+        let cars = b.find_vehicles("粤B·D12345").unwrap();
+        assert_eq!(cars.len(), 1);
+        assert_eq!(cars[0].owner_person.as_deref(), Some("陈静"));
+        let slips = b
+            .goods_slips(
+                now - chrono::Duration::hours(1),
+                now + chrono::Duration::hours(1),
+            )
+            .unwrap();
+        assert_eq!(slips[0].items, "旧沙发一张");
+        assert_eq!(slips[0].household.as_deref(), Some("3-2-1502"));
+        let shifts = b.shift_records(Some("北门"), today, today).unwrap();
+        assert_eq!(shifts[0].follow_ups, "明早收回出入证");
+        // 东门's own admin is still there, and what came from 北门 is not sent back
+        assert!(b.user_by_login("admin").unwrap().is_some());
+        let (back, _) = b.records_to_send("s", "东门", 100).unwrap();
+        assert_eq!(back.len(), 1, "东门's admin only: {back:?}");
+
+        // revoked and logged out at 北门: the same at 东门
+        a.revoke_pass("经理", "P-0042", now).unwrap();
+        a.end_session("t1").unwrap();
+        sync(&a, "北门", &b, "东门", &mut seq);
+        assert!(b.session("t1", now).unwrap().is_none());
+        assert!(b.pass("P-0042").unwrap().unwrap().revoked.is_some());
     }
 
     #[test]

@@ -47,6 +47,7 @@ mod outbox;
 mod passes;
 mod people;
 mod reports;
+mod rows;
 pub mod schema;
 pub mod shared;
 mod shifts;

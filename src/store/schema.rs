@@ -97,6 +97,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "shared records",
         sql: include_str!("migrations/014_shared_records.sql"),
     },
+    Migration {
+        version: 15,
+        name: "more shared records",
+        sql: include_str!("migrations/015_more_shared_records.sql"),
+    },
 ];
 
 /// The schema version this binary writes.

@@ -93,6 +93,8 @@ CREATE TABLE vehicles (
     notes TEXT NOT NULL DEFAULT '',
     created_ms INTEGER NOT NULL,
     updated_ms INTEGER NOT NULL,
+    -- (schema 15) made on the box that recorded the vehicle; the id the shared store keeps it by
+    uid TEXT,
     CHECK (valid_from IS NULL OR valid_to IS NULL OR valid_from <= valid_to)
 );
 CREATE INDEX vehicles_by_plate ON vehicles (plate);
@@ -202,7 +204,9 @@ CREATE TABLE goods_slips (
     issued_by TEXT NOT NULL DEFAULT '',
     -- the guard's check of slip against goods: NULL until checked
     checked_result TEXT CHECK (checked_result IS NULL OR checked_result IN ('match', 'mismatch')),
-    at_ms INTEGER NOT NULL
+    at_ms INTEGER NOT NULL,
+    -- (schema 15) made on the box that recorded the slip; the id the shared store keeps it by
+    uid TEXT
 );
 CREATE INDEX goods_slips_by_time ON goods_slips (at_ms);
 
@@ -220,6 +224,8 @@ CREATE TABLE shift_records (
     -- (schema 7) the incoming guard who signed the handover off, and when; NULL until then
     handed_to TEXT,
     handed_over_ms INTEGER,
+    -- (schema 15) made on the box that recorded the shift; the id the shared store keeps it by
+    uid TEXT,
     UNIQUE (gate, date, shift)
 );
 
@@ -344,6 +350,8 @@ CREATE TABLE training_answers (
     household_id INTEGER REFERENCES households (id) ON DELETE CASCADE,
     at_ms INTEGER NOT NULL,
     correct INTEGER NOT NULL CHECK (correct IN (0, 1)),
+    -- (schema 15) made on the box the answer was given at; the id the shared store keeps it by
+    uid TEXT,
     CHECK ((person_id IS NULL) <> (household_id IS NULL))
 );
 CREATE INDEX training_answers_by_user ON training_answers (user_id, at_ms);
@@ -444,10 +452,12 @@ CREATE INDEX pulled_events_by_plate ON pulled_events (plate, at_ms);
 -- Schema 14, shared records (014_shared_records.sql): the people and visits changed on this box,
 -- to send to the shared store, noted by the triggers below; `sync_applying` has a row only while
 -- the shared store's changes are applied (they are not noted).
--- the records changed on this box, in order: kind 'person' or 'visit', and its uid
+-- the records changed on this box, in order: their kind and key (schema 15: rebuilt for the
+-- kinds it shares)
 CREATE TABLE sync_changes (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind TEXT NOT NULL CHECK (kind IN ('person', 'visit')),
+    kind TEXT NOT NULL CHECK (kind IN ('person', 'visit', 'household', 'user', 'session', 'pass',
+        'vehicle', 'goods_slip', 'shift', 'training_answer')),
     uid TEXT NOT NULL
 );
 CREATE INDEX sync_changes_by_record ON sync_changes (kind, uid);
@@ -532,5 +542,136 @@ BEGIN
 END;
 
 -- What `migrate` sets after the last step: the schema version and gateward's mark ("GWRD").
-PRAGMA user_version = 14;
+PRAGMA user_version = 15;
 PRAGMA application_id = 1196905028; -- 0x47575244
+
+-- Schema 15, more shared records (015_more_shared_records.sql): households, users (not a kiosk's
+-- own account) and their sessions, passes, vehicles, goods slips, shift records and training
+-- answers changed on this box, noted by the triggers below to send to the shared store. Those
+-- with a key of their own are kept by it (code, login, token hash, pass number); the others by
+-- a `uid` made on the box.
+CREATE UNIQUE INDEX vehicles_by_uid ON vehicles (uid);
+CREATE UNIQUE INDEX goods_slips_by_uid ON goods_slips (uid);
+CREATE UNIQUE INDEX shift_records_by_uid ON shift_records (uid);
+CREATE UNIQUE INDEX training_answers_by_uid ON training_answers (uid);
+
+CREATE TRIGGER households_added AFTER INSERT ON households
+    WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
+BEGIN
+    INSERT INTO sync_changes (kind, uid) VALUES ('household', NEW.code);
+END;
+CREATE TRIGGER households_changed AFTER UPDATE ON households
+    WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
+BEGIN
+    INSERT INTO sync_changes (kind, uid) SELECT 'household', OLD.code WHERE OLD.code <> NEW.code;
+    INSERT INTO sync_changes (kind, uid) VALUES ('household', NEW.code);
+END;
+CREATE TRIGGER households_deleted AFTER DELETE ON households
+    WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
+BEGIN
+    INSERT INTO sync_changes (kind, uid) VALUES ('household', OLD.code);
+END;
+CREATE TRIGGER users_added AFTER INSERT ON users
+    WHEN NOT EXISTS (SELECT 1 FROM sync_applying) AND NEW.login NOT GLOB 'kiosk:*'
+BEGIN
+    INSERT INTO sync_changes (kind, uid) VALUES ('user', NEW.login);
+END;
+CREATE TRIGGER users_changed AFTER UPDATE ON users
+    WHEN NOT EXISTS (SELECT 1 FROM sync_applying) AND NEW.login NOT GLOB 'kiosk:*'
+BEGIN
+    INSERT INTO sync_changes (kind, uid) SELECT 'user', OLD.login WHERE OLD.login <> NEW.login;
+    INSERT INTO sync_changes (kind, uid) VALUES ('user', NEW.login);
+END;
+CREATE TRIGGER users_deleted AFTER DELETE ON users
+    WHEN NOT EXISTS (SELECT 1 FROM sync_applying) AND OLD.login NOT GLOB 'kiosk:*'
+BEGIN
+    INSERT INTO sync_changes (kind, uid) VALUES ('user', OLD.login);
+END;
+CREATE TRIGGER sessions_added AFTER INSERT ON sessions
+    WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
+BEGIN
+    INSERT INTO sync_changes (kind, uid) VALUES ('session', NEW.token_hash);
+END;
+CREATE TRIGGER sessions_changed AFTER UPDATE ON sessions
+    WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
+BEGIN
+    INSERT INTO sync_changes (kind, uid) SELECT 'session', OLD.token_hash WHERE OLD.token_hash <> NEW.token_hash;
+    INSERT INTO sync_changes (kind, uid) VALUES ('session', NEW.token_hash);
+END;
+CREATE TRIGGER sessions_deleted AFTER DELETE ON sessions
+    WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
+BEGIN
+    INSERT INTO sync_changes (kind, uid) VALUES ('session', OLD.token_hash);
+END;
+CREATE TRIGGER passes_added AFTER INSERT ON passes
+    WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
+BEGIN
+    INSERT INTO sync_changes (kind, uid) VALUES ('pass', NEW.number);
+END;
+CREATE TRIGGER passes_changed AFTER UPDATE ON passes
+    WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
+BEGIN
+    INSERT INTO sync_changes (kind, uid) SELECT 'pass', OLD.number WHERE OLD.number <> NEW.number;
+    INSERT INTO sync_changes (kind, uid) VALUES ('pass', NEW.number);
+END;
+CREATE TRIGGER passes_deleted AFTER DELETE ON passes
+    WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
+BEGIN
+    INSERT INTO sync_changes (kind, uid) VALUES ('pass', OLD.number);
+END;
+CREATE TRIGGER vehicles_uid AFTER INSERT ON vehicles WHEN NEW.uid IS NULL
+BEGIN
+    UPDATE vehicles SET uid = lower(hex(randomblob(16))) WHERE id = NEW.id;
+END;
+CREATE TRIGGER vehicles_changed AFTER UPDATE ON vehicles
+    WHEN NEW.uid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sync_applying)
+BEGIN
+    INSERT INTO sync_changes (kind, uid) VALUES ('vehicle', NEW.uid);
+END;
+CREATE TRIGGER vehicles_deleted AFTER DELETE ON vehicles
+    WHEN OLD.uid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sync_applying)
+BEGIN
+    INSERT INTO sync_changes (kind, uid) VALUES ('vehicle', OLD.uid);
+END;
+CREATE TRIGGER goods_slips_uid AFTER INSERT ON goods_slips WHEN NEW.uid IS NULL
+BEGIN
+    UPDATE goods_slips SET uid = lower(hex(randomblob(16))) WHERE id = NEW.id;
+END;
+CREATE TRIGGER goods_slips_changed AFTER UPDATE ON goods_slips
+    WHEN NEW.uid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sync_applying)
+BEGIN
+    INSERT INTO sync_changes (kind, uid) VALUES ('goods_slip', NEW.uid);
+END;
+CREATE TRIGGER goods_slips_deleted AFTER DELETE ON goods_slips
+    WHEN OLD.uid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sync_applying)
+BEGIN
+    INSERT INTO sync_changes (kind, uid) VALUES ('goods_slip', OLD.uid);
+END;
+CREATE TRIGGER shift_records_uid AFTER INSERT ON shift_records WHEN NEW.uid IS NULL
+BEGIN
+    UPDATE shift_records SET uid = lower(hex(randomblob(16))) WHERE id = NEW.id;
+END;
+CREATE TRIGGER shift_records_changed AFTER UPDATE ON shift_records
+    WHEN NEW.uid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sync_applying)
+BEGIN
+    INSERT INTO sync_changes (kind, uid) VALUES ('shift', NEW.uid);
+END;
+CREATE TRIGGER shift_records_deleted AFTER DELETE ON shift_records
+    WHEN OLD.uid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sync_applying)
+BEGIN
+    INSERT INTO sync_changes (kind, uid) VALUES ('shift', OLD.uid);
+END;
+CREATE TRIGGER training_answers_uid AFTER INSERT ON training_answers WHEN NEW.uid IS NULL
+BEGIN
+    UPDATE training_answers SET uid = lower(hex(randomblob(16))) WHERE id = NEW.id;
+END;
+CREATE TRIGGER training_answers_changed AFTER UPDATE ON training_answers
+    WHEN NEW.uid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sync_applying)
+BEGIN
+    INSERT INTO sync_changes (kind, uid) VALUES ('training_answer', NEW.uid);
+END;
+CREATE TRIGGER training_answers_deleted AFTER DELETE ON training_answers
+    WHEN OLD.uid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sync_applying)
+BEGIN
+    INSERT INTO sync_changes (kind, uid) VALUES ('training_answer', OLD.uid);
+END;

@@ -560,6 +560,53 @@ fn import_batch_writes_everything_in_one_transaction() {
     assert_eq!(store.people().unwrap().len(), 2);
 }
 
+/// Two boxes of one compound that import the same file hold the same people and vehicles: the
+/// shared store then keeps each once, and applying the other box's copy doubles nothing.
+#[test]
+fn two_boxes_importing_the_same_file_share_one_record_of_each_person_and_vehicle() {
+    use gateward::store::library::{PulledRecord, RecordKind};
+    let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a, b) = (open(a_dir.path()), open(b_dir.path()));
+    let file = batch(
+        vec![("王芳", Some("3-2-1502")), ("李雷", None)],
+        vec![("粤B·D12345", "王芳")],
+    );
+    a.import_batch("经理", file.clone()).unwrap();
+    b.import_batch("经理", file).unwrap();
+    let (a_docs, _) = a.records_to_send("s", "东门", 100).unwrap();
+    let (b_docs, _) = b.records_to_send("s", "北门", 100).unwrap();
+    let keys = |docs: &[gateward::store::library::RecordDoc]| -> BTreeSet<(String, String)> {
+        docs.iter()
+            .map(|d| (d.kind.key().to_owned(), d.uid.clone()))
+            .collect()
+    };
+    assert_eq!(keys(&a_docs), keys(&b_docs));
+    assert_eq!(
+        a_docs
+            .iter()
+            .filter(|d| d.kind == RecordKind::Person)
+            .count(),
+        2,
+        "the random ids the import replaced are not sent: {a_docs:?}"
+    );
+    let (_, last) = b.records_to_send("s", "北门", 100).unwrap();
+    b.mark_records_sent("s", last.unwrap()).unwrap();
+    let pulled = a_docs
+        .into_iter()
+        .enumerate()
+        .map(|(i, record)| PulledRecord {
+            seq: i as i64 + 1,
+            box_name: "东门".to_owned(),
+            record,
+        })
+        .collect::<Vec<_>>();
+    let n = pulled.len() as i64;
+    let applied = b.apply_records("s", "北门", pulled, n).unwrap();
+    assert_eq!(applied.skipped, 0, "{applied:?}");
+    assert_eq!(b.people().unwrap().len(), 2);
+    assert_eq!(b.vehicles().unwrap().len(), 1);
+}
+
 #[test]
 fn import_batch_with_bad_rows_writes_nothing_and_lists_every_bad_row() {
     let dir = tempfile::tempdir().unwrap();
@@ -620,7 +667,7 @@ fn database_of_schema_1_is_upgraded_and_keeps_its_data() {
         .unwrap();
     }
     let store = Store::open(&path).unwrap();
-    assert_eq!(SCHEMA_VERSION, 14);
+    assert_eq!(SCHEMA_VERSION, 15);
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     assert_eq!(
         store.household("3-2-1502").unwrap().unwrap().notes,
@@ -640,8 +687,11 @@ fn database_of_schema_1_is_upgraded_and_keeps_its_data() {
     let (records, _) = store
         .records_to_send("postgres://shared", "东门", 10)
         .unwrap();
-    assert_eq!(records.len(), 1);
+    assert_eq!(records.len(), 2);
     assert_eq!(records[0].doc.as_ref().unwrap()["name"], "张伟");
+    // schema 15: and their household, with its notes
+    assert_eq!(records[1].uid, "3-2-1502");
+    assert_eq!(records[1].doc.as_ref().unwrap()["notes"], "老住户");
     drop(store);
     // opening again finds nothing to do
     assert_eq!(

@@ -84,6 +84,59 @@ fn existing_person(conn: &Connection, ctx: &Ctx, p: &NewPerson) -> Result<Option
     }
 }
 
+/// A record an import adds that the boxes of a compound share by an id of its own.
+#[derive(Debug, Clone, Copy)]
+enum Settle {
+    Person,
+    Vehicle,
+}
+
+/// Gives a record the import has just added an id made from what imports know it by (a person's
+/// name and household, a vehicle's plate and dates) instead of a random one: two boxes of a
+/// compound that import the same file then hold the same records, which the shared store keeps
+/// once, not twice. Left random when a record of this box already has that id (a person since
+/// renamed); the random id was never sent, and is forgotten.
+fn settle_uid(
+    conn: &Connection,
+    ctx: &Ctx,
+    what: Settle,
+    id: i64,
+    seed: &str,
+) -> Result<(), StoreError> {
+    use sha2::{Digest, Sha256};
+    let (table, kind) = match what {
+        Settle::Person => ("people", "person"),
+        Settle::Vehicle => ("vehicles", "vehicle"),
+    };
+    let uid = hex::encode(&Sha256::digest(format!("{kind}\u{1f}{seed}"))[..16]);
+    let err = |e| ctx.err(e);
+    let taken = conn
+        .prepare_cached(&format!("SELECT 1 FROM {table} WHERE uid = ?1"))
+        .and_then(|mut st| st.exists([&uid]))
+        .map_err(err)?;
+    if taken {
+        return Ok(());
+    }
+    let old: Option<String> = conn
+        .query_row(
+            &format!("SELECT uid FROM {table} WHERE id = ?1"),
+            [id],
+            |r| r.get(0),
+        )
+        .map_err(err)?;
+    conn.execute(
+        &format!("UPDATE {table} SET uid = ?1 WHERE id = ?2"),
+        params![uid, id],
+    )
+    .map_err(err)?;
+    conn.execute(
+        "DELETE FROM sync_changes WHERE kind = ?1 AND uid = ?2",
+        params![kind, old],
+    )
+    .map_err(err)?;
+    Ok(())
+}
+
 /// Writes the batch inside a savepoint; keeps it only when `keep` and every row was good.
 fn run(
     conn: &Connection,
@@ -116,6 +169,9 @@ fn run(
                 }
                 None => {
                     let id = people::insert_person_tx(conn, ctx, &p.person)?;
+                    let household = p.person.household.as_deref().unwrap_or_default().trim();
+                    let seed = format!("{}\u{1f}{household}", p.person.name.trim());
+                    settle_uid(conn, ctx, Settle::Person, id, &seed)?;
                     sum.people_added += 1;
                     Ok(id)
                 }
@@ -140,7 +196,21 @@ fn run(
             }
         }
         for v in &batch.vehicles {
-            match vehicles::upsert_vehicle_tx(conn, ctx, &v.vehicle) {
+            let added = vehicles::upsert_vehicle_tx(conn, ctx, &v.vehicle).and_then(|(id, new)| {
+                if new {
+                    let v = &v.vehicle;
+                    let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string());
+                    let seed = format!(
+                        "{}\u{1f}{}\u{1f}{}",
+                        crate::domain::clean_plate(&v.plate),
+                        day(v.valid_from).unwrap_or_default(),
+                        day(v.valid_to).unwrap_or_default()
+                    );
+                    settle_uid(conn, ctx, Settle::Vehicle, id, &seed)?;
+                }
+                Ok((id, new))
+            });
+            match added {
                 Ok((_, true)) => sum.vehicles_added += 1,
                 Ok((_, false)) => sum.vehicles_updated += 1,
                 Err(e) if is_row_problem(&e) => problems.push(format!("{}: {e}", v.origin)),

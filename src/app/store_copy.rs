@@ -1,7 +1,8 @@
 //! Moving a compound's records between a box's SQLite file and the shared store (`gateward store
-//! copy`): the people with their faces, corrections and consents, the visits and the gate log,
-//! each kept by its id so that copying twice doubles nothing, and every one counted on the other
-//! side before the copy is called done.
+//! copy`): every record the boxes share (households, users, people with their faces, passes,
+//! visits, vehicles, slips, shifts, training answers) and the gate log, each kept by its id so
+//! that copying twice doubles nothing, and every one counted on the other side before the copy
+//! is called done.
 
 use std::path::PathBuf;
 
@@ -70,7 +71,7 @@ pub enum CopyError {
     #[error(transparent)]
     Shared(#[from] SharedError),
     #[error(
-        "the copy is not complete: {what} {found} of {expected} are there after copying; nothing was deleted, run the copy again"
+        "the copy is not complete: {found} of {expected} {what} are there after copying; nothing was deleted, run the copy again"
     )]
     Count {
         what: &'static str,
@@ -80,11 +81,21 @@ pub enum CopyError {
 }
 
 /// What was copied, each counted at the destination.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Copied {
-    pub people: usize,
-    pub visits: usize,
+    /// The records of each kind, in the order of [`RecordKind::ALL`].
+    pub records: Vec<(RecordKind, usize)>,
     pub events: usize,
+}
+
+impl Copied {
+    /// How many records of `kind` were copied.
+    pub fn of(&self, kind: RecordKind) -> usize {
+        self.records
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or(0, |(_, n)| *n)
+    }
 }
 
 /// Where a copy stands, for a progress bar.
@@ -115,29 +126,23 @@ pub fn to_shared(
         shared.write(box_name, chunk)?;
         progress(Step::Done(chunk.len() as u64));
     }
-    let uids = |kind: RecordKind| -> Vec<String> {
-        records
+    let mut copied = Copied::default();
+    for kind in RecordKind::ALL {
+        let expected: Vec<String> = records
             .iter()
             .filter(|r| r.kind == kind)
             .map(|r| r.uid.clone())
-            .collect()
-    };
-    let mut copied = Copied::default();
-    for (kind, what, slot) in [
-        (RecordKind::Person, "people", &mut copied.people),
-        (RecordKind::Visit, "visits", &mut copied.visits),
-    ] {
-        let expected = uids(kind);
+            .collect();
         let found = shared.records_present(kind, &expected)?.max(0) as usize;
-        check(what, expected.len(), found)?;
-        *slot = found;
+        check(kind, expected.len(), found)?;
+        copied.records.push((kind, found));
     }
     let event_ids: Vec<uuid::Uuid> = events
         .iter()
         .filter_map(|e| uuid::Uuid::parse_str(&e.uid).ok())
         .collect();
     let found = shared.events_present(&event_ids)?.max(0) as usize;
-    check("events", events.len(), found)?;
+    check_events(events.len(), found)?;
     copied.events = found;
     Ok(copied)
 }
@@ -150,9 +155,10 @@ pub fn from_shared(
     box_name: &str,
     progress: &mut dyn FnMut(Step),
 ) -> Result<Copied, CopyError> {
-    let total = shared.records_count(RecordKind::Person)?
-        + shared.records_count(RecordKind::Visit)?
-        + shared.events_count()?;
+    let mut total = shared.events_count()?;
+    for kind in RecordKind::ALL {
+        total += shared.records_count(kind)?;
+    }
     progress(Step::Total(total.max(0) as u64));
     // every record, as a box that has none takes them ("" is no box's name)
     let mut after = 0;
@@ -187,26 +193,31 @@ pub fn from_shared(
         progress(Step::Done(n));
     }
     let mut copied = Copied::default();
-    for (kind, what, slot) in [
-        (RecordKind::Person, "people", &mut copied.people),
-        (RecordKind::Visit, "visits", &mut copied.visits),
-    ] {
+    for kind in RecordKind::ALL {
         let expected: Vec<String> = records
             .iter()
             .filter(|(k, _)| *k == kind)
             .map(|(_, uid)| uid.clone())
             .collect();
         let found = store.records_present(kind, &expected)?;
-        check(what, expected.len(), found)?;
-        *slot = found;
+        check(kind, expected.len(), found)?;
+        copied.records.push((kind, found));
     }
     let found = store.events_present(&events)?;
-    check("events", events.len(), found)?;
+    check_events(events.len(), found)?;
     copied.events = found;
     Ok(copied)
 }
 
-fn check(what: &'static str, expected: usize, found: usize) -> Result<(), CopyError> {
+fn check(kind: RecordKind, expected: usize, found: usize) -> Result<(), CopyError> {
+    counted(kind.named(), expected, found)
+}
+
+fn check_events(expected: usize, found: usize) -> Result<(), CopyError> {
+    counted("条门岗记录 gate events", expected, found)
+}
+
+fn counted(what: &'static str, expected: usize, found: usize) -> Result<(), CopyError> {
     if found == expected {
         Ok(())
     } else {

@@ -1,6 +1,7 @@
-//! `gateward store copy --from PLACE --to PLACE`: moves a one-box compound's records (people with
-//! their faces, visits, the gate log) to the compound's shared store, or back into a new records
-//! file, with a progress bar; says what was counted at the destination.
+//! `gateward store copy --from PLACE --to PLACE`: moves a one-box compound's records (everything
+//! the boxes share, people with their faces, and the gate log) to the compound's shared store,
+//! or back into a new records file, with a progress bar; says what was counted at the
+//! destination.
 
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -8,6 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::app::store_copy::{self, Copied, CopyError, Place, Step};
 use crate::config::Config;
 use crate::store::Store;
+use crate::store::library::RecordKind;
 use crate::store::shared::SharedStore;
 
 #[derive(Debug, clap::Args)]
@@ -76,13 +78,21 @@ pub fn run(config: &Config, args: &Args) -> anyhow::Result<()> {
 }
 
 fn print_copied(from: &Place, to: &Place, c: Copied) {
+    let mut what: Vec<String> = c
+        .records
+        .iter()
+        .filter(|(kind, n)| *n > 0 || *kind == RecordKind::Person)
+        .map(|(kind, n)| match kind {
+            RecordKind::Person => format!("{n} 人 people (with their faces)"),
+            _ => format!("{n} {}", kind.named()),
+        })
+        .collect();
+    what.push(format!("{} 条门岗记录 gate events", c.events));
     println!(
-        "已复制 copied from {} to {}: {} 人 people (with their faces), {} 条来访 visits, {} 条门岗记录 gate events; every one counted at {}",
+        "已复制 copied from {} to {}: {}; every one counted at {}",
         from.shown(),
         to.shown(),
-        c.people,
-        c.visits,
-        c.events,
+        what.join(", "),
         to.shown()
     );
 }

@@ -1,8 +1,9 @@
 //! The box's gate events sent on to the compound's shared store (PostgreSQL), on a thread of its
 //! own, and the vehicles driving in and out at the other boxes' gates brought back to this box's
-//! vehicles-inside list; the records the boxes share (people with their faces, visitors) sent
-//! both ways, a change at another box taken as soon as the shared store tells of it (LISTEN), a
-//! face enrolled there named by this box's cameras from their next look; and the other boxes'
+//! vehicles-inside list; the records the boxes share (people with their faces, visitors,
+//! households, users, passes, vehicles, slips, shifts, training answers) sent both ways, a
+//! change at another box taken as soon as the shared store tells of it (LISTEN), a face
+//! enrolled there named by this box's cameras from their next look; and the other boxes'
 //! notices passed to this box's screens. Every event is recorded in the box's own database
 //! first, so the box goes on recording while the shared store cannot be reached; the events
 //! still to send are sent when it is back, oldest first, none lost and none doubled (the shared
@@ -24,7 +25,7 @@ use crate::store::{Store, StoreError};
 /// Events sent in one transaction.
 const BATCH: usize = 500;
 
-/// Shared records (people, visits) sent or taken in one transaction.
+/// Shared records (people, visits, users…) sent or taken in one transaction.
 const RECORDS_BATCH: usize = 200;
 
 /// How long a connection attempt may take.
@@ -394,6 +395,7 @@ fn pull_records(
                 people = applied.people.len(),
                 deleted = applied.removed.len(),
                 visits = applied.visits,
+                others = applied.rows,
                 kept_here = applied.skipped,
                 "changes from the other boxes"
             );

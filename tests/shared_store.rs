@@ -402,7 +402,8 @@ fn screen_of(run: &mut Running) -> String {
 /// web pages on one shared store. The manager enrols 王建国 through box 北门's web page: box
 /// 东门 has him with his face within 5 s, and its camera, which saw only a stranger before,
 /// names him on his next pass, with no restart. A guard at 东门 registers a visitor: the patrol
-/// guard logged in at 北门 sees them inside, with the box they were registered at.
+/// guard logged in at 北门 sees them inside, with the box they were registered at; and the
+/// patrol's account, made at 北门, logs in at 东门 with the password they chose at 北门.
 #[test]
 fn a_face_enrolled_at_one_box_is_named_at_the_other_and_its_visitors_are_seen_at_every_gate() {
     if !common::has_ffmpeg() {
@@ -579,9 +580,26 @@ fn a_face_enrolled_at_one_box_is_named_at_the_other_and_its_visitors_are_seen_at
             })
         })
     });
+    // the patrol's account was made at 北门, and they chose their password there: it opens
+    // 东门's pages too (tried once a second: 5 tries are free of the login throttle)
+    let chosen = format!("{}-Gw7!", north_users[1]);
+    let mut at_east = None;
+    for _ in 0..5 {
+        let r = Http::new(&east_base).try_login("zhaoliu", &chosen);
+        at_east = Some(r.status);
+        if r.status == 303 {
+            break;
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    }
 
     let (east_clean, east_said) = east_run.terminate();
     let (north_clean, north_said) = north_run.terminate();
+    assert_eq!(
+        at_east,
+        Some(303),
+        "赵六's account from 北门 does not open 东门's pages"
+    );
     assert!(
         known_at_east,
         "王建国 not at 东门 within 5 s: {east_said:#?} {north_said:#?}"
@@ -610,6 +628,84 @@ fn a_face_enrolled_at_one_box_is_named_at_the_other_and_its_visitors_are_seen_at
     );
     assert!(east_clean && north_clean);
     drop(north);
+}
+
+/// Issue 20: the first box of a compound makes the first administrator; a second box that
+/// starts with an empty data folder on the same shared store makes none, and the first box's
+/// administrator logs in there with the password the first box printed.
+#[test]
+fn a_box_joining_a_compound_takes_its_users_and_makes_no_administrator_of_its_own() {
+    if !common::has_ffmpeg() {
+        return;
+    }
+    let Some(pg) = Postgres::start() else {
+        return;
+    };
+    let url = pg.url();
+    let start = |box_name: &str| {
+        let data = tempfile::tempdir().unwrap();
+        let config = data.path().join("gate.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[box]\nname = \"{box_name}\"\n\n[[camera]]\nname = \"车道\"\nsource = \"{}\"\n\
+                 role = \"plates\"\nrepeat = true\n",
+                fixture("clips/resident-car.mp4").display()
+            ),
+        )
+        .unwrap();
+        let mut run = Running::start(
+            data.path(),
+            &[
+                "--config",
+                config.to_str().unwrap(),
+                "--store",
+                &url,
+                "run",
+                "--listen",
+                "127.0.0.1:0",
+            ],
+        );
+        let base = screen_of(&mut run);
+        (data, run, base)
+    };
+    let (_first, mut first_run, _) = start("东门岗亭");
+    let password = first_run
+        .stderr()
+        .iter()
+        .find_map(|l| l.split("with the one-time password ").nth(1))
+        .and_then(|rest| rest.split_whitespace().next())
+        .map(str::to_owned);
+    // the first box has sent its administrator on
+    let sent = wait_for(Duration::from_secs(5), || {
+        shared(&pg)
+            .records_count(gateward::store::library::RecordKind::User)
+            .unwrap_or(0)
+            == 1
+    });
+    assert!(
+        sent,
+        "the first box's administrator is not in the shared store"
+    );
+    let (_second, mut second_run, second_base) = start("北门岗亭");
+    let second_said = second_run.stderr().to_vec();
+    let login = password
+        .as_deref()
+        .map(|p| Http::new(&second_base).try_login("admin", p).status);
+    let (first_clean, first_said) = first_run.terminate();
+    let (second_clean, _) = second_run.terminate();
+    let password = password.unwrap_or_else(|| panic!("no first administrator: {first_said:#?}"));
+    assert!(!password.is_empty());
+    assert!(
+        !second_said.iter().any(|l| l.contains("首次运行")),
+        "the second box made an administrator of its own: {second_said:#?}"
+    );
+    assert_eq!(
+        login,
+        Some(303),
+        "the first box's administrator at the second box"
+    );
+    assert!(first_clean && second_clean);
 }
 
 const KILL_CHILD: &str = "GATEWARD_SHARED_KILL_CHILD";
@@ -795,8 +891,9 @@ fn a_box_killed_20_times_mid_write_loses_nothing_it_acknowledged_on_either_store
 }
 
 /// Issue 20: `gateward store copy` moves a one-box compound (the sample compound with its
-/// enrolled faces, a visit, gate events) to the shared store and back into a new records file:
-/// every person with their faces, the visit and each event arrive once, copying again doubles
+/// enrolled faces and vehicles, a user, a visit, gate events) to the shared store and back into
+/// a new records file: every person with their faces, vehicle, the user, the visit and each
+/// event arrive once, copying again doubles
 /// nothing, and a file that already holds records is not copied into.
 #[test]
 fn store_copy_moves_a_one_box_compound_to_the_shared_store_and_back() {
@@ -808,6 +905,7 @@ fn store_copy_moves_a_one_box_compound_to_the_shared_store_and_back() {
     let import = gateward_in(data.path(), &["import", fixture("demo").to_str().unwrap()]);
     assert!(import.status.success(), "{}", stderr(&import));
     let db = gateward::store::database_path(data.path());
+    add_user(data.path(), "zhangsan", "张三", "guard", "gate");
     let (people, faces, events) = {
         let store = Store::open(&db).unwrap();
         for n in 0..30 {
@@ -862,7 +960,13 @@ fn store_copy_moves_a_one_box_compound_to_the_shared_store_and_back() {
     assert!(
         said.contains(&format!("{} 人 people", people.len()))
             && said.contains("1 条来访 visits")
-            && said.contains("30 条门岗记录 gate events"),
+            && said.contains("30 条门岗记录 gate events")
+            && said.contains("1 个账号 users"),
+        "{said}"
+    );
+    let vehicles = Store::open(&db).unwrap().vehicles().unwrap().len();
+    assert!(
+        vehicles >= 3 && said.contains(&format!("{vehicles} 辆登记车辆 vehicles")),
         "{said}"
     );
     assert!(!said.contains("secret"), "{said}");
@@ -909,6 +1013,9 @@ fn store_copy_moves_a_one_box_compound_to_the_shared_store_and_back() {
     assert_eq!(visits.len(), 1);
     assert_eq!(visits[0].registered_at, None, "registered at this box");
     assert_eq!(store.events(&Default::default()).unwrap().len(), 30);
+    assert_eq!(store.vehicles().unwrap().len(), vehicles);
+    let zhang = store.user_by_login("zhangsan").unwrap().unwrap();
+    assert_eq!(zhang.name, "张三");
     // the original's event ids are kept
     let original = Store::open(&db).unwrap();
     let ids = |s: &Store| {

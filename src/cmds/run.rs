@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::pipeline::housekeeping::Housekeeping;
 use crate::pipeline::service::{CameraHealth, GalleryEditor, Service, Settings, Timing};
 use crate::pipeline::start::{lanes, load_eyes, plans, runtime};
-use crate::pipeline::uplink::{Uplink, UplinkPlan};
+use crate::pipeline::uplink::{Reach, Uplink, UplinkPlan};
 use crate::store::Store;
 use crate::web;
 
@@ -205,10 +205,15 @@ pub fn load_tls(config: &Config) -> anyhow::Result<Option<web::tls::Tls>> {
     )?))
 }
 
+/// How long a box on a shared store waits at its start for the compound's records (its users
+/// among them) before it makes a first administrator of its own.
+const FIRST_ROUND: std::time::Duration = std::time::Duration::from_secs(15);
+
 /// Serves the guard's screen and the manager's pages for the running `service` until `stop`,
 /// over HTTPS with `tls` (see [`load_tls`]), with the shared store's state and the other boxes'
-/// notices when `uplink` sends this box's records to one; creates the first administrator (and prints the one-time
-/// password) when there is no user. Returns where it is served.
+/// notices when `uplink` sends this box's records to one; creates the first administrator (and
+/// prints the one-time password) when there is no user, here or, on a shared store, in the
+/// compound. Returns where it is served.
 pub async fn start_web(
     config: &Config,
     store: &Arc<Store>,
@@ -219,6 +224,14 @@ pub async fn start_web(
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<Screen> {
     let shared_store = uplink.map(Uplink::status_fn);
+    if let Some(uplink) = uplink {
+        // the compound's users may be in the shared store already: take them before deciding
+        // that this box has none (a box that cannot reach it goes on after the wait)
+        let until = std::time::Instant::now() + FIRST_ROUND;
+        while uplink.status().reach == Reach::Connecting && std::time::Instant::now() < until {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
     let first = Arc::clone(store);
     let admin = tokio::task::spawn_blocking(move || web::auth::ensure_admin(&first))
         .await

@@ -113,6 +113,7 @@ pub fn render(
             let decision = vehicles::decide(&VehicleFacts {
                 plate: Some(&plate),
                 colour: None,
+                colour_doubt: None,
                 looks_large: false,
                 known: None,
                 dangerous_goods: false,
@@ -146,6 +147,7 @@ pub fn render(
     let decision = vehicles::decide(&VehicleFacts {
         plate: Some(&vehicle.plate),
         colour: vehicle.colour,
+        colour_doubt: None,
         looks_large: false,
         known: Some(KnownVehicle {
             kind: vehicle.kind,

@@ -59,6 +59,14 @@ pub enum VehicleDecision {
     Barred,
     /// Carrying dangerous goods: refuse.
     DangerousGoods,
+    /// The plate's colour is not certain and the two colours it may be are decided differently
+    /// (a yellow plate is turned away, a white one let in): the guard looks first.
+    CheckColour {
+        /// The likelier colour.
+        seen: PlateColour,
+        /// The other colour it may be.
+        or: PlateColour,
+    },
 }
 
 impl VehicleDecision {
@@ -76,6 +84,7 @@ impl VehicleDecision {
             VehicleDecision::Oversize => "oversize",
             VehicleDecision::Barred => "barred",
             VehicleDecision::DangerousGoods => "dangerous_goods",
+            VehicleDecision::CheckColour { .. } => "check_colour",
         }
     }
 
@@ -93,6 +102,7 @@ impl VehicleDecision {
             VehicleDecision::Oversize => "超限 拒入",
             VehicleDecision::Barred => "禁止进入",
             VehicleDecision::DangerousGoods => "危险品 拒入",
+            VehicleDecision::CheckColour { .. } => "核对车牌颜色",
         }
     }
 
@@ -156,6 +166,9 @@ pub struct PlateSeen {
     /// For people (京A·12345).
     pub formatted: String,
     pub colour: PlateColour,
+    /// The other colour the plate may be, when its colour is not certain (the screen asks the
+    /// guard to look).
+    pub colour_doubt: Option<PlateColour>,
     /// Frames whose readings were voted.
     pub readings: usize,
     /// A large vehicle (4 tonnes and over), and why, in Chinese.
@@ -168,11 +181,13 @@ pub struct PlateSeen {
 
 impl Serialize for PlateSeen {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut out = s.serialize_struct("PlateSeen", 9)?;
+        let mut out = s.serialize_struct("PlateSeen", 11)?;
         out.serialize_field("text", &self.text)?;
         out.serialize_field("formatted", &self.formatted)?;
         out.serialize_field("colour", &self.colour)?;
         out.serialize_field("colour_zh", self.colour.zh())?;
+        out.serialize_field("colour_doubt", &self.colour_doubt)?;
+        out.serialize_field("colour_doubt_zh", &self.colour_doubt.map(|c| c.zh()))?;
         out.serialize_field("readings", &self.readings)?;
         out.serialize_field("large", &self.large)?;
         out.serialize_field("large_reason", &self.large_reason)?;

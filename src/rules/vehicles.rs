@@ -69,6 +69,8 @@ pub struct VehicleFacts<'a> {
     /// The plate as read, normalised (e.g. 鄂F8888警), if read.
     pub plate: Option<&'a str>,
     pub colour: Option<PlateColour>,
+    /// Another colour the plate may be, when its colour is not certain.
+    pub colour_doubt: Option<PlateColour>,
     /// The vehicle detector saw a truck or a bus.
     pub looks_large: bool,
     /// The records' entry for the plate.
@@ -87,8 +89,27 @@ pub fn special_plate(plate: Option<&str>, colour: Option<PlateColour>) -> bool {
         || plate.is_some_and(|p| p.ends_with('警') || p.contains("应急"))
 }
 
-/// Decides what happens to a vehicle.
+/// Decides what happens to a vehicle. When the plate's colour is not certain and the other
+/// colour it may be would be decided otherwise, the guard is asked to look at it
+/// ([`VehicleDecision::CheckColour`]) rather than the vehicle admitted or refused on a guess.
 pub fn decide(facts: &VehicleFacts<'_>) -> VehicleDecision {
+    let decision = decide_as_seen(facts);
+    let (Some(seen), Some(or)) = (facts.colour, facts.colour_doubt) else {
+        return decision;
+    };
+    let otherwise = decide_as_seen(&VehicleFacts {
+        colour: Some(or),
+        ..*facts
+    });
+    if otherwise == decision {
+        decision
+    } else {
+        VehicleDecision::CheckColour { seen, or }
+    }
+}
+
+/// Decides what happens to a vehicle whose plate is the colour it was seen as.
+fn decide_as_seen(facts: &VehicleFacts<'_>) -> VehicleDecision {
     if facts.dangerous_goods {
         return VehicleDecision::DangerousGoods;
     }
@@ -126,11 +147,28 @@ impl VehicleDecision {
             VehicleDecision::Barred | VehicleDecision::DangerousGoods => (Look::Alert, "拒绝进入"),
             VehicleDecision::Admit { .. } => (Look::Vehicle, "放行"),
             VehicleDecision::Register => (Look::Vehicle, "登记后放行"),
+            VehicleDecision::CheckColour { .. } => (Look::Alert, "请确认车牌颜色"),
         }
     }
 
     /// What the screen tells the guard.
     pub fn prompt(self) -> Prompt {
+        if let VehicleDecision::CheckColour { seen, or } = self {
+            return Prompt {
+                say: String::new(),
+                actions: vec![
+                    format!(
+                        "请确认车牌颜色：看似{}，也可能是{}，请看清后处理",
+                        seen.zh(),
+                        or.zh()
+                    ),
+                    "黄牌、黄绿牌（大型车辆）：阻止进入，报告当班分队长".to_owned(),
+                    "白牌（警车等特种车辆）：放行；蓝牌、绿牌：查验出入证，无证登记后放行"
+                        .to_owned(),
+                ],
+                notify: Vec::new(),
+            };
+        }
         let (say, actions, notify): (&str, &[&str], Vec<Post>) = match self {
             VehicleDecision::Admit { exempt: None } => ("", &["放行，记录车牌"], vec![]),
             VehicleDecision::Admit {
@@ -166,6 +204,8 @@ impl VehicleDecision {
                 &["禁止进入，做好解释工作", "报告当班分队长"],
                 vec![Post::ShiftLeader],
             ),
+            // answered above
+            VehicleDecision::CheckColour { .. } => ("", &[], vec![]),
         };
         Prompt {
             say: say.to_owned(),
@@ -214,11 +254,48 @@ mod tests {
         VehicleFacts {
             plate: Some(plate),
             colour: Some(colour),
+            colour_doubt: None,
             looks_large: false,
             known: None,
             dangerous_goods: false,
             day: day(28),
         }
+    }
+
+    #[test]
+    fn an_uncertain_colour_that_would_change_the_decision_asks_the_guard_to_look() {
+        // yellow or white: turned away, or let in as a special vehicle
+        let mut f = facts("川A8H458", PlateColour::Yellow);
+        f.colour_doubt = Some(PlateColour::White);
+        let d = decide(&f);
+        assert_eq!(
+            d,
+            VehicleDecision::CheckColour {
+                seen: PlateColour::Yellow,
+                or: PlateColour::White
+            }
+        );
+        assert_eq!(d.card(), (Look::Alert, "请确认车牌颜色"));
+        assert_eq!(d.key(), "check_colour");
+        assert!(!d.lets_in());
+        let p = d.prompt();
+        assert!(p.actions[0].contains("看似黄牌，也可能是白牌"), "{p:?}");
+        // blue or white: registered, or let in as special: asked too
+        f.colour = Some(PlateColour::Blue);
+        assert!(matches!(decide(&f), VehicleDecision::CheckColour { .. }));
+        // blue or black: registered either way, so nobody is asked
+        f.colour_doubt = Some(PlateColour::Black);
+        assert_eq!(decide(&f), VehicleDecision::Register);
+        // a truck too tall is turned away whatever the colour (but white: a special vehicle)
+        let mut truck = facts("豫ERU586", PlateColour::Blue);
+        truck.looks_large = true;
+        truck.colour_doubt = Some(PlateColour::Yellow);
+        assert_eq!(decide(&truck), VehicleDecision::Oversize);
+        // barred stays barred
+        let mut barred = facts("粤B6R678", PlateColour::Yellow);
+        barred.colour_doubt = Some(PlateColour::White);
+        barred.known = known(VehicleKind::Barred);
+        assert_eq!(decide(&barred), VehicleDecision::Barred);
     }
 
     fn known(kind: VehicleKind) -> Option<KnownVehicle> {

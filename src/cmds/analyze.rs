@@ -314,11 +314,15 @@ fn print_text(r: &ImageResult) {
             .as_deref()
             .map(|why| format!(" · 大型车辆：{why}"))
             .unwrap_or_default();
+        let colour = match p.colour_doubt {
+            Some(or) => format!("{} or {or}? 请确认车牌颜色", p.colour),
+            None => p.colour.to_string(),
+        };
         println!(
             "  plate {} ({}, {}, {} row{}) confidence {:.2}{on}{large} · {}{}",
             p.formatted,
             p.kind_zh,
-            p.colour,
+            colour,
             p.rows,
             if p.rows == 1 { "" } else { "s" },
             p.confidence,

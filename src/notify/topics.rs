@@ -312,6 +312,7 @@ mod tests {
             text: "川AD2718".into(),
             formatted: "川A·D2718".into(),
             colour: PlateColour::Yellow,
+            colour_doubt: None,
             readings: 5,
             large: true,
             large_reason: Some("黄色号牌".into()),

@@ -13,6 +13,7 @@ use crate::rules::vehicles::{self, KnownVehicle, SizeEvidence, VehicleDecision, 
 use crate::store::Store;
 use crate::vision::crop::Crop;
 use crate::vision::manifest::Manifest;
+use crate::vision::plate_colour::ColourEvidence;
 use crate::vision::plates::{PlateChain, SeenPlate};
 use crate::vision::runtime::{ModelError, Runtime};
 use crate::vision::vehicle_detect::{
@@ -30,6 +31,14 @@ pub struct PlateResult {
     pub kind: String,
     pub kind_zh: String,
     pub colour: PlateColour,
+    /// How sure the colour is (0..=1), and the other colour it may be when it is not certain
+    /// (the rules then ask the guard to look).
+    pub colour_confidence: f32,
+    pub colour_doubt: Option<PlateColour>,
+    /// What the pixels showed (polarity, contrast, the background's balanced hue and
+    /// saturation) and whether the plate's kind decided, to trace a wrong colour.
+    pub colour_evidence: ColourEvidence,
+    pub colour_by_kind: bool,
     pub rows: u8,
     /// Top-left, top-right, bottom-right, bottom-left, in image pixels.
     pub corners: [[f32; 2]; 4],
@@ -132,7 +141,8 @@ impl VehicleEyes {
     }
 
     /// The plates of `img` on `vehicles` (found in it, or followed to it), searched for in
-    /// `crops` only when given, else in the whole image, and decided as [`VehicleEyes::see`].
+    /// `crops` only when given, else in the whole image, then on each vehicle with none found,
+    /// magnified (a far plate), and decided as [`VehicleEyes::see`].
     pub fn plates_of(
         &mut self,
         img: &RgbImage,
@@ -145,6 +155,9 @@ impl VehicleEyes {
             Some(crops) => self.plates.plates_in(img, crops)?,
             None => self.plates.plates(img)?,
         };
+        // a vehicle with no plate found on it is looked at again, magnified: a far plate
+        let boxes: Vec<[f32; 4]> = vehicles.iter().map(|v| v.bbox).collect();
+        let plates = self.plates.second_look(img, plates, &boxes)?;
         let on: Vec<Option<usize>> = plates
             .iter()
             .map(|p| vehicle_containing(vehicles, p.plate.bbox))
@@ -180,6 +193,10 @@ fn plate_result(p: &SeenPlate, vehicle: Option<usize>, decision: Decision) -> Pl
         kind: format!("{:?}", p.reading.kind),
         kind_zh: p.reading.kind.zh().to_owned(),
         colour: p.colour.colour,
+        colour_confidence: p.colour.confidence,
+        colour_doubt: p.colour.doubt,
+        colour_evidence: p.colour.evidence,
+        colour_by_kind: p.colour.by_kind,
         rows: p.reading.rows,
         corners: p.plate.corners,
         bbox: p.plate.bbox,
@@ -225,6 +242,7 @@ fn decide(
     let decision = vehicles::decide(&VehicleFacts {
         plate: seen.map(|p| p.reading.text.as_str()),
         colour: seen.map(|p| p.colour.colour),
+        colour_doubt: seen.and_then(|p| p.colour.doubt),
         looks_large: large_reason.is_some(),
         known,
         dangerous_goods: false,

@@ -659,6 +659,7 @@ impl Watcher {
             formatted: crate::domain::plate::format(&text),
             text: text.clone(),
             colour: best.colour,
+            colour_doubt: best.colour_doubt,
             readings,
             large: decision.large,
             large_reason: decision.large_reason.clone(),

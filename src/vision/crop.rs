@@ -82,6 +82,17 @@ impl Crop {
         })
     }
 
+    /// The crop looked at `factor` times larger (clamped to 1..=4): a small thing (a far
+    /// plate) brought to a size a detector finds.
+    pub fn magnified(self, factor: f32) -> Crop {
+        let scale = if factor.is_finite() {
+            factor.clamp(1.0, 4.0)
+        } else {
+            1.0
+        };
+        Crop { scale, ..self }
+    }
+
     /// The crop's rectangle in the frame, `[x1, y1, x2, y2]`.
     pub fn rect(&self) -> [f32; 4] {
         [
@@ -132,6 +143,18 @@ impl Crop {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_magnified_crop_maps_back_to_the_frame() {
+        let c = Crop::around([100.0, 50.0, 200.0, 150.0], [0.0; 4], (1920, 1080), 1.0)
+            .unwrap()
+            .magnified(3.0);
+        assert_eq!(c.scaled_size(), (300, 300));
+        assert_eq!(c.to_frame([150.0, 30.0]), [150.0, 60.0]);
+        assert_eq!(c.magnified(9.0).scale, 4.0);
+        let frame = RgbImage::new(400, 300);
+        assert_eq!(c.cut(&frame).unwrap().dimensions(), (300, 300));
+    }
 
     #[test]
     fn a_box_grown_and_kept_inside_the_frame() {

@@ -13,6 +13,7 @@ use image::RgbImage;
 
 use super::crop::{self, Crop};
 use super::manifest::Manifest;
+use super::nms;
 use super::plate_colour::{self, PlateColourReading};
 use super::plate_detect::{PlateBox, PlateDetectConfig, PlateDetector, RECTIFY_MARGIN, rectify};
 use super::plate_read::{
@@ -34,6 +35,14 @@ pub const MAX_LOW_SCORE_BOXES: usize = 3;
 /// perspective widens the range) and width in pixels (narrower is unreadable anyway).
 pub const LOW_SCORE_ASPECT: (f32, f32) = (1.3, 5.0);
 pub const LOW_SCORE_MIN_WIDTH: f32 = 24.0;
+
+/// Most vehicles per frame whose plate is looked for again, magnified ([`PlateChain::plates_on`]).
+pub const MAX_SECOND_LOOKS: usize = 2;
+/// Width (frame pixels) a vehicle's box is magnified to for the second look: a plate is a fifth
+/// to a third of a car's width, so it comes out 110 px or more, which the detector finds.
+pub const SECOND_LOOK_WIDTH: f32 = 560.0;
+/// Narrowest vehicle box looked at again (a plate on a narrower one has too few pixels to read).
+pub const SECOND_LOOK_MIN_WIDTH: f32 = 48.0;
 
 /// One plate found and read.
 #[derive(Debug, Clone)]
@@ -80,6 +89,55 @@ impl PlateChain {
     pub fn plates(&mut self, img: &RgbImage) -> Result<Vec<SeenPlate>, ModelError> {
         let boxes = self.detector.detect(img)?;
         self.read_boxes(img, boxes)
+    }
+
+    /// The plates of `plates` (found in the whole frame or its crops) and, for each of the
+    /// vehicles `vehicles` (boxes in `img`'s pixels, largest first) with none on it, up to
+    /// [`MAX_SECOND_LOOKS`], a second look: the vehicle's box magnified to
+    /// [`SECOND_LOOK_WIDTH`], where a far or blurred plate the frame's pass missed is big
+    /// enough to find. Read on the image itself, as [`PlateChain::plates`].
+    pub fn second_look(
+        &mut self,
+        img: &RgbImage,
+        mut plates: Vec<SeenPlate>,
+        vehicles: &[[f32; 4]],
+    ) -> Result<Vec<SeenPlate>, ModelError> {
+        let mut bare: Vec<[f32; 4]> = vehicles
+            .iter()
+            .copied()
+            .filter(|v| v[2] - v[0] >= SECOND_LOOK_MIN_WIDTH)
+            .filter(|v| {
+                !plates.iter().any(|p| {
+                    let c = [
+                        (p.plate.bbox[0] + p.plate.bbox[2]) / 2.0,
+                        (p.plate.bbox[1] + p.plate.bbox[3]) / 2.0,
+                    ];
+                    (v[0]..=v[2]).contains(&c[0]) && (v[1]..=v[3]).contains(&c[1])
+                })
+            })
+            .collect();
+        bare.sort_by(|a, b| (b[2] - b[0]).total_cmp(&(a[2] - a[0])));
+        let frame = img.dimensions();
+        let crops: Vec<Crop> = bare
+            .iter()
+            .take(MAX_SECOND_LOOKS)
+            .filter_map(|v| {
+                let c = Crop::around(*v, [0.05, 0.0, 0.05, 0.05], frame, 1.0)?;
+                Some(c.magnified(SECOND_LOOK_WIDTH / c.width.max(1) as f32))
+            })
+            .collect();
+        if crops.is_empty() {
+            return Ok(plates);
+        }
+        for p in self.plates_in(img, &crops)? {
+            let same = plates.iter().any(|q| {
+                q.reading.text == p.reading.text || nms::iou(&q.plate.bbox, &p.plate.bbox) > 0.3
+            });
+            if !same {
+                plates.push(p);
+            }
+        }
+        Ok(plates)
     }
 
     /// The plates found in the crops of `img` (each looked at on its own, at its own scale),

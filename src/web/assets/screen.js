@@ -160,7 +160,9 @@
     const w = el("div", { class: "words" },
       el("p", { class: "who" }, title(e),
         e.person ? el("small", {}, e.person.class_zh) : null,
-        e.plate ? el("small", {}, e.plate.colour_zh + (e.plate.large ? " · 大型车" : "")) : null),
+        e.plate ? el("small", {}, e.plate.colour_zh +
+          (e.plate.colour_doubt_zh ? "？或" + e.plate.colour_doubt_zh : "") +
+          (e.plate.large ? " · 大型车" : "")) : null),
       e.plate ? el("p", { class: "owner" }, e.plate.owner || e.plate.household
         ? "车主 " + [e.plate.owner, e.plate.household].filter(Boolean).join(" · ")
         : "非本小区登记车辆 (not a compound vehicle)") : null,

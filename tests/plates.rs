@@ -66,6 +66,9 @@ fn real_chinese_plates_are_read_exactly() {
                 p.colour.colour.key(),
                 p.colour.pixels.key(),
             );
+            if std::env::var("PLATE_COLOUR_DEBUG").is_ok() {
+                eprintln!("      {:?} {:?}", p.colour.evidence, p.colour.shares);
+            }
         }
         read.insert(file, plates);
     }
@@ -107,6 +110,25 @@ fn real_chinese_plates_are_read_exactly() {
         eprintln!("{kind:<18} {ok}/{n}   {col}/{n}");
     }
     eprintln!("exact: {exact}/{total}, colour right on {colour_ok} of them");
+    // issue 21: the colour of every labelled plate (unreadable ones too), each matched to what
+    // was read on its photo
+    let colours = colour_tally(&labels, &read);
+    eprintln!("colour by label: right / wrong / not found / asked the guard");
+    for (colour, t) in &colours.per_colour {
+        eprintln!(
+            "{colour:<8} {}/{} wrong {} not found {} asked {}",
+            t.right, t.labelled, t.wrong, t.missing, t.asked
+        );
+    }
+    eprintln!(
+        "colour right on {}/{} labelled plates ({} not found); wrong: {:?}",
+        colours.right, colours.labelled, colours.missing, colours.wrong
+    );
+    assert!(
+        colours.wrong.is_empty(),
+        "no plate found gets a wrong colour: {:?}",
+        colours.wrong
+    );
     // no date stamp, watermark or painted text read as a plate: never more plates on a photo
     // than the labels list (unreadable ones included)
     for (file, plates) in &read {
@@ -119,6 +141,92 @@ fn real_chinese_plates_are_read_exactly() {
     }
     // issue 5: exact text on at least 90 % of the labelled plates
     assert!(exact * 100 >= total * 90, "{exact}/{total}");
+}
+
+#[derive(Default)]
+struct ColourCount {
+    labelled: u32,
+    right: u32,
+    wrong: u32,
+    missing: u32,
+    asked: u32,
+}
+
+#[derive(Default)]
+struct ColourTally {
+    per_colour: BTreeMap<String, ColourCount>,
+    labelled: u32,
+    right: u32,
+    missing: u32,
+    wrong: Vec<String>,
+}
+
+/// Whether a plate read is the one a label is of.
+type Matches = dyn Fn(&Label, &SeenPlate) -> bool;
+
+/// Whether a read text fits a label with `?` for the characters nobody can read.
+fn fits(label: &str, read: &str) -> bool {
+    let (l, r): (Vec<char>, Vec<char>) = (label.chars().collect(), read.chars().collect());
+    l.len() == r.len() && l.iter().zip(&r).all(|(a, b)| *a == '?' || a == b)
+}
+
+/// Every labelled plate's colour against the plate read for it on its photo: the exact text
+/// first, then a text that fits the label's readable characters, then (for a label nobody can
+/// read) a plate no other label took. A colour in doubt counts right when the label's colour is
+/// one of the two the guard is asked to choose between.
+fn colour_tally(labels: &[Label], read: &BTreeMap<&str, Vec<SeenPlate>>) -> ColourTally {
+    let mut t = ColourTally::default();
+    let mut files: Vec<&str> = labels.iter().map(|l| l.file.as_str()).collect();
+    files.dedup();
+    for file in files {
+        let got = read.get(file).map(|v| v.as_slice()).unwrap_or_default();
+        let mine: Vec<&Label> = labels.iter().filter(|l| l.file == file).collect();
+        let mut taken = vec![false; got.len()];
+        let mut matched: Vec<Option<usize>> = vec![None; mine.len()];
+        let passes: [&Matches; 3] = [
+            &|l, p| p.reading.text == l.plate,
+            &|l, p| fits(&l.plate, &p.reading.text),
+            &|l, _| l.plate.chars().filter(|c| *c != '?').count() <= 1,
+        ];
+        for pass in passes {
+            for (i, l) in mine.iter().enumerate() {
+                if matched[i].is_some() {
+                    continue;
+                }
+                if let Some(k) = (0..got.len()).find(|&k| !taken[k] && pass(l, &got[k])) {
+                    taken[k] = true;
+                    matched[i] = Some(k);
+                }
+            }
+        }
+        for (l, m) in mine.iter().zip(matched) {
+            let c = t.per_colour.entry(l.colour.clone()).or_default();
+            c.labelled += 1;
+            t.labelled += 1;
+            let Some(k) = m else {
+                c.missing += 1;
+                t.missing += 1;
+                continue;
+            };
+            let p = &got[k];
+            let ours = p.colour.colour.key();
+            let either = p.colour.doubt.is_some_and(|d| colour_matches(d.key(), l));
+            if p.colour.doubt.is_some() {
+                c.asked += 1;
+            }
+            if colour_matches(ours, l) || either {
+                c.right += 1;
+                t.right += 1;
+            } else {
+                c.wrong += 1;
+                t.wrong.push(format!(
+                    "{file} {} ({}) read {} as {ours} {:?}",
+                    l.plate, l.colour, p.reading.text, p.colour.evidence
+                ));
+            }
+        }
+    }
+    t
 }
 
 /// A label's colour against ours. The labels call the large new-energy plate of cn-dev-33
@@ -231,4 +339,153 @@ fn yellow_plates_raise_oversize_and_police_and_blue_plates_do_not() {
     // the blue-plated light truck is not large by its plate, whatever the detector calls it
     let blue = &json[4]["plates"][0]["decision"];
     assert_eq!(blue["large"], false, "{blue:#}");
+}
+
+/// A photo changed as hard light changes it, pixel by pixel.
+fn relit(img: &image::RgbImage, f: impl Fn([f32; 3]) -> [f32; 3]) -> image::RgbImage {
+    let mut out = img.clone();
+    for p in out.pixels_mut() {
+        let v = f(p.0.map(f32::from));
+        p.0 = v.map(|c| c.round().clamp(0.0, 255.0) as u8);
+    }
+    out
+}
+
+/// Issue 21: a white police plate, a yellow double-row plate, a green new-energy plate and a
+/// blue plate keep their colour in the real photos made over-exposed (an underground garage's
+/// lights), under-exposed (dusk) and warm (sodium street light), through the whole vehicle
+/// chain (`analyze`): the colour rests on what the light does not change.
+#[test]
+fn plate_colours_hold_under_over_and_under_exposure_and_a_warm_cast() {
+    let Some(dir) = common::shared_plates("plate_colours_hold_under_hard_light") else {
+        return;
+    };
+    type Light = (&'static str, fn([f32; 3]) -> [f32; 3]);
+    let lights: [Light; 3] = [
+        ("over-exposed", |[r, g, b]| {
+            [r * 1.7 + 35.0, g * 1.7 + 35.0, b * 1.7 + 35.0]
+        }),
+        ("under-exposed", |[r, g, b]| [r * 0.35, g * 0.35, b * 0.35]),
+        ("warm cast", |[r, g, b]| {
+            [r * 1.15 + 12.0, g * 0.95, b * 0.6]
+        }),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    let mut want = Vec::new();
+    for (file, plate, colour) in [
+        ("cn-dev-30.png", "鄂F8888警", "white"),
+        ("cn-dev-05.jpg", "京EA5331", "yellow"),
+        ("cn-dev-17.jpg", "黑AD03210", "green"),
+        ("cn-dev-01.jpg", "川A8H458", "blue"),
+    ] {
+        let img = decode::open(&dir.join(file), &ImageLimits::default()).unwrap();
+        for (light, f) in &lights {
+            let path = tmp.path().join(format!("{light}-{file}.png"));
+            relit(&img, f).save(&path).unwrap();
+            files.push(path);
+            want.push((file, *light, plate, colour));
+        }
+    }
+    let json = analyze(&files);
+    let mut failures = Vec::new();
+    for (i, (file, light, plate, colour)) in want.iter().enumerate() {
+        let plates = json[i]["plates"].as_array().unwrap();
+        let p = plates
+            .iter()
+            .find(|p| p["text"] == **plate)
+            .or_else(|| plates.first());
+        let got = p.map(|p| {
+            format!(
+                "{} {} (doubt {}, {})",
+                p["text"].as_str().unwrap_or(""),
+                p["colour"].as_str().unwrap_or(""),
+                p["colour_doubt"],
+                p["colour_evidence"]
+            )
+        });
+        eprintln!("{file} {light}: {got:?}");
+        if p.map(|p| p["colour"].clone()) != Some(serde_json::json!(colour)) {
+            failures.push(format!("{file} ({colour}) {light}: {got:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// `gateward analyze --json` of the photos `files` (paths); its JSON.
+fn analyze(files: &[std::path::PathBuf]) -> serde_json::Value {
+    let mut args = vec![
+        "analyze".to_owned(),
+        "--json".to_owned(),
+        "--no-record".to_owned(),
+    ];
+    args.extend(files.iter().map(|f| f.to_string_lossy().into_owned()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = common::gateward(&args, &[]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    serde_json::from_str(&common::stdout(&out)).unwrap()
+}
+
+/// Issue 21: a plate far from the camera (the photo shrunk until its plate is 60 px wide,
+/// slightly blurred, and set in a 1080p frame) and a plate turned 20° either way in the
+/// image (the photo rotated) are found and read exactly, through the whole vehicle chain
+/// (`analyze`).
+#[test]
+fn a_far_plate_60_px_wide_and_a_plate_turned_20_degrees_are_read() {
+    let Some(dir) = common::shared_plates("a_far_plate_and_a_tilted_plate_are_read") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    let mut want = Vec::new();
+    // (photo, plate, its width there in pixels)
+    for (file, plate, width) in [
+        ("cn-dev-01.jpg", "川A8H458", 242.0),
+        ("cn-dev-22.jpg", "皖AH712X", 353.0),
+        ("cn-dev-12.jpg", "皖K66666", 128.0),
+    ] {
+        let img = decode::open(&dir.join(file), &ImageLimits::default()).unwrap();
+        let f = 60.0 / width;
+        let (w, h) = (
+            (img.width() as f32 * f).round() as u32,
+            (img.height() as f32 * f).round() as u32,
+        );
+        let small = image::imageops::resize(&img, w, h, image::imageops::FilterType::Triangle);
+        let small = image::imageops::blur(&small, 0.6);
+        // far from a 1080p camera, on a grey road: the frame is searched shrunk to 1120 px,
+        // where the plate is 35 px
+        let mut frame = image::RgbImage::from_pixel(1920, 1080, image::Rgb([96, 96, 92]));
+        image::imageops::overlay(&mut frame, &small, 1100, 1080 - i64::from(h) - 40);
+        let path = tmp.path().join(format!("far-{file}.png"));
+        frame.save(&path).unwrap();
+        files.push(path);
+        want.push((format!("{file} shrunk to a 60 px plate"), plate));
+        for degrees in [20.0f32, -20.0] {
+            let turned = imageproc::geometric_transformations::rotate_about_center(
+                &img,
+                degrees.to_radians(),
+                imageproc::geometric_transformations::Interpolation::Bilinear,
+                imageproc::geometric_transformations::Border::Constant(image::Rgb([128, 128, 128])),
+            );
+            let path = tmp.path().join(format!("turned{degrees}-{file}.png"));
+            turned.save(&path).unwrap();
+            files.push(path);
+            want.push((format!("{file} turned {degrees}°"), plate));
+        }
+    }
+    let json = analyze(&files);
+    let mut missed = Vec::new();
+    for (i, (what, plate)) in want.iter().enumerate() {
+        let read: Vec<String> = json[i]["plates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| format!("{} {}", p["text"].as_str().unwrap_or(""), p["colour"]))
+            .collect();
+        eprintln!("{what}: {read:?}");
+        if !read.iter().any(|r| r.starts_with(plate)) {
+            missed.push(format!("{what}: {plate} not read ({read:?})"));
+        }
+    }
+    assert!(missed.is_empty(), "{missed:#?}");
 }

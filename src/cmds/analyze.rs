@@ -315,7 +315,7 @@ fn print_text(r: &ImageResult) {
             .map(|why| format!(" · 大型车辆：{why}"))
             .unwrap_or_default();
         let colour = match p.colour_doubt {
-            Some(or) => format!("{} or {or}? 请确认车牌颜色", p.colour),
+            Some(or) => format!("{} (or {or}?)", p.colour),
             None => p.colour.to_string(),
         };
         println!(

@@ -101,7 +101,9 @@ pub fn decide(facts: &VehicleFacts<'_>) -> VehicleDecision {
         colour: Some(or),
         ..*facts
     });
-    if otherwise == decision {
+    // let in either way (a registered car, or a special vehicle): nothing to ask
+    let admitted = |d| matches!(d, VehicleDecision::Admit { .. });
+    if otherwise == decision || (admitted(decision) && admitted(otherwise)) {
         decision
     } else {
         VehicleDecision::CheckColour { seen, or }
@@ -291,6 +293,16 @@ mod tests {
         truck.looks_large = true;
         truck.colour_doubt = Some(PlateColour::Yellow);
         assert_eq!(decide(&truck), VehicleDecision::Oversize);
+        // a registered car is let in whether its plate is blue or white
+        let mut ours = facts("川A8H458", PlateColour::White);
+        ours.colour_doubt = Some(PlateColour::Blue);
+        ours.known = known(VehicleKind::Household);
+        assert_eq!(
+            decide(&ours),
+            VehicleDecision::Admit {
+                exempt: Some(Exemption::Special)
+            }
+        );
         // barred stays barred
         let mut barred = facts("粤B6R678", PlateColour::Yellow);
         barred.colour_doubt = Some(PlateColour::White);

@@ -164,10 +164,14 @@ struct ColourTally {
 /// Whether a plate read is the one a label is of.
 type Matches = dyn Fn(&Label, &SeenPlate) -> bool;
 
-/// Whether a read text fits a label with `?` for the characters nobody can read.
+/// Whether a read text fits a label with `?` for the characters nobody can read (a `?`
+/// province may be missing from the text).
 fn fits(label: &str, read: &str) -> bool {
     let (l, r): (Vec<char>, Vec<char>) = (label.chars().collect(), read.chars().collect());
-    l.len() == r.len() && l.iter().zip(&r).all(|(a, b)| *a == '?' || a == b)
+    let same =
+        |l: &[char]| l.len() == r.len() && l.iter().zip(&r).all(|(a, b)| *a == '?' || a == b);
+    // a province nobody can read, which the reader dropped
+    same(&l) || (l.first() == Some(&'?') && same(&l[1..]))
 }
 
 /// Every labelled plate's colour against the plate read for it on its photo: the exact text

@@ -67,6 +67,12 @@ pub struct ColourEvidence {
     pub lightness: f32,
     /// Whether the white balance was taken from white characters (light-on-dark plates).
     pub balanced: bool,
+    /// The saturation of the light background in the upper and the lower third of the plate,
+    /// and whether it runs from white at the top to green at the bottom: the gradient of a
+    /// new-energy plate (dark-on-light plates).
+    pub top_saturation: f32,
+    pub bottom_saturation: f32,
+    pub gradient: bool,
 }
 
 /// A plate's colour and how it was decided.
@@ -287,6 +293,13 @@ pub fn evidence(rectified: &RgbImage) -> ColourEvidence {
         background
     };
     let (hue, saturation, value) = hsv(background.map(|c| c.round().clamp(0.0, 255.0) as u8));
+    let (top, bottom) = thirds(rectified, level);
+    let (bottom_hue, bottom_saturation, _) = hsv(bottom);
+    let (_, top_saturation, _) = hsv(top);
+    let gradient = polarity == Polarity::DarkOnLight
+        && is_green_hue(bottom_hue)
+        && bottom_saturation >= 0.2
+        && bottom_saturation - top_saturation >= 0.1;
     let characters_value = characters.iter().fold(0f32, |m, &c| m.max(c)) / 255.0;
     let lightness = if polarity == Polarity::LightOnDark && characters_value > 0.0 {
         (value / characters_value).min(1.0)
@@ -303,7 +316,35 @@ pub fn evidence(rectified: &RgbImage) -> ColourEvidence {
         value,
         lightness,
         balanced,
+        top_saturation,
+        bottom_saturation,
+        gradient,
     }
+}
+
+/// The mean colour of the light pixels (brighter than `level`) in the upper and the lower third
+/// of the plate's inner part.
+fn thirds(rectified: &RgbImage, level: u8) -> ([u8; 3], [u8; 3]) {
+    let (w, h) = rectified.dimensions();
+    let (x0, x1) = (w / 10, w - w / 10);
+    let (y0, y1) = (h / 5, h - h / 5);
+    let third = (y1 - y0) / 3;
+    let mean = |from: u32, to: u32| {
+        let (mut n, mut sum) = (0f32, [0f32; 3]);
+        for y in from..to {
+            for x in x0..x1 {
+                let p = rectified.get_pixel(x, y).0;
+                if luma(p) > level {
+                    n += 1.0;
+                    for (s, c) in sum.iter_mut().zip(p) {
+                        *s += f32::from(c);
+                    }
+                }
+            }
+        }
+        sum.map(|c| (c / n.max(1.0)).round().clamp(0.0, 255.0) as u8)
+    };
+    (mean(y0, y0 + third), mean(y1 - third, y1))
 }
 
 fn is_blue_hue(hue: f32) -> bool {
@@ -344,7 +385,10 @@ pub fn from_evidence(
             }
         }
         Polarity::DarkOnLight => {
-            if sat < 0.16 {
+            if e.gradient {
+                // white at the top, green at the bottom: a new-energy plate
+                (Green, None, 0.8)
+            } else if sat < 0.16 {
                 (White, None, 0.85)
             } else if is_yellow_hue(hue) && sat >= 0.4 {
                 (Yellow, None, 0.9)
@@ -525,6 +569,31 @@ mod tests {
             assert_eq!(y.colour, PlateColour::Yellow, "{name}: {:?}", y.evidence);
             assert_eq!(y.evidence.polarity, Polarity::DarkOnLight, "{name}");
         }
+    }
+
+    #[test]
+    fn a_new_energy_plate_is_known_by_its_gradient_from_white_to_green() {
+        // white at the top turning green towards the bottom, black characters
+        let mut img = RgbImage::new(224, 64);
+        for (_, y, p) in img.enumerate_pixels_mut() {
+            let t = y as f32 / 63.0;
+            let mix = |a: f32, b: f32| (a + (b - a) * t).round() as u8;
+            *p = Rgb([mix(240.0, 90.0), mix(245.0, 200.0), mix(240.0, 120.0)]);
+        }
+        for y in 24..40 {
+            for x in 30..200 {
+                if x % 12 < 6 {
+                    img.put_pixel(x, y, Rgb([20, 20, 20]));
+                }
+            }
+        }
+        let got = classify(&img, PlateKind::Ordinary);
+        assert!(got.evidence.gradient, "{:?}", got.evidence);
+        assert_eq!((got.colour, got.doubt), (PlateColour::Green, None));
+        // a plain white plate is not
+        let white = classify(&plate([235, 235, 235], [20, 20, 20]), PlateKind::Ordinary);
+        assert!(!white.evidence.gradient);
+        assert_eq!(white.colour, PlateColour::White);
     }
 
     #[test]

@@ -141,8 +141,8 @@ impl VehicleEyes {
     }
 
     /// The plates of `img` on `vehicles` (found in it, or followed to it), searched for in
-    /// `crops` only when given, else in the whole image, then on each vehicle with none found,
-    /// magnified (a far plate), and decided as [`VehicleEyes::see`].
+    /// `crops` only when given, else in the whole image and then on each vehicle with none
+    /// found, magnified (a far plate), and decided as [`VehicleEyes::see`].
     pub fn plates_of(
         &mut self,
         img: &RgbImage,
@@ -155,9 +155,15 @@ impl VehicleEyes {
             Some(crops) => self.plates.plates_in(img, crops)?,
             None => self.plates.plates(img)?,
         };
-        // a vehicle with no plate found on it is looked at again, magnified: a far plate
-        let boxes: Vec<[f32; 4]> = vehicles.iter().map(|v| v.bbox).collect();
-        let plates = self.plates.second_look(img, plates, &boxes)?;
+        // on a whole frame, a vehicle with no plate found on it is looked at again, magnified:
+        // a far plate (on the frames looked at in crops, the crops already bring it closer, and
+        // a second look each frame would double a frame's time)
+        let plates = if crops.is_none() {
+            let boxes: Vec<[f32; 4]> = vehicles.iter().map(|v| v.bbox).collect();
+            self.plates.second_look(img, plates, &boxes)?
+        } else {
+            plates
+        };
         let on: Vec<Option<usize>> = plates
             .iter()
             .map(|p| vehicle_containing(vehicles, p.plate.bbox))

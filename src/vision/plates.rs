@@ -37,12 +37,15 @@ pub const LOW_SCORE_ASPECT: (f32, f32) = (1.3, 5.0);
 pub const LOW_SCORE_MIN_WIDTH: f32 = 24.0;
 
 /// Most vehicles per frame whose plate is looked for again, magnified ([`PlateChain::plates_on`]).
-pub const MAX_SECOND_LOOKS: usize = 2;
+pub const MAX_SECOND_LOOKS: usize = 1;
 /// Width (frame pixels) a vehicle's box is magnified to for the second look: a plate is a fifth
 /// to a third of a car's width, so it comes out 110 px or more, which the detector finds.
 pub const SECOND_LOOK_WIDTH: f32 = 560.0;
 /// Narrowest vehicle box looked at again (a plate on a narrower one has too few pixels to read).
 pub const SECOND_LOOK_MIN_WIDTH: f32 = 48.0;
+/// Widest vehicle box looked at again: a wider one would be magnified less than 1.5 times, which
+/// finds nothing the frame's pass did not (and costs a detector run per frame).
+pub const SECOND_LOOK_MAX_WIDTH: f32 = SECOND_LOOK_WIDTH / 1.5;
 
 /// One plate found and read.
 #[derive(Debug, Clone)]
@@ -92,8 +95,9 @@ impl PlateChain {
     }
 
     /// The plates of `plates` (found in the whole frame or its crops) and, for each of the
-    /// vehicles `vehicles` (boxes in `img`'s pixels, largest first) with none on it, up to
-    /// [`MAX_SECOND_LOOKS`], a second look: the vehicle's box magnified to
+    /// vehicles `vehicles` (boxes in `img`'s pixels, largest first) with none on it and from
+    /// [`SECOND_LOOK_MIN_WIDTH`] to [`SECOND_LOOK_MAX_WIDTH`] wide, up to [`MAX_SECOND_LOOKS`],
+    /// a second look: the vehicle's box magnified to
     /// [`SECOND_LOOK_WIDTH`], where a far or blurred plate the frame's pass missed is big
     /// enough to find. Read on the image itself, as [`PlateChain::plates`].
     pub fn second_look(
@@ -105,7 +109,7 @@ impl PlateChain {
         let mut bare: Vec<[f32; 4]> = vehicles
             .iter()
             .copied()
-            .filter(|v| v[2] - v[0] >= SECOND_LOOK_MIN_WIDTH)
+            .filter(|v| (SECOND_LOOK_MIN_WIDTH..=SECOND_LOOK_MAX_WIDTH).contains(&(v[2] - v[0])))
             .filter(|v| {
                 !plates.iter().any(|p| {
                     let c = [

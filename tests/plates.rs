@@ -124,10 +124,46 @@ fn real_chinese_plates_are_read_exactly() {
         "colour right on {}/{} labelled plates ({} not found); wrong: {:?}",
         colours.right, colours.labelled, colours.missing, colours.wrong
     );
+    eprintln!(
+        "counted as issue 21 did (the label's colour among those read on its photo): {}/{}",
+        colours.on_photo, colours.labelled
+    );
     assert!(
         colours.wrong.is_empty(),
         "no plate found gets a wrong colour: {:?}",
         colours.wrong
+    );
+    // issue 21: colour right on at least 46 of the 47, as the issue counted
+    assert!(
+        colours.on_photo >= 46,
+        "{}/{} labels' colours read on their photos",
+        colours.on_photo,
+        colours.labelled
+    );
+    // each Hong Kong registration plate beside a 粤Z…港 plate is read, white: the one on a
+    // white bumper that the detector does not see (cn-dev-18) by its characters, row by row
+    for (file, text) in [
+        ("cn-dev-06.png", "SN6497"),
+        ("cn-dev-18.jpg", "LX8170"),
+        ("cn-dev-21.jpg", "UW6532"),
+    ] {
+        let hk = read[file].iter().find(|p| p.reading.text == text);
+        assert!(
+            hk.is_some_and(|p| p.colour.colour.key() == "white"),
+            "{file}: {text} read white, got {:?}",
+            read[file]
+                .iter()
+                .map(|p| (&p.reading.text, p.colour.colour.key()))
+                .collect::<Vec<_>>()
+        );
+    }
+    let lx = read["cn-dev-18.jpg"]
+        .iter()
+        .find(|p| p.reading.text == "LX8170");
+    assert_eq!(
+        lx.map(|p| p.reading.rows),
+        Some(2),
+        "LX over 8170: two rows"
     );
     // no date stamp, watermark or painted text read as a plate: never more plates on a photo
     // than the labels list (unreadable ones included)
@@ -157,6 +193,8 @@ struct ColourTally {
     per_colour: BTreeMap<String, ColourCount>,
     labelled: u32,
     right: u32,
+    /// The issue's count: labels whose colour is among the colours read on their photo.
+    on_photo: u32,
     missing: u32,
     wrong: Vec<String>,
 }
@@ -174,9 +212,27 @@ fn fits(label: &str, read: &str) -> bool {
     same(&l) || (l.first() == Some(&'?') && same(&l[1..]))
 }
 
+/// Whether a read text is the label's plate misread in at most two characters (a province
+/// read wrong and a letter dropped: 粤BD01366 read 鄂D01366), `?` matching any character: the
+/// plate is the one the label is of, its colour counts.
+fn near(label: &str, read: &str) -> bool {
+    let (l, r): (Vec<char>, Vec<char>) = (label.chars().collect(), read.chars().collect());
+    // edit distance, row by row
+    let mut prev: Vec<usize> = (0..=r.len()).collect();
+    for (i, a) in l.iter().enumerate() {
+        let mut row = vec![i + 1];
+        for (j, b) in r.iter().enumerate() {
+            let swap = prev[j] + usize::from(*a != '?' && a != b);
+            row.push(swap.min(prev[j + 1] + 1).min(row[j] + 1));
+        }
+        prev = row;
+    }
+    l.len() >= 6 && prev[r.len()] <= 2
+}
+
 /// Every labelled plate's colour against the plate read for it on its photo: the exact text
-/// first, then a text that fits the label's readable characters, then (for a label nobody can
-/// read) a plate no other label took. A colour in doubt counts right when the label's colour is
+/// first, then a text that fits the label's readable characters, then one misread in at most
+/// two characters, then (for a label nobody can read) a plate no other label took. A colour in doubt counts right when the label's colour is
 /// one of the two the guard is asked to choose between.
 fn colour_tally(labels: &[Label], read: &BTreeMap<&str, Vec<SeenPlate>>) -> ColourTally {
     let mut t = ColourTally::default();
@@ -187,9 +243,10 @@ fn colour_tally(labels: &[Label], read: &BTreeMap<&str, Vec<SeenPlate>>) -> Colo
         let mine: Vec<&Label> = labels.iter().filter(|l| l.file == file).collect();
         let mut taken = vec![false; got.len()];
         let mut matched: Vec<Option<usize>> = vec![None; mine.len()];
-        let passes: [&Matches; 3] = [
+        let passes: [&Matches; 4] = [
             &|l, p| p.reading.text == l.plate,
             &|l, p| fits(&l.plate, &p.reading.text),
+            &|l, p| near(&l.plate, &p.reading.text),
             &|l, _| l.plate.chars().filter(|c| *c != '?').count() <= 1,
         ];
         for pass in passes {
@@ -207,6 +264,11 @@ fn colour_tally(labels: &[Label], read: &BTreeMap<&str, Vec<SeenPlate>>) -> Colo
             let c = t.per_colour.entry(l.colour.clone()).or_default();
             c.labelled += 1;
             t.labelled += 1;
+            let read_on_photo = |p: &SeenPlate| {
+                colour_matches(p.colour.colour.key(), l)
+                    || p.colour.doubt.is_some_and(|d| colour_matches(d.key(), l))
+            };
+            t.on_photo += u32::from(got.iter().any(read_on_photo));
             let Some(k) = m else {
                 c.missing += 1;
                 t.missing += 1;

@@ -12,6 +12,7 @@ pub mod faces;
 pub mod image_ops;
 pub mod manifest;
 pub mod nms;
+pub mod plate_chars;
 pub mod plate_colour;
 pub mod plate_detect;
 pub mod plate_read;

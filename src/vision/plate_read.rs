@@ -260,6 +260,23 @@ impl PlateReader {
         Ok(combine(&[(ReadBy::TextReader, all)]).map(|(r, by)| reading(r, by, double)))
     }
 
+    /// Reads a plate whose rows were found apart (a plate found by its characters,
+    /// [`super::plate_chars`]): each line cut upright from the image, read by both readers,
+    /// the rows' candidates joined top row first and combined under the grammar. The rows are
+    /// not cut at fixed heights, as a mainland double-row plate's are: a Hong Kong plate's two
+    /// rows are the same size. Any plate shape of confidence at least [`MIN_CONFIDENCE`] is
+    /// returned, a Hong Kong one too: the caller found the characters and judges the reading
+    /// against them.
+    pub fn read_lines(&mut self, lines: &[RgbImage]) -> Result<Option<PlateReading>, ModelError> {
+        let text = self.text.candidates(lines)?;
+        let plate = self.plate.candidates(lines)?;
+        Ok(combine_when(
+            &[(ReadBy::PlateReader, plate), (ReadBy::TextReader, text)],
+            |r| r.confidence >= MIN_CONFIDENCE,
+        )
+        .map(|(r, by)| reading(r, by, lines.len() > 1)))
+    }
+
     /// [`PlateReader::read`] on an already rectified plate.
     pub fn read_rectified(
         &mut self,
@@ -455,15 +472,23 @@ fn sure_enough(r: &Repaired) -> bool {
 /// The best plate the readers' candidates form (see the module documentation): `by_reader`
 /// holds the plate reader's candidates, then PP-OCR's.
 pub fn combine(by_reader: &[(ReadBy, Candidates)]) -> Option<(Repaired, ReadBy)> {
+    combine_when(by_reader, sure_enough)
+}
+
+/// [`combine`], a reading counting when `sure` says it is sure enough.
+fn combine_when(
+    by_reader: &[(ReadBy, Candidates)],
+    sure: impl Fn(&Repaired) -> bool,
+) -> Option<(Repaired, ReadBy)> {
     if let [(_, a), (_, b)] = by_reader
         && let Some(pooled) = pool(a, b)
-        && let Some(r) = plate::repair(&pooled).filter(sure_enough)
+        && let Some(r) = plate::repair(&pooled).filter(&sure)
     {
         return Some((r, ReadBy::Both));
     }
     by_reader
         .iter()
-        .filter_map(|(by, c)| plate::repair(c).filter(sure_enough).map(|r| (r, *by)))
+        .filter_map(|(by, c)| plate::repair(c).filter(&sure).map(|r| (r, *by)))
         .max_by(|x, y| x.0.confidence.total_cmp(&y.0.confidence))
 }
 

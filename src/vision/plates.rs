@@ -14,6 +14,7 @@ use image::RgbImage;
 use super::crop::{self, Crop};
 use super::manifest::Manifest;
 use super::nms;
+use super::plate_chars;
 use super::plate_colour::{self, PlateColourReading};
 use super::plate_detect::{PlateBox, PlateDetectConfig, PlateDetector, RECTIFY_MARGIN, rectify};
 use super::plate_read::{
@@ -46,6 +47,15 @@ pub const SECOND_LOOK_MIN_WIDTH: f32 = 48.0;
 /// Widest vehicle box looked at again: a wider one would be magnified less than 1.5 times, which
 /// finds nothing the frame's pass did not (and costs a detector run per frame).
 pub const SECOND_LOOK_MAX_WIDTH: f32 = SECOND_LOOK_WIDTH / 1.5;
+
+/// How far from a 港/澳 plate its Hong Kong plate is looked for by its characters, in the
+/// mainland plate's heights.
+pub const COMPANION_REACH: f32 = 2.5;
+/// Height of a Hong Kong plate's characters, as fractions of the mainland plate's height
+/// beside it: a two-row plate's are a third of it, a one-row plate's about 0.6.
+pub const COMPANION_CHAR_HEIGHT: (f32, f32) = (0.2, 0.75);
+/// Height (pixels) each row of a plate found by its characters is cut to for reading.
+const LINE_HEIGHT: f32 = 48.0;
 
 /// One plate found and read.
 #[derive(Debug, Clone)]
@@ -227,47 +237,159 @@ impl PlateChain {
     /// `UW6532`) just above the mainland 粤Z…港 plate. The detector barely sees those plates,
     /// so for every 港/澳 plate read, the weak boxes right above it are read as well, and one
     /// reading as a Hong Kong plate with confidence at least [`MIN_HONG_KONG_CONFIDENCE`] is
-    /// kept. Nowhere else is a Hong Kong-shaped reading of a weak box believed.
+    /// kept. When no weak box there reads as one (a white plate on a white bumper, which the
+    /// detector does not see at all), the plate is looked for by its characters
+    /// ([`PlateChain::by_characters`]). Nowhere else is a Hong Kong-shaped reading believed.
     fn hong_kong_companions(
         &mut self,
         img: &RgbImage,
         weak: Vec<PlateBox>,
         out: &mut Vec<SeenPlate>,
     ) -> Result<(), ModelError> {
-        let anchors: Vec<[f32; 4]> = out
+        let anchors: Vec<PlateBox> = out
             .iter()
             .filter(|s| s.reading.kind == PlateKind::HongKongMacau)
-            .map(|s| s.plate.bbox)
+            .map(|s| s.plate.clone())
             .collect();
         for anchor in anchors {
-            let height = anchor[3] - anchor[1];
-            let width = anchor[2] - anchor[0];
+            let anchor_box = anchor.bbox;
+            let height = anchor_box[3] - anchor_box[1];
+            let width = anchor_box[2] - anchor_box[0];
             let above = weak.iter().filter(|b| {
-                let overlap = b.bbox[2].min(anchor[2]) - b.bbox[0].max(anchor[0]);
+                let overlap = b.bbox[2].min(anchor_box[2]) - b.bbox[0].max(anchor_box[0]);
                 let bottom = b.bbox[3];
                 let centre = (b.bbox[1] + bottom) / 2.0;
                 // above: its centre above the mainland plate's centre, not more than three
                 // plate heights up (the two plates' boxes may overlap)
                 overlap >= 0.5 * width.min(b.bbox[2] - b.bbox[0])
-                    && centre < (anchor[1] + anchor[3]) / 2.0
-                    && bottom >= anchor[1] - 3.0 * height
+                    && centre < (anchor_box[1] + anchor_box[3]) / 2.0
+                    && bottom >= anchor_box[1] - 3.0 * height
             });
+            let mut found = None;
             for plate in above.take(MAX_LOW_SCORE_BOXES) {
                 let Some(reading) = self.reader.read_quick(img, plate)? else {
                     continue;
                 };
-                if reading.kind != PlateKind::HongKong
-                    || reading.confidence < MIN_HONG_KONG_CONFIDENCE
-                    || out.iter().any(|s| s.reading.text == reading.text)
-                {
-                    continue;
+                if hong_kong(&reading, out) {
+                    found = Some(seen(img, plate.clone(), reading));
+                    break;
                 }
-                out.push(seen(img, plate.clone(), reading));
-                break;
             }
+            if found.is_none() {
+                // the reading is checked against the characters found, so the weaker
+                // least confidence of any plate (MIN_CONFIDENCE) holds
+                found = self.by_characters(img, &anchor)?.filter(|s| {
+                    s.reading.kind == PlateKind::HongKong && !already_read(&s.reading, out)
+                });
+            }
+            out.extend(found);
         }
         Ok(())
     }
+
+    /// The Hong Kong or Macau plate beside the mainland plate `anchor`, found by its dark
+    /// characters on a light ground ([`plate_chars::find`]): looked for above the mainland
+    /// plate, then below it, within [`COMPANION_REACH`] plate heights and half a plate's width
+    /// either side, with characters [`COMPANION_CHAR_HEIGHT`] of the mainland plate's height
+    /// tall. Each row is read on its own ([`PlateReader::read_lines`]).
+    fn by_characters(
+        &mut self,
+        img: &RgbImage,
+        anchor: &PlateBox,
+    ) -> Result<Option<SeenPlate>, ModelError> {
+        let b = anchor.bbox;
+        let (w, h) = (b[2] - b[0], anchor.height().max(1.0));
+        let cx = (b[0] + b[2]) / 2.0;
+        let reach = COMPANION_REACH * h;
+        // (region, the point the plate is expected nearest): above, then below
+        let places = [
+            (
+                [b[0] - w / 2.0, b[1] - reach, b[2] + w / 2.0, b[1] + 0.2 * h],
+                [cx, b[1] - h],
+            ),
+            (
+                [b[0] - w / 2.0, b[3] - 0.2 * h, b[2] + w / 2.0, b[3] + reach],
+                [cx, b[3] + h],
+            ),
+        ];
+        let heights = (COMPANION_CHAR_HEIGHT.0 * h, COMPANION_CHAR_HEIGHT.1 * h);
+        for (region, near) in places {
+            let Some(cut) = Crop::around(region, [0.0; 4], img.dimensions(), 1.0) else {
+                continue;
+            };
+            let (x0, y0) = (cut.x as f32, cut.y as f32);
+            let part = image::imageops::crop_imm(img, cut.x, cut.y, cut.width, cut.height);
+            let grey = image::imageops::grayscale(&*part);
+            let found = plate_chars::find(&grey, heights, [near[0] - x0, near[1] - y0]);
+            tracing::debug!(
+                ?region,
+                ?heights,
+                ?found,
+                "a Hong Kong plate looked for by its characters"
+            );
+            let Some(found) = found else {
+                continue;
+            };
+            let lines: Vec<RgbImage> = found
+                .rows
+                .iter()
+                .map(|r| {
+                    let pad = [0.3 * (r[3] - r[1]), 0.2 * (r[3] - r[1])];
+                    let row = [r[0] + x0, r[1] + y0, r[2] + x0, r[3] + y0];
+                    let corners = corners_of([
+                        row[0] - pad[0],
+                        row[1] - pad[1],
+                        row[2] + pad[0],
+                        row[3] + pad[1],
+                    ]);
+                    let size = (
+                        ((row[2] - row[0] + 2.0 * pad[0]) * LINE_HEIGHT
+                            / (row[3] - row[1] + 2.0 * pad[1]))
+                            .round()
+                            .max(1.0) as u32,
+                        LINE_HEIGHT as u32,
+                    );
+                    rectify(img, &corners, (0.0, 0.0), size)
+                })
+                .collect();
+            let reading = self.reader.read_lines(&lines)?;
+            tracing::debug!(?reading, "the plate found by its characters read");
+            // one character read for each one found: what was found is what was read
+            let Some(reading) = reading.filter(|r| r.text.chars().count() == found.chars) else {
+                continue;
+            };
+            let bbox = [
+                found.bbox[0] + x0,
+                found.bbox[1] + y0,
+                found.bbox[2] + x0,
+                found.bbox[3] + y0,
+            ];
+            let plate = PlateBox {
+                bbox,
+                score: 0.0,
+                corners: corners_of(bbox),
+            };
+            return Ok(Some(seen(img, plate, reading)));
+        }
+        Ok(None)
+    }
+}
+
+/// Whether a reading is a Hong Kong plate sure enough to keep, and not one already read.
+fn hong_kong(reading: &PlateReading, out: &[SeenPlate]) -> bool {
+    reading.kind == PlateKind::HongKong
+        && reading.confidence >= MIN_HONG_KONG_CONFIDENCE
+        && !already_read(reading, out)
+}
+
+/// Whether a plate of that text was already read.
+fn already_read(reading: &PlateReading, out: &[SeenPlate]) -> bool {
+    out.iter().any(|s| s.reading.text == reading.text)
+}
+
+/// The corners (TL, TR, BR, BL) of an upright box.
+fn corners_of(b: [f32; 4]) -> [[f32; 2]; 4] {
+    [[b[0], b[1]], [b[2], b[1]], [b[2], b[3]], [b[0], b[3]]]
 }
 
 /// A plate read, with its colour judged on the plate rectified as it was read.

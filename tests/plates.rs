@@ -377,6 +377,8 @@ fn yellow_plates_raise_oversize_and_police_and_blue_plates_do_not() {
         "--no-record".to_owned(),
     ];
     args.extend(files.iter().map(|f| photo(f.0)));
+    // the Hong Kong plates of cross-border vehicles
+    args.extend(["cn-dev-21.jpg", "cn-dev-18.jpg"].map(photo));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = common::gateward(&args, &[]);
     assert!(out.status.success(), "{}", common::stderr(&out));
@@ -405,6 +407,19 @@ fn yellow_plates_raise_oversize_and_police_and_blue_plates_do_not() {
     // the blue-plated light truck is not large by its plate, whatever the detector calls it
     let blue = &json[4]["plates"][0]["decision"];
     assert_eq!(blue["large"], false, "{blue:#}");
+    // a Hong Kong plate's white is not a special vehicle's: the private car with UW6532 is
+    // registered like any car, and the cross-border lorry with LX8170 is turned away by its
+    // height, as its 粤ZEV52港 plate has it
+    let decision_of = |i: usize, plate: &str| {
+        let plates = json[i]["plates"].as_array().unwrap();
+        let p = plates.iter().find(|p| p["text"] == plate);
+        let p = p.unwrap_or_else(|| panic!("{plate} not read: {plates:#?}"));
+        assert_eq!(p["colour"], "white", "{p:#}");
+        p["decision"]["decision"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(decision_of(6, "UW6532"), "register");
+    assert_eq!(decision_of(7, "LX8170"), "oversize");
+    assert_eq!(json[7]["plates"][0]["decision"]["decision"], "oversize");
 }
 
 /// A photo changed as hard light changes it, pixel by pixel.

@@ -6,6 +6,7 @@
 use chrono::NaiveDate;
 
 use crate::domain::event::Look;
+use crate::domain::plate;
 use crate::domain::{PlateColour, Post, Prompt, VehicleKind};
 
 /// What the records say about a plate.
@@ -89,10 +90,28 @@ pub fn special_plate(plate: Option<&str>, colour: Option<PlateColour>) -> bool {
         || plate.is_some_and(|p| p.ends_with('警') || p.contains("应急"))
 }
 
+/// Whether a plate's colour means what the mainland's law says it means (GA 36: yellow, a large
+/// vehicle; white, a special one). A Hong Kong registration plate is white in front and yellow
+/// behind on every vehicle, a cross-border lorry's and a private car's alike: its colour says
+/// nothing, and such a vehicle is judged by its size and its mainland 粤Z…港 plate.
+pub fn colour_speaks(plate: Option<&str>) -> bool {
+    plate
+        .and_then(plate::repair_text)
+        .is_none_or(|r| r.kind.is_mainland())
+}
+
 /// Decides what happens to a vehicle. When the plate's colour is not certain and the other
 /// colour it may be would be decided otherwise, the guard is asked to look at it
 /// ([`VehicleDecision::CheckColour`]) rather than the vehicle admitted or refused on a guess.
+/// A plate whose colour says nothing ([`colour_speaks`]) is decided as if no colour was seen.
 pub fn decide(facts: &VehicleFacts<'_>) -> VehicleDecision {
+    if !colour_speaks(facts.plate) && (facts.colour.is_some() || facts.colour_doubt.is_some()) {
+        return decide(&VehicleFacts {
+            colour: None,
+            colour_doubt: None,
+            ..*facts
+        });
+    }
     let decision = decide_as_seen(facts);
     let (Some(seen), Some(or)) = (facts.colour, facts.colour_doubt) else {
         return decision;
@@ -262,6 +281,35 @@ mod tests {
             dangerous_goods: false,
             day: day(28),
         }
+    }
+
+    #[test]
+    fn a_hong_kong_plates_white_or_yellow_says_nothing_of_the_vehicle() {
+        // a white mainland plate is a special vehicle; a white Hong Kong front plate is not
+        assert_eq!(
+            decide(&facts("鄂F8888警", PlateColour::White)),
+            VehicleDecision::Admit {
+                exempt: Some(Exemption::Special)
+            }
+        );
+        assert_eq!(
+            decide(&facts("LX8170", PlateColour::White)),
+            VehicleDecision::Register
+        );
+        // a Hong Kong rear plate is yellow on a private car: not a large vehicle
+        assert_eq!(
+            decide(&facts("UW6532", PlateColour::Yellow)),
+            VehicleDecision::Register
+        );
+        // a cross-border lorry tall enough is turned away by either of its plates
+        let mut lorry = facts("LX8170", PlateColour::White);
+        lorry.looks_large = true;
+        assert_eq!(decide(&lorry), VehicleDecision::Oversize);
+        lorry.plate = Some("粤ZEV52港");
+        lorry.colour = Some(PlateColour::Black);
+        assert_eq!(decide(&lorry), VehicleDecision::Oversize);
+        assert!(!colour_speaks(Some("SN6497")));
+        assert!(colour_speaks(Some("粤ZEV52港")) && colour_speaks(None));
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::time::Instant;
 use gateward::vision::decode::{self, ImageLimits};
 use gateward::vision::image_ops;
 use gateward::vision::manifest::Manifest;
+use gateward::vision::nms;
 use gateward::vision::vehicle_detect::{
     Vehicle, VehicleClass, VehicleDetectConfig, VehicleDetector, vehicle_containing,
 };
@@ -292,11 +293,13 @@ fn survey() {
         let vehicles = det.detect(&img).unwrap();
         eprintln!("{name}: {}", describe(&vehicles));
         for p in plates(&img) {
-            let (cx, cy) = ((p[0] + p[2]) / 2.0, (p[1] + p[3]) / 2.0);
             // a box no wider than the plate is a badge or the plate itself, not its vehicle
             let best = vehicles
                 .iter()
-                .filter(|v| v.contains(cx, cy) && v.bbox[2] - v.bbox[0] > 1.3 * (p[2] - p[0]))
+                .filter(|v| {
+                    nms::centre_inside(&[p[0], p[1], p[2], p[3]], &v.bbox)
+                        && v.bbox[2] - v.bbox[0] > 1.3 * (p[2] - p[0])
+                })
                 .max_by(|a, b| a.score.total_cmp(&b.score));
             eprintln!(
                 "  plate ({:.0},{:.0},{:.0},{:.0}): {}",

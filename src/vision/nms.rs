@@ -1,5 +1,6 @@
 //! Greedy non-maximum suppression over axis-aligned boxes, shared by the detectors: keep the
-//! best-scoring box, drop every box overlapping it by more than an IoU threshold, repeat.
+//! best-scoring box, drop every box overlapping it by more than an IoU threshold, repeat. And
+//! the box geometry the stages share: overlap, and whether one box's centre lies in another.
 
 /// Intersection over union of two boxes given as `[x1, y1, x2, y2]` (continuous coordinates,
 /// no `+1` pixel convention). Degenerate or disjoint boxes give 0.
@@ -10,6 +11,18 @@ pub fn iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {
     let area = |r: &[f32; 4]| (r[2] - r[0]).max(0.0) * (r[3] - r[1]).max(0.0);
     let union = area(a) + area(b) - inter;
     if union > 0.0 { inter / union } else { 0.0 }
+}
+
+/// The centre of a box `[x1, y1, x2, y2]`.
+pub fn centre(b: &[f32; 4]) -> [f32; 2] {
+    [(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0]
+}
+
+/// Whether the centre of `inner` lies in `outer` (edges included): a plate on a vehicle, a
+/// weak box on a strong one, a row on a larger plate.
+pub fn centre_inside(inner: &[f32; 4], outer: &[f32; 4]) -> bool {
+    let [x, y] = centre(inner);
+    (outer[0]..=outer[2]).contains(&x) && (outer[1]..=outer[3]).contains(&y)
 }
 
 /// Greedy NMS: the indices of the boxes kept, best score first. A box is dropped when its IoU
@@ -36,6 +49,17 @@ pub fn nms(boxes: &[[f32; 4]], scores: &[f32], iou_threshold: f32) -> Vec<usize>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_box_is_on_another_when_its_centre_is() {
+        let car = [100.0, 100.0, 300.0, 250.0];
+        // a plate low on the car, and one whose box runs past the car's edge
+        assert!(centre_inside(&[150.0, 220.0, 230.0, 245.0], &car));
+        assert!(centre_inside(&[260.0, 230.0, 340.0, 250.0], &car));
+        // a plate beside it
+        assert!(!centre_inside(&[290.0, 230.0, 370.0, 250.0], &car));
+        assert_eq!(centre(&car), [200.0, 175.0]);
+    }
 
     #[test]
     fn iou_of_identical_disjoint_and_half_overlapping_boxes() {

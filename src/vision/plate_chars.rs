@@ -13,6 +13,8 @@ use image::{GrayImage, Luma};
 use imageproc::contrast::otsu_level;
 use imageproc::region_labelling::{Connectivity, connected_components};
 
+use super::nms;
+
 /// Fewest characters of a one-row plate found this way (a Hong Kong plate has 2 to 6).
 pub const MIN_ONE_ROW_CHARS: usize = 4;
 /// Most characters a plate has (a mainland new-energy plate: 8).
@@ -69,7 +71,7 @@ pub fn find(img: &GrayImage, char_height: (f32, f32), near: [f32; 2]) -> Option<
     }
     let otsu = otsu_level(img) as f32;
     let distance = |p: &CharPlate| {
-        let c = [(p.bbox[0] + p.bbox[2]) / 2.0, (p.bbox[1] + p.bbox[3]) / 2.0];
+        let c = nms::centre(&p.bbox);
         (c[0] - near[0]).hypot(c[1] - near[1])
     };
     let plates: Vec<CharPlate> = DARKER_LEVELS
@@ -78,12 +80,9 @@ pub fn find(img: &GrayImage, char_height: (f32, f32), near: [f32; 2]) -> Option<
         .collect();
     // a row that is part of a larger plate (the lower row of two) is that plate
     let whole = |p: &CharPlate| {
-        let c = [(p.bbox[0] + p.bbox[2]) / 2.0, (p.bbox[1] + p.bbox[3]) / 2.0];
-        !plates.iter().any(|q| {
-            q.chars > p.chars
-                && (q.bbox[0]..=q.bbox[2]).contains(&c[0])
-                && (q.bbox[1]..=q.bbox[3]).contains(&c[1])
-        })
+        !plates
+            .iter()
+            .any(|q| q.chars > p.chars && nms::centre_inside(&p.bbox, &q.bbox))
     };
     let best = plates
         .iter()

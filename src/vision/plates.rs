@@ -120,15 +120,7 @@ impl PlateChain {
             .iter()
             .copied()
             .filter(|v| (SECOND_LOOK_MIN_WIDTH..=SECOND_LOOK_MAX_WIDTH).contains(&(v[2] - v[0])))
-            .filter(|v| {
-                !plates.iter().any(|p| {
-                    let c = [
-                        (p.plate.bbox[0] + p.plate.bbox[2]) / 2.0,
-                        (p.plate.bbox[1] + p.plate.bbox[3]) / 2.0,
-                    ];
-                    (v[0]..=v[2]).contains(&c[0]) && (v[1]..=v[3]).contains(&c[1])
-                })
-            })
+            .filter(|v| !plates.iter().any(|p| nms::centre_inside(&p.plate.bbox, v)))
             .collect();
         bare.sort_by(|a, b| (b[2] - b[0]).total_cmp(&(a[2] - a[0])));
         let frame = img.dimensions();
@@ -193,13 +185,9 @@ impl PlateChain {
             let strong = plate.score >= self.threshold;
             if !strong {
                 let aspect = plate.aspect();
-                let centre = [
-                    (plate.bbox[0] + plate.bbox[2]) / 2.0,
-                    (plate.bbox[1] + plate.bbox[3]) / 2.0,
-                ];
-                let on_a_strong_plate = strong_boxes.iter().any(|b| {
-                    (b[0]..=b[2]).contains(&centre[0]) && (b[1]..=b[3]).contains(&centre[1])
-                });
+                let on_a_strong_plate = strong_boxes
+                    .iter()
+                    .any(|b| nms::centre_inside(&plate.bbox, b));
                 if on_a_strong_plate
                     || !(LOW_SCORE_ASPECT.0..=LOW_SCORE_ASPECT.1).contains(&aspect)
                     || plate.width() < LOW_SCORE_MIN_WIDTH

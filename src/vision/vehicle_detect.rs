@@ -77,12 +77,6 @@ impl Vehicle {
     pub fn area(&self) -> f32 {
         (self.bbox[2] - self.bbox[0]).max(0.0) * (self.bbox[3] - self.bbox[1]).max(0.0)
     }
-
-    /// Whether the point `(x, y)` lies in the box (edges included).
-    pub fn contains(&self, x: f32, y: f32) -> bool {
-        let b = self.bbox;
-        (b[0]..=b[2]).contains(&x) && (b[1]..=b[3]).contains(&y)
-    }
 }
 
 /// Thresholds of [`VehicleDetector`].
@@ -217,11 +211,10 @@ pub fn decode(
 /// go to the earlier vehicle (the better score, as [`VehicleDetector::detect`] orders them).
 /// `None` when no box contains the centre.
 pub fn vehicle_containing(vehicles: &[Vehicle], plate: [f32; 4]) -> Option<usize> {
-    let (cx, cy) = ((plate[0] + plate[2]) / 2.0, (plate[1] + plate[3]) / 2.0);
     vehicles
         .iter()
         .enumerate()
-        .filter(|(_, v)| v.contains(cx, cy))
+        .filter(|(_, v)| nms::centre_inside(&plate, &v.bbox))
         .fold(None, |best: Option<(usize, f32)>, (i, v)| match best {
             Some((_, a)) if a <= v.area() => best,
             _ => Some((i, v.area())),

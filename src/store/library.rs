@@ -821,16 +821,9 @@ fn save_crop(data: &Path, crop: Option<&ThumbnailDoc>) -> Option<String> {
 }
 
 fn household_id(conn: &Connection, code: Option<&str>) -> rusqlite::Result<Option<i64>> {
-    let Some(code) = code.filter(|c| !c.is_empty()) else {
-        return Ok(None);
-    };
-    conn.execute(
-        "INSERT OR IGNORE INTO households (code) VALUES (?1)",
-        [code],
-    )?;
-    conn.query_row("SELECT id FROM households WHERE code = ?1", [code], |r| {
-        r.get(0)
-    })
+    code.filter(|c| !c.is_empty())
+        .map(|c| rows::ensure_household(conn, c))
+        .transpose()
 }
 
 fn vector(b64: &str, dim: i64) -> Result<Vec<u8>, StoreError> {

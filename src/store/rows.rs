@@ -28,14 +28,35 @@ impl Link {
         }
     }
 
-    /// This box's id of the row the parameter `n` names.
-    fn write(self, n: usize) -> String {
+    /// This box's id of the row `key` names; a household is made here when it is not.
+    fn id_of(self, c: &Connection, key: &str) -> rusqlite::Result<Option<i64>> {
+        let sql = match self {
+            Link::Person => "SELECT id FROM people WHERE uid = ?1",
+            Link::User => "SELECT id FROM users WHERE login = ?1",
+            Link::Household => return ensure_household(c, key).map(Some),
+        };
+        c.prepare_cached(sql)?
+            .query_row([key], |r| r.get(0))
+            .optional()
+    }
+
+    /// What the link names, for an error.
+    fn what(self) -> &'static str {
         match self {
-            Link::Person => format!("(SELECT id FROM people WHERE uid = ?{n})"),
-            Link::Household => format!("(SELECT id FROM households WHERE code = ?{n})"),
-            Link::User => format!("(SELECT id FROM users WHERE login = ?{n})"),
+            Link::Person => "the person",
+            Link::Household => "the household",
+            Link::User => "the user",
         }
     }
+}
+
+/// This box's id of the household `code`, made when this box has none (a record from another
+/// box, or an import, naming a household not yet here).
+pub(super) fn ensure_household(c: &Connection, code: &str) -> rusqlite::Result<i64> {
+    c.prepare_cached("INSERT OR IGNORE INTO households (code) VALUES (?1)")?
+        .execute([code])?;
+    c.prepare_cached("SELECT id FROM households WHERE code = ?1")?
+        .query_row([code], |r| r.get(0))
 }
 
 /// A column of a shared table.
@@ -260,33 +281,20 @@ pub(super) fn apply_row(
             continue;
         };
         let v = to_value(field).ok_or_else(|| RowError::NotAValue(col.field.to_owned()))?;
-        let n = values.len() + 1;
-        exprs.push(match (col.link, &v) {
-            (Some(l), Value::Text(k)) => {
-                let missing = match l {
-                    Link::Household => {
-                        c.execute("INSERT OR IGNORE INTO households (code) VALUES (?1)", [k])?;
-                        None
-                    }
-                    Link::Person => (!c
-                        .prepare_cached("SELECT 1 FROM people WHERE uid = ?1")?
-                        .exists([k])?)
-                    .then_some("the person"),
-                    Link::User => (!c
-                        .prepare_cached("SELECT 1 FROM users WHERE login = ?1")?
-                        .exists([k])?)
-                    .then_some("the user"),
-                };
-                if let Some(what) = missing {
+        // a link travels as its key; stored as this box's id of the row it names
+        let v = match (col.link, v) {
+            (Some(l), Value::Text(k)) => match l.id_of(c, &k)? {
+                Some(id) => Value::Integer(id),
+                None => {
                     return Err(RowError::Missing {
-                        what,
-                        key: k.clone(),
+                        what: l.what(),
+                        key: k,
                     });
                 }
-                l.write(n)
-            }
-            _ => format!("?{n}"),
-        });
+            },
+            (_, v) => v,
+        };
+        exprs.push(format!("?{}", values.len() + 1));
         names.push(col.name);
         values.push(v);
     }

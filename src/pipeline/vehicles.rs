@@ -224,10 +224,8 @@ fn decide(
     day: NaiveDate,
 ) -> Result<Decision, PipelineError> {
     let evidence = SizeEvidence {
-        // a Hong Kong plate's yellow is no large vehicle's mark
-        colour: seen
-            .filter(|p| vehicles::colour_speaks(Some(&p.reading.text)))
-            .map(|p| p.colour.colour),
+        plate: seen.map(|p| p.reading.text.as_str()),
+        colour: seen.map(|p| p.colour.colour),
         truck_or_bus: vehicle
             .is_some_and(|v| matches!(v.class, VehicleClass::Truck | VehicleClass::Bus)),
         height_in_plate_widths: vehicle.zip(seen).and_then(|(v, p)| {

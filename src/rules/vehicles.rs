@@ -34,7 +34,9 @@ pub const LARGE_HEIGHT_M: f32 = 2.6;
 
 /// What the camera saw of a vehicle's size, for [`size`].
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SizeEvidence {
+pub struct SizeEvidence<'a> {
+    /// The plate as read, if read: its colour counts only where it speaks ([`colour_speaks`]).
+    pub plate: Option<&'a str>,
     pub colour: Option<PlateColour>,
     /// The vehicle detector called it a truck or a bus.
     pub truck_or_bus: bool,
@@ -47,8 +49,8 @@ pub struct SizeEvidence {
 /// A yellow or yellow-green plate is the law's mark of a large vehicle; otherwise a truck or
 /// bus counts as large only when it stands at least [`LARGE_HEIGHT_M`] tall measured against
 /// its own plate, so a blue-plated light truck is not turned away for its shape alone.
-pub fn size(e: &SizeEvidence) -> Option<String> {
-    match e.colour {
+pub fn size(e: &SizeEvidence<'_>) -> Option<String> {
+    match e.colour.filter(|_| colour_speaks(e.plate)) {
         Some(PlateColour::Yellow) => return Some("黄色号牌（大型车辆）".to_owned()),
         Some(PlateColour::YellowGreen) => {
             return Some("黄绿色号牌（大型新能源车辆）".to_owned());
@@ -243,12 +245,20 @@ mod tests {
     #[test]
     fn yellow_plates_are_large_and_a_blue_plated_light_truck_is_not() {
         let yellow = SizeEvidence {
+            plate: Some("京EA5331"),
             colour: Some(PlateColour::Yellow),
             truck_or_bus: false,
             height_in_plate_widths: None,
         };
         assert_eq!(size(&yellow).as_deref(), Some("黄色号牌（大型车辆）"));
+        // a Hong Kong rear plate is yellow on every vehicle: no mark of a large one
+        let hong_kong_rear = SizeEvidence {
+            plate: Some("UW6532"),
+            ..yellow
+        };
+        assert_eq!(size(&hong_kong_rear), None);
         let light_truck = SizeEvidence {
+            plate: Some("豫ERU586"),
             colour: Some(PlateColour::Blue),
             truck_or_bus: true,
             height_in_plate_widths: Some(5.0), // 2.2 m

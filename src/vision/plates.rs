@@ -305,10 +305,10 @@ impl PlateChain {
             let Some(cut) = Crop::around(region, [0.0; 4], img.dimensions(), 1.0) else {
                 continue;
             };
-            let (x0, y0) = (cut.x as f32, cut.y as f32);
             let part = image::imageops::crop_imm(img, cut.x, cut.y, cut.width, cut.height);
             let grey = image::imageops::grayscale(&*part);
-            let found = plate_chars::find(&grey, heights, [near[0] - x0, near[1] - y0]);
+            let near = [near[0] - cut.x as f32, near[1] - cut.y as f32];
+            let found = plate_chars::find(&grey, heights, near);
             tracing::debug!(
                 ?region,
                 ?heights,
@@ -318,26 +318,17 @@ impl PlateChain {
             let Some(found) = found else {
                 continue;
             };
+            // each row cut out upright with a margin of 0.3 of its height either side and 0.2
+            // above and below, LINE_HEIGHT tall
             let lines: Vec<RgbImage> = found
                 .rows
                 .iter()
                 .map(|r| {
-                    let pad = [0.3 * (r[3] - r[1]), 0.2 * (r[3] - r[1])];
-                    let row = [r[0] + x0, r[1] + y0, r[2] + x0, r[3] + y0];
-                    let corners = corners_of([
-                        row[0] - pad[0],
-                        row[1] - pad[1],
-                        row[2] + pad[0],
-                        row[3] + pad[1],
-                    ]);
-                    let size = (
-                        ((row[2] - row[0] + 2.0 * pad[0]) * LINE_HEIGHT
-                            / (row[3] - row[1] + 2.0 * pad[1]))
-                            .round()
-                            .max(1.0) as u32,
-                        LINE_HEIGHT as u32,
-                    );
-                    rectify(img, &corners, (0.0, 0.0), size)
+                    let row = cut.box_to_frame(*r);
+                    let (rw, rh) = ((row[2] - row[0]).max(1.0), (row[3] - row[1]).max(1.0));
+                    let width = (rw + 0.6 * rh) * LINE_HEIGHT / (1.4 * rh);
+                    let size = (width.round().max(1.0) as u32, LINE_HEIGHT as u32);
+                    rectify(img, &corners_of(row), (0.3 * rh / rw, 0.2), size)
                 })
                 .collect();
             let reading = self.reader.read_lines(&lines)?;
@@ -346,12 +337,7 @@ impl PlateChain {
             let Some(reading) = reading.filter(|r| r.text.chars().count() == found.chars) else {
                 continue;
             };
-            let bbox = [
-                found.bbox[0] + x0,
-                found.bbox[1] + y0,
-                found.bbox[2] + x0,
-                found.bbox[3] + y0,
-            ];
+            let bbox = cut.box_to_frame(found.bbox);
             let plate = PlateBox {
                 bbox,
                 score: 0.0,

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use chrono::Utc;
 use gateward::config::{Config, Overrides};
-use gateward::domain::EventKind;
 use gateward::domain::event::{GateEvent, Report};
+use gateward::domain::{EventKind, PersonClass};
 use gateward::pipeline::start::load_eyes;
 use gateward::pipeline::watch::{CameraInfo, Eyes, Sink, Watcher};
 use gateward::recognize::regions::LookConfig;
@@ -143,5 +143,67 @@ fn crops_between_whole_looks_make_the_same_arrivals_as_whole_frames() {
     assert!(
         cropped >= 2 * whole,
         "most frames are looked at in crops: {whole} whole, {cropped} in crops"
+    );
+}
+
+/// The manager enrols the VIP while he stands in view of the camera (at this box or another):
+/// the track that called him a stranger names him on the next frame, though no better view of
+/// him comes (the same frame again and again), and the card the guard sees becomes his.
+#[test]
+fn someone_enrolled_while_standing_in_view_is_named_on_the_next_frame() {
+    let Some(mut eyes) = eyes() else { return };
+    let data = tempfile::tempdir().expect("temp");
+    let store = gateward::store::Store::open(gateward::store::database_path(data.path()))
+        .expect("the records");
+    let places = [Place {
+        photo: photo("obama.jpg"),
+        x: 500,
+        y: 120,
+        height: 700,
+        walk: 0,
+        from: 0,
+    }];
+    let still = frame(&places, 0);
+    let mut watcher = Watcher::new(
+        CameraInfo::new("东门", "东门", None),
+        chrono_tz::Asia::Shanghai,
+    );
+    let sink = Sink {
+        store: Some(&store),
+        ..Sink::default()
+    };
+    let start = Utc::now();
+    let mut said: Vec<(u32, Report, Option<String>)> = Vec::new();
+    for i in 0..12u32 {
+        if i == 6 {
+            let mut wang = gateward::store::NewPerson::new("王建国", PersonClass::Vip);
+            wang.title = "王总".to_owned();
+            let id = store.insert_person("test", wang).expect("enrol");
+            let enrolment = photo("obama3.jpg");
+            let faces = eyes.faces.faces(&enrolment).expect("his enrolment photo");
+            eyes.gallery
+                .add(id, &faces[0].embedding)
+                .expect("his face in the gallery");
+        }
+        let offset = Duration::from_millis(100 * u64::from(i));
+        let at = start + chrono::Duration::milliseconds(100 * i64::from(i));
+        // looked at directly: a still frame would not pass the motion gate
+        for e in watcher
+            .look(&mut eyes, &still, &still, offset, at, &sink)
+            .expect("look at the frame")
+        {
+            said.push((i, e.report, e.person.map(|p| p.name)));
+        }
+    }
+    let before: Vec<_> = said.iter().filter(|s| s.0 < 6).collect();
+    assert!(
+        before.len() == 1 && before[0].1 == Report::Arrival && before[0].2.is_none(),
+        "a stranger arrives: {said:?}"
+    );
+    let after: Vec<_> = said.iter().filter(|s| s.0 >= 6).collect();
+    assert_eq!(
+        after,
+        [&(6, Report::Update, Some("王建国".to_owned()))],
+        "named on the next frame, once: {said:?}"
     );
 }

@@ -401,9 +401,10 @@ fn screen_of(run: &mut Running) -> String {
 /// Issue 20: two boxes with nobody in their records, each `gateward run` with its camera and
 /// web pages on one shared store. The manager enrols 王建国 through box 北门's web page: box
 /// 东门 has him with his face within 5 s, and its camera, which saw only a stranger before,
-/// names him on his next pass, with no restart. A guard at 东门 registers a visitor: the patrol
-/// guard logged in at 北门 sees them inside, with the box they were registered at; and the
-/// patrol's account, made at 北门, logs in at 东门 with the password they chose at 北门.
+/// names him while he still stands in view, with no restart. A guard at 东门 registers a
+/// visitor: the patrol guard logged in at 北门 sees them inside, with the box they were
+/// registered at; and the patrol's account, made at 北门, logs in at 东门 with the password
+/// they chose at 北门.
 #[test]
 fn a_face_enrolled_at_one_box_is_named_at_the_other_and_its_visitors_are_seen_at_every_gate() {
     if !common::has_ffmpeg() {
@@ -537,7 +538,8 @@ fn a_face_enrolled_at_one_box_is_named_at_the_other_and_its_visitors_are_seen_at
     };
     let known_at_east = wait_for(Duration::from_secs(5), || faces_at_east() > 0);
     let arrived_after = enrolled.elapsed();
-    // …and its camera names him on his next pass
+    // …and its camera, whose track of him called him a stranger, names him: he stands in view
+    // all along (the clip loops), so no new track and no better view of him comes
     let named = east_run.next_event(Duration::from_secs(90), |e| {
         e["kind"] == "person" && !e["person"].is_null()
     });

@@ -28,6 +28,7 @@ use crate::recognize::visits::{Arrived, VisitNo, Visits, Who};
 use crate::rules::gate::shift_at;
 use crate::rules::prompts::{self, Arrival, effective_class};
 use crate::store::{NewGateEvent, NewSighting, PersonRecord, Store, StoreError};
+use crate::vision::face_embed::Embedding;
 use crate::vision::face_quality::{self, QualityLimits};
 use crate::vision::faces::FaceChain;
 use crate::vision::vehicle_detect::Vehicle;
@@ -139,6 +140,8 @@ pub struct Watcher {
     tz: Tz,
     motion: MotionGate,
     faces: Tracker<FaceSeen>,
+    /// The gallery's revision the face tracks' answers were given against.
+    asked: Option<u64>,
     plates: Tracker<PlateResult>,
     votes: HashMap<u64, PlateVote>,
     reported: HashMap<(EventKind, u64), Answer>,
@@ -178,6 +181,7 @@ impl Watcher {
                 max_gap: FACE_MAX_GAP,
                 ..TrackerConfig::default()
             }),
+            asked: None,
             plates: Tracker::new(TrackerConfig::default()),
             votes: HashMap::new(),
             reported: HashMap::new(),
@@ -330,7 +334,8 @@ impl Watcher {
             .collect();
         let mut out = Vec::new();
         let seen = Seen { frame, offset, at };
-        let face_updates = self.faces.update(offset, face_detections);
+        let mut face_updates = self.ask_again(eyes);
+        face_updates.extend(self.faces.update(offset, face_detections));
         for u in face_updates {
             if let Some(e) = self.person_event(u, &seen, sink)? {
                 out.push(e);
@@ -355,6 +360,34 @@ impl Watcher {
             }
         }
         Ok(out)
+    }
+
+    /// When the gallery changed since the face tracks were answered (someone enrolled, deleted
+    /// or corrected, here or at another box), asks it again about each live track's best view:
+    /// a VIP enrolled while standing at the gate is named now, not on his next visit, and a
+    /// deleted person is named no more. Returns the tracks whose answer changed.
+    fn ask_again(&mut self, eyes: &Eyes) -> Vec<TrackUpdate<FaceSeen>> {
+        let revision = eyes.gallery.revision();
+        if self.asked.replace(revision) == Some(revision) {
+            return Vec::new();
+        }
+        self.faces.revise(|seen| {
+            let Some(vector) = seen.face.as_ref().map(|f| f.vector.as_slice()) else {
+                return false;
+            };
+            let Ok(embedding) = Embedding::try_from(vector) else {
+                return false;
+            };
+            let now = match eyes.gallery.search(&embedding, &eyes.params) {
+                Match::Known {
+                    person, similarity, ..
+                } => Some((person, similarity)),
+                _ => None,
+            };
+            let changed = now.map(|p| p.0) != seen.person.map(|p| p.0);
+            seen.person = now;
+            changed
+        })
     }
 
     /// Where to look in this frame (of `size`), for faces and plates as `wants` says.

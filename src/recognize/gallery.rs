@@ -166,6 +166,8 @@ pub struct Gallery {
     excluded: Vec<f32>,
     /// The person each row of `excluded` is not.
     excluded_owners: Vec<PersonId>,
+    /// How many changes were made: an answer given before a change may be out of date.
+    revision: u64,
 }
 
 impl Gallery {
@@ -188,6 +190,7 @@ impl Gallery {
         let unit = unit(embedding)?;
         self.data.extend_from_slice(&unit);
         self.owners.push(person);
+        self.revision += 1;
         Ok(())
     }
 
@@ -208,6 +211,7 @@ impl Gallery {
         let unit = unit(embedding)?;
         self.excluded.extend_from_slice(&unit);
         self.excluded_owners.push(person);
+        self.revision += 1;
         Ok(())
     }
 
@@ -222,12 +226,15 @@ impl Gallery {
 
     /// Removes every embedding and correction of `person`; returns how many embeddings went.
     pub fn remove_person(&mut self, person: PersonId) -> usize {
-        let before = self.owners.len();
+        let before = (self.owners.len(), self.excluded_owners.len());
         retain_rows(&mut self.data, &mut self.owners, |p| p != person);
         retain_rows(&mut self.excluded, &mut self.excluded_owners, |p| {
             p != person
         });
-        before - self.owners.len()
+        if before != (self.owners.len(), self.excluded_owners.len()) {
+            self.revision += 1;
+        }
+        before.0 - self.owners.len()
     }
 
     /// Removes the embedding of `person` closest to `vector` when it is the same face (cosine
@@ -251,6 +258,7 @@ impl Gallery {
         self.data
             .drain(row * EMBEDDING_DIM..(row + 1) * EMBEDDING_DIM);
         self.owners.remove(row);
+        self.revision += 1;
         true
     }
 
@@ -267,6 +275,12 @@ impl Gallery {
     /// How many corrections are recorded.
     pub fn exclusions(&self) -> usize {
         self.excluded_owners.len()
+    }
+
+    /// Changes so far (faces added or removed, corrections made): a face searched for before
+    /// the revision changed may have another answer now.
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 
     /// Finds who `query` is. A person's score is their best-matching embedding; the best person

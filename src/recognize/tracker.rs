@@ -289,6 +289,20 @@ impl<T: Clone> Tracker<T> {
             .collect()
     }
 
+    /// Asks `revise` again about each live track's best view (the answer it holds may be out
+    /// of date: someone enrolled while they stood in view). `revise` changes the payload and
+    /// says whether the answer changed; each confirmed track whose answer changed is returned
+    /// as Improved, by track id, as if a better view had come.
+    pub fn revise(&mut self, mut revise: impl FnMut(&mut T) -> bool) -> Vec<TrackUpdate<T>> {
+        let mut improved = Vec::new();
+        for t in &mut self.tracks {
+            if revise(&mut t.best.payload) && t.confirmed {
+                improved.push(TrackUpdate::Improved(t.clone()));
+            }
+        }
+        improved
+    }
+
     /// Tracks alive now, confirmed or not, by track id.
     pub fn active(&self) -> impl Iterator<Item = &Track<T>> {
         self.tracks.iter()
@@ -387,6 +401,34 @@ mod tests {
         let ended = tr.finish();
         assert_eq!(ended[0].track().best.payload, "left");
         assert_eq!(ended[1].track().best.payload, "right");
+    }
+
+    #[test]
+    fn a_revised_answer_is_reported_for_a_confirmed_track_and_kept_by_its_best_view() {
+        let mut tr = tracker();
+        let (near, far) = ([10.0, 10.0, 60.0, 60.0], [200.0, 10.0, 250.0, 60.0]);
+        tr.update(ms(0), vec![det(near, 0.9, "stranger")]);
+        tr.update(
+            ms(100),
+            vec![det(near, 0.9, "stranger"), det(far, 0.5, "stranger")],
+        );
+        // nothing changed: nothing to say
+        assert!(tr.revise(|_| false).is_empty());
+        // he was enrolled while in view: the confirmed track says so, the unconfirmed one only
+        // carries the new answer
+        let r = tr.revise(|p| {
+            *p = "王建国";
+            true
+        });
+        assert_eq!(kinds(&r), vec![("improved", 1)]);
+        assert_eq!(r[0].track().best.payload, "王建国");
+        assert!(tr.active().all(|t| t.best.payload == "王建国"));
+        // a later view no better than the best does not replace it
+        assert!(
+            tr.update(ms(200), vec![det(near, 0.9, "stranger")])
+                .is_empty()
+        );
+        assert_eq!(tr.finish()[0].track().best.payload, "王建国");
     }
 
     #[test]

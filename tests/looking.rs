@@ -148,7 +148,8 @@ fn crops_between_whole_looks_make_the_same_arrivals_as_whole_frames() {
 
 /// The manager enrols the VIP while he stands in view of the camera (at this box or another):
 /// the track that called him a stranger names him on the next frame, though no better view of
-/// him comes (the same frame again and again), and the card the guard sees becomes his.
+/// him comes (the same frame again and again); the card the guard sees and the arrival in the
+/// gate log become his.
 #[test]
 fn someone_enrolled_while_standing_in_view_is_named_on_the_next_frame() {
     let Some(mut eyes) = eyes() else { return };
@@ -170,15 +171,18 @@ fn someone_enrolled_while_standing_in_view_is_named_on_the_next_frame() {
     );
     let sink = Sink {
         store: Some(&store),
+        record: true,
         ..Sink::default()
     };
     let start = Utc::now();
     let mut said: Vec<(u32, Report, Option<String>)> = Vec::new();
+    let mut wang_id = None;
     for i in 0..12u32 {
         if i == 6 {
             let mut wang = gateward::store::NewPerson::new("王建国", PersonClass::Vip);
             wang.title = "王总".to_owned();
             let id = store.insert_person("test", wang).expect("enrol");
+            wang_id = Some(id);
             let enrolment = photo("obama3.jpg");
             let faces = eyes.faces.faces(&enrolment).expect("his enrolment photo");
             eyes.gallery
@@ -206,4 +210,12 @@ fn someone_enrolled_while_standing_in_view_is_named_on_the_next_frame() {
         [&(6, Report::Update, Some("王建国".to_owned()))],
         "named on the next frame, once: {said:?}"
     );
+    // the gate log holds one arrival, his: a guard's ✓ or ✗ on his card is about him
+    let log = store
+        .events(&gateward::store::EventQuery::default())
+        .expect("the gate log");
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(log[0].person_id, wang_id, "{log:?}");
+    assert_eq!(log[0].class, Some(PersonClass::Vip), "{log:?}");
+    assert!(log[0].decision.starts_with("王总"), "{log:?}");
 }

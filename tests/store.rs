@@ -364,6 +364,52 @@ fn gate_events_round_trip_and_filter() {
     assert!(none.is_empty());
 }
 
+/// A stranger's arrival the camera names on a later look is revised in the log (who, class,
+/// score, what the screen said; never when or its snapshot); one a guard has already confirmed
+/// keeps the guard's word.
+#[test]
+fn an_arrival_named_later_is_revised_unless_a_guard_has_checked_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let vip = store
+        .insert_person("admin", NewPerson::new("王建国", PersonClass::Vip))
+        .unwrap();
+    let mut stranger = event(t(7, 0), EventKind::Person, Shift::Morning);
+    stranger.direction = Some(Direction::In);
+    stranger.decision = "您好，请问您找哪位？".into();
+    stranger.snapshot = Some("snapshots/2026-11-28/070000.jpg".into());
+    let mut named = event(
+        t(7, 0) + chrono::Duration::seconds(2),
+        EventKind::Person,
+        Shift::Morning,
+    );
+    named.direction = Some(Direction::In);
+    named.person_id = Some(vip);
+    named.class = Some(PersonClass::Vip);
+    named.decision = "王总，早上好，欢迎光临".into();
+    named.notified = vec![Post::OfficeDuty];
+    named.score = Some(0.8);
+
+    let open_one = store.insert_event(stranger.clone()).unwrap();
+    let checked = store.insert_event(stranger.clone()).unwrap();
+    store.check_event("张三", checked, true, None).unwrap();
+    assert!(store.revise_event(open_one, named.clone()).unwrap());
+    assert!(!store.revise_event(checked, named.clone()).unwrap());
+
+    let got = store.event(open_one).unwrap().unwrap();
+    assert_eq!(got.person_id, Some(vip));
+    assert_eq!(got.class, Some(PersonClass::Vip));
+    assert_eq!(got.decision, named.decision);
+    assert_eq!(got.notified, vec![Post::OfficeDuty]);
+    assert_eq!(got.score, Some(0.8));
+    assert_eq!(
+        (got.at, got.snapshot),
+        (stranger.at, stranger.snapshot.clone())
+    );
+    let kept = store.event(checked).unwrap().unwrap();
+    assert_eq!((kept.person_id, kept.decision), (None, stranger.decision));
+}
+
 #[test]
 fn event_kinds_parse_from_keys_and_chinese() {
     for k in EventKind::ALL {

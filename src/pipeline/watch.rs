@@ -618,6 +618,16 @@ impl Watcher {
                 Err(err) => tracing::warn!(camera = %self.camera.name, "{err}"),
             }
         }
+        if !first
+            && sink.record
+            && let (Some(s), Some(id)) = (store, e.id)
+        {
+            // the arrival recorded says what the card now says: a guard's ✓ or ✗ on the card
+            // is about this person, and the log names them
+            let mut new = NewGateEvent::of(&e, self.shift(at));
+            new.score = track.best.payload.person.map(|p| p.1);
+            self.unrecorded(s.revise_event(id, new));
+        }
         if first
             && sink.record
             && let Some(s) = store

@@ -207,6 +207,39 @@ impl Store {
         self.write(move |conn, ctx| insert_tx(conn, ctx, &e))
     }
 
+    /// The recorded arrival `id` as the camera tells it now, after a better view or a change to
+    /// the gallery: who (and their class and score), which way, the plate, and what the screen
+    /// said. When, where, its snapshot and its id in the shared store stay. An arrival a guard
+    /// has confirmed or corrected keeps the guard's word. Returns whether it changed.
+    pub fn revise_event(&self, id: i64, e: NewGateEvent) -> Result<bool, StoreError> {
+        self.write(move |conn, ctx| {
+            let plate = e
+                .plate
+                .as_deref()
+                .map(clean_plate)
+                .filter(|p| !p.is_empty());
+            let changed = conn
+                .execute(
+                    "UPDATE gate_events SET direction = ?2, person_id = ?3, plate = ?4, \
+                     plate_colour = ?5, class = ?6, decision = ?7, notified = ?8, score = ?9 \
+                     WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM event_checks WHERE event_id = ?1)",
+                    params![
+                        id,
+                        e.direction.map(|d| d.key()),
+                        e.person_id,
+                        plate,
+                        e.plate_colour.map(|c| c.key()),
+                        e.class.map(|c| c.key()),
+                        e.decision,
+                        posts_text(&e.notified),
+                        e.score.map(f64::from),
+                    ],
+                )
+                .map_err(|err| ctx.err(err))?;
+            Ok(changed > 0)
+        })
+    }
+
     /// The gate event with this id.
     pub fn event(&self, id: i64) -> Result<Option<GateEvent>, StoreError> {
         use rusqlite::OptionalExtension;

@@ -618,32 +618,29 @@ impl Watcher {
                 Err(err) => tracing::warn!(camera = %self.camera.name, "{err}"),
             }
         }
-        if !first
-            && sink.record
-            && let (Some(s), Some(id)) = (store, e.id)
-        {
-            // the arrival recorded says what the card now says: a guard's ✓ or ✗ on the card
-            // is about this person, and the log names them
-            let mut new = NewGateEvent::of(&e, self.shift(at));
-            new.score = track.best.payload.person.map(|p| p.1);
-            self.unrecorded(s.revise_event(id, new));
-        }
-        if first
-            && sink.record
+        if sink.record
             && let Some(s) = store
         {
-            let colour = if known.is_some() {
-                snapshot::KNOWN
-            } else {
-                snapshot::STRANGER
-            };
-            e.snapshot = self.snapshot(seen, sink, 'p', track.id, e.bbox, colour);
-            let mut new = NewGateEvent::of(&e, self.shift(at));
-            new.score = track.best.payload.person.map(|p| p.1);
-            if let Some(id) = self.unrecorded(s.insert_event(new)) {
-                self.stored.insert((EventKind::Person, track.id), id);
-                e.id = Some(id);
-                self.recorded(visit, id, sink);
+            if first {
+                let colour = if known.is_some() {
+                    snapshot::KNOWN
+                } else {
+                    snapshot::STRANGER
+                };
+                e.snapshot = self.snapshot(seen, sink, 'p', track.id, e.bbox, colour);
+            }
+            let mut record = NewGateEvent::of(&e, self.shift(at));
+            record.score = track.best.payload.person.map(|p| p.1);
+            if first {
+                if let Some(id) = self.unrecorded(s.insert_event(record)) {
+                    self.stored.insert((EventKind::Person, track.id), id);
+                    e.id = Some(id);
+                    self.recorded(visit, id, sink);
+                }
+            } else if let Some(id) = e.id {
+                // the arrival recorded says what the card now says: a guard's ✓ or ✗ on the
+                // card is about this person, and the log names them
+                self.unrecorded(s.revise_event(id, record));
             }
         }
         Ok(Some(e))

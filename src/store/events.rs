@@ -91,6 +91,14 @@ impl NewGateEvent {
             shift,
         }
     }
+
+    /// The plate as the log keeps it: normalised (京A·12345 → 京A12345), none when empty.
+    fn stored_plate(&self) -> Option<String> {
+        self.plate
+            .as_deref()
+            .map(clean_plate)
+            .filter(|p| !p.is_empty())
+    }
 }
 
 /// A stored gate event.
@@ -167,11 +175,6 @@ pub(crate) fn event_uid(at: DateTime<Utc>) -> uuid::Uuid {
 
 /// Inserts one event inside the caller's transaction; returns its id.
 pub(crate) fn insert_tx(conn: &Connection, ctx: &Ctx, e: &NewGateEvent) -> Result<i64, StoreError> {
-    let plate = e
-        .plate
-        .as_deref()
-        .map(clean_plate)
-        .filter(|p| !p.is_empty());
     let mut st = conn
         .prepare_cached(
             "INSERT INTO gate_events (at_ms, gate, camera, kind, direction, person_id, plate, \
@@ -186,7 +189,7 @@ pub(crate) fn insert_tx(conn: &Connection, ctx: &Ctx, e: &NewGateEvent) -> Resul
         e.kind.key(),
         e.direction.map(|d| d.key()),
         e.person_id,
-        plate,
+        e.stored_plate(),
         e.plate_colour.map(|c| c.key()),
         e.class.map(|c| c.key()),
         e.decision,
@@ -213,11 +216,6 @@ impl Store {
     /// has confirmed or corrected keeps the guard's word. Returns whether it changed.
     pub fn revise_event(&self, id: i64, e: NewGateEvent) -> Result<bool, StoreError> {
         self.write(move |conn, ctx| {
-            let plate = e
-                .plate
-                .as_deref()
-                .map(clean_plate)
-                .filter(|p| !p.is_empty());
             let changed = conn
                 .execute(
                     "UPDATE gate_events SET direction = ?2, person_id = ?3, plate = ?4, \
@@ -227,7 +225,7 @@ impl Store {
                         id,
                         e.direction.map(|d| d.key()),
                         e.person_id,
-                        plate,
+                        e.stored_plate(),
                         e.plate_colour.map(|c| c.key()),
                         e.class.map(|c| c.key()),
                         e.decision,

@@ -405,3 +405,76 @@ fn style_and_scripts_are_files_kept_a_year_under_their_hash() {
     assert_eq!(none.status, 404);
     assert_secured(&none, "a missing asset");
 }
+
+/// One answer read from `tcp`: its head and body (by its Content-Length); `None` when the
+/// connection ends first.
+fn one_answer(tcp: &mut std::net::TcpStream) -> Option<String> {
+    use std::io::Read;
+    let mut got = Vec::new();
+    let mut byte = [0u8; 1];
+    while !got.ends_with(b"\r\n\r\n") {
+        match tcp.read(&mut byte) {
+            Ok(1) => got.push(byte[0]),
+            _ => return None,
+        }
+    }
+    let head = String::from_utf8_lossy(&got).to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    tcp.read_exact(&mut body).ok()?;
+    got.extend(body);
+    Some(String::from_utf8_lossy(&got).into_owned())
+}
+
+/// A POST the app refuses before its body is read (no session, no token, a handed-over
+/// password), whose body comes a moment after its head, as from a slow phone or a loaded
+/// machine: the app answers, and the connection stays open for the next request, as HTTP's
+/// keep-alive promises. (It used to answer and close the connection with the body unread; a
+/// client that sent its next POST on it got nothing back.)
+#[test]
+fn a_refused_post_leaves_the_connection_open_for_the_next_request() {
+    use std::io::Write;
+    use std::time::Duration;
+
+    let demo = Demo::start_with(&["--cameras", "0"]);
+    let guard = Http::login(&demo.base, "guard", demo.password("guard"));
+    let address = demo
+        .base
+        .trim_start_matches("http://")
+        .trim_end_matches('/');
+    let session = guard.cookie.clone().expect("the guard's session");
+    for (what, cookie, status) in [
+        ("without a session", String::new(), "401"),
+        ("without the token", format!("Cookie: {session}\r\n"), "403"),
+    ] {
+        let mut tcp = std::net::TcpStream::connect(address).expect("connect");
+        tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let head = format!(
+            "POST /api/visitors HTTP/1.1\r\nHost: {address}\r\n{cookie}\
+             Content-Type: application/json\r\nContent-Length: 2\r\n\r\n"
+        );
+        tcp.write_all(head.as_bytes()).unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        tcp.write_all(b"{}").unwrap();
+        let answer = one_answer(&mut tcp).unwrap_or_default();
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status}")),
+            "{what}: {answer}"
+        );
+        // the next request on the same connection
+        let next = format!("GET /login HTTP/1.1\r\nHost: {address}\r\n\r\n");
+        let sent = tcp.write_all(next.as_bytes());
+        let answer = one_answer(&mut tcp);
+        assert!(
+            sent.is_ok()
+                && answer
+                    .as_deref()
+                    .is_some_and(|a| a.starts_with("HTTP/1.1 200")),
+            "{what}: the connection was closed after the refusal: {sent:?} {answer:?}"
+        );
+    }
+}

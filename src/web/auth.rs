@@ -500,13 +500,16 @@ pub async fn require_session(
         .await
         {
             Ok(Some(s)) => s,
-            Ok(None) => return unauthenticated(request.method(), request.headers()),
-            Err(refused) => return refused,
+            Ok(None) => {
+                let answer = unauthenticated(request.method(), request.headers());
+                return refuse(request, answer).await;
+            }
+            Err(refused) => return refuse(request, refused).await,
         },
     };
     // a handed-over password opens nothing but the page that changes it (and logging out)
     if authed.user.must_change && !matches!(request.uri().path(), CHANGE_PASSWORD | "/logout") {
-        return if *request.method() == Method::GET && wants_page(request.headers()) {
+        let answer = if *request.method() == Method::GET && wants_page(request.headers()) {
             Redirect::to(CHANGE_PASSWORD).into_response()
         } else {
             (
@@ -515,6 +518,7 @@ pub async fn require_session(
             )
                 .into_response()
         };
+        return refuse(request, answer).await;
     }
     let mut request = request;
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
@@ -595,6 +599,14 @@ async fn screen(
     }))
 }
 
+/// Refuses `request` with `answer`, its body read first (up to [`FORM_LIMIT`]): answered with
+/// its body unread, the connection is closed after the answer, and a client that sends its next
+/// request on it, as keep-alive allows, gets nothing back.
+async fn refuse(request: Request, answer: Response) -> Response {
+    let _ = axum::body::to_bytes(request.into_body(), FORM_LIMIT).await;
+    answer
+}
+
 /// What a request without a session gets: a page request goes to the login page, anything
 /// else is a 401.
 pub fn unauthenticated(method: &Method, headers: &HeaderMap) -> Response {
@@ -615,10 +627,11 @@ pub fn unauthenticated(method: &Method, headers: &HeaderMap) -> Response {
 /// files); never from the address, which ends up in logs and the browser's history.
 async fn carries_token(request: Request, csrf: &str) -> Result<Request, Response> {
     if let Some(t) = request.headers().get(CSRF_HEADER) {
-        return if t.to_str().is_ok_and(|t| same_token(csrf, t)) {
+        let same = t.to_str().is_ok_and(|t| same_token(csrf, t));
+        return if same {
             Ok(request)
         } else {
-            Err(forged())
+            Err(refuse(request, forged()).await)
         };
     }
     let content_type = request
@@ -631,7 +644,7 @@ async fn carries_token(request: Request, csrf: &str) -> Result<Request, Response
         return multipart_token(request, csrf).await;
     }
     if !content_type.starts_with("application/x-www-form-urlencoded") {
-        return Err(forged());
+        return Err(refuse(request, forged()).await);
     }
     let (parts, body) = request.into_parts();
     let bytes = match axum::body::to_bytes(body, FORM_LIMIT).await {
